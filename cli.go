@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"gatewalk/gateway"
+)
+
+// cli carries the process's concrete dependencies, so commands can be run
+// in tests with buffers and a fixed environment.
+type cli struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	now    func() time.Time
+	// stdinIsTerminal reports whether stdin is an interactive terminal.
+	stdinIsTerminal func() bool
+}
+
+func newCLI() *cli {
+	return &cli{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		getenv: os.Getenv, now: time.Now,
+		stdinIsTerminal: func() bool {
+			fi, err := os.Stdin.Stat()
+			return err == nil && fi.Mode()&os.ModeCharDevice != 0
+		},
+	}
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	// run executes the command; args exclude the command name.
+	run func(ctx context.Context, c *cli, args []string) error
+}
+
+// Exit codes, documented in `gatewalk help exit-codes` and the README.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2
+	exitSDK      = 3
+	exitRejected = 4
+	exitExpired  = 5
+)
+
+const exitCodesHelp = `Exit codes:
+  0  success
+  1  anything else (network failure, a corrupt config file, ...)
+  2  usage: an unknown command or flag, or invalid input caught before any request
+  3  the SDK journey ended in an error (user_cancelled, user_mismatch, market_closed, ...)
+  4  keys or token rejected (wrong secret or apiSecret, unknown gateway, invalid or expired JWT)
+  5  the transaction expired before the journey finished
+`
+
+// usageError is bad input caught before anything was sent.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// exitCodedError forces an exit code.
+type exitCodedError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodedError) Error() string { return e.err.Error() }
+func (e *exitCodedError) Unwrap() error { return e.err }
+
+// errSilent ends a command with a code after it already printed why.
+type errSilent struct{ code int }
+
+func (e errSilent) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// exitCode maps an error to the documented exit codes.
+func exitCode(err error) int {
+	var (
+		ue  *usageError
+		ce  *exitCodedError
+		se  errSilent
+		sdk *gateway.SDKError
+		api *gateway.APIError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &se):
+		return se.code
+	case errors.As(err, &ce):
+		return ce.code
+	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
+		return exitUsage
+	case errors.As(err, &sdk):
+		if sdk.Message == "transaction_expired" {
+			return exitExpired
+		}
+		return exitSDK
+	case errors.As(err, &api):
+		if api.KeysRejected() {
+			return exitRejected
+		}
+		if api.Kind() == gateway.KindExpired {
+			return exitExpired
+		}
+		return exitError
+	case errors.Is(err, gateway.ErrTokenSignature), errors.Is(err, gateway.ErrTokenExpired),
+		errors.Is(err, gateway.ErrTokenAlgorithm), errors.Is(err, gateway.ErrTokenMalformed):
+		return exitRejected
+	}
+	var ve *gateway.ValidationError
+	if errors.As(err, &ve) {
+		return exitUsage
+	}
+	return exitError
+}
+
+func run(ctx context.Context, c *cli, args []string) int {
+	if len(args) == 0 {
+		return runDefault(ctx, c)
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		return runHelp(c, args[1:])
+	case "--version", "-version", "version":
+		fmt.Fprintf(c.stdout, "gatewalk %s\n", version)
+		return exitOK
+	}
+	if strings.HasPrefix(args[0], "-") {
+		return runDefaultWithFlags(ctx, c, args)
+	}
+	for _, cmd := range commands() {
+		if cmd.name == args[0] {
+			err := cmd.run(ctx, c, args[1:])
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			if err != nil {
+				var se errSilent
+				if !errors.As(err, &se) {
+					fmt.Fprintf(c.stderr, "gatewalk %s: %v\n", cmd.name, err)
+				}
+			}
+			return exitCode(err)
+		}
+	}
+	fmt.Fprintf(c.stderr, "gatewalk: unknown command %q\nRun 'gatewalk help' for the list of commands.\n", args[0])
+	return exitUsage
+}
+
+func runHelp(c *cli, args []string) int {
+	if len(args) > 0 {
+		if args[0] == "exit-codes" {
+			fmt.Fprint(c.stdout, exitCodesHelp)
+			return exitOK
+		}
+		for _, cmd := range commands() {
+			if cmd.name == args[0] {
+				_ = cmd.run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: c.stdout, stderr: c.stdout, getenv: c.getenv, now: c.now, stdinIsTerminal: func() bool { return false }}, []string{"-h"})
+				return exitOK
+			}
+		}
+		fmt.Fprintf(c.stderr, "gatewalk help: no help for %q\n", args[0])
+		return exitUsage
+	}
+	printUsage(c.stdout)
+	return exitOK
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintf(w, `gatewalk %s: walk smallcase Gateway flows from a terminal.
+
+Usage:
+  gatewalk [--profile NAME] [--demo] [--no-browser]   start the TUI (sandbox profile by default)
+  gatewalk COMMAND [flags]
+
+Commands:
+`, version)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	cmds := commands()
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, cmd := range cmds {
+		fmt.Fprintf(tw, "  %s\t%s\n", cmd.name, cmd.summary)
+	}
+	tw.Flush()
+	fmt.Fprint(w, `
+Run 'gatewalk COMMAND -h' for a command's flags, 'gatewalk help exit-codes' for exit codes.
+
+Environment:
+  GATEWALK_CONFIG_DIR   where profiles, users and history live (default: the OS config dir + /gatewalk)
+  GATEWALK_PROFILE      the profile to use when --profile is not given
+  GATEWALK_SECRET       the JWT secret for this run (overrides the profile's)
+  GATEWALK_API_SECRET   the apiSecret for this run (overrides the profile's)
+  NO_COLOR              no colours in the TUI
+`)
+}
+
+// newFlagSet builds a FlagSet whose -h prints a usage block to c.stderr.
+func newFlagSet(c *cli, name, usage, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: gatewalk %s\n\n%s\n", usage, strings.TrimSpace(about))
+		var any bool
+		fs.VisitAll(func(*flag.Flag) { any = true })
+		if any {
+			fmt.Fprintln(c.stderr, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses flags that may come before or after positional
+// arguments, and returns the positional ones.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// readSecretLine reads one line from r, trimming the line ending only.
+func readSecretLine(br *bufio.Reader) (string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		if errors.Is(err, io.EOF) {
+			return "", errors.New("nothing on standard input")
+		}
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// errHelp is returned after a command printed its help.
+func errHelp() error { return flag.ErrHelp }

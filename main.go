@@ -1,0 +1,28 @@
+// Command gatewalk walks smallcase Gateway integrations from a terminal: guest
+// login, connected-user orders and holdings imports, on an embedded sandbox
+// or a real Gateway.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, newCLI(), os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// commands is the subcommand table; each entry lives in its own cmd_*.go.
+func commands() []command {
+	return []command{
+		tokenCommand(),
+	}
+}
