@@ -357,7 +357,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 		req.Header.Set(HeaderAuthToken, authToken)
 	}
 	x := Exchange{Method: method, URL: u, Attempt: attempt, Started: time.Now(), RequestBody: string(body),
-		RequestHeaders: map[string]string{"Content-Type": "application/json", HeaderSecret: MaskSecret(c.APISecret)},
+		RequestHeaders:  map[string]string{"Content-Type": "application/json", HeaderSecret: MaskSecret(c.APISecret)},
 		authTokenHeader: authToken}
 	if authToken != "" {
 		x.RequestHeaders[HeaderAuthToken] = authToken
