@@ -128,3 +128,34 @@ func SDKErrorFor(name string) *SDKError {
 	info := ExplainSDKError(0, name)
 	return &SDKError{Code: info.Code, Message: name}
 }
+
+// SDKOutcome is how a triggerTransaction promise settled: exactly one of
+// Result (resolved) and Error (rejected) is set. It is what the bridge page
+// posts back and what the sandbox driver returns.
+type SDKOutcome struct {
+	Result *SDKResult `json:"result,omitempty"`
+	Error  *SDKError  `json:"error,omitempty"`
+}
+
+// Scenario names the outcomes the sandbox can play (in the SDK page's
+// scenario picker, with the driver endpoint, and with --auto).
+type Scenario string
+
+// Sandbox scenarios.
+const (
+	ScenarioSuccess           Scenario = "success"
+	ScenarioPartialFill       Scenario = "partial_fill"
+	ScenarioRejected          Scenario = "rejected"
+	ScenarioInsufficientFunds Scenario = "insufficient_funds"
+	ScenarioMarketClosed      Scenario = "market_closed"
+	ScenarioUserCancelled     Scenario = "user_cancelled"
+	ScenarioConsentDenied     Scenario = "consent_denied"
+	ScenarioUserMismatch      Scenario = "user_mismatch"
+	ScenarioExpired           Scenario = "expired"
+)
+
+// Scenarios lists every sandbox scenario in display order.
+func Scenarios() []Scenario {
+	return []Scenario{ScenarioSuccess, ScenarioPartialFill, ScenarioRejected, ScenarioInsufficientFunds,
+		ScenarioMarketClosed, ScenarioUserCancelled, ScenarioConsentDenied, ScenarioUserMismatch, ScenarioExpired}
+}
