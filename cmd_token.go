@@ -68,7 +68,7 @@ func runTokenMint(c *cli, kind string, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("unexpected argument %q (secrets are never taken as arguments; use --secret-stdin or $GATEWALK_SECRET)", pos[0])
+		return usagef("unexpected argument (not shown: secrets are never taken as arguments; use --secret-stdin or $GATEWALK_SECRET)")
 	}
 	expAt, err := parseExp(*exp, c.now())
 	if err != nil {
@@ -232,9 +232,7 @@ is the argument, or standard input when the argument is - or absent (with
 // describeToken renders TokenInfo for people.
 func describeToken(info *gateway.TokenInfo, verr error, now time.Time) string {
 	var b strings.Builder
-	hdr, _ := json.Marshal(info.Header)
-	pl, _ := json.Marshal(info.Payload)
-	fmt.Fprintf(&b, "header:    %s\npayload:   %s\nkind:      %s", hdr, pl, info.Kind)
+	fmt.Fprintf(&b, "header:    %s\npayload:   %s\nkind:      %s", oneLine(info.RawHeader), oneLine(info.RawPayload), info.Kind)
 	switch info.Kind {
 	case gateway.TokenGuest:
 		b.WriteString(" (a user who has not connected a broker yet)")
@@ -274,3 +272,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// oneLine keeps decoded JSON on one line of output.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -65,4 +67,33 @@ func (p *Postback) Sign(apiSecret string) {
 // Verify reports whether the checksum holds for apiSecret.
 func (p Postback) Verify(apiSecret string) bool {
 	return CheckPostbackChecksum(apiSecret, p.Timestamp, p.ChecksumID(), p.Checksum)
+}
+
+// UnmarshalJSON reads a postback body. It accepts timestamp as a JSON string
+// or a JSON number; for a number it keeps the number's text exactly as sent
+// (1700000000000, not 1.7e+12), because that text is what the checksum covers.
+func (p *Postback) UnmarshalJSON(b []byte) error {
+	type plain Postback
+	var aux struct {
+		plain
+		Timestamp json.RawMessage `json:"timestamp"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*p = Postback(aux.plain)
+	p.Timestamp = ""
+	ts := bytes.TrimSpace(aux.Timestamp)
+	switch {
+	case len(ts) == 0 || string(ts) == "null":
+	case ts[0] == '"':
+		if err := json.Unmarshal(ts, &p.Timestamp); err != nil {
+			return fmt.Errorf("timestamp: %w", err)
+		}
+	case ts[0] == '-' || (ts[0] >= '0' && ts[0] <= '9'):
+		p.Timestamp = string(ts)
+	default:
+		return fmt.Errorf("timestamp: want a string or a number of epoch milliseconds, got %s", ts)
+	}
+	return nil
 }

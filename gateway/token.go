@@ -103,7 +103,10 @@ func ValidateAuthID(id string) error {
 // TokenInfo is what inspecting a token tells: its parts, its kind, its times
 // and whether the signature was checked and held.
 type TokenInfo struct {
-	Header          map[string]any `json:"header"`
+	Header map[string]any `json:"header"`
+	// RawHeader and RawPayload are the decoded JSON as sent, key order kept.
+	RawHeader       string         `json:"-"`
+	RawPayload      string         `json:"-"`
 	Payload         map[string]any `json:"payload"`
 	Kind            TokenKind      `json:"kind"`
 	SmallcaseAuthID string         `json:"smallcaseAuthId,omitempty"`
@@ -127,32 +130,33 @@ func InspectToken(token string, now time.Time) (*TokenInfo, error) {
 		return nil, fmt.Errorf("%w: want three dot-separated parts, got %d", ErrTokenMalformed, len(parts))
 	}
 	info := &TokenInfo{}
-	if err := decodeSegment(parts[0], &info.Header); err != nil {
+	var err error
+	if info.RawHeader, err = decodeSegment(parts[0], &info.Header); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrTokenMalformed, err)
 	}
-	if err := decodeSegment(parts[1], &info.Payload); err != nil {
+	if info.RawPayload, err = decodeSegment(parts[1], &info.Payload); err != nil {
 		return nil, fmt.Errorf("%w: payload: %v", ErrTokenMalformed, err)
 	}
 	info.classify(now)
 	return info, nil
 }
 
-func decodeSegment(seg string, into *map[string]any) error {
+func decodeSegment(seg string, into *map[string]any) (string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
 	if err != nil {
-		return fmt.Errorf("not base64url: %v", err)
+		return "", fmt.Errorf("not base64url: %v", err)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
-		return fmt.Errorf("not a JSON object: %v", err)
+		return "", fmt.Errorf("not a JSON object: %v", err)
 	}
 	if m == nil {
-		return errors.New("not a JSON object")
+		return "", errors.New("not a JSON object")
 	}
 	*into = m
-	return nil
+	return string(raw), nil
 }
 
 func (ti *TokenInfo) classify(now time.Time) {
