@@ -62,7 +62,8 @@ const exitCodesHelp = `Exit codes:
   1  anything else (network failure, a corrupt config file, ...)
   2  usage: an unknown command or flag, or invalid input caught before any request
   3  the SDK journey ended in an error (user_cancelled, user_mismatch, market_closed, ...)
-  4  keys or token rejected (wrong secret or apiSecret, unknown gateway, invalid or expired JWT)
+  4  keys or token rejected (wrong secret or apiSecret, unknown gateway, invalid or expired JWT),
+     or a postback checksum that does not hold (postback verify)
   5  the transaction expired before the journey finished
 `
 

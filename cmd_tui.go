@@ -2,7 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+
+	"gatewalk/session"
+	"gatewalk/session/flow"
+	"gatewalk/ui"
 )
 
 // runDefault is `gatewalk` with no arguments: the TUI on the active profile.
@@ -12,14 +18,59 @@ func runDefault(ctx context.Context, c *cli) int {
 
 // runDefaultWithFlags is `gatewalk [--profile P] [--demo] [--no-browser]`.
 func runDefaultWithFlags(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet(c, "gatewalk", "[--profile NAME] [--demo] [--no-browser]", "Starts the interactive TUI.")
-	fs.String("profile", "", "profile to use (default: the active profile, or $GATEWALK_PROFILE)")
-	fs.Bool("demo", false, "demo mode: redact secrets and ids, large narration")
-	fs.Bool("no-browser", false, "print the browser URL instead of opening it")
-	if _, err := parseFlags(fs, args); err != nil {
+	fs := newFlagSet(c, "gatewalk", "[--profile NAME] [--demo] [--no-browser]", `Starts the interactive TUI on the active profile (the built-in sandbox
+profile on a fresh machine: no keys, no network).
+
+In the TUI: c connects a user (guest login), o places an order, i imports
+holdings, h views holdings, t inspects a token, y shows the transaction
+history, p switches or edits profiles, D toggles demo mode, a (on the
+sandbox) has the sandbox answer the SDK step itself, X exports the
+session to Markdown, ? shows every key.`)
+	profile := fs.String("profile", "", "profile to use (default: $GATEWALK_PROFILE, else the active profile)")
+	demo := fs.Bool("demo", false, "demo mode: secrets and ids redacted on screen, large narration")
+	noBrowser := fs.Bool("no-browser", false, "show the browser URL instead of opening a browser")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		if errors.Is(err, errHelp()) {
+			return exitOK
+		}
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
 		return exitCode(err)
 	}
-	printUsage(c.stdout)
-	fmt.Fprintln(c.stdout)
+	if len(pos) > 0 {
+		fmt.Fprintf(c.stderr, "gatewalk: unexpected argument %q\nRun 'gatewalk help' for the list of commands.\n", pos[0])
+		return exitUsage
+	}
+	if !c.stdinIsTerminal() {
+		fmt.Fprintln(c.stderr, "gatewalk: the TUI needs a terminal; for scripts use the commands listed by 'gatewalk help'")
+		return exitUsage
+	}
+	dir, err := session.DefaultDir(c.getenv)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		return exitError
+	}
+	store, warnings, err := session.OpenStore(dir)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		return exitError
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(c.stderr, "gatewalk: warning: %s\n", w)
+	}
+	opt := flow.Options{ProfileName: *profile, NoBrowser: *noBrowser, Getenv: c.getenv}
+	cfg := ui.Config{
+		Store:     store,
+		Connect:   ui.FlowConnector(store, opt),
+		Clipboard: ui.OSC52Clipboard(os.Stderr, c.getenv("TMUX") != ""),
+		Profile:   *profile,
+		Demo:      *demo,
+		NoColor:   c.getenv("NO_COLOR") != "",
+		Now:       c.now(),
+	}
+	if err := ui.Run(ctx, cfg, c.stdin, c.stdout); err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		return exitError
+	}
 	return exitOK
 }

@@ -24,5 +24,9 @@ func main() {
 func commands() []command {
 	return []command{
 		tokenCommand(),
+		profileCommand(), usersCommand(),
+		loginCommand(), orderCommand(), holdingsCommand(), demoCommand(),
+		listenCommand(), postbackCommand(),
+		sandboxCommand(),
 	}
 }

@@ -1,0 +1,428 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"gatewalk/session"
+)
+
+// profileEnv is a config directory and the environment pointing at it.
+type profileEnv struct {
+	dir string
+	env map[string]string
+}
+
+func newProfileEnv(t *testing.T) *profileEnv {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "cfg")
+	return &profileEnv{dir: dir, env: map[string]string{"GATEWALK_CONFIG_DIR": dir}}
+}
+
+// run runs gatewalk with stdin and extra environment variables.
+func (p *profileEnv) run(t *testing.T, stdin string, extra map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	env := map[string]string{}
+	for k, v := range p.env {
+		env[k] = v
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	c, out, errb := testCLI(stdin, env)
+	code := run(context.Background(), c, args)
+	return code, out.String(), errb.String()
+}
+
+const (
+	cliSecret    = "jwtSECRET-never-shown-1a2b3c"
+	cliAPISecret = "apiSECRET-never-shown-4d5e6f"
+	envSecret    = "envJWT-override-never-shown-77"
+	envAPISecret = "envAPI-override-never-shown-88"
+)
+
+func addStaging(t *testing.T, p *profileEnv, extra ...string) {
+	t.Helper()
+	args := append([]string{"profile", "add", "staging", "--env", "staging", "--gateway", "acmebroking",
+		"--callback-port", "8421", "--leprechaun", "--brokers", "kite,hdfc", "--secrets-stdin"}, extra...)
+	if code, out, errb := p.run(t, cliSecret+"\n"+cliAPISecret+"\n", nil, args...); code != 0 {
+		t.Fatalf("profile add: exit %d\n%s%s", code, out, errb)
+	}
+}
+
+func TestProfileCommandsLifecycle(t *testing.T) {
+	p := newProfileEnv(t)
+	code, out, _ := p.run(t, "", nil, "profile", "list")
+	if code != 0 || !strings.Contains(out, "*  sandbox") || !strings.Contains(out, "gatewaydemo") {
+		t.Fatalf("list of a fresh directory: %d\n%s", code, out)
+	}
+	addStaging(t, p)
+	st, _, err := session.OpenStore(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Profile("staging")
+	if err != nil || got.Secret != cliSecret || got.APISecret != cliAPISecret || got.CallbackPort != 8421 ||
+		!got.Leprechaun || got.AMO || strings.Join(got.Brokers, ",") != "kite,hdfc" {
+		t.Fatalf("stored profile: %+v %v", got, err)
+	}
+	if code, _, errb := p.run(t, "a\nb\n", nil, "profile", "add", "staging", "--env", "staging", "--gateway", "x",
+		"--callback-port", "8421", "--secrets-stdin"); code != exitUsage || !strings.Contains(errb, "profile edit staging") {
+		t.Fatalf("adding twice: %d %s", code, errb)
+	}
+	if code, out, _ := p.run(t, "", nil, "profile", "use", "staging"); code != 0 || !strings.Contains(out, "staging") {
+		t.Fatalf("use: %d %s", code, out)
+	}
+	if code, out, _ := p.run(t, "", nil, "profile", "show"); code != 0 || !strings.Contains(out, "profile:     staging (active)") ||
+		!strings.Contains(out, "http://localhost:8421") || !strings.Contains(out, "https://gatewayapi-stag.smallcase.com (staging preset)") {
+		t.Fatalf("show of the active profile: %d\n%s", code, out)
+	}
+	// edit changes only what is given.
+	if code, _, errb := p.run(t, "", nil, "profile", "edit", "staging", "--amo", "--api-url", "http://127.0.0.1:9000/api"); code != 0 {
+		t.Fatalf("edit: %d %s", code, errb)
+	}
+	got2, _ := st.Profile("staging")
+	if !got2.AMO || got2.APIURL != "http://127.0.0.1:9000/api" || got2.Secret != cliSecret || got2.CallbackPort != 8421 ||
+		!got2.Leprechaun || got2.Gateway != "acmebroking" || len(got2.Brokers) != 2 {
+		t.Fatalf("after edit: %+v", got2)
+	}
+	if code, _, _ := p.run(t, "new-jwt-secret\nnew-api-secret\n", nil, "profile", "edit", "staging", "--secrets-stdin", "--leprechaun=false"); code != 0 {
+		t.Fatal("edit of the keys failed")
+	}
+	got3, _ := st.Profile("staging")
+	if got3.Secret != "new-jwt-secret" || got3.APISecret != "new-api-secret" || got3.Leprechaun || !got3.AMO {
+		t.Fatalf("after key edit: %+v", got3)
+	}
+	for _, bad := range [][]string{
+		{"profile", "edit", "staging"},                           // nothing to change
+		{"profile", "edit", "staging", "--callback-port", "80"},  // out of range
+		{"profile", "edit", "staging", "--env", "prod"},          // unknown env
+		{"profile", "edit", "staging", "--api-url", "not a url"}, // bad URL
+		{"profile", "edit", "sandbox", "--amo"},                  // built-in
+		{"profile", "edit", "nope", "--amo"},                     // missing
+		{"profile", "use", "nope"},                               // missing
+		{"profile", "show", "nope"},                              // missing
+		{"profile", "remove", "sandbox"},                         // built-in
+		{"profile", "show", "staging", "--profile", "sandbox"},   // named twice
+		{"profile", "add", "x", "--env", "staging", "--gateway"}, // flag without value
+		{"profile", "add", "Bad Name", "--env", "sandbox", "--gateway", "g"},
+		{"profile", "frob"},
+	} {
+		if code, _, errb := p.run(t, "", nil, bad...); code != exitUsage || errb == "" {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error", bad, code, errb)
+		}
+	}
+	after, _ := st.Profile("staging")
+	if after.UpdatedAt != got3.UpdatedAt {
+		t.Fatal("a refused edit changed the profile")
+	}
+	// remove: refused while it has users, unless --yes.
+	if err := st.SaveUser("staging", session.User{Label: "alice", SmallcaseAuthID: "5f0321b5f3743c31d95abd35"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errb := p.run(t, "", nil, "profile", "remove", "staging"); code != exitUsage || !strings.Contains(errb, "--yes") {
+		t.Fatalf("remove with users: %d %s", code, errb)
+	}
+	if code, out, _ := p.run(t, "", nil, "profile", "remove", "staging", "--yes"); code != 0 || !strings.Contains(out, "1 local user") {
+		t.Fatalf("remove --yes: %d %s", code, out)
+	}
+	if name, _ := st.ActiveName(); name != "sandbox" {
+		t.Fatalf("active after removing it: %s", name)
+	}
+}
+
+func TestProfileSelectionFlagAndEnvironment(t *testing.T) {
+	p := newProfileEnv(t)
+	addStaging(t, p)
+	env := map[string]string{"GATEWALK_PROFILE": "staging"}
+	if _, out, _ := p.run(t, "", env, "profile", "show"); !strings.Contains(out, "profile:     staging\n") {
+		t.Fatalf("GATEWALK_PROFILE not honoured:\n%s", out)
+	}
+	if _, out, _ := p.run(t, "", env, "profile", "show", "--profile", "sandbox"); !strings.Contains(out, "profile:     sandbox") {
+		t.Fatalf("--profile does not win over GATEWALK_PROFILE:\n%s", out)
+	}
+	if _, out, _ := p.run(t, "", env, "profile", "list"); !strings.Contains(out, ">  staging") || !strings.Contains(out, `This run uses "staging"`) {
+		t.Fatalf("list does not mark the profile in use:\n%s", out)
+	}
+	if code, _, errb := p.run(t, "", map[string]string{"GATEWALK_PROFILE": "ghost"}, "users", "list"); code != exitUsage || !strings.Contains(errb, "ghost") {
+		t.Fatalf("unknown GATEWALK_PROFILE: %d %s", code, errb)
+	}
+	if code, _, errb := p.run(t, "", env, "profile", "use", "sandbox"); code != 0 || !strings.Contains(errb, "GATEWALK_PROFILE=staging still takes precedence") {
+		t.Fatalf("use while GATEWALK_PROFILE is set: %d %q", code, errb)
+	}
+}
+
+func TestProfileAddTakesKeysOnlyFromStdinOrPrompt(t *testing.T) {
+	p := newProfileEnv(t)
+	base := []string{"profile", "add", "prod", "--env", "production", "--gateway", "acmebroking", "--callback-port", "8500"}
+	// No keys: a usage error that shows how to pipe them; nothing saved.
+	code, _, errb := p.run(t, "", nil, base...)
+	if code != exitUsage || !strings.Contains(errb, "--secrets-stdin") || !strings.Contains(errb, "never from arguments") {
+		t.Fatalf("no keys: %d %s", code, errb)
+	}
+	// A key as an argument is refused.
+	if code, out, errb := p.run(t, "", nil, append(base[:3:3], cliSecret, "--env", "production", "--gateway", "g", "--callback-port", "8500")...); code != exitUsage ||
+		strings.Contains(out+errb, cliSecret) || !strings.Contains(errb, "never taken as arguments") {
+		t.Fatalf("secret as an argument: %d %s", code, errb)
+	}
+	// One line only.
+	if code, _, errb := p.run(t, cliSecret+"\n", nil, append(base, "--secrets-stdin")...); code != exitUsage || !strings.Contains(errb, "two lines") {
+		t.Fatalf("one line: %d %s", code, errb)
+	}
+	// Validation happens before the keys are read.
+	if code, _, errb := p.run(t, "", nil, "profile", "add", "prod", "--env", "production", "--gateway", "acmebroking"); code != exitUsage ||
+		!strings.Contains(errb, "--callback-port") || !strings.Contains(errb, "whitelist") {
+		t.Fatalf("missing port: %d %s", code, errb)
+	}
+	st, _, _ := session.OpenStore(p.dir)
+	if ps, _ := st.Profiles(); len(ps) != 1 {
+		t.Fatalf("a refused add saved something: %+v", ps)
+	}
+	// On a terminal the keys are asked for.
+	c, out, errb2 := testCLI(cliSecret+"\n"+cliAPISecret+"\n", p.env)
+	c.stdinIsTerminal = func() bool { return true }
+	if code := run(context.Background(), c, base); code != 0 {
+		t.Fatalf("prompted add: %d %s", code, errb2)
+	}
+	if !strings.Contains(errb2.String(), "secret (signs smallcaseAuthTokens): ") || !strings.Contains(errb2.String(), "apiSecret (x-gateway-secret): ") {
+		t.Fatalf("no prompts: %q", errb2)
+	}
+	if got, _ := st.Profile("prod"); got.Secret != cliSecret || got.APISecret != cliAPISecret {
+		t.Fatalf("prompted keys: %+v", got)
+	}
+	if strings.Contains(out.String()+errb2.String(), cliSecret) {
+		t.Fatal("prompt echoed a key")
+	}
+	// A sandbox-environment profile needs no keys.
+	if code, _, errb := p.run(t, "", nil, "profile", "add", "sb2", "--env", "sandbox", "--gateway", "gatewaydemo"); code != 0 {
+		t.Fatalf("sandbox env without keys: %d %s", code, errb)
+	}
+	if got, _ := st.Profile("sb2"); got.Secret != session.DemoSecret || got.CallbackPort != 0 {
+		t.Fatalf("sandbox env profile: %+v", got)
+	}
+}
+
+func TestNoSecretInProfileOutput(t *testing.T) {
+	p := newProfileEnv(t)
+	var all strings.Builder
+	collect := func(code int, out, errb string) {
+		all.WriteString(out)
+		all.WriteString(errb)
+	}
+	collect(p.run(t, cliSecret+"\n"+cliAPISecret+"\n", nil, "profile", "add", "staging", "--env", "staging", "--gateway", "acmebroking",
+		"--callback-port", "8421", "--secrets-stdin", "--use"))
+	collect(p.run(t, cliSecret+"\n"+cliAPISecret+"\n", nil, "profile", "add", "bad", "--env", "staging", "--gateway", "acmebroking",
+		"--callback-port", "1", "--secrets-stdin"))
+	collect(p.run(t, cliSecret+"\n"+cliAPISecret+"\n", nil, "profile", "edit", "staging", "--secrets-stdin"))
+	if runtime.GOOS != "windows" {
+		// Repair warnings are output too.
+		os.Chmod(filepath.Join(p.dir, "profiles.json"), 0o644)
+		os.Chmod(p.dir, 0o755)
+	}
+	overrides := map[string]string{"GATEWALK_SECRET": envSecret, "GATEWALK_API_SECRET": envAPISecret}
+	for _, env := range []map[string]string{nil, overrides} {
+		for _, args := range [][]string{
+			{"profile", "list"}, {"profile", "list", "--json"},
+			{"profile", "show"}, {"profile", "show", "--json"},
+			{"profile", "show", "staging"}, {"profile", "show", "sandbox", "--json"},
+			{"users", "list"}, {"users", "list", "--json"},
+		} {
+			code, out, errb := p.run(t, "", env, args...)
+			if code != 0 {
+				t.Fatalf("%v: exit %d %s", args, code, errb)
+			}
+			collect(code, out, errb)
+			if strings.HasSuffix(args[len(args)-1], "json") && !json.Valid([]byte(out)) {
+				t.Errorf("%v: not JSON: %s", args, out)
+			}
+		}
+	}
+	text := all.String()
+	if runtime.GOOS != "windows" && !strings.Contains(text, "gatewalk: warning:") {
+		t.Fatal("the permission repair printed no warning: the test did not cover warnings")
+	}
+	for _, secret := range []string{cliSecret, cliAPISecret, envSecret, envAPISecret, session.DemoSecret} {
+		if strings.Contains(text, secret) {
+			t.Errorf("output holds the secret %q", secret)
+		}
+		if !strings.Contains(text, secret[:4]+"••••") {
+			t.Errorf("output never shows %q masked", secret)
+		}
+	}
+	if !strings.Contains(text, "from $GATEWALK_SECRET") {
+		t.Error("show does not say the secret comes from the environment")
+	}
+}
+
+func TestUsersCommands(t *testing.T) {
+	p := newProfileEnv(t)
+	const idA, idB = "5f0321b5f3743c31d95abd35", "631fad01d9fe7ba34b6c0a3a"
+	if code, out, _ := p.run(t, "", nil, "users", "list"); code != 0 || !strings.Contains(out, "no local users") {
+		t.Fatalf("empty list: %d %s", code, out)
+	}
+	if code, _, errb := p.run(t, "", nil, "users", "add", "alice", "--auth-id", idA, "--broker", "kite", "--leprechaun"); code != 0 {
+		t.Fatalf("add: %d %s", code, errb)
+	}
+	code, _, errb := p.run(t, "", nil, "users", "add", "bob", "--auth-id", idA)
+	if code != exitUsage || !strings.Contains(errb, "same broker account") || !strings.Contains(errb, "--allow-duplicate") || !strings.Contains(errb, `"alice"`) {
+		t.Fatalf("duplicate: %d %s", code, errb)
+	}
+	if code, _, errb := p.run(t, "", nil, "users", "add", "bob", "--auth-id", idA, "--allow-duplicate"); code != 0 {
+		t.Fatalf("confirmed duplicate: %d %s", code, errb)
+	}
+	if code, _, errb := p.run(t, "", nil, "users", "add", "alice", "--auth-id", idB); code != exitUsage || !strings.Contains(errb, "never overwrites") {
+		t.Fatalf("other id for alice: %d %s", code, errb)
+	}
+	code, out, _ := p.run(t, "", nil, "users", "list")
+	if code != 0 || !strings.Contains(out, "alice") || !strings.Contains(out, idA+" (!)") || !strings.Contains(out, "kite") {
+		t.Fatalf("list: %d\n%s", code, out)
+	}
+	code, out, _ = p.run(t, "", nil, "users", "list", "--json")
+	var views []userView
+	if err := json.Unmarshal([]byte(out), &views); code != 0 || err != nil || len(views) != 2 || views[0].Label != "alice" ||
+		views[0].SmallcaseAuthID != idA || !views[0].Leprechaun || len(views[0].SharedWith) != 1 {
+		t.Fatalf("list --json: %d %v\n%s", code, err, out)
+	}
+	if code, out, _ := p.run(t, "", nil, "users", "show", "alice"); code != 0 || !strings.Contains(out, "smallcaseAuthId: "+idA) || !strings.Contains(out, "same id as:      bob") {
+		t.Fatalf("show: %d\n%s", code, out)
+	}
+	if code, out, _ := p.run(t, "", nil, "users", "show", "alice", "--json"); code != 0 || !json.Valid([]byte(out)) {
+		t.Fatalf("show --json: %d %s", code, out)
+	}
+	if code, _, errb := p.run(t, "", nil, "users", "show", "carol"); code != exitUsage || !strings.Contains(errb, "gatewalk users list") {
+		t.Fatalf("show missing: %d %s", code, errb)
+	}
+	if code, out, _ := p.run(t, "", nil, "users", "remove", "bob"); code != 0 || !strings.Contains(out, "Removed user bob") {
+		t.Fatalf("remove: %d %s", code, out)
+	}
+	if code, _, _ := p.run(t, "", nil, "users", "remove", "bob"); code != exitUsage {
+		t.Fatalf("remove twice: %d", code)
+	}
+	// --profile on each.
+	addStaging(t, p)
+	if code, out, _ := p.run(t, "", nil, "users", "list", "--profile", "staging"); code != 0 || !strings.Contains(out, "no local users") {
+		t.Fatalf("list --profile: %d %s", code, out)
+	}
+	if code, _, _ := p.run(t, "", nil, "users", "add", "alice", "--auth-id", idA, "--profile", "staging"); code != 0 {
+		t.Fatal("add --profile")
+	}
+	if code, _, _ := p.run(t, "", nil, "users", "show", "alice", "--profile", "staging"); code != 0 {
+		t.Fatal("show --profile")
+	}
+	if code, _, _ := p.run(t, "", nil, "users", "remove", "alice", "--profile", "staging"); code != 0 {
+		t.Fatal("remove --profile")
+	}
+	for _, bad := range [][]string{
+		{"users"}, {"users", "show"}, {"users", "add", "x"}, {"users", "add", "x", "--auth-id", "nothex"},
+		{"users", "list", "extra"}, {"users", "show", "a", "b"}, {"users", "list", "--profile", "ghost"},
+	} {
+		if code, _, errb := p.run(t, "", nil, bad...); code != exitUsage || errb == "" {
+			t.Errorf("%v: exit %d %q", bad, code, errb)
+		}
+	}
+}
+
+func TestCorruptProfilesFileCLI(t *testing.T) {
+	p := newProfileEnv(t)
+	addStaging(t, p)
+	path := filepath.Join(p.dir, "profiles.json")
+	broken := []byte(`{"version":1,"profiles":[{"name":"staging","secret":"` + cliSecret)
+	if err := os.WriteFile(path, broken, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"profile", "list"}, {"profile", "use", "sandbox"}, {"profile", "edit", "staging", "--amo"}} {
+		code, out, errb := p.run(t, "", nil, args...)
+		if code != exitError || !strings.Contains(errb, path) || !strings.Contains(errb, "mv "+path) || strings.Contains(out+errb, cliSecret) {
+			t.Fatalf("%v on a corrupt file: %d\n%s%s", args, code, out, errb)
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(broken) {
+		t.Fatal("the corrupt file was changed")
+	}
+	os.Rename(path, path+".broken")
+	if code, out, _ := p.run(t, "", nil, "profile", "list"); code != 0 || !strings.Contains(out, "sandbox") {
+		t.Fatalf("after moving it aside: %d %s", code, out)
+	}
+}
+
+func TestProfileAndUsersHelp(t *testing.T) {
+	p := newProfileEnv(t)
+	for _, args := range [][]string{
+		{"profile", "-h"}, {"profile", "list", "-h"}, {"profile", "show", "--help"}, {"profile", "add", "-h"},
+		{"profile", "edit", "-h"}, {"profile", "use", "-h"}, {"profile", "remove", "-h"},
+		{"users", "-h"}, {"users", "list", "-h"}, {"users", "show", "-h"}, {"users", "add", "-h"}, {"users", "remove", "-h"},
+	} {
+		code, _, errb := p.run(t, "", nil, args...)
+		if code != 0 || !strings.Contains(errb, "Usage: gatewalk "+args[0]) {
+			t.Errorf("%v: exit %d\n%s", args, code, errb)
+		}
+	}
+	if _, err := os.Stat(p.dir); !os.IsNotExist(err) {
+		t.Error("help created the config directory")
+	}
+}
+
+// TestProfileAddMaskedPromptInATerminal runs gatewalk in a real terminal
+// (tmux) and types the keys at the prompt: they must not appear on screen.
+func TestProfileAddMaskedPromptInATerminal(t *testing.T) {
+	tmux, err := exec.LookPath("tmux")
+	if err != nil || runtime.GOOS == "windows" {
+		t.Skip("needs tmux")
+	}
+	bin := filepath.Join(t.TempDir(), "gatewalk")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cfg := filepath.Join(t.TempDir(), "cfg")
+	sock := filepath.Join(t.TempDir(), "tmux.sock")
+	tm := func(args ...string) string {
+		out, err := exec.Command(tmux, append([]string{"-S", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	cmdline := "env GATEWALK_CONFIG_DIR=" + cfg + " " + bin +
+		" profile add prod --env production --gateway acmebroking --callback-port 8500; echo EXIT=$?; sleep 30"
+	tm("new-session", "-d", "-x", "200", "-y", "20", "sh", "-c", cmdline)
+	defer exec.Command(tmux, "-S", sock, "kill-server").Run()
+	waitFor := func(s string) string {
+		var screen string
+		for range 200 {
+			screen = tm("capture-pane", "-p")
+			if strings.Contains(screen, s) {
+				return screen
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+		t.Fatalf("%q never appeared:\n%s", s, screen)
+		return ""
+	}
+	waitFor("secret (signs smallcaseAuthTokens):")
+	tm("send-keys", "-l", cliSecret)
+	tm("send-keys", "Enter")
+	waitFor("apiSecret (x-gateway-secret):")
+	tm("send-keys", "-l", cliAPISecret)
+	tm("send-keys", "Enter")
+	screen := waitFor("EXIT=")
+	if !strings.Contains(screen, "EXIT=0") || !strings.Contains(screen, "Added profile prod") {
+		t.Fatalf("prompted add failed:\n%s", screen)
+	}
+	if strings.Contains(screen, cliSecret) || strings.Contains(screen, cliAPISecret) {
+		t.Fatalf("a key was echoed:\n%s", screen)
+	}
+	st, _, err := session.OpenStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := st.Profile("prod"); err != nil || p.Secret != cliSecret || p.APISecret != cliAPISecret {
+		t.Fatalf("stored: %+v %v", p, err)
+	}
+}

@@ -1,0 +1,267 @@
+package sandbox
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"gatewalk/gateway"
+)
+
+// caller is who a partner API request speaks for.
+type caller struct {
+	guest  bool
+	authID string // smallcaseAuthId of a connected token
+}
+
+// checkGateway answers unknown gateway names with 404 "invalid gateway".
+func (s *Server) checkGateway(r *http.Request) *apiErr {
+	if gw := r.PathValue("gw"); gw != s.cfg.Gateway {
+		return fail(http.StatusNotFound, etInvalidGateway, gateway.ErrStrInvalidGateway,
+			fmt.Sprintf("gateway %q is not served here: this sandbox serves %q", gw, s.cfg.Gateway))
+	}
+	return nil
+}
+
+// authenticate checks the gateway name, then x-gateway-secret, then the
+// x-gateway-authtoken JWT, in that order.
+func (s *Server) authenticate(r *http.Request) (caller, *apiErr) {
+	if e := s.checkGateway(r); e != nil {
+		return caller{}, e
+	}
+	sec := r.Header.Get(gateway.HeaderSecret)
+	if sec == "" {
+		return caller{}, fail(http.StatusUnauthorized, etInvalidSecret, gateway.ErrStrInvalidSecret,
+			"the x-gateway-secret header is missing: send the gateway's apiSecret in it")
+	}
+	if subtle.ConstantTimeCompare([]byte(sec), []byte(s.cfg.APISecret)) != 1 {
+		return caller{}, fail(http.StatusUnauthorized, etInvalidSecret, gateway.ErrStrInvalidSecret)
+	}
+	return s.verifyToken(r.Header.Get(gateway.HeaderAuthToken))
+}
+
+// verifyToken checks a smallcaseAuthToken with the gateway secret and the
+// sandbox clock.
+func (s *Server) verifyToken(tok string) (caller, *apiErr) {
+	if tok == "" {
+		return caller{}, fail(http.StatusUnauthorized, etInvalidJWT, gateway.ErrStrInvalidJWT,
+			"the x-gateway-authtoken header is missing: send a smallcaseAuthToken signed with the gateway secret")
+	}
+	now := s.now()
+	if c, ok := s.tokens.get(tok, now); ok {
+		return c, nil
+	}
+	info, err := gateway.VerifyToken(tok, s.cfg.Secret, now)
+	if err != nil {
+		why := "the token is malformed"
+		switch {
+		case errors.Is(err, gateway.ErrTokenSignature):
+			why = "the signature does not match this gateway's secret"
+		case errors.Is(err, gateway.ErrTokenExpired):
+			why = "the token expired at " + info.ExpiresAt.UTC().Format(time.RFC3339)
+		case errors.Is(err, gateway.ErrTokenAlgorithm):
+			why = "only HS256 tokens are accepted"
+		}
+		return caller{}, fail(http.StatusUnauthorized, etInvalidJWT, gateway.ErrStrInvalidJWT, why)
+	}
+	var c caller
+	switch info.Kind {
+	case gateway.TokenGuest:
+		c = caller{guest: true}
+	case gateway.TokenConnected:
+		if gateway.ValidateAuthID(info.SmallcaseAuthID) != nil {
+			return caller{}, fail(http.StatusUnauthorized, etInvalidJWT, gateway.ErrStrInvalidJWT,
+				"smallcaseAuthId in the token is not 24 lowercase hex characters")
+		}
+		c = caller{authID: info.SmallcaseAuthID}
+	}
+	if info.Kind == gateway.TokenGuest || info.Kind == gateway.TokenConnected {
+		s.tokens.put(tok, c, info.ExpiresAt)
+		return c, nil
+	}
+	return caller{}, fail(http.StatusUnauthorized, etInvalidJWT, gateway.ErrStrInvalidJWT,
+		`the payload identifies no user: want {"smallcaseAuthId":"<24 hex>"} or the documented first-time-user payload`)
+}
+
+// handleCreateTransaction is POST /gateway/{gw}/transaction.
+func (s *Server) handleCreateTransaction(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		s.writeErr(w, methodNotAllowed("POST"))
+		return
+	}
+	c, e := s.authenticate(r)
+	if e != nil {
+		s.writeErr(w, e)
+		return
+	}
+	var req gateway.TransactionRequest
+	if e := readJSON(w, r, &req); e != nil {
+		s.writeErr(w, e)
+		return
+	}
+	if err := req.Validate(); err != nil {
+		et := etValidation
+		var ve *gateway.ValidationError
+		if errors.As(err, &ve) && ve.Field == "intent" && req.Intent != "" {
+			et = "unknown_intent"
+		}
+		s.writeErr(w, fail(http.StatusBadRequest, et, err.Error()))
+		return
+	}
+	now := s.now()
+	t := &txn{
+		ID:        "TRX_" + s.newHex(16),
+		Req:       req,
+		CreatedAt: now.UTC(),
+		ExpireAt:  now.Add(s.cfg.TxnTTL).UTC().Truncate(time.Millisecond),
+		AuthID:    c.authID,
+		Status:    gateway.StatusInitialized,
+	}
+	s.store.put(t)
+	s.writeData(w, http.StatusOK, gateway.TransactionCreated{TransactionID: t.ID, ExpireAt: t.ExpireAt})
+}
+
+// connectedCaller authenticates a call that needs a connected user.
+func (s *Server) connectedCaller(w http.ResponseWriter, r *http.Request) (caller, bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.writeErr(w, methodNotAllowed("GET"))
+		return caller{}, false
+	}
+	c, e := s.authenticate(r)
+	if e != nil {
+		s.writeErr(w, e)
+		return caller{}, false
+	}
+	if c.guest {
+		s.writeErr(w, fail(http.StatusForbidden, etGuestToken, gateway.ErrStrGuestToken))
+		return caller{}, false
+	}
+	return c, true
+}
+
+// handleHoldings is GET /v1/{gw}/engine/user/holdings.
+func (s *Server) handleHoldings(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.connectedCaller(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	version := q.Get("version")
+	if version != "" && version != "v1" && version != "v2" {
+		s.writeErr(w, fail(http.StatusBadRequest, etValidation, fmt.Sprintf("version: must be v1 or v2, got %q", version)))
+		return
+	}
+	mf := false
+	switch q.Get("mfHoldings") {
+	case "", "false":
+	case "true":
+		mf = true
+	default:
+		s.writeErr(w, fail(http.StatusBadRequest, etValidation, fmt.Sprintf("mfHoldings: must be true or false, got %q", q.Get("mfHoldings"))))
+		return
+	}
+	ref, known := s.accounts[c.authID]
+	if !known {
+		s.writeErr(w, fail(http.StatusNotFound, "user_not_found",
+			fmt.Sprintf("no broker account is connected with smallcaseAuthId %s in this sandbox: run a CONNECT transaction and use the smallcaseAuthId it returns", c.authID)))
+		return
+	}
+	snap := s.snapshotOf(c.authID, ref)
+	if version == "v2" {
+		s.writeData(w, http.StatusOK, holdingsV2(c.authID, ref.Broker.ID, snap, mf))
+		return
+	}
+	s.writeData(w, http.StatusOK, holdingsV1(c.authID, ref.Broker.ID, snap, mf))
+}
+
+var txnIDRe = regexp.MustCompile(`^TRX_[0-9a-f]{32}$`)
+
+// handleOrderDetails is GET /v1/{gw}/engine/orders/sst?transactionId=.
+func (s *Server) handleOrderDetails(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.connectedCaller(w, r)
+	if !ok {
+		return
+	}
+	id := r.URL.Query().Get("transactionId")
+	if id == "" {
+		s.writeErr(w, fail(http.StatusBadRequest, etValidation, "transactionId: the query parameter is required"))
+		return
+	}
+	if !txnIDRe.MatchString(id) {
+		s.writeErr(w, fail(http.StatusBadRequest, etValidation, fmt.Sprintf("transactionId: %q is not a transaction id (TRX_ and 32 hex characters)", id)))
+		return
+	}
+	var (
+		out   gateway.OrderDetails
+		e     *apiErr
+		found bool
+	)
+	found = s.store.with(id, s.now(), func(t *txn) {
+		owner := t.UserAuthID
+		if owner == "" {
+			owner = t.AuthID
+		}
+		switch {
+		case owner != "" && owner != c.authID:
+			e = notFound(id)
+		case t.Status == gateway.StatusExpired && t.CompletedAt.IsZero():
+			e = fail(http.StatusGone, etExpired, fmt.Sprintf("transaction %s expired at %s before it was run: create a fresh one", id, t.ExpireAt.Format(time.RFC3339)))
+		case t.Req.Intent != gateway.IntentTransaction:
+			e = fail(http.StatusBadRequest, etValidation, fmt.Sprintf("transactionId: %s is a %s transaction; order details exist only for TRANSACTION", id, t.Req.Intent))
+		default:
+			out = gateway.OrderDetails{TransactionID: t.ID, SmallcaseAuthID: t.UserAuthID, Broker: t.Broker,
+				Status: t.Status, Batches: append([]gateway.OrderBatch{}, t.Batches...)}
+		}
+	})
+	if !found {
+		e = notFound(id)
+	}
+	if e != nil {
+		s.writeErr(w, e)
+		return
+	}
+	s.writeData(w, http.StatusOK, out)
+}
+
+func notFound(id string) *apiErr {
+	return fail(http.StatusNotFound, etNotFound, fmt.Sprintf("transaction %s not found: check the id and that the token is the one of the user who ran it", id))
+}
+
+// tokenCache remembers tokens whose signature was verified, so a client that
+// reuses a token does not pay for HMAC and JSON decoding on every call. The
+// expiry is still checked on each use; the cache is bounded and starts over
+// when full.
+type tokenCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedToken
+}
+
+type cachedToken struct {
+	c   caller
+	exp *time.Time
+}
+
+const tokenCacheSize = 4096
+
+func (tc *tokenCache) get(tok string, now time.Time) (caller, bool) {
+	tc.mu.RLock()
+	ct, ok := tc.m[tok]
+	tc.mu.RUnlock()
+	if !ok || (ct.exp != nil && !now.Before(*ct.exp)) {
+		return caller{}, false
+	}
+	return ct.c, true
+}
+
+func (tc *tokenCache) put(tok string, c caller, exp *time.Time) {
+	tc.mu.Lock()
+	if tc.m == nil || len(tc.m) >= tokenCacheSize {
+		tc.m = make(map[string]cachedToken, 64)
+	}
+	tc.m[tok] = cachedToken{c, exp}
+	tc.mu.Unlock()
+}

@@ -1,0 +1,302 @@
+package sandbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
+)
+
+func chromiumPath() string {
+	if p := os.Getenv("GATEWALK_CHROMIUM"); p != "" {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+		return ""
+	}
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// browser starts headless Chromium for a test, or skips without one
+// (GATEWALK_REQUIRE_BROWSER=1 turns the skip into a failure).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv("GATEWALK_REQUIRE_BROWSER") == "1" {
+			t.Fatal("chromium is not installed and GATEWALK_REQUIRE_BROWSER=1")
+		}
+		t.Skip("SKIPPING browser tests: chromium is not installed (apt-get install chromium)")
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("cannot start %s: %v", path, err)
+	}
+	return ctx
+}
+
+// hostPage is a partner page on another loopback origin that loads the
+// sandbox's script cross-origin, as an integrator's page would.
+const hostPage = `<!doctype html><html><head><meta charset="utf-8"><title>partner</title>
+<script src="%s"></script></head><body><h1>partner page</h1>
+<script>
+window.runJourney = function (gw, token, txn, brokers) {
+  window.__outcome = null;
+  var sdk = new scDK({ gateway: gw, smallcaseAuthToken: token, config: { amo: true } });
+  window.__sdk = sdk;
+  sdk.triggerTransaction({ transactionId: txn, brokers: brokers })
+    .then(function (res) { window.__outcome = { result: res }; })
+    .catch(function (err) { window.__outcome = { error: { code: err.code, message: err.message, data: err.data || null } }; });
+};
+</script></body></html>`
+
+type journey struct {
+	t    *testing.T
+	e    *env
+	ctx  context.Context
+	host string
+}
+
+func newJourney(t *testing.T, bctx context.Context, mut func(*sandbox.Config)) *journey {
+	e := newEnv(t, func(c *sandbox.Config) {
+		c.Clock = nil // the page's countdown uses the real clock
+		if mut != nil {
+			mut(c)
+		}
+	})
+	page := fmt.Sprintf(hostPage, e.s.SDKURL())
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	t.Cleanup(host.Close)
+	ctx, cancel := chromedp.NewContext(bctx)
+	t.Cleanup(cancel)
+	ctx, cancelT := context.WithTimeout(ctx, 30*time.Second)
+	t.Cleanup(cancelT)
+	if err := chromedp.Do(ctx, chromedp.Navigate(host.URL), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+		t.Fatal(err)
+	}
+	return &journey{t: t, e: e, ctx: ctx, host: host.URL}
+}
+
+func (j *journey) start(token, txn string, brokers ...string) {
+	j.t.Helper()
+	b, _ := json.Marshal(brokers)
+	js := fmt.Sprintf(`runJourney(%q, %q, %q, %s)`, j.e.s.Gateway(), token, txn, b)
+	if err := chromedp.Do(j.ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
+		j.t.Fatal(err)
+	}
+}
+
+func (j *journey) click(sc string) {
+	j.t.Helper()
+	sel := chromedp.CSS(fmt.Sprintf(`[data-sc=%q]:not([disabled])`, sc))
+	if err := chromedp.Do(j.ctx, chromedp.WaitVisible(sel), chromedp.Click(sel)); err != nil {
+		j.t.Fatalf("click %s: %v", sc, err)
+	}
+}
+
+func (j *journey) outcome() gateway.SDKOutcome {
+	j.t.Helper()
+	raw, err := chromedp.Run(j.ctx, chromedp.Poll[string](`window.__outcome && JSON.stringify(window.__outcome)`, chromedp.WithPollingInterval(20*time.Millisecond)))
+	if err != nil {
+		j.t.Fatalf("the promise did not settle: %v", err)
+	}
+	var o gateway.SDKOutcome
+	if err := json.Unmarshal([]byte(raw), &o); err != nil {
+		j.t.Fatalf("%v: %s", err, raw)
+	}
+	gone, _ := chromedp.Run(j.ctx, chromedp.Evaluate[bool](`!document.querySelector('[data-sc="overlay"]')`))
+	if !gone {
+		j.t.Error("the overlay is still in the page after the promise settled")
+	}
+	return o
+}
+
+func TestWebScriptJourneys(t *testing.T) {
+	bctx := browser(t)
+	order := gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+		Type: gateway.OrderSecurities, Securities: []gateway.Security{
+			{Ticker: "TCS", Quantity: 4, Type: gateway.Buy}, {Ticker: "ITC", Quantity: 10, Type: gateway.Buy}}}}
+
+	t.Run("connect_success", func(t *testing.T) {
+		j := newJourney(t, bctx, nil)
+		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+		j.start(docsGuestToken, id)
+		j.click("broker:upstox-leprechaun")
+		j.click("account:LEP002")
+		j.click("consent:accept")
+		j.click("confirm")
+		o := j.outcome()
+		if o.Result == nil || !o.Result.Success || o.Result.Transaction != "CONNECT" || o.Result.Broker != "upstox-leprechaun" || o.Result.TransactionID != id {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+		info, err := gateway.VerifyToken(o.Result.SmallcaseAuthToken, sandbox.DefaultSecret, time.Now())
+		if err != nil || info.SmallcaseAuthID != sandbox.AuthID("gatewaydemo", "upstox-leprechaun", "LEP002") {
+			t.Errorf("token: %v %+v", err, info)
+		}
+		if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusCompleted {
+			t.Errorf("status %s", v.Status)
+		}
+	})
+
+	t.Run("order_partial_fill", func(t *testing.T) {
+		j := newJourney(t, bctx, nil)
+		tok := j.e.connected("kite-leprechaun", "LEP001")
+		id := j.e.create(tok, order)
+		j.start(tok, id, "kite")
+		j.click("broker:kite-leprechaun")
+		j.click("account:LEP001")
+		j.click("consent:accept")
+		rows, err := chromedp.Run(j.ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-sc="orders"] tbody tr').length`))
+		if err != nil || rows != 2 {
+			t.Errorf("order review shows %d rows (%v), want 2", rows, err)
+		}
+		j.click("scenario:partial_fill")
+		pressed, _ := chromedp.Run(j.ctx, chromedp.AttributeValue(chromedp.CSS(`[data-sc="scenario:partial_fill"]`), "aria-pressed"))
+		if pressed.Value != "true" {
+			t.Errorf("picked scenario not marked: aria-pressed=%q", pressed.Value)
+		}
+		j.click("confirm")
+		o := j.outcome()
+		if o.Result == nil || len(o.Result.OrderBatches) != 1 || o.Result.OrderBatches[0].Orders[0].Status != "PARTIAL" {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+		if o.Result.Signup {
+			t.Error("a connected user's order is not a signup")
+		}
+	})
+
+	t.Run("consent_denied", func(t *testing.T) {
+		j := newJourney(t, bctx, nil)
+		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentHoldingsImport})
+		j.start(docsGuestToken, id)
+		j.click("broker:kite-leprechaun")
+		j.click("account:LEP003")
+		j.click("consent:deny")
+		o := j.outcome()
+		if o.Error == nil || o.Error.Code != 1003 || o.Error.Message != "consent_denied" || o.Error.Data == nil || o.Error.Data.SmallcaseAuthToken == "" {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+	})
+
+	t.Run("close_before_login", func(t *testing.T) {
+		j := newJourney(t, bctx, nil)
+		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+		j.start(docsGuestToken, id)
+		if err := chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`))); err != nil {
+			t.Fatal(err)
+		}
+		j.click("close")
+		o := j.outcome()
+		if o.Error == nil || o.Error.Code != 1010 || o.Error.Message != "user_cancelled" || o.Error.Data != nil {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+		if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusCancelled {
+			t.Errorf("status %s", v.Status)
+		}
+		// The same transaction cannot run again.
+		j.start(docsGuestToken, id)
+		if o := j.outcome(); o.Error == nil || o.Error.Code != 3002 || o.Error.Message != "invalid_transactionId" {
+			t.Errorf("second run: %+v %+v", o.Result, o.Error)
+		}
+	})
+
+	t.Run("wrong_account_for_connected_user", func(t *testing.T) {
+		j := newJourney(t, bctx, nil)
+		tok := j.e.connected("kite-leprechaun", "LEP001")
+		id := j.e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+		j.start(tok, id)
+		chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`)))
+		first, _ := chromedp.Run(j.ctx, chromedp.AttributeValue(chromedp.CSS(`[data-sc^="broker:"]`), "data-sc"))
+		if first.Value != "broker:kite-leprechaun" {
+			t.Errorf("the bound broker is not listed first: %s", first.Value)
+		}
+		j.click("broker:kite-leprechaun")
+		j.click("account:LEP002")
+		o := j.outcome()
+		if o.Error == nil || o.Error.Code != 1001 || o.Error.Message != "user_mismatch" {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+	})
+
+	t.Run("brokers_filter", func(t *testing.T) {
+		j := newJourney(t, bctx, nil)
+		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+		j.start(docsGuestToken, id, "upstox", "hdfc-leprechaun")
+		if err := chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`))); err != nil {
+			t.Fatal(err)
+		}
+		shown, err := chromedp.Run(j.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-sc^="broker:"]')).map(function(b){return b.getAttribute('data-sc')})`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(shown, ",") != "broker:upstox-leprechaun,broker:hdfc-leprechaun" {
+			t.Errorf("brokers shown: %v", shown)
+		}
+		j.click("broker:hdfc-leprechaun")
+		j.click("account:LEP001")
+		j.click("close")
+		if o := j.outcome(); o.Error == nil || o.Error.Code != 1012 || o.Error.Data == nil || o.Error.Data.Broker != "hdfc-leprechaun" {
+			t.Errorf("close after login: %+v %+v", o.Result, o.Error)
+		}
+	})
+
+	t.Run("token_not_signed_with_the_secret", func(t *testing.T) {
+		j := newJourney(t, bctx, nil)
+		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+		bad, _ := gateway.MintGuestToken("have-a-good-day", time.Now().Add(time.Hour))
+		j.start(bad, id)
+		if o := j.outcome(); o.Error == nil || o.Error.Code != 90 || o.Error.Message != "invalid_jwt" {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+		if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusInitialized {
+			t.Errorf("a refused init touched the transaction: %s", v.Status)
+		}
+	})
+
+	t.Run("origin_not_whitelisted", func(t *testing.T) {
+		j := newJourney(t, bctx, func(c *sandbox.Config) { c.AllowedOrigins = []string{"http://localhost:3000"} })
+		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+		j.start(docsGuestToken, id)
+		if o := j.outcome(); o.Error == nil || o.Error.Code != 100 || o.Error.Message != "invalid_gateway" {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+	})
+
+	t.Run("unknown_gateway", func(t *testing.T) {
+		j := newJourney(t, bctx, nil)
+		js := `new scDK({gateway: 'nosuch', smallcaseAuthToken: 'x'}).triggerTransaction({transactionId: 'TRX_1'}).then(function(){return 'resolved'}, function(e){return e.message + ' ' + e.code})`
+		out, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out != "invalid_gateway 100" {
+			t.Errorf("got %q", out)
+		}
+	})
+}

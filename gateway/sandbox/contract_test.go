@@ -1,0 +1,547 @@
+package sandbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
+)
+
+var intentCases = []struct {
+	name string
+	req  gateway.TransactionRequest
+}{
+	{"connect", gateway.TransactionRequest{Intent: gateway.IntentConnect}},
+	{"transaction_securities", gateway.TransactionRequest{Intent: gateway.IntentTransaction, Notes: "first order",
+		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{
+			{Ticker: "TCS", Quantity: 2, Type: gateway.Buy}, {Ticker: "INFY", Quantity: 1, Type: gateway.Buy}}}}},
+	{"transaction_smallcase_buy", gateway.TransactionRequest{Intent: gateway.IntentTransaction,
+		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderBuy, Scid: "SCMO_0002", Amount: 25000}}},
+	{"transaction_investmore", gateway.TransactionRequest{Intent: gateway.IntentTransaction,
+		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderInvestMore, Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}},
+	{"transaction_reconciliation", gateway.TransactionRequest{Intent: gateway.IntentTransaction,
+		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderReconciliation}}},
+	{"holdings_import", gateway.TransactionRequest{Intent: gateway.IntentHoldingsImport, Version: "v2",
+		AssetConfig: &gateway.AssetConfig{MFHoldings: true}}},
+	{"authorise_holdings", gateway.TransactionRequest{Intent: gateway.IntentAuthoriseHoldings}},
+	{"fetch_funds", gateway.TransactionRequest{Intent: gateway.IntentFetchFunds}},
+	{"sip_setup", gateway.TransactionRequest{Intent: gateway.IntentSIPSetup, OrderConfig: &gateway.OrderConfig{Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}},
+	{"cancel_amo", gateway.TransactionRequest{Intent: gateway.IntentCancelAMO, OrderConfig: &gateway.OrderConfig{Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}},
+	{"mf_holdings_import", gateway.TransactionRequest{Intent: gateway.IntentMFHoldingsImport, AssetConfig: &gateway.AssetConfig{FromDate: "2025-04-01"}}},
+}
+
+// TestContractIntents creates a transaction of every intent with the
+// documented guest token, finishes it with the driver and reads the order
+// details, checking each answer against its fixture and openapi.json.
+func TestContractIntents(t *testing.T) {
+	for _, tc := range intentCases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			var last []byte // the response body of the latest client call
+			ctx := gateway.WithRecorder(context.Background(), func(x gateway.Exchange) { last = []byte(x.ResponseBody) })
+			tx, err := e.client.CreateTransaction(ctx, docsGuestToken, tc.req)
+			if err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			if !strings.HasPrefix(tx.TransactionID, "TRX_") || len(tx.TransactionID) != 36 {
+				t.Errorf("transactionId %q: want TRX_ and 32 hex", tx.TransactionID)
+			}
+			if got := tx.ExpireAt.Sub(e.s.Now()); got != 5*time.Minute {
+				t.Errorf("expireAt is %v after creation, want 5m", got)
+			}
+			e.fixture("create_"+tc.name, last)
+
+			st, body := e.complete(tx.TransactionID, sandbox.CompleteRequest{Broker: "kite-leprechaun", Account: "LEP001"})
+			if st != http.StatusOK {
+				t.Fatalf("complete: HTTP %d: %s", st, body)
+			}
+			e.fixture("complete_"+tc.name, body)
+			var o gateway.SDKOutcome
+			if err := json.Unmarshal(body, &o); err != nil || o.Result == nil {
+				t.Fatalf("complete: want a result, got %s (%v)", body, err)
+			}
+			r := o.Result
+			wantID := sandbox.AuthID(sandbox.DefaultGateway, "kite-leprechaun", "LEP001")
+			info, err := gateway.VerifyToken(r.SmallcaseAuthToken, sandbox.DefaultSecret, e.s.Now())
+			if err != nil || info.Kind != gateway.TokenConnected || info.SmallcaseAuthID != wantID {
+				t.Errorf("result token: %v %+v, want a connected token for %s signed with the secret", err, info, wantID)
+			}
+			if !strings.HasPrefix(r.SmallcaseAuthToken, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzbWFsbGNhc2VBdXRoSWQiOi") {
+				t.Errorf("result token claims are not {smallcaseAuthId, exp} in that order: %s", r.SmallcaseAuthToken)
+			}
+			if !r.Success || r.Transaction != string(tc.req.Intent) || r.Broker != "kite-leprechaun" || r.TransactionID != tx.TransactionID || !r.Signup {
+				t.Errorf("result = %+v", r)
+			}
+			switch tc.req.Intent {
+			case gateway.IntentFetchFunds:
+				if r.Fund == nil || *r.Fund <= 0 {
+					t.Errorf("FETCH_FUNDS: want fund > 0, got %v", r.Fund)
+				}
+			case gateway.IntentTransaction:
+				od, err := e.client.FetchOrderDetails(ctx, e.token(wantID), tx.TransactionID)
+				if err != nil {
+					t.Fatalf("order details: %v", err)
+				}
+				e.fixture("orders_"+tc.name, last)
+				a, _ := json.Marshal(od.Batches)
+				b, _ := json.Marshal(r.OrderBatches)
+				if len(r.OrderBatches) == 0 {
+					b = []byte("[]")
+				}
+				if string(a) != string(b) {
+					t.Errorf("order details batches differ from the SDK result's orderBatches:\n%s\n%s", a, b)
+				}
+				if od.Status != gateway.StatusCompleted || od.SmallcaseAuthID != wantID {
+					t.Errorf("order details: status %s id %s", od.Status, od.SmallcaseAuthID)
+				}
+			}
+			v, _ := e.s.Transaction(tx.TransactionID)
+			if v.Status != gateway.StatusCompleted || v.Error == nil || v.Error.Value {
+				t.Errorf("transaction after success: %s %+v", v.Status, v.Error)
+			}
+			e.checkOpenAPI(false)
+		})
+	}
+}
+
+// TestDocumentedSampleTokenCreates is the acceptance check: the docs' guest
+// token and the demo apiSecret create a transaction on a fresh sandbox with
+// the real clock.
+func TestDocumentedSampleTokenCreates(t *testing.T) {
+	s := sandbox.New(sandbox.Config{})
+	base, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"/gateway/gatewaydemo/transaction", strings.NewReader(`{"intent":"CONNECT"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-gateway-secret", "gatewayDemo_secret")
+	req.Header.Set("x-gateway-authtoken", docsGuestToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Success bool
+		Errors  []string
+		Data    gateway.TransactionCreated
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != 200 || !env.Success || env.Errors != nil {
+		t.Fatalf("HTTP %d %+v %v", resp.StatusCode, env, err)
+	}
+	if left := time.Until(env.Data.ExpireAt); left < 4*time.Minute || left > 5*time.Minute+time.Second {
+		t.Errorf("expireAt %v is %v away, want about 5m", env.Data.ExpireAt, left)
+	}
+}
+
+// TestContractHoldings reads every holdings shape for a test account.
+func TestContractHoldings(t *testing.T) {
+	e := newEnv(t, nil)
+	tok := e.connected("kite-leprechaun", "LEP001")
+	for _, tc := range []struct {
+		name string
+		opt  gateway.HoldingsOptions
+	}{
+		{"v1", gateway.HoldingsOptions{}},
+		{"v1_mf", gateway.HoldingsOptions{MFHoldings: true}},
+		{"v2", gateway.HoldingsOptions{V2: true}},
+		{"v2_mf", gateway.HoldingsOptions{V2: true, MFHoldings: true}},
+	} {
+		var raw []byte
+		ctx := gateway.WithRecorder(context.Background(), func(x gateway.Exchange) { raw = []byte(x.ResponseBody) })
+		h, err := e.client.FetchHoldings(ctx, tok, tc.opt)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		e.fixture("holdings_"+tc.name, raw)
+		if h.AuthID() != sandbox.AuthID("gatewaydemo", "kite-leprechaun", "LEP001") || h.Broker() != "kite-leprechaun" {
+			t.Errorf("%s: holdings of %s at %s", tc.name, h.AuthID(), h.Broker())
+		}
+		eq := h.Equities()
+		if len(eq) < 5 {
+			t.Errorf("%s: want a demo portfolio of 5+ equities, got %d", tc.name, len(eq))
+		}
+		for _, q := range eq {
+			if q.Quantity <= 0 || q.AveragePrice <= 0 || q.Ticker == "" {
+				t.Errorf("%s: bad equity %+v", tc.name, q)
+			}
+			if tc.opt.V2 && !strings.HasPrefix(q.ISIN, "IN") {
+				t.Errorf("%s: %s has ISIN %q", tc.name, q.Ticker, q.ISIN)
+			}
+		}
+		mf := h.MutualFunds()
+		if tc.opt.MFHoldings != (mf != nil) || tc.opt.MFHoldings && len(mf) == 0 {
+			t.Errorf("%s: mutual funds %v", tc.name, mf)
+		}
+	}
+	// Another account has another portfolio.
+	h2, err := e.client.FetchHoldings(context.Background(), e.connected("upstox-leprechaun", "LEP002"), gateway.HoldingsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1, _ := e.client.FetchHoldings(context.Background(), tok, gateway.HoldingsOptions{})
+	a, _ := json.Marshal(h1.Equities())
+	b, _ := json.Marshal(h2.Equities())
+	if string(a) == string(b) {
+		t.Error("two accounts have the same portfolio")
+	}
+	e.checkOpenAPI(false)
+}
+
+// TestContractScenarios plays every scenario on a TRANSACTION.
+func TestContractScenarios(t *testing.T) {
+	for _, sc := range gateway.Scenarios() {
+		t.Run(string(sc), func(t *testing.T) {
+			e := newEnv(t, nil)
+			tok := e.connected("kite-leprechaun", "LEP002")
+			id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+				Type: gateway.OrderSecurities, Securities: []gateway.Security{
+					{Ticker: "ITC", Quantity: 10, Type: gateway.Buy}, {Ticker: "SBIN", Quantity: 4, Type: gateway.Buy}, {Ticker: "TCS", Quantity: 3, Type: gateway.Buy}}}})
+			st, body := e.complete(id, sandbox.CompleteRequest{Outcome: sc})
+			if st != http.StatusOK {
+				t.Fatalf("HTTP %d %s", st, body)
+			}
+			e.fixture("scenario_"+string(sc), body)
+			var o gateway.SDKOutcome
+			if err := json.Unmarshal(body, &o); err != nil {
+				t.Fatal(err)
+			}
+			v, _ := e.s.Transaction(id)
+			wantErr := map[gateway.Scenario]struct {
+				code   int
+				name   string
+				data   bool
+				status gateway.Status
+			}{
+				gateway.ScenarioMarketClosed:  {4004, "market_closed", true, gateway.StatusErrored},
+				gateway.ScenarioUserCancelled: {1012, "user_cancelled", true, gateway.StatusCancelled},
+				gateway.ScenarioConsentDenied: {1003, "consent_denied", true, gateway.StatusErrored},
+				gateway.ScenarioUserMismatch:  {1001, "user_mismatch", false, gateway.StatusErrored},
+				gateway.ScenarioExpired:       {1005, "transaction_expired", true, gateway.StatusExpired},
+			}
+			if w, ok := wantErr[sc]; ok {
+				if o.Error == nil || o.Error.Code != w.code || o.Error.Message != w.name || (o.Error.Data != nil) != w.data {
+					t.Fatalf("want reject %s %d (data %v), got %s", w.name, w.code, w.data, body)
+				}
+				if info := gateway.ExplainSDKError(o.Error.Code, o.Error.Message); info.Name != w.name {
+					t.Errorf("ExplainSDKError(%d, %s) = %+v", o.Error.Code, o.Error.Message, info)
+				}
+				if v.Status != w.status || !v.Error.Value || v.Error.Code != w.code || v.Error.Message != w.name {
+					t.Errorf("transaction: %s %+v, want %s", v.Status, v.Error, w.status)
+				}
+				return
+			}
+			if o.Result == nil || len(o.Result.OrderBatches) != 1 {
+				t.Fatalf("want a result with one batch: %s", body)
+			}
+			if v.Status != gateway.StatusCompleted {
+				t.Errorf("transaction status %s", v.Status)
+			}
+			orders := o.Result.OrderBatches[0].Orders
+			count := map[string]int{}
+			for _, ord := range orders {
+				count[ord.Status]++
+				if ord.Status == "REJECTED" && ord.StatusMessage == "" {
+					t.Errorf("rejected order without a statusMessage: %+v", ord)
+				}
+				if ord.Status == "REJECTED" && ord.FilledQuantity != 0 {
+					t.Errorf("rejected order filled: %+v", ord)
+				}
+			}
+			switch sc {
+			case gateway.ScenarioSuccess:
+				if count["COMPLETE"] != 3 {
+					t.Errorf("success: %v", count)
+				}
+			case gateway.ScenarioPartialFill:
+				if count["PARTIAL"] == 0 || count["COMPLETE"] == 0 {
+					t.Errorf("partial_fill: %v", count)
+				}
+			case gateway.ScenarioRejected:
+				if count["REJECTED"] != 3 {
+					t.Errorf("rejected: %v", count)
+				}
+			case gateway.ScenarioInsufficientFunds:
+				if count["REJECTED"] != 3 || !strings.Contains(strings.ToLower(orders[0].StatusMessage), "insufficient funds") {
+					t.Errorf("insufficient_funds: %v %q", count, orders[0].StatusMessage)
+				}
+			}
+			e.checkOpenAPI(false)
+		})
+	}
+}
+
+// TestContractErrors sends every kind of bad request and checks the status,
+// the envelope, how gateway.APIError classifies it, the fixture and the
+// OpenAPI description of the response.
+func TestContractErrors(t *testing.T) {
+	guest := docsGuestToken
+	type result struct {
+		status int
+		body   []byte
+	}
+	viaClient := func(e *env, f func(ctx context.Context) error) result {
+		var last gateway.Exchange
+		ctx := gateway.WithRecorder(context.Background(), func(x gateway.Exchange) { last = x })
+		err := f(ctx)
+		var apiErr *gateway.APIError
+		if !errors.As(err, &apiErr) {
+			e.t.Fatalf("want an APIError, got %v", err)
+		}
+		return result{last.Status, []byte(last.ResponseBody)}
+	}
+	createPath := "/gateway/gatewaydemo/transaction"
+	securities := func(sec string) []byte {
+		return []byte(`{"intent":"TRANSACTION","orderConfig":{"type":"SECURITIES","securities":` + sec + `}}`)
+	}
+	cases := []struct {
+		name       string
+		status     int
+		kind       gateway.ErrorKind
+		badRequest bool   // the request itself breaks openapi.json
+		contains   string // in errors[]
+		run        func(e *env) result
+	}{
+		{"wrong_api_secret", 401, gateway.KindAPISecret, false, gateway.ErrStrInvalidSecret, func(e *env) result {
+			e.client.APISecret = "not-the-secret"
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.CreateTransaction(ctx, guest, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+				return err
+			})
+		}},
+		{"missing_api_secret", 401, gateway.KindAPISecret, true, "x-gateway-secret header is missing", func(e *env) result {
+			st, b := e.raw("POST", createPath, map[string]string{gateway.HeaderAuthToken: guest}, []byte(`{"intent":"CONNECT"}`))
+			return result{st, b}
+		}},
+		{"jwt_wrong_secret", 401, gateway.KindJWT, false, gateway.ErrStrInvalidJWT, func(e *env) result {
+			tok, _ := gateway.MintGuestToken("have-a-good-day", e.s.Now().Add(time.Hour))
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.CreateTransaction(ctx, tok, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+				return err
+			})
+		}},
+		{"jwt_expired", 401, gateway.KindJWT, false, "expired", func(e *env) result {
+			tok, _ := gateway.MintGuestToken(sandbox.DefaultSecret, e.s.Now().Add(-time.Minute))
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.CreateTransaction(ctx, tok, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+				return err
+			})
+		}},
+		{"jwt_missing", 401, gateway.KindJWT, true, "x-gateway-authtoken header is missing", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(""), []byte(`{"intent":"CONNECT"}`))
+			return result{st, b}
+		}},
+		{"jwt_not_a_user", 401, gateway.KindJWT, false, "identifies no user", func(e *env) result {
+			tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"user": "x"}).SignedString([]byte(sandbox.DefaultSecret))
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.CreateTransaction(ctx, tok, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+				return err
+			})
+		}},
+		{"jwt_alg_none", 401, gateway.KindJWT, false, "HS256", func(e *env) result {
+			tok := "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJndWVzdCI6dHJ1ZX0."
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.CreateTransaction(ctx, tok, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+				return err
+			})
+		}},
+		{"unknown_gateway", 404, gateway.KindGateway, false, gateway.ErrStrInvalidGateway, func(e *env) result {
+			e.client.Gateway = "nosuchgateway"
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.CreateTransaction(ctx, guest, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+				return err
+			})
+		}},
+		{"guest_on_holdings", 403, gateway.KindGuest, false, gateway.ErrStrGuestToken, func(e *env) result {
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.FetchHoldings(ctx, guest, gateway.HoldingsOptions{})
+				return err
+			})
+		}},
+		{"guest_on_order_details", 403, gateway.KindGuest, false, gateway.ErrStrGuestToken, func(e *env) result {
+			id := e.create(guest, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.FetchOrderDetails(ctx, guest, id)
+				return err
+			})
+		}},
+		{"malformed_json", 400, gateway.KindValidation, true, "not valid JSON", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(`{"intent":`))
+			return result{st, b}
+		}},
+		{"wrong_json_type", 400, gateway.KindValidation, true, "must be a JSON number", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[{"ticker":"TCS","quantity":"2","type":"BUY"}]`))
+			return result{st, b}
+		}},
+		{"empty_body", 400, gateway.KindValidation, true, "empty", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), nil)
+			return result{st, b}
+		}},
+		{"unknown_intent", 400, gateway.KindValidation, true, `unknown intent "LOGIN"`, func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(`{"intent":"LOGIN"}`))
+			return result{st, b}
+		}},
+		{"missing_intent", 400, gateway.KindValidation, true, "intent: is required", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(`{"orderConfig":null}`))
+			return result{st, b}
+		}},
+		{"quantity_zero", 400, gateway.KindValidation, true, "orderConfig.securities[0].quantity: must be 1 or more", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[{"ticker":"TCS","quantity":0,"type":"BUY"}]`))
+			return result{st, b}
+		}},
+		{"bad_side", 400, gateway.KindValidation, true, "orderConfig.securities[0].type: must be BUY or SELL", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[{"ticker":"TCS","quantity":1,"type":"HOLD"}]`))
+			return result{st, b}
+		}},
+		{"bad_ticker", 400, gateway.KindValidation, true, "orderConfig.securities[0].ticker", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[{"ticker":"tcs ltd","quantity":1,"type":"BUY"}]`))
+			return result{st, b}
+		}},
+		{"empty_securities", 400, gateway.KindValidation, true, "orderConfig.securities: must list at least one security", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[]`))
+			return result{st, b}
+		}},
+		{"bad_order_type", 400, gateway.KindValidation, true, `orderConfig.type: unknown order type "SHORT"`, func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(`{"intent":"TRANSACTION","orderConfig":{"type":"SHORT"}}`))
+			return result{st, b}
+		}},
+		{"transaction_without_order_config", 400, gateway.KindValidation, true, "orderConfig: is required for TRANSACTION", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(`{"intent":"TRANSACTION"}`))
+			return result{st, b}
+		}},
+		{"oversized_body", 413, gateway.KindValidation, true, "larger than", func(e *env) result {
+			big := `{"intent":"CONNECT","notes":"` + strings.Repeat("x", sandbox.MaxBodyBytes) + `"}`
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(big))
+			return result{st, b}
+		}},
+		{"unknown_transaction", 404, gateway.KindNotFound, false, "not found", func(e *env) result {
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.FetchOrderDetails(ctx, e.connected("kite-leprechaun", "LEP001"), "TRX_0123456789abcdef0123456789abcdef")
+				return err
+			})
+		}},
+		{"bad_transaction_id", 400, gateway.KindValidation, false, "transactionId", func(e *env) result {
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.FetchOrderDetails(ctx, e.connected("kite-leprechaun", "LEP001"), "12345")
+				return err
+			})
+		}},
+		{"expired_transaction", 410, gateway.KindExpired, false, "expired", func(e *env) result {
+			tok := e.connected("kite-leprechaun", "LEP001")
+			id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+				Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}}})
+			e.s.Advance(6 * time.Minute)
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.FetchOrderDetails(ctx, e.connected("kite-leprechaun", "LEP001"), id)
+				return err
+			})
+		}},
+		{"order_details_of_connect", 400, gateway.KindValidation, false, "only for TRANSACTION", func(e *env) result {
+			tok := e.connected("kite-leprechaun", "LEP001")
+			id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.FetchOrderDetails(ctx, tok, id)
+				return err
+			})
+		}},
+		{"order_details_of_another_user", 404, gateway.KindNotFound, false, "not found", func(e *env) result {
+			id := e.create(e.connected("kite-leprechaun", "LEP001"), gateway.TransactionRequest{Intent: gateway.IntentTransaction,
+				OrderConfig: &gateway.OrderConfig{Type: gateway.OrderReconciliation}})
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.FetchOrderDetails(ctx, e.connected("kite-leprechaun", "LEP002"), id)
+				return err
+			})
+		}},
+		{"holdings_unknown_user", 404, gateway.KindNotFound, false, "CONNECT", func(e *env) result {
+			return viaClient(e, func(ctx context.Context) error {
+				_, err := e.client.FetchHoldings(ctx, docsConnectedToken, gateway.HoldingsOptions{})
+				return err
+			})
+		}},
+		{"holdings_bad_version", 400, gateway.KindValidation, true, "version", func(e *env) result {
+			st, b := e.raw("GET", "/v1/gatewaydemo/engine/user/holdings?version=v3", partnerHeaders(e.connected("kite-leprechaun", "LEP001")), nil)
+			return result{st, b}
+		}},
+		{"method_not_allowed", 405, gateway.KindOther, false, "method not allowed", func(e *env) result {
+			st, b := e.raw("GET", createPath, partnerHeaders(guest), nil)
+			return result{st, b}
+		}},
+		{"driver_unknown_transaction", 404, gateway.KindNotFound, false, "unknown transaction", func(e *env) result {
+			st, b := e.complete("TRX_0123456789abcdef0123456789abcdef", sandbox.CompleteRequest{})
+			return result{st, b}
+		}},
+		{"driver_run_twice", 409, gateway.KindOther, false, "already run", func(e *env) result {
+			id := e.create(guest, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+			e.outcome(id, sandbox.CompleteRequest{})
+			st, b := e.complete(id, sandbox.CompleteRequest{})
+			return result{st, b}
+		}},
+		{"driver_unknown_broker", 400, gateway.KindValidation, false, "unknown broker", func(e *env) result {
+			id := e.create(guest, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+			st, b := e.complete(id, sandbox.CompleteRequest{Broker: "nobroker"})
+			return result{st, b}
+		}},
+		{"driver_unknown_outcome", 400, gateway.KindValidation, true, "unknown outcome", func(e *env) result {
+			id := e.create(guest, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+			st, b := e.complete(id, sandbox.CompleteRequest{Outcome: "lucky"})
+			return result{st, b}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			r := tc.run(e)
+			if r.status != tc.status {
+				t.Fatalf("HTTP %d, want %d: %s", r.status, tc.status, r.body)
+			}
+			e.fixture("error_"+tc.name, r.body)
+			apiErr := envelopeErr(t, "X", "/", r.status, r.body)
+			if got := apiErr.Kind(); got != tc.kind {
+				t.Errorf("APIError.Kind() = %s, want %s (%v)", got, tc.kind, apiErr.Errors)
+			}
+			if !strings.Contains(strings.Join(apiErr.Errors, " | "), tc.contains) {
+				t.Errorf("errors %q do not mention %q", apiErr.Errors, tc.contains)
+			}
+			e.checkOpenAPI(tc.badRequest)
+		})
+	}
+}
+
+// TestValidationMatchesClient: the server's 400 message is exactly what
+// TransactionRequest.Validate says, so client and server agree.
+func TestValidationMatchesClient(t *testing.T) {
+	e := newEnv(t, nil)
+	bad := []gateway.TransactionRequest{
+		{Intent: "LOGIN"},
+		{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{Type: gateway.OrderSecurities,
+			Securities: []gateway.Security{{Ticker: "TCS", Quantity: -3, Type: gateway.Buy}}}},
+		{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{Type: gateway.OrderBuy}},
+		{Intent: gateway.IntentSIPSetup},
+		{Intent: gateway.IntentMFHoldingsImport, AssetConfig: &gateway.AssetConfig{FromDate: "01/04/2025"}},
+		{Intent: gateway.IntentConnect, Version: "v9"},
+		{Intent: gateway.IntentConnect, Notes: strings.Repeat("n", gateway.MaxNotes+1)},
+	}
+	for _, req := range bad {
+		verr := req.Validate()
+		if verr == nil {
+			t.Fatalf("%+v: Validate accepts it", req)
+		}
+		body, _ := json.Marshal(req)
+		st, raw := e.raw("POST", "/gateway/gatewaydemo/transaction", partnerHeaders(docsGuestToken), body)
+		apiErr := envelopeErr(t, "POST", "/", st, raw)
+		if st != 400 || len(apiErr.Errors) != 1 || apiErr.Errors[0] != verr.Error() {
+			t.Errorf("%s: HTTP %d %q, want 400 %q", body, st, apiErr.Errors, verr.Error())
+		}
+	}
+	e.rec.take()
+}

@@ -1,0 +1,142 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"gatewalk/gateway"
+)
+
+// handleDriverComplete is POST /_sandbox/transactions/{id}/complete: it
+// finishes a journey without a browser and answers 200 with the
+// gateway.SDKOutcome the web SDK would have settled with.
+func (s *Server) handleDriverComplete(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		s.writeErr(w, methodNotAllowed("POST"))
+		return
+	}
+	var req CompleteRequest
+	if e := readOptionalJSON(w, r, &req); e != nil {
+		s.writeErr(w, e)
+		return
+	}
+	out, err := s.complete(r.PathValue("id"), req)
+	if err != nil {
+		s.writeErr(w, driverErr(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func driverErr(err error) *apiErr {
+	switch {
+	case errors.Is(err, ErrUnknownTransaction):
+		return fail(http.StatusNotFound, etNotFound, err.Error())
+	case errors.Is(err, ErrAlreadyRun):
+		return fail(http.StatusConflict, etConflict, err.Error()+": a transaction runs once; create a fresh one")
+	case errors.Is(err, ErrBadRequest):
+		return fail(http.StatusBadRequest, etValidation, err.Error())
+	}
+	return fail(http.StatusInternalServerError, etInternal, err.Error())
+}
+
+// TransactionView is the sandbox's view of a transaction
+// (GET /_sandbox/transactions/{id}; sandbox only).
+type TransactionView struct {
+	TransactionID   string                     `json:"transactionId"`
+	Intent          gateway.Intent             `json:"intent"`
+	Status          gateway.Status             `json:"status"`
+	Error           *gateway.TxnError          `json:"error"`
+	CreatedAt       time.Time                  `json:"createdAt"`
+	ExpireAt        time.Time                  `json:"expireAt"`
+	Expired         bool                       `json:"expired"`
+	SmallcaseAuthID string                     `json:"smallcaseAuthId,omitempty"`
+	Broker          string                     `json:"broker,omitempty"`
+	Account         string                     `json:"account,omitempty"`
+	Request         gateway.TransactionRequest `json:"request"`
+	Batches         []gateway.OrderBatch       `json:"batches"`
+	Outcome         *gateway.SDKOutcome        `json:"outcome,omitempty"`
+}
+
+// Transaction returns the current view of a transaction.
+func (s *Server) Transaction(id string) (TransactionView, bool) {
+	var v TransactionView
+	ok := s.store.with(id, s.now(), func(t *txn) {
+		v = TransactionView{TransactionID: t.ID, Intent: t.Req.Intent, Status: t.Status, CreatedAt: t.CreatedAt.UTC(),
+			ExpireAt: t.ExpireAt, Expired: t.Status == gateway.StatusExpired, SmallcaseAuthID: t.UserAuthID,
+			Broker: t.Broker, Account: t.Account, Request: t.Req, Batches: append([]gateway.OrderBatch{}, t.Batches...), Outcome: t.Outcome}
+		v.Error = &gateway.TxnError{}
+		if t.Err != nil {
+			*v.Error = *t.Err
+		}
+	})
+	return v, ok
+}
+
+func (s *Server) handleDriverStatus(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		s.writeErr(w, methodNotAllowed("GET"))
+		return
+	}
+	v, ok := s.Transaction(r.PathValue("id"))
+	if !ok {
+		s.writeErr(w, fail(http.StatusNotFound, etNotFound, fmt.Sprintf("%v: %s", ErrUnknownTransaction, r.PathValue("id"))))
+		return
+	}
+	s.writeData(w, http.StatusOK, v)
+}
+
+// clockRequest is the body of POST /_sandbox/clock.
+type clockRequest struct {
+	Advance string `json:"advance"`
+}
+
+func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPost:
+		var req clockRequest
+		if e := readJSON(w, r, &req); e != nil {
+			s.writeErr(w, e)
+			return
+		}
+		d, err := time.ParseDuration(req.Advance)
+		if err != nil || d <= 0 {
+			s.writeErr(w, fail(http.StatusBadRequest, etValidation, fmt.Sprintf("advance: want a positive duration such as \"6m\" or \"1h30m\", got %q", req.Advance)))
+			return
+		}
+		s.Advance(d)
+	default:
+		s.writeErr(w, methodNotAllowed("GET", "POST"))
+		return
+	}
+	now := s.now()
+	s.writeData(w, http.StatusOK, map[string]any{"now": now.UTC().Format(time.RFC3339Nano), "offset": time.Duration(s.off.Load()).String(), "market": s.market(now)})
+}
+
+func (s *Server) handleBrokers(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		s.writeErr(w, methodNotAllowed("GET"))
+		return
+	}
+	type acct struct {
+		Account
+		SmallcaseAuthID string `json:"smallcaseAuthId"`
+	}
+	type brk struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Accounts []acct `json:"accounts"`
+	}
+	var out []brk
+	for _, b := range Brokers() {
+		x := brk{ID: b.ID, Name: b.Name}
+		for _, a := range b.Accounts {
+			x.Accounts = append(x.Accounts, acct{a, AuthID(s.cfg.Gateway, b.ID, a.ID)})
+		}
+		out = append(out, x)
+	}
+	s.writeData(w, http.StatusOK, out)
+}

@@ -1,0 +1,486 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"gatewalk/gateway"
+)
+
+// CompleteRequest is how a journey ends: who logs in and which scenario
+// plays. Empty Broker and Account mean the account already bound to the
+// transaction's smallcaseAuthId, or else the first leprechaun broker's
+// first account; an empty Outcome means success.
+type CompleteRequest struct {
+	Broker  string           `json:"broker"`
+	Account string           `json:"account"`
+	Outcome gateway.Scenario `json:"outcome"`
+}
+
+// Errors of Complete; match with errors.Is.
+var (
+	// ErrUnknownTransaction: no such transactionId (or it was purged).
+	ErrUnknownTransaction = errors.New("unknown transaction")
+	// ErrAlreadyRun: the transaction's journey already ran (or is running).
+	ErrAlreadyRun = errors.New("transaction already run")
+	// ErrBadRequest: an unknown broker, account or outcome.
+	ErrBadRequest = errors.New("invalid request")
+)
+
+// Complete runs the rest of a transaction's journey as if a user did it in
+// the browser, and returns what the web SDK would resolve or reject with.
+// It is the in-process form of POST /_sandbox/transactions/{id}/complete.
+// An expired transaction gives a transaction_expired outcome, not an error.
+func (s *Server) Complete(ctx context.Context, transactionID string, req CompleteRequest) (gateway.SDKOutcome, error) {
+	if err := ctx.Err(); err != nil {
+		return gateway.SDKOutcome{}, err
+	}
+	return s.complete(transactionID, req)
+}
+
+func validScenario(sc gateway.Scenario) bool {
+	for _, k := range gateway.Scenarios() {
+		if k == sc {
+			return true
+		}
+	}
+	return false
+}
+
+// claim marks a transaction as being completed. It returns the request
+// data, or an outcome when the transaction had expired before it ran.
+func (s *Server) claim(id string) (t txn, early *gateway.SDKOutcome, err error) {
+	found := s.store.with(id, s.now(), func(x *txn) {
+		switch {
+		case x.Status == gateway.StatusExpired && x.CompletedAt.IsZero():
+			early = sdkFail(x.Err.Code, "transaction_expired", nil)
+		case x.running || x.Status.Final():
+			err = fmt.Errorf("%w: %s is %s", ErrAlreadyRun, id, x.Status)
+		default:
+			x.running = true
+			if x.Status == gateway.StatusInitialized {
+				x.Status = gateway.StatusUsed
+			}
+			t = *x
+		}
+	})
+	if !found {
+		return txn{}, nil, fmt.Errorf("%w: %s", ErrUnknownTransaction, id)
+	}
+	return t, early, err
+}
+
+// release gives up a claim without changing the transaction.
+func (s *Server) release(id string) {
+	s.store.with(id, s.now(), func(x *txn) { x.running = false })
+}
+
+// finish records the end of a journey.
+func (s *Server) finish(id string, status gateway.Status, code int, name string, f func(x *txn)) {
+	now := s.now()
+	s.store.with(id, now, func(x *txn) {
+		x.running = false
+		x.Status = status
+		x.CompletedAt = now
+		if code != 0 {
+			x.Err = &gateway.TxnError{Value: true, Code: code, Message: name}
+		} else {
+			x.Err = &gateway.TxnError{}
+		}
+		if f != nil {
+			f(x)
+		}
+	})
+}
+
+func sdkFail(code int, name string, data *gateway.SDKErrorData) *gateway.SDKOutcome {
+	return &gateway.SDKOutcome{Error: &gateway.SDKError{Code: code, Message: name, Data: data}}
+}
+
+// resolveAccount picks the broker account of a journey.
+func (s *Server) resolveAccount(boundID, brokerID, accountID string) (accountRef, error) {
+	bound, isBound := s.accounts[boundID]
+	var b Broker
+	switch {
+	case brokerID != "":
+		var ok bool
+		if b, ok = findBroker(brokerID); !ok {
+			var ids []string
+			for _, k := range Brokers() {
+				ids = append(ids, k.ID)
+			}
+			return accountRef{}, fmt.Errorf("%w: unknown broker %q (want one of %s)", ErrBadRequest, brokerID, strings.Join(ids, ", "))
+		}
+	case isBound:
+		b = bound.Broker
+	default:
+		b = Brokers()[0]
+	}
+	var a Account
+	switch {
+	case accountID != "":
+		var ok bool
+		if a, ok = b.account(accountID); !ok {
+			var ids []string
+			for _, k := range b.Accounts {
+				ids = append(ids, k.ID)
+			}
+			return accountRef{}, fmt.Errorf("%w: broker %s has no test account %q (want one of %s)", ErrBadRequest, b.ID, accountID, strings.Join(ids, ", "))
+		}
+	case isBound && bound.Broker.ID == b.ID:
+		a = bound.Account
+	default:
+		a = b.Accounts[0]
+	}
+	return accountRef{b, a}, nil
+}
+
+func (s *Server) complete(id string, req CompleteRequest) (gateway.SDKOutcome, error) {
+	sc := req.Outcome
+	if sc == "" {
+		sc = gateway.ScenarioSuccess
+	}
+	if !validScenario(sc) {
+		// The list of names is left out: one of them contains "expired",
+		// which would make APIError.Kind read this as an expiry.
+		return gateway.SDKOutcome{}, fmt.Errorf("%w: unknown outcome %q: use a scenario name such as success, partial_fill or user_cancelled (gatewalk sandbox --help lists them all)", ErrBadRequest, req.Outcome)
+	}
+	t, early, err := s.claim(id)
+	if err != nil {
+		return gateway.SDKOutcome{}, err
+	}
+	if early != nil {
+		return *early, nil
+	}
+	ref, err := s.resolveAccount(t.AuthID, req.Broker, req.Account)
+	if err != nil {
+		s.release(id)
+		return gateway.SDKOutcome{}, err
+	}
+	return s.play(t, ref, sc), nil
+}
+
+// play runs a claimed transaction to its end with the logged-in account.
+func (s *Server) play(t txn, ref accountRef, sc gateway.Scenario) gateway.SDKOutcome {
+	now := s.now()
+	userID := AuthID(s.cfg.Gateway, ref.Broker.ID, ref.Account.ID)
+	login := func(x *txn) { x.Broker, x.Account, x.UserAuthID = ref.Broker.ID, ref.Account.ID, userID }
+
+	if (t.AuthID != "" && t.AuthID != userID) || sc == gateway.ScenarioUserMismatch {
+		s.finish(t.ID, gateway.StatusErrored, 1001, "user_mismatch", nil)
+		return *sdkFail(1001, "user_mismatch", nil)
+	}
+	if !now.Before(t.ExpireAt) {
+		// The user took longer than the transaction lives.
+		sc = gateway.ScenarioExpired
+	}
+	tok, err := gateway.MintConnectedToken(s.cfg.Secret, userID, now.Add(gateway.DefaultTokenTTL))
+	if err != nil {
+		s.finish(t.ID, gateway.StatusErrored, 2000, "internal_error", nil)
+		return *sdkFail(2000, "internal_error", nil)
+	}
+	s.mu.Lock()
+	signup := t.AuthID == "" && !s.connected[userID]
+	s.mu.Unlock()
+	data := &gateway.SDKErrorData{SmallcaseAuthToken: tok, Broker: ref.Broker.ID, Signup: signup}
+
+	intent := t.Req.Intent
+	isOrder := intent == gateway.IntentTransaction
+	switch {
+	case sc == gateway.ScenarioUserCancelled:
+		s.finish(t.ID, gateway.StatusCancelled, 1012, "user_cancelled", login)
+		return *sdkFail(1012, "user_cancelled", data)
+	case sc == gateway.ScenarioConsentDenied:
+		s.finish(t.ID, gateway.StatusErrored, 1003, "consent_denied", login)
+		return *sdkFail(1003, "consent_denied", data)
+	case sc == gateway.ScenarioExpired:
+		s.finish(t.ID, gateway.StatusExpired, 1005, "transaction_expired", login)
+		return *sdkFail(1005, "transaction_expired", data)
+	}
+	mkt := s.market(now)
+	needsMarket := isOrder && t.Req.OrderConfig != nil && t.Req.OrderConfig.Type != gateway.OrderReconciliation
+	if needsMarket && (sc == gateway.ScenarioMarketClosed || (!mkt.Open && !mkt.AMO)) {
+		s.finish(t.ID, gateway.StatusErrored, 4004, "market_closed", login)
+		return *sdkFail(4004, "market_closed", data)
+	}
+
+	res := &gateway.SDKResult{
+		Success: true, Transaction: string(intent), SmallcaseAuthToken: tok, Broker: ref.Broker.ID,
+		TransactionID: t.ID, Signup: signup, Notes: t.Req.Notes,
+	}
+	var (
+		batches []gateway.OrderBatch
+		posts   []gateway.Postback
+	)
+	ts := fmt.Sprint(now.UnixMilli())
+	pb := func(event string, status gateway.Status, v any) {
+		raw, _ := json.Marshal(v)
+		p := gateway.Postback{Timestamp: ts, SmallcaseAuthID: userID, TransactionID: t.ID, Intent: intent,
+			Event: event, Status: status, Broker: ref.Broker.ID, Data: raw}
+		if event == gateway.EventMFHoldingsImport {
+			p.SmallcaseAuthID = ""
+		}
+		posts = append(posts, p)
+	}
+
+	s.mu.Lock()
+	s.connected[userID] = true
+	live := s.livePortfolio(userID, ref)
+	switch intent {
+	case gateway.IntentTransaction:
+		if needsMarket {
+			amo := !mkt.Open
+			b := s.execute(t, planOrders(t.Req.OrderConfig), sc, amo, live, now)
+			batches = []gateway.OrderBatch{b}
+		} else {
+			batches = []gateway.OrderBatch{}
+		}
+		res.OrderBatches = batches
+	case gateway.IntentFetchFunds:
+		f := round2(live.Funds)
+		res.Fund = &f
+	case gateway.IntentHoldingsImport:
+		sn := s.importHoldings(userID, ref, now)
+		mf := t.Req.AssetConfig != nil && t.Req.AssetConfig.MFHoldings
+		res.Data = mustJSON(map[string]any{"securities": len(sn.p.Positions), "mutualFunds": len(sn.p.Folios), "snapshotDate": stamp(now)})
+		if t.Req.Version == "v2" {
+			pb(gateway.EventHoldingsImport, gateway.StatusCompleted, holdingsV2(userID, ref.Broker.ID, sn, mf))
+		} else {
+			pb(gateway.EventHoldingsImport, gateway.StatusCompleted, holdingsV1(userID, ref.Broker.ID, sn, mf))
+		}
+	case gateway.IntentMFHoldingsImport:
+		sn := s.importHoldings(userID, ref, now)
+		pb(gateway.EventMFHoldingsImport, gateway.StatusCompleted, mfBlock(sn))
+	case gateway.IntentAuthoriseHoldings:
+		res.Data = mustJSON(map[string]any{"authorised": true})
+	case gateway.IntentSIPSetup:
+		oc := t.Req.OrderConfig
+		amt := oc.Amount
+		if amt == 0 {
+			amt = 5000
+		}
+		res.Data = mustJSON(map[string]any{"sipAction": "create", "sipActive": true, "amount": amt, "frequency": "monthly",
+			"iscid": oc.Iscid, "scid": oc.Scid, "scheduledDate": now.AddDate(0, 1, 0).UTC().Format("2006-01-02"), "sipType": "amount"})
+	case gateway.IntentCancelAMO:
+		res.Data = mustJSON(map[string]any{"iscid": t.Req.OrderConfig.Iscid, "cancelled": true})
+	}
+	s.mu.Unlock()
+
+	if len(batches) > 0 {
+		pb(gateway.EventOrderPlaced, gateway.StatusProcessing, map[string]any{"batches": batches})
+		if batches[0].Variety != "amo" {
+			pb(gateway.EventOrderCompleted, gateway.StatusCompleted, map[string]any{"batches": batches})
+		}
+	}
+	out := gateway.SDKOutcome{Result: res}
+	s.finish(t.ID, gateway.StatusCompleted, 0, "", func(x *txn) {
+		login(x)
+		x.Batches = batches
+		x.Outcome = &out
+	})
+	for _, p := range posts {
+		s.post.send(p)
+	}
+	return out
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// plannedOrder is one order a transaction will place.
+type plannedOrder struct {
+	Ticker string       `json:"ticker"`
+	Name   string       `json:"name"`
+	Side   gateway.Side `json:"type"`
+	Qty    int          `json:"quantity"`
+	Price  float64      `json:"price"`
+}
+
+// planOrders turns an orderConfig into orders. A smallcase order (scid or
+// iscid) buys or sells a deterministic basket of five stocks named after
+// the id; amount, when given, sizes the basket.
+func planOrders(oc *gateway.OrderConfig) []plannedOrder {
+	if oc == nil {
+		return nil
+	}
+	var out []plannedOrder
+	if oc.Type == gateway.OrderSecurities {
+		for _, sec := range oc.Securities {
+			in := lookupInstrument(sec.Ticker)
+			out = append(out, plannedOrder{Ticker: sec.Ticker, Name: in.Name, Side: sec.Type, Qty: sec.Quantity, Price: in.Price})
+		}
+		return out
+	}
+	if oc.Type == gateway.OrderReconciliation {
+		return nil
+	}
+	key := oc.Scid
+	if key == "" {
+		key = oc.Iscid
+	}
+	side := gateway.Buy
+	if oc.Type == gateway.OrderExit {
+		side = gateway.Sell
+	}
+	r := &seedRand{key: []byte("smallcase\x00" + key)}
+	picked := map[int]bool{}
+	for len(out) < 5 {
+		i := int(r.next() % uint32(len(instruments)))
+		if picked[i] {
+			continue
+		}
+		picked[i] = true
+		in := instruments[i]
+		q := 1 + int(r.next()%5)
+		if in.Price < 500 {
+			q *= 5
+		}
+		if oc.Amount > 0 {
+			q = int(math.Max(1, math.Floor(oc.Amount/5/in.Price)))
+		}
+		out = append(out, plannedOrder{Ticker: in.Ticker, Name: in.Name, Side: side, Qty: q, Price: in.Price})
+	}
+	return out
+}
+
+func batchLabel(oc *gateway.OrderConfig, orders []plannedOrder) string {
+	switch oc.Type {
+	case gateway.OrderSecurities:
+		buys, sells := 0, 0
+		for _, o := range orders {
+			if o.Side == gateway.Buy {
+				buys++
+			} else {
+				sells++
+			}
+		}
+		switch {
+		case sells == 0:
+			return "BUY"
+		case buys == 0:
+			return "PARTIALEXIT"
+		}
+		return "MANAGE"
+	case gateway.OrderExit:
+		return "SELLALL"
+	}
+	return string(oc.Type)
+}
+
+// execute places a batch on the account's live portfolio (s.mu held).
+func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bool, p *portfolio, now time.Time) gateway.OrderBatch {
+	b := gateway.OrderBatch{
+		BatchID: s.newHex(12), TransactionID: t.ID, Variety: "regular", Label: batchLabel(t.Req.OrderConfig, plan),
+		Orders: []gateway.Order{}, Unplaced: []gateway.Order{},
+	}
+	if amo {
+		b.Variety = "amo"
+	}
+	complete, partial, rejected := 0, 0, 0
+	for i, o := range plan {
+		ord := gateway.Order{OrderType: "MARKET", Product: "CNC", Exchange: "NSE", Quantity: o.Qty,
+			Tradingsymbol: o.Ticker, TransactionType: string(o.Side)}
+		cost := float64(o.Qty) * o.Price
+		held := 0
+		if ps := p.Positions[o.Ticker]; ps != nil {
+			held = ps.Quantity
+		}
+		reject := ""
+		switch {
+		case sc == gateway.ScenarioRejected:
+			reject = "RMS: order rejected by the broker's risk checks"
+		case o.Side == gateway.Buy && sc == gateway.ScenarioInsufficientFunds:
+			reject = fmt.Sprintf("Insufficient funds. Required margin is %.2f but available margin is %.2f", cost, round2(math.Min(p.Funds, cost/4)))
+		case o.Side == gateway.Buy && cost > p.Funds:
+			reject = fmt.Sprintf("Insufficient funds. Required margin is %.2f but available margin is %.2f", cost, round2(p.Funds))
+		case o.Side == gateway.Sell && o.Qty > held:
+			reject = fmt.Sprintf("Insufficient holdings: %d %s held, %d to sell", held, o.Ticker, o.Qty)
+		}
+		if reject != "" {
+			ord.Status, ord.StatusMessage = "REJECTED", reject
+			rejected++
+			b.Orders = append(b.Orders, ord)
+			continue
+		}
+		ord.ExchangeOrderID = exchangeOrderID(b.BatchID, i)
+		if amo {
+			ord.Status = "PLACED"
+			ord.StatusMessage = "after-market order: queued until the market opens"
+			b.Orders = append(b.Orders, ord)
+			continue
+		}
+		fill := o.Qty
+		ord.Status = "COMPLETE"
+		if sc == gateway.ScenarioPartialFill && i%2 == 0 {
+			fill = o.Qty / 2
+			ord.Status = "PARTIAL"
+			ord.StatusMessage = fmt.Sprintf("partially filled: %d of %d; the rest was cancelled", fill, o.Qty)
+			partial++
+		} else {
+			complete++
+		}
+		ord.FilledQuantity = fill
+		if fill > 0 {
+			ord.AveragePrice = o.Price
+		}
+		amt := round2(float64(fill) * o.Price)
+		if o.Side == gateway.Buy {
+			b.BuyAmount = round2(b.BuyAmount + amt)
+			p.Funds -= amt
+			ps := p.Positions[o.Ticker]
+			if ps == nil {
+				ps = &position{Ticker: o.Ticker}
+				p.Positions[o.Ticker] = ps
+			}
+			if fill > 0 {
+				ps.AvgPrice = round2((ps.AvgPrice*float64(ps.Quantity) + amt) / float64(ps.Quantity+fill))
+				ps.Quantity += fill
+			}
+			if ps.Quantity == 0 {
+				delete(p.Positions, o.Ticker)
+			}
+		} else {
+			b.SellAmount = round2(b.SellAmount + amt)
+			p.Funds += amt
+			if ps := p.Positions[o.Ticker]; ps != nil {
+				ps.Quantity -= fill
+				if ps.Quantity <= 0 {
+					delete(p.Positions, o.Ticker)
+				}
+			}
+		}
+		b.Orders = append(b.Orders, ord)
+	}
+	b.Quantity = len(plan)
+	b.Filled = complete
+	switch {
+	case amo && rejected < len(plan):
+		b.Status = "PLACED"
+	case len(plan) == 0 || complete == len(plan):
+		b.Status = "COMPLETED"
+	case rejected == len(plan):
+		b.Status = "ERROR"
+	default:
+		b.Status = "PARTIALLYFILLED"
+	}
+	if !amo {
+		b.CompletedDate = stamp(now)
+	}
+	return b
+}
+
+// exchangeOrderID is a 16-digit exchange order number.
+func exchangeOrderID(batchID string, i int) string {
+	r := &seedRand{key: []byte(batchID + itoa(i))}
+	return "1100000" + fmt.Sprintf("%09d", r.next()%1000000000)
+}

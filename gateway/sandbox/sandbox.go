@@ -1,0 +1,365 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gatewalk/gateway"
+)
+
+// Defaults of the embedded sandbox: the public demo gateway of smallcase,
+// whose secret signs the documented sample tokens.
+const (
+	DefaultGateway   = "gatewaydemo"
+	DefaultSecret    = "gatewayDemo_secret"
+	DefaultAPISecret = "gatewayDemo_secret"
+	DefaultTxnTTL    = gateway.TransactionLifetime
+	// DefaultPostbackAttempts is how many times a postback is tried.
+	DefaultPostbackAttempts = 5
+	// DefaultPostbackBackoff is the first wait between postback attempts;
+	// it doubles after each failure.
+	DefaultPostbackBackoff = time.Second
+	// MaxBodyBytes is the largest request body the partner API reads.
+	MaxBodyBytes = 64 << 10
+	// DefaultAddr is where `gatewalk sandbox` listens unless told otherwise.
+	DefaultAddr = "127.0.0.1:8771"
+)
+
+// Paths of the sandbox's own endpoints.
+const (
+	SDKPath     = "/scdk/2.0.0/scdk.js"
+	OpenAPIPath = "/openapi.json"
+)
+
+// MarketMode is the simulated state of the market.
+type MarketMode string
+
+// Market modes. MarketAuto follows NSE hours in IST (09:15 to 15:30, Monday
+// to Friday, open; 15:30 to 16:00 and 08:59 to 09:15 closed; AMO window the
+// rest of the time and on weekends; holidays are not modelled).
+const (
+	MarketAuto   MarketMode = "auto"
+	MarketOpen   MarketMode = "open"
+	MarketClosed MarketMode = "closed"
+	MarketAMO    MarketMode = "amo"
+)
+
+// ParseMarketMode checks a --market value.
+func ParseMarketMode(s string) (MarketMode, error) {
+	switch m := MarketMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case MarketAuto, MarketOpen, MarketClosed, MarketAMO:
+		return m, nil
+	case "":
+		return MarketOpen, nil
+	}
+	return "", fmt.Errorf("unknown market mode %q (want auto, open, closed or amo)", s)
+}
+
+// Config configures a sandbox. The zero value is usable: every empty field
+// takes its default.
+type Config struct {
+	// Gateway is the gateway name in the API paths (default gatewaydemo).
+	Gateway string
+	// Secret signs and verifies smallcaseAuthTokens (default gatewayDemo_secret).
+	Secret string
+	// APISecret is the expected x-gateway-secret and the postback HMAC key
+	// (default gatewayDemo_secret).
+	APISecret string
+	// TxnTTL is the lifetime of a transactionId (default 5m).
+	TxnTTL time.Duration
+	// Clock is the time source; nil means the real clock. Advance adds an
+	// offset to either.
+	Clock func() time.Time
+	// PostbackURL receives postbacks when set.
+	PostbackURL string
+	// Market is the simulated market; empty means MarketOpen, so demos never
+	// fail on the wall clock.
+	Market MarketMode
+	// AllowedOrigins are the page origins the web script may run on (its
+	// emulation of domain whitelisting). Empty means any http://localhost:*,
+	// http://127.0.0.1:* or http://[::1]:* origin.
+	AllowedOrigins []string
+	// Logf, when set, receives one line per request and postback attempt.
+	// Secrets are never logged.
+	Logf func(format string, args ...any)
+
+	// PostbackAttempts bounds postback deliveries (default 5).
+	PostbackAttempts int
+	// PostbackBackoff is the first wait between attempts (default 1s).
+	PostbackBackoff time.Duration
+	// PostbackClient sends postbacks (default: a client with a 10s timeout).
+	PostbackClient *http.Client
+	// Rand is the source of transaction ids and session keys (default
+	// crypto/rand).
+	Rand io.Reader
+	// AllowRemote lets Start listen on a non-loopback address.
+	AllowRemote bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.Gateway == "" {
+		c.Gateway = DefaultGateway
+	}
+	if c.Secret == "" {
+		c.Secret = DefaultSecret
+	}
+	if c.APISecret == "" {
+		c.APISecret = DefaultAPISecret
+	}
+	if c.TxnTTL <= 0 {
+		c.TxnTTL = DefaultTxnTTL
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Market == "" {
+		c.Market = MarketOpen
+	}
+	if c.PostbackAttempts <= 0 {
+		c.PostbackAttempts = DefaultPostbackAttempts
+	}
+	if c.PostbackBackoff <= 0 {
+		c.PostbackBackoff = DefaultPostbackBackoff
+	}
+	if c.PostbackClient == nil {
+		c.PostbackClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	return c
+}
+
+// Server is a running (or ready to run) sandbox: an http.Handler serving
+// the partner API, the web script, the driver and the OpenAPI document.
+type Server struct {
+	cfg    Config
+	off    atomic.Int64 // clock offset in nanoseconds
+	store  *store
+	mux    *http.ServeMux
+	tokens tokenCache
+
+	randMu sync.Mutex
+	seq    atomic.Int64
+
+	mu        sync.Mutex
+	accounts  map[string]accountRef // smallcaseAuthId -> account
+	live      map[string]*portfolio // smallcaseAuthId -> live portfolio
+	snaps     map[string]*snapshot  // smallcaseAuthId -> last imported holdings
+	connected map[string]bool       // accounts that logged in during this run
+	sessions  map[string]*session   // web script sessions by key
+	startedAt time.Time
+
+	post *poster
+
+	lnMu    sync.Mutex
+	httpSrv *http.Server
+	baseURL string
+	stop    chan struct{}
+	closed  sync.Once
+	wg      sync.WaitGroup
+}
+
+type accountRef struct {
+	Broker  Broker
+	Account Account
+}
+
+type snapshot struct {
+	p  *portfolio
+	at time.Time
+}
+
+// New builds a sandbox. It serves through ServeHTTP right away; Start also
+// listens on a loopback address.
+func New(cfg Config) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:       cfg,
+		store:     newStore(cfg.TxnTTL, 24*time.Hour),
+		accounts:  map[string]accountRef{},
+		live:      map[string]*portfolio{},
+		snaps:     map[string]*snapshot{},
+		connected: map[string]bool{},
+		sessions:  map[string]*session{},
+		stop:      make(chan struct{}),
+	}
+	s.startedAt = s.now()
+	for _, b := range Brokers() {
+		for _, a := range b.Accounts {
+			s.accounts[AuthID(cfg.Gateway, b.ID, a.ID)] = accountRef{b, a}
+		}
+	}
+	s.post = newPoster(s)
+	s.routes()
+	s.wg.Add(1)
+	go s.janitor()
+	return s
+}
+
+// Gateway is the gateway name the sandbox serves.
+func (s *Server) Gateway() string { return s.cfg.Gateway }
+
+// Market is the configured market mode.
+func (s *Server) Market() MarketMode { return s.cfg.Market }
+
+func (s *Server) now() time.Time {
+	return s.cfg.Clock().Add(time.Duration(s.off.Load()))
+}
+
+// Advance moves the sandbox clock forward by d (expiry tests), then purges
+// what has outlived its retention.
+func (s *Server) Advance(d time.Duration) {
+	if d > 0 {
+		s.off.Add(int64(d))
+	}
+	s.store.purge(s.now())
+}
+
+// Now is the sandbox clock's current time.
+func (s *Server) Now() time.Time { return s.now() }
+
+// Transactions is how many transactions the sandbox holds in memory.
+func (s *Server) Transactions() int { return s.store.len() }
+
+func (s *Server) logf(format string, args ...any) {
+	if s.cfg.Logf != nil {
+		s.cfg.Logf(format, args...)
+	}
+}
+
+// janitor purges the store and idle sessions periodically.
+func (s *Server) janitor() {
+	defer s.wg.Done()
+	every := s.cfg.TxnTTL / 2
+	if every < time.Second {
+		every = time.Second
+	}
+	if every > 30*time.Second {
+		every = 30 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			now := s.now()
+			s.store.purge(now)
+			s.purgeSessions(now)
+		}
+	}
+}
+
+// Start listens on addr (a loopback address such as "127.0.0.1:0" for any
+// free port) and serves in the background. It returns the base URL.
+func (s *Server) Start(addr string) (string, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("sandbox address %q: %w (want HOST:PORT, e.g. 127.0.0.1:8771)", addr, err)
+	}
+	if !s.cfg.AllowRemote && !isLoopbackHost(host) {
+		return "", fmt.Errorf("sandbox address %q is not a loopback address: use 127.0.0.1, ::1 or localhost (or allow remote access explicitly)", addr)
+	}
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	if s.httpSrv != nil {
+		return "", errors.New("sandbox already started at " + s.baseURL)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: %w", err)
+	}
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	tcp := ln.Addr().(*net.TCPAddr)
+	h := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		h = "127.0.0.1"
+	}
+	s.baseURL = "http://" + net.JoinHostPort(h, fmt.Sprint(tcp.Port))
+	srv := s.httpSrv
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logf("sandbox: serve: %v", err)
+		}
+	}()
+	return s.baseURL, nil
+}
+
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// URL is the base URL once started ("" before).
+func (s *Server) URL() string {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	return s.baseURL
+}
+
+// SDKURL is the URL of the web script (URL + "/scdk/2.0.0/scdk.js").
+func (s *Server) SDKURL() string { return s.URL() + SDKPath }
+
+// Close stops listening, waits briefly for requests in flight and stops
+// the background work (pending postback retries are dropped).
+func (s *Server) Close() error {
+	var err error
+	s.closed.Do(func() {
+		close(s.stop)
+		s.post.close()
+		s.lnMu.Lock()
+		srv := s.httpSrv
+		s.lnMu.Unlock()
+		if srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			err = srv.Shutdown(ctx)
+			cancel()
+			if err != nil {
+				err = srv.Close()
+			}
+		}
+		s.wg.Wait()
+	})
+	return err
+}
+
+// newHex returns n random bytes in hex.
+func (s *Server) newHex(n int) string {
+	b := make([]byte, n)
+	s.randMu.Lock()
+	_, err := io.ReadFull(s.cfg.Rand, b)
+	s.randMu.Unlock()
+	if err != nil {
+		// crypto/rand does not fail on supported platforms; an injected
+		// reader that runs dry falls back to the clock so ids stay unique.
+		t := s.now().UnixNano() + s.seq.Add(1)
+		for i := range b {
+			b[i] = byte(t >> (8 * (i % 8)))
+		}
+	}
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 2*n)
+	for i, c := range b {
+		out[2*i], out[2*i+1] = hexd[c>>4], hexd[c&15]
+	}
+	return string(out)
+}

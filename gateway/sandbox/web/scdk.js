@@ -1,0 +1,423 @@
+/*
+ * gatewalk sandbox: an emulation of the smallcase Gateway web SDK
+ * (https://gateway.smallcase.com/scdk/2.0.0/scdk.js) for leprechaun journeys.
+ *
+ *   var sdk = new scDK({ gateway: 'gatewaydemo', smallcaseAuthToken: jwt, config: {} });
+ *   sdk.triggerTransaction({ transactionId: 'TRX_...', brokers: ['kite'] })
+ *      .then(function (res) { ... })      // {success, transaction, smallcaseAuthToken, broker, ...}
+ *      .catch(function (err) { ... });    // Error: err.message 'user_cancelled', err.code 1012, err.data
+ *   sdk.brokerLogout();
+ *
+ * The journey is drawn in the page. Every control carries a stable data-sc
+ * attribute (broker:ID, account:ID, consent:accept, consent:deny,
+ * scenario:NAME, confirm, back, close; screens screen:NAME) for automation.
+ * The token is checked by the sandbox, never in the browser.
+ */
+(function () {
+  'use strict';
+
+  var VERSION = '2.0.0-gatewalk-sandbox';
+
+  function scriptBase() {
+    var s = document.currentScript;
+    if (!s || !s.src) {
+      var all = document.getElementsByTagName('script');
+      for (var i = all.length - 1; i >= 0; i--) {
+        if (/\/scdk\/2\.0\.0\/scdk\.js(\?|#|$)/.test(all[i].src)) { s = all[i]; break; }
+      }
+    }
+    if (!s || !s.src) return window.location.origin;
+    return new URL(s.src, window.location.href).origin;
+  }
+
+  var BASE = scriptBase();
+
+  var INTENT_TEXT = {
+    CONNECT: 'Connect your broker account',
+    TRANSACTION: 'Review and place orders',
+    HOLDINGS_IMPORT: 'Import your holdings',
+    AUTHORISE_HOLDINGS: 'Authorise your holdings for selling',
+    FETCH_FUNDS: 'Share your available funds',
+    SIP_SETUP: 'Set up a SIP',
+    CANCEL_AMO: 'Cancel after-market orders',
+    MF_HOLDINGS_IMPORT: 'Import your mutual fund holdings'
+  };
+
+  function sdkError(code, message, data) {
+    var e = new Error(message);
+    e.name = 'SCGatewayError';
+    e.code = code;
+    e.errorCode = code;
+    e.errorMessage = message;
+    if (data) e.data = data;
+    return e;
+  }
+
+  // envelopeError maps a failed sandbox response to the SDK's init errors.
+  function envelopeError(env) {
+    if (env instanceof Error) return sdkError(2000, 'internal_error');
+    var text = ((env && env.errors) || []).join(' ');
+    if (/invalid gateway/i.test(text)) return sdkError(100, 'invalid_gateway');
+    if (/invalid jwt/i.test(text)) return sdkError(90, 'invalid_jwt');
+    if (env && env.errorType === 'init_sdk') return sdkError(3004, 'init_sdk');
+    return sdkError(2000, 'internal_error');
+  }
+
+  function post(path, body, key) {
+    var headers = { 'Content-Type': 'application/json' };
+    if (key) headers['X-SC-CSRF'] = key;
+    return fetch(BASE + path, {
+      method: 'POST', headers: headers, body: JSON.stringify(body || {}),
+      credentials: 'omit', mode: 'cors', cache: 'no-store'
+    }).then(function (r) {
+      return r.json().catch(function () { throw new Error('HTTP ' + r.status); });
+    }).then(function (env) {
+      if (!env || !env.success) {
+        if (env && env.errors && env.errors.length && window.console) {
+          console.error('[scDK sandbox] ' + env.errors.join('; '));
+        }
+        throw env || new Error('empty response');
+      }
+      return env.data;
+    });
+  }
+
+  function ensureStyles() {
+    if (document.querySelector('link[data-scdk-style]')) return;
+    var l = document.createElement('link');
+    l.rel = 'stylesheet';
+    l.href = BASE + '/scdk/2.0.0/scdk.css';
+    l.setAttribute('data-scdk-style', '');
+    (document.head || document.documentElement).appendChild(l);
+  }
+
+  function el(tag, attrs, children) {
+    var n = document.createElement(tag);
+    if (attrs) {
+      for (var k in attrs) {
+        if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] == null) continue;
+        if (k === 'text') n.textContent = attrs[k];
+        else if (k === 'onclick') n.addEventListener('click', attrs[k]);
+        else n.setAttribute(k, attrs[k]);
+      }
+    }
+    (children || []).forEach(function (c) {
+      if (c == null) return;
+      n.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return n;
+  }
+
+  function money(n) {
+    return '\u20b9' + Number(n).toLocaleString('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+
+  function stripLep(id) { return String(id || '').toLowerCase().replace(/-leprechaun$/, ''); }
+
+  // ---- the journey overlay ------------------------------------------------
+
+  function Journey(sdk, sess, opts) {
+    this.sdk = sdk;
+    this.sess = sess;
+    this.opts = opts;
+    this.id = opts.transactionId;
+    this.prefix = '/scdk/api/' + encodeURIComponent(sdk.gateway) + '/transactions/' + encodeURIComponent(this.id) + '/';
+    this.broker = null;
+    this.account = null;
+    this.loggedIn = false;
+    this.scenario = 'success';
+    this.settled = false;
+  }
+
+  Journey.prototype.run = function () {
+    var self = this;
+    return new Promise(function (resolve, reject) {
+      self.resolve = resolve;
+      self.reject = reject;
+      self.mount();
+      self.call('open', {}).then(function (data) {
+        if (!data) return;
+        self.txn = data.transaction;
+        self.showBrokers();
+      });
+    });
+  };
+
+  // call posts a step; an outcome in the answer ends the journey.
+  Journey.prototype.call = function (step, body) {
+    var self = this;
+    self.inflight = true;
+    self.busy(true);
+    return post(self.prefix + step, body, self.sess.sessionKey).then(function (data) {
+      self.inflight = false;
+      self.busy(false);
+      if (data && data.outcome) { self.settle(data.outcome); return null; }
+      return data;
+    }, function (env) {
+      self.inflight = false;
+      self.busy(false);
+      var msg = (env && env.errors && env.errors.join('; ')) || (env && env.message) || 'the sandbox did not answer';
+      self.showError(msg);
+      return null;
+    });
+  };
+
+  Journey.prototype.settle = function (outcome) {
+    if (this.settled) return;
+    this.settled = true;
+    this.unmount();
+    this.sdk._busy = false;
+    if (outcome.result) {
+      this.resolve(outcome.result);
+    } else {
+      var e = outcome.error || { code: 2000, message: 'internal_error' };
+      this.reject(sdkError(e.code, e.message, e.data));
+    }
+  };
+
+  Journey.prototype.mount = function () {
+    var self = this;
+    ensureStyles();
+    this.title = el('div', { 'class': 'scdk-title' });
+    this.body = el('div', { 'class': 'scdk-body' });
+    this.timer = el('span', { 'class': 'scdk-timer', 'data-sc': 'timer' });
+    var close = el('button', { type: 'button', 'class': 'scdk-close', 'data-sc': 'close', 'aria-label': 'Close', text: '\u00d7', onclick: function () { self.close(); } });
+    this.card = el('div', { 'class': 'scdk-card', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'smallcase Gateway (sandbox)' }, [
+      el('div', { 'class': 'scdk-head' }, [
+        el('span', { 'class': 'scdk-brand', text: 'smallcase gateway' }),
+        el('span', { 'class': 'scdk-badge', title: 'leprechaun (test) brokers', text: 'SANDBOX' }),
+        this.timer, close
+      ]),
+      this.title, this.body
+    ]);
+    this.root = el('div', { 'class': 'scdk-sb scdk-overlay', 'data-sc': 'overlay' }, [this.card]);
+    this.onKey = function (ev) { if (ev.key === 'Escape') self.close(); };
+    document.addEventListener('keydown', this.onKey);
+    (document.body || document.documentElement).appendChild(this.root);
+    this.tick = setInterval(function () { self.updateTimer(); }, 1000);
+    this.screen('loading', 'Opening the transaction\u2026', [el('div', { 'class': 'scdk-spinner' })]);
+  };
+
+  Journey.prototype.unmount = function () {
+    clearInterval(this.tick);
+    document.removeEventListener('keydown', this.onKey);
+    if (this.root && this.root.parentNode) this.root.parentNode.removeChild(this.root);
+  };
+
+  Journey.prototype.updateTimer = function () {
+    if (!this.txn) return;
+    var left = Math.max(0, Math.floor((new Date(this.txn.expireAt).getTime() - Date.now()) / 1000));
+    this.timer.textContent = 'expires in ' + Math.floor(left / 60) + ':' + ('0' + (left % 60)).slice(-2);
+  };
+
+  Journey.prototype.busy = function (on) {
+    if (!this.root) return;
+    this.root.classList.toggle('scdk-busy', !!on);
+    var bs = this.root.querySelectorAll('button');
+    for (var i = 0; i < bs.length; i++) {
+      if (bs[i].getAttribute('data-sc') !== 'close') bs[i].disabled = !!on;
+    }
+  };
+
+  Journey.prototype.screen = function (name, title, nodes) {
+    this.title.textContent = title;
+    while (this.body.firstChild) this.body.removeChild(this.body.firstChild);
+    this.body.appendChild(el('div', { 'class': 'scdk-screen', 'data-sc': 'screen:' + name }, nodes));
+    this.updateTimer();
+  };
+
+  Journey.prototype.close = function () {
+    // A step in flight settles the journey itself; a second request would race it.
+    if (this.settled || this.inflight) return;
+    // Before login: user_cancelled 1010; after it: 1012 with the token.
+    this.call('cancel', this.loggedIn ? { broker: this.broker.id, account: this.account.id } : {});
+  };
+
+  Journey.prototype.showError = function (msg) {
+    var self = this;
+    this.screen('error', 'Something went wrong', [
+      el('p', { 'class': 'scdk-error', text: msg }),
+      el('button', { type: 'button', 'class': 'scdk-primary', 'data-sc': 'error:close', text: 'Close',
+        onclick: function () { self.settle({ error: { code: 2000, message: 'internal_error' } }); } })
+    ]);
+  };
+
+  Journey.prototype.brokerList = function () {
+    var all = this.sess.brokers || [];
+    var want = (this.opts.brokers || []).map(stripLep);
+    var list = want.length ? all.filter(function (b) { return want.indexOf(stripLep(b.id)) >= 0; }) : all.slice();
+    if (!list.length) list = all.slice();
+    var bound = this.txn.boundBroker;
+    list.sort(function (a, b) { return (b.id === bound) - (a.id === bound); });
+    return list;
+  };
+
+  Journey.prototype.showBrokers = function () {
+    var self = this;
+    var bound = this.txn.boundBroker;
+    var items = this.brokerList().map(function (b) {
+      return el('button', { type: 'button', 'class': 'scdk-item', 'data-sc': 'broker:' + b.id,
+        onclick: function () { self.broker = b; self.showLogin(); } }, [
+        el('span', { 'class': 'scdk-item-name', text: b.name }),
+        b.id === bound ? el('span', { 'class': 'scdk-tag', text: 'your broker' }) : null
+      ]);
+    });
+    this.screen('brokers', INTENT_TEXT[this.txn.intent] || this.txn.intent, [
+      el('p', { 'class': 'scdk-muted', text: bound ? 'Log in with the broker account you connected before.' : 'Choose your broker to continue.' }),
+      el('div', { 'class': 'scdk-list' }, items)
+    ]);
+  };
+
+  Journey.prototype.showLogin = function () {
+    var self = this;
+    var b = this.broker;
+    var items = b.accounts.map(function (a) {
+      var linked = b.id === self.txn.boundBroker && a.id === self.txn.boundAccount;
+      return el('button', { type: 'button', 'class': 'scdk-item', 'data-sc': 'account:' + a.id,
+        onclick: function () { self.login(a); } }, [
+        el('span', { 'class': 'scdk-item-name', text: a.name }),
+        el('span', { 'class': 'scdk-mono', text: a.id }),
+        linked ? el('span', { 'class': 'scdk-tag', text: 'linked to this user' }) : null
+      ]);
+    });
+    this.screen('login', 'Log in to ' + b.name, [
+      el('p', { 'class': 'scdk-muted', text: 'Pick a leprechaun test account (no password in the sandbox).' }),
+      el('div', { 'class': 'scdk-list' }, items),
+      el('button', { type: 'button', 'class': 'scdk-link', 'data-sc': 'back', text: '\u2190 other brokers',
+        onclick: function () { self.showBrokers(); } })
+    ]);
+  };
+
+  Journey.prototype.login = function (a) {
+    var self = this;
+    this.call('login', { broker: this.broker.id, account: a.id }).then(function (data) {
+      if (!data) return;
+      self.account = a;
+      self.loggedIn = true;
+      self.showConsent();
+    });
+  };
+
+  Journey.prototype.showConsent = function () {
+    var self = this;
+    this.screen('consent', 'Allow ' + (this.sess.displayName || 'the partner') + '?', [
+      el('p', { text: 'Logged in as ' + this.account.name + ' (' + this.account.id + ') on ' + this.broker.name + '.' }),
+      el('p', { 'class': 'scdk-muted', text: (INTENT_TEXT[this.txn.intent] || this.txn.intent) + ': the partner will receive a smallcaseAuthToken for this account.' }),
+      el('div', { 'class': 'scdk-actions' }, [
+        el('button', { type: 'button', 'class': 'scdk-secondary', 'data-sc': 'consent:deny', text: 'Deny',
+          onclick: function () { self.finish('consent_denied'); } }),
+        el('button', { type: 'button', 'class': 'scdk-primary', 'data-sc': 'consent:accept', text: 'Allow',
+          onclick: function () { self.showReview(); } })
+      ])
+    ]);
+  };
+
+  Journey.prototype.showReview = function () {
+    var self = this;
+    var nodes = [];
+    var t = this.txn;
+    if (t.intent === 'TRANSACTION') {
+      if (t.orders.length) {
+        var rows = t.orders.map(function (o) {
+          return el('tr', null, [
+            el('td', { text: o.ticker }), el('td', { text: o.type }),
+            el('td', { 'class': 'scdk-num', text: String(o.quantity) }), el('td', { 'class': 'scdk-num', text: money(o.price) })
+          ]);
+        });
+        nodes.push(el('table', { 'class': 'scdk-orders', 'data-sc': 'orders' }, [
+          el('thead', null, [el('tr', null, [el('th', { text: 'Symbol' }), el('th', { text: 'Side' }), el('th', { 'class': 'scdk-num', text: 'Qty' }), el('th', { 'class': 'scdk-num', text: 'Price' })])]),
+          el('tbody', null, rows)
+        ]));
+      } else {
+        nodes.push(el('p', { 'class': 'scdk-muted', text: 'No orders to place (' + ((t.orderConfig && t.orderConfig.type) || 'order') + ').' }));
+      }
+      var m = t.market || {};
+      nodes.push(el('p', { 'class': 'scdk-muted', 'data-sc': 'market',
+        text: m.marketOpen ? 'Market open.' : (m.amoActive ? 'Market closed: orders will be placed as after-market orders (AMO).' : 'Market closed.') }));
+    } else {
+      nodes.push(el('p', { text: INTENT_TEXT[t.intent] || t.intent }));
+    }
+    if (t.notes) nodes.push(el('p', { 'class': 'scdk-muted', text: 'Notes: ' + t.notes }));
+    var picks = (this.sess.scenarios || []).map(function (sc) {
+      return el('button', { type: 'button', 'class': 'scdk-chip', 'data-sc': 'scenario:' + sc.name, title: sc.description,
+        'aria-pressed': String(sc.name === self.scenario),
+        onclick: function () { self.pick(sc.name); } }, [sc.label]);
+    });
+    nodes.push(el('div', { 'class': 'scdk-label', text: 'Sandbox scenario' }));
+    nodes.push(el('div', { 'class': 'scdk-chips', 'data-sc': 'scenarios' }, picks));
+    nodes.push(el('div', { 'class': 'scdk-actions' }, [
+      el('button', { type: 'button', 'class': 'scdk-primary', 'data-sc': 'confirm',
+        text: t.intent === 'TRANSACTION' ? 'Place orders' : 'Continue',
+        onclick: function () { self.finish(self.scenario); } })
+    ]));
+    this.screen('review', t.intent === 'TRANSACTION' ? 'Review orders' : 'Confirm', nodes);
+  };
+
+  Journey.prototype.pick = function (name) {
+    this.scenario = name;
+    var chips = this.root.querySelectorAll('[data-sc^="scenario:"]');
+    for (var i = 0; i < chips.length; i++) {
+      chips[i].setAttribute('aria-pressed', String(chips[i].getAttribute('data-sc') === 'scenario:' + name));
+    }
+  };
+
+  Journey.prototype.finish = function (outcome) {
+    this.call('complete', { broker: this.broker.id, account: this.account.id, outcome: outcome });
+  };
+
+  // ---- the public surface -------------------------------------------------
+
+  function scDK(opts) {
+    if (!(this instanceof scDK)) return new scDK(opts);
+    opts = opts || {};
+    this.gateway = opts.gateway;
+    this.config = opts.config || {};
+    this._busy = false;
+    this.setSmallcaseAuthToken(opts.smallcaseAuthToken);
+  }
+
+  scDK.prototype.setSmallcaseAuthToken = function (token) {
+    var self = this;
+    this._token = token;
+    if (!this.gateway) {
+      this._ready = Promise.reject(sdkError(100, 'invalid_gateway'));
+    } else if (!token) {
+      this._ready = Promise.reject(sdkError(90, 'invalid_jwt'));
+    } else {
+      this._ready = post('/scdk/api/' + encodeURIComponent(this.gateway) + '/init', { sdkToken: token })
+        .then(function (data) { self._session = data; return data; }, function (env) { throw envelopeError(env); });
+    }
+    this._ready.catch(function () {});
+    return this._ready;
+  };
+
+  scDK.prototype.init = function (opts) {
+    if (opts && opts.smallcaseAuthToken) return this.setSmallcaseAuthToken(opts.smallcaseAuthToken);
+    return this._ready;
+  };
+
+  scDK.prototype.triggerTransaction = function (opts) {
+    var self = this;
+    opts = opts || {};
+    return this._ready.then(function (sess) {
+      if (!opts.transactionId) throw sdkError(3002, 'invalid_transactionId');
+      if (self._busy) throw sdkError(2000, 'transaction_in_process');
+      self._busy = true;
+      return new Journey(self, sess, opts).run();
+    });
+  };
+
+  scDK.prototype.brokerLogout = function () {
+    var self = this;
+    return this._ready.then(function (sess) {
+      return post('/scdk/api/' + encodeURIComponent(self.gateway) + '/logout', {}, sess.sessionKey);
+    }).then(function () { return true; }, function (err) {
+      throw (err instanceof Error && err.code) ? err : envelopeError(err);
+    });
+  };
+
+  scDK.version = VERSION;
+  scDK.sandbox = true;
+  scDK.apiBase = BASE;
+  window.scDK = scDK;
+})();

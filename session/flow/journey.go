@@ -1,0 +1,399 @@
+package flow
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+)
+
+// StepKind names a step of a journey.
+type StepKind string
+
+// Step kinds, in the order they run.
+const (
+	MintToken         StepKind = "mint_token"
+	CreateTransaction StepKind = "create_transaction"
+	OpenBrowser       StepKind = "open_browser"
+	AwaitSDK          StepKind = "await_sdk"
+	VerifyResult      StepKind = "verify_result"
+	SaveUser          StepKind = "save_user"
+	FetchOrders       StepKind = "fetch_orders"
+	FetchHoldings     StepKind = "fetch_holdings"
+	// AwaitPostback runs only when Options.Postbacks is set.
+	AwaitPostback StepKind = "await_postback"
+)
+
+// StepState is where a step is.
+type StepState string
+
+// Step states.
+const (
+	Pending StepState = "pending"
+	Running StepState = "running"
+	Done    StepState = "done"
+	Failed  StepState = "failed"
+	Skipped StepState = "skipped"
+)
+
+// Step is one step of a journey with everything it sent and received.
+// Fields other than Kind, Title and Why change while the step runs: read
+// them from the *Step that Next returned, or from Snapshot, never while
+// another Next call is running.
+type Step struct {
+	Kind  StepKind
+	Title string
+	// Why is one presenter-friendly line from the docs on why the step exists.
+	Why string
+
+	State    StepState
+	Started  time.Time
+	Duration time.Duration
+
+	// Token is the JWT minted (mint_token) or returned (verify_result).
+	Token     string
+	TokenInfo *gateway.TokenInfo
+	// Exchanges are the HTTP requests of the step, secrets masked.
+	Exchanges   []gateway.Exchange
+	Transaction *gateway.TransactionCreated
+	// BrowserURL is always set for open_browser; BrowserNote says why the
+	// browser was not opened (--no-browser, SSH, no display), with the
+	// ssh -L hint where it helps.
+	BrowserURL  string
+	BrowserNote string
+	Opened      bool
+	Outcome     *gateway.SDKOutcome
+	Verified    *session.VerifiedResult
+	Orders      *gateway.OrderDetails
+	Holdings    *gateway.Holdings
+	Postback    *session.PostbackRecord
+	User        *session.User
+	// Summary is the one-line result.
+	Summary string
+	// Err is typed: *gateway.APIError, *gateway.SDKError,
+	// *session.DuplicateAuthIDError, *session.AuthIDMismatchError,
+	// session.ErrJourneyExpired (wrapped), *UnknownUserError, token errors.
+	Err error
+}
+
+// Kind names a journey.
+type Kind string
+
+// Journey kinds.
+const (
+	GuestLogin     Kind = "guest_login"
+	Order          Kind = "order"
+	HoldingsImport Kind = "holdings_import"
+	// HoldingsView fetches holdings with a connected token, without an import.
+	HoldingsView Kind = "holdings_view"
+	// OrderDetailsView re-fetches the order details of a past transaction.
+	OrderDetailsView Kind = "order_details"
+)
+
+// Journey is one run of a flow, step by step. Drive it with Next until
+// Done or Failed; on a failure, RetryFrom the step to redo. A Journey is
+// driven by one goroutine at a time; other goroutines may call Snapshot,
+// Current, ExpireAt and Events while it runs.
+type Journey struct {
+	Kind      Kind
+	UserLabel string
+	// Steps in order. See Step for when their fields may be read.
+	Steps []*Step
+
+	r        *Runner
+	order    *gateway.OrderConfig
+	holdings gateway.HoldingsOptions
+	txnID    string // for OrderDetailsView
+
+	mu        sync.Mutex
+	events    chan session.JourneyEvent
+	closed    bool
+	allowDup  bool
+	started   time.Time
+	user      *session.User // the stored user (connected journeys)
+	token     string
+	txn       *gateway.TransactionCreated
+	bj        *session.Journey
+	outcome   *gateway.SDKOutcome
+	verified  *session.VerifiedResult
+	authID    string
+	broker    string
+	running   *Step
+	historyOK bool
+}
+
+func newJourney(r *Runner, kind Kind, label string, steps ...StepKind) *Journey {
+	j := &Journey{Kind: kind, UserLabel: label, r: r, events: make(chan session.JourneyEvent, 64)}
+	for _, k := range steps {
+		j.Steps = append(j.Steps, &Step{Kind: k, State: Pending})
+	}
+	return j
+}
+
+// Next runs the next pending step and returns it with State Done, Failed or
+// Skipped. It blocks while the step runs: await_sdk blocks until the SDK
+// result arrives or the transaction expires. It returns nil when the
+// journey is done or stopped at a failed step (see RetryFrom).
+func (j *Journey) Next(ctx context.Context) *Step {
+	j.mu.Lock()
+	var s *Step
+	for _, st := range j.Steps {
+		if st.State == Failed || st.State == Running {
+			j.mu.Unlock()
+			return nil
+		}
+		if st.State == Pending {
+			s = st
+			break
+		}
+	}
+	if s == nil || j.closed {
+		j.mu.Unlock()
+		return nil
+	}
+	now := j.r.now()
+	if j.started.IsZero() {
+		j.started = now
+	}
+	*s = Step{Kind: s.Kind, Title: s.Title, Why: s.Why, State: Running, Started: now}
+	j.running = s
+	j.mu.Unlock()
+
+	res := Step{Kind: s.Kind, Title: s.Title, Why: s.Why, Started: now}
+	j.run(ctx, &res)
+	res.Duration = j.r.now().Sub(now)
+	if res.State == Running || res.State == Pending || res.State == "" {
+		res.State = Done
+	}
+	if res.Err != nil {
+		res.State = Failed
+	}
+
+	j.mu.Lock()
+	*s = res
+	j.running = nil
+	j.mu.Unlock()
+	if res.State == Failed && ctx.Err() == nil {
+		switch res.Kind {
+		case AwaitSDK, VerifyResult:
+			j.finishHistory(res.Err)
+		case FetchOrders, FetchHoldings:
+			// The transaction itself completed; say the fetch did not.
+			if j.Kind == Order {
+				j.updateHistory(gateway.StatusCompleted, 0, "", "completed; fetching the order details failed: "+res.Err.Error())
+			}
+		}
+	}
+	return s
+}
+
+// Run drives the journey to its end: it calls Next until the journey is
+// done or a step fails, and returns the failed step (nil when done).
+// onStep, when not nil, is called before each step starts and after it
+// ends.
+func (j *Journey) Run(ctx context.Context, onStep func(s *Step)) *Step {
+	for {
+		if cur := j.Current(); cur != nil && onStep != nil && cur.State == Pending {
+			c := *cur
+			c.State = Running
+			onStep(&c)
+		}
+		s := j.Next(ctx)
+		if s == nil {
+			return j.Failed()
+		}
+		if onStep != nil {
+			onStep(s)
+		}
+	}
+}
+
+// Done reports whether every step is done or skipped.
+func (j *Journey) Done() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, s := range j.Steps {
+		if s.State != Done && s.State != Skipped {
+			return false
+		}
+	}
+	return true
+}
+
+// Failed returns the failed step, or nil.
+func (j *Journey) Failed() *Step {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, s := range j.Steps {
+		if s.State == Failed {
+			return s
+		}
+	}
+	return nil
+}
+
+// Current returns the running step, else the failed one, else the next
+// pending one; nil when the journey is done.
+func (j *Journey) Current() *Step {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.running != nil {
+		return j.running
+	}
+	for _, s := range j.Steps {
+		if s.State != Done && s.State != Skipped {
+			return s
+		}
+	}
+	return nil
+}
+
+// Step returns the step of kind k, or nil when the journey has none.
+func (j *Journey) Step(k StepKind) *Step {
+	for _, s := range j.Steps {
+		if s.Kind == k {
+			return s
+		}
+	}
+	return nil
+}
+
+// Snapshot copies the steps under the journey's lock; safe to call while
+// another goroutine runs Next.
+func (j *Journey) Snapshot() []Step {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]Step, len(j.Steps))
+	for i, s := range j.Steps {
+		out[i] = *s
+	}
+	return out
+}
+
+// ExpireAt is the expiry of the live transaction (zero before one exists),
+// for the 5:00 countdown.
+func (j *Journey) ExpireAt() time.Time {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.txn == nil {
+		return time.Time{}
+	}
+	return j.txn.ExpireAt
+}
+
+// TransactionID is the live transaction's id ("" before one exists).
+func (j *Journey) TransactionID() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.txn == nil {
+		return j.txnID
+	}
+	return j.txn.TransactionID
+}
+
+// AuthID is the smallcaseAuthId the journey ended with (the stored one for
+// connected journeys, the verified one for a guest login).
+func (j *Journey) AuthID() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.authID
+}
+
+// Events delivers the browser page's events (page opened, SDK loaded, tab
+// closed, result...) while await_sdk runs; in auto mode it carries the
+// driver's result. Events are dropped rather than block when nobody reads.
+// The channel is closed by Close.
+func (j *Journey) Events() <-chan session.JourneyEvent { return j.events }
+
+// RetryFrom resets step k and every later step to pending, so Next runs them
+// again: RetryFrom(CreateTransaction) makes a fresh transaction after an
+// expiry or an SDK error; RetryFrom(MintToken) starts over with a new token.
+// A kind the journey does not have changes nothing.
+func (j *Journey) RetryFrom(k StepKind) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	idx := -1
+	for i, s := range j.Steps {
+		if s.Kind == k {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 || j.running != nil {
+		return
+	}
+	for _, s := range j.Steps[idx:] {
+		*s = Step{Kind: s.Kind, Title: s.Title, Why: s.Why, State: Pending}
+		switch s.Kind {
+		case MintToken:
+			j.token = ""
+		case CreateTransaction:
+			j.closeBridgeJourneyLocked()
+			j.txn, j.outcome, j.verified = nil, nil, nil
+			j.historyOK = false
+		case AwaitSDK:
+			j.outcome, j.verified = nil, nil
+		case VerifyResult:
+			j.verified = nil
+		}
+	}
+}
+
+// AllowDuplicate records that the operator confirmed saving a
+// smallcaseAuthId another local user already has (both labels then name the
+// same broker account). A failed save_user step is reset, so the next Next
+// saves.
+func (j *Journey) AllowDuplicate() {
+	j.mu.Lock()
+	j.allowDup = true
+	s := j.stepLocked(SaveUser)
+	failed := s != nil && s.State == Failed
+	j.mu.Unlock()
+	if failed {
+		j.RetryFrom(SaveUser)
+	}
+}
+
+func (j *Journey) stepLocked(k StepKind) *Step {
+	for _, s := range j.Steps {
+		if s.Kind == k {
+			return s
+		}
+	}
+	return nil
+}
+
+// Close releases the journey's browser page and closes Events. It does not
+// interrupt a running Next: cancel its context for that.
+func (j *Journey) Close() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return
+	}
+	j.closed = true
+	j.closeBridgeJourneyLocked()
+	close(j.events)
+}
+
+func (j *Journey) closeBridgeJourneyLocked() {
+	if j.bj != nil {
+		j.bj.Close()
+		j.bj = nil
+	}
+}
+
+// emit hands an event to Events without blocking.
+func (j *Journey) emit(ev session.JourneyEvent) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return
+	}
+	select {
+	case j.events <- ev:
+	default:
+	}
+}

@@ -1,0 +1,302 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
+	"gatewalk/session"
+)
+
+// PostbackWaiter hands the postback of a transaction to the journey that
+// created it. Wait blocks until a postback with the event arrives for
+// transactionID, or ctx ends.
+type PostbackWaiter interface {
+	Wait(ctx context.Context, transactionID, event string) (session.PostbackRecord, error)
+}
+
+// Options configure a Runner. The zero value runs the active profile with a
+// real browser.
+type Options struct {
+	// ProfileName is the profile to run; "" means $GATEWALK_PROFILE, else
+	// the active profile.
+	ProfileName string
+	// NoBrowser prints the page URL instead of opening a browser.
+	NoBrowser bool
+	// Auto, on the sandbox, has the sandbox driver complete the SDK step
+	// with this scenario instead of a browser; "" uses the browser.
+	Auto gateway.Scenario
+	// AutoDelay is the pause before the driver answers (for demos).
+	AutoDelay time.Duration
+	// AutoBroker and AutoAccount choose the leprechaun broker account the
+	// driver logs in with ("" = the sandbox's default: the account bound to
+	// the token's smallcaseAuthId, else the first one).
+	AutoBroker, AutoAccount string
+	// Getenv reads the environment (GATEWALK_PROFILE, GATEWALK_SECRET,
+	// GATEWALK_API_SECRET, SSH and display variables); nil means os.Getenv.
+	Getenv func(string) string
+	// Opener opens the browser; nil means session.NewBrowserOpener().
+	Opener session.Opener
+	// Logf receives diagnostic lines (never secrets); nil discards them.
+	Logf func(format string, args ...any)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Postbacks, when set, adds an await_postback step to orders and
+	// holdings imports.
+	Postbacks PostbackWaiter
+	// PostbackTimeout bounds await_postback; zero means 30s.
+	PostbackTimeout time.Duration
+	// SandboxPostbackURL is where the in-process sandbox POSTs postbacks.
+	SandboxPostbackURL string
+	// HTTPClient is used for the Gateway API; nil means a dedicated client
+	// with keep-alive.
+	HTTPClient *http.Client
+}
+
+// Runner holds what every journey of one profile needs: the profile and its
+// keys, the Gateway client, the in-process sandbox (sandbox profiles) and
+// the browser bridge (started on first use).
+type Runner struct {
+	store   *session.Store
+	profile session.Profile
+	keys    session.Keys
+	client  *gateway.Client
+	sb      *sandbox.Server
+	sdkURL  string
+	opt     Options
+
+	mu       sync.Mutex
+	bridge   *session.Bridge
+	bridgeOK bool
+}
+
+// Setup resolves the profile and its keys (environment overrides applied),
+// starts the in-process sandbox for a sandbox profile whose API URL is not
+// set, and builds the Gateway client. The browser bridge starts on the
+// first journey that needs it, on the profile's callback port.
+func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, error) {
+	if opt.Getenv == nil {
+		opt.Getenv = os.Getenv
+	}
+	clock := opt.Now
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logf == nil {
+		opt.Logf = func(string, ...any) {}
+	}
+	if opt.PostbackTimeout <= 0 {
+		opt.PostbackTimeout = 30 * time.Second
+	}
+	name := opt.ProfileName
+	if name == "" {
+		name = opt.Getenv("GATEWALK_PROFILE")
+	}
+	p, err := store.Profile(name)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runner{store: store, profile: p, keys: p.Keys(opt.Getenv), opt: opt}
+	if opt.Auto != "" {
+		if p.Env != gateway.EnvSandbox {
+			return nil, &AutoNotSandboxError{Profile: p.Name, Env: p.Env}
+		}
+		if !knownScenario(opt.Auto) {
+			return nil, fmt.Errorf("unknown sandbox scenario %q (want one of %v)", opt.Auto, gateway.Scenarios())
+		}
+	}
+	if m := r.keys.Missing(); len(m) > 0 {
+		return nil, &MissingKeysError{Profile: p.Name, Missing: m}
+	}
+	apiURL, sdkURL := p.ResolvedAPIURL(), p.ResolvedSDKURL()
+	if p.Env == gateway.EnvSandbox && p.APIURL == "" {
+		sb := sandbox.New(sandbox.Config{Gateway: p.Gateway, Secret: r.keys.Secret, APISecret: r.keys.APISecret,
+			PostbackURL: opt.SandboxPostbackURL, Clock: clock, Logf: opt.Logf})
+		base, err := sb.Start("127.0.0.1:0")
+		if err != nil {
+			sb.Close()
+			return nil, fmt.Errorf("starting the embedded sandbox: %w", err)
+		}
+		r.sb = sb
+		apiURL = base
+		if p.SDKURL == "" {
+			sdkURL = sb.SDKURL()
+		}
+		// One clock for the runner, the bridge and the sandbox, so that
+		// Sandbox().Advance moves them all.
+		r.opt.Now = sb.Now
+	} else if p.Env == gateway.EnvSandbox && sdkURL == "" {
+		sdkURL = strings.TrimRight(apiURL, "/") + sandbox.SDKPath
+	}
+	if apiURL == "" {
+		return nil, fmt.Errorf("profile %q has no API URL: set one with `gatewalk profile edit %s --api-url URL`", p.Name, p.Name)
+	}
+	r.sdkURL = sdkURL
+	hc := opt.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4,
+			IdleConnTimeout: 30 * time.Second, ForceAttemptHTTP2: true}}
+	}
+	r.client = &gateway.Client{BaseURL: apiURL, Gateway: p.Gateway, APISecret: r.keys.APISecret, HTTP: hc}
+	return r, nil
+}
+
+func knownScenario(s gateway.Scenario) bool {
+	for _, k := range gateway.Scenarios() {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops the bridge and the in-process sandbox.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	b := r.bridge
+	r.bridge = nil
+	r.mu.Unlock()
+	var errs []error
+	if b != nil {
+		errs = append(errs, b.Close())
+	}
+	if r.sb != nil {
+		errs = append(errs, r.sb.Close())
+	}
+	if t, ok := r.client.HTTP.Transport.(*http.Transport); ok && r.opt.HTTPClient == nil {
+		t.CloseIdleConnections()
+	}
+	return errors.Join(errs...)
+}
+
+// Profile is the profile the runner uses (keys as stored; see Keys).
+func (r *Runner) Profile() session.Profile { return r.profile }
+
+// Keys are the keys in effect (environment overrides applied). Never print
+// them: use gateway.MaskSecret.
+func (r *Runner) Keys() session.Keys { return r.keys }
+
+// Store is the session store.
+func (r *Runner) Store() *session.Store { return r.store }
+
+// Client is the Gateway API client.
+func (r *Runner) Client() *gateway.Client { return r.client }
+
+// Sandbox is the in-process sandbox, nil off-sandbox.
+func (r *Runner) Sandbox() *sandbox.Server { return r.sb }
+
+// SDKURL is the web SDK script the browser page loads.
+func (r *Runner) SDKURL() string { return r.sdkURL }
+
+// Options are the options the runner was set up with (defaults filled).
+func (r *Runner) Options() Options { return r.opt }
+
+// Bridge starts the loopback browser bridge on the profile's callback port
+// if it is not running yet, and returns it. A busy port is a
+// *session.PortBusyError.
+func (r *Runner) Bridge() (*session.Bridge, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bridge != nil {
+		return r.bridge, nil
+	}
+	b, err := session.StartBridge(session.BridgeConfig{Port: r.profile.CallbackPort, Logf: r.opt.Logf, Now: r.opt.Now})
+	if err != nil {
+		return nil, err
+	}
+	r.bridge = b
+	return b, nil
+}
+
+func (r *Runner) now() time.Time { return r.opt.Now() }
+
+// GuestLogin is the guest login journey for a new local user label: mint a
+// guest token, create a CONNECT transaction, open the browser, await the
+// SDK result, verify the returned token, save the user. When label is
+// already a local user, the result must carry that user's smallcaseAuthId.
+func (r *Runner) GuestLogin(label string) *Journey {
+	return r.withTitles(newJourney(r, GuestLogin, label, MintToken, CreateTransaction, OpenBrowser, AwaitSDK, VerifyResult, SaveUser))
+}
+
+// Order is the connected-user order journey: mint a connected token for the
+// stored user, create a TRANSACTION with oc, open the browser, await the SDK
+// result, verify it belongs to the same smallcaseAuthId, fetch the order
+// details from the API.
+func (r *Runner) Order(label string, oc gateway.OrderConfig) *Journey {
+	steps := []StepKind{MintToken, CreateTransaction, OpenBrowser, AwaitSDK, VerifyResult, FetchOrders}
+	if r.opt.Postbacks != nil {
+		steps = append(steps, AwaitPostback)
+	}
+	j := newJourney(r, Order, label, steps...)
+	j.order = &oc
+	return r.withTitles(j)
+}
+
+// HoldingsImport is the holdings import journey: connected token,
+// HOLDINGS_IMPORT (v2 and mutual funds per opt), browser, await, verify,
+// fetch holdings.
+func (r *Runner) HoldingsImport(label string, opt gateway.HoldingsOptions) *Journey {
+	steps := []StepKind{MintToken, CreateTransaction, OpenBrowser, AwaitSDK, VerifyResult, FetchHoldings}
+	if r.opt.Postbacks != nil {
+		steps = append(steps, AwaitPostback)
+	}
+	j := newJourney(r, HoldingsImport, label, steps...)
+	j.holdings = opt
+	return r.withTitles(j)
+}
+
+// ViewHoldings is a two-step journey that fetches a connected user's
+// holdings without an import: mint a connected token, fetch holdings.
+func (r *Runner) ViewHoldings(label string, opt gateway.HoldingsOptions) *Journey {
+	j := newJourney(r, HoldingsView, label, MintToken, FetchHoldings)
+	j.holdings = opt
+	return r.withTitles(j)
+}
+
+// ViewOrderDetails is a two-step journey that re-fetches the order details
+// of a past transaction of a user: mint a connected token, fetch orders.
+func (r *Runner) ViewOrderDetails(label, transactionID string) *Journey {
+	j := newJourney(r, OrderDetailsView, label, MintToken, FetchOrders)
+	j.txnID = transactionID
+	return r.withTitles(j)
+}
+
+// FetchHoldings fetches a connected user's holdings ("view holdings",
+// without an import).
+func (r *Runner) FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error) {
+	j := r.ViewHoldings(label, opt)
+	defer j.Close()
+	failed := j.Run(ctx, nil)
+	x := j.exchanges()
+	if failed != nil {
+		return nil, x, failed.Err
+	}
+	return j.Step(FetchHoldings).Holdings, x, nil
+}
+
+// FetchOrderDetails re-fetches the order details of a past transaction.
+func (r *Runner) FetchOrderDetails(ctx context.Context, label, txnID string) (*gateway.OrderDetails, []gateway.Exchange, error) {
+	j := r.ViewOrderDetails(label, txnID)
+	defer j.Close()
+	failed := j.Run(ctx, nil)
+	x := j.exchanges()
+	if failed != nil {
+		return nil, x, failed.Err
+	}
+	return j.Step(FetchOrders).Orders, x, nil
+}
+
+func (j *Journey) exchanges() []gateway.Exchange {
+	var out []gateway.Exchange
+	for _, s := range j.Snapshot() {
+		out = append(out, s.Exchanges...)
+	}
+	return out
+}

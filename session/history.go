@@ -1,0 +1,230 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"gatewalk/gateway"
+)
+
+// History bounds.
+const (
+	// MaxHistory is how many transactions a profile's history keeps (the newest).
+	MaxHistory = 500
+	// MaxPostbacksPerTransaction bounds the postbacks kept with one transaction.
+	MaxPostbacksPerTransaction = 50
+	// MaxUnmatchedPostbacks bounds the postbacks kept for unknown transactions.
+	MaxUnmatchedPostbacks = 100
+)
+
+// ErrTransactionNotFound is wrapped by errors about a transaction that is not
+// in the history.
+var ErrTransactionNotFound = errors.New("no such transaction in the history")
+
+// HistoryEntry is one transaction a profile created and what became of it.
+type HistoryEntry struct {
+	TransactionID string         `json:"transactionId"`
+	Intent        gateway.Intent `json:"intent,omitempty"`
+	User          string         `json:"user,omitempty"` // the local user's label; "" for a guest
+	CreatedAt     time.Time      `json:"createdAt,omitzero"`
+	ExpiresAt     time.Time      `json:"expiresAt,omitzero"`
+	Status        gateway.Status `json:"status,omitempty"`
+	ErrorCode     int            `json:"errorCode,omitempty"`
+	ErrorMessage  string         `json:"errorMessage,omitempty"`
+	// Summary is a one-line account of the result ("connected kite as alice").
+	Summary   string           `json:"summary,omitempty"`
+	Postbacks []PostbackRecord `json:"postbacks,omitempty"`
+}
+
+// PostbackRecord is one postback received for a transaction.
+type PostbackRecord struct {
+	// TransactionID is the transaction the postback named.
+	TransactionID string    `json:"transactionId,omitempty"`
+	ReceivedAt    time.Time `json:"receivedAt,omitzero"`
+	Event         string    `json:"event,omitempty"`
+	Status        string    `json:"status,omitempty"`
+	ChecksumValid bool      `json:"checksumValid"`
+	// Problem says what is wrong with the postback, if anything.
+	Problem string `json:"problem,omitempty"`
+	// Body is the postback as received. A body that is not JSON is kept as a
+	// JSON string.
+	Body json.RawMessage `json:"body,omitempty"`
+}
+
+// historyDoc is history-PROFILE.json.
+type historyDoc struct {
+	Version   int              `json:"version"`
+	Profile   string           `json:"profile"`
+	Entries   []HistoryEntry   `json:"entries"`
+	Unmatched []PostbackRecord `json:"unmatched,omitempty"`
+}
+
+func historyFileName(profile string) string { return historyPrefix + profile + ".json" }
+
+func (s *Store) loadHistory(profile string) (historyDoc, error) {
+	d := historyDoc{Profile: profile}
+	if profile != BuiltinProfileName && !profileNameRe.MatchString(profile) {
+		return d, notFoundProfile(profile) // never a path outside the directory
+	}
+	_, err := s.load(historyFileName(profile), fmt.Sprintf("the transaction history of profile %q", profile), &d)
+	return d, err
+}
+
+// saveHistory keeps the newest MaxHistory entries, newest first.
+func (s *Store) saveHistory(profile string, d historyDoc) error {
+	d.Version, d.Profile = SchemaVersion, profile
+	sortHistory(d.Entries)
+	if len(d.Entries) > MaxHistory {
+		d.Entries = d.Entries[:MaxHistory]
+	}
+	if len(d.Unmatched) > MaxUnmatchedPostbacks {
+		d.Unmatched = d.Unmatched[len(d.Unmatched)-MaxUnmatchedPostbacks:]
+	}
+	return s.saveCompact(historyFileName(profile), d)
+}
+
+func sortHistory(es []HistoryEntry) {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].CreatedAt.After(es[j].CreatedAt) })
+}
+
+// History lists a profile's transactions, newest first (at most MaxHistory).
+func (s *Store) History(profile string) ([]HistoryEntry, error) {
+	if err := s.requireProfile(profile); err != nil {
+		return nil, err
+	}
+	d, err := s.loadHistory(profile)
+	if err != nil {
+		return nil, err
+	}
+	sortHistory(d.Entries)
+	return d.Entries, nil
+}
+
+// AddHistory records a transaction. If the history already has its id, the
+// entry is replaced, keeping the postbacks already received. Postbacks that
+// arrived for the id before it was recorded move from the unmatched list to
+// the entry. A zero CreatedAt is stamped with the store's clock.
+func (s *Store) AddHistory(profile string, e HistoryEntry) error {
+	if e.TransactionID == "" {
+		return &gateway.ValidationError{Field: "transactionId", Problem: "is required"}
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = s.now().UTC()
+	}
+	e.Postbacks = slices.Clone(e.Postbacks)
+	return s.change(func() error {
+		if err := s.requireProfile(profile); err != nil {
+			return err
+		}
+		d, err := s.loadHistory(profile)
+		if err != nil {
+			return err
+		}
+		kept := d.Unmatched[:0]
+		for _, pb := range d.Unmatched {
+			if pb.TransactionID == e.TransactionID {
+				e.Postbacks = append(e.Postbacks, pb)
+			} else {
+				kept = append(kept, pb)
+			}
+		}
+		d.Unmatched = kept
+		if i := slices.IndexFunc(d.Entries, func(o HistoryEntry) bool { return o.TransactionID == e.TransactionID }); i >= 0 {
+			e.Postbacks = append(d.Entries[i].Postbacks, e.Postbacks...)
+			d.Entries[i] = e
+		} else {
+			d.Entries = append(d.Entries, e)
+		}
+		trimPostbacks(&d.Entries[slices.IndexFunc(d.Entries, func(o HistoryEntry) bool { return o.TransactionID == e.TransactionID })])
+		return s.saveHistory(profile, d)
+	})
+}
+
+func trimPostbacks(e *HistoryEntry) {
+	if n := len(e.Postbacks); n > MaxPostbacksPerTransaction {
+		e.Postbacks = e.Postbacks[n-MaxPostbacksPerTransaction:]
+	}
+}
+
+// UpdateHistory changes the entry of txnID with fn, under the lock; fn must
+// not keep the pointer. The transaction id cannot be changed.
+func (s *Store) UpdateHistory(profile, txnID string, fn func(*HistoryEntry)) error {
+	return s.change(func() error {
+		d, err := s.loadHistory(profile)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(d.Entries, func(o HistoryEntry) bool { return o.TransactionID == txnID })
+		if i < 0 {
+			if err := s.requireProfile(profile); err != nil {
+				return err
+			}
+			return fmt.Errorf("%w: %s (profile %q keeps its newest %d transactions)", ErrTransactionNotFound, txnID, profile, MaxHistory)
+		}
+		fn(&d.Entries[i])
+		d.Entries[i].TransactionID = txnID
+		trimPostbacks(&d.Entries[i])
+		return s.saveHistory(profile, d)
+	})
+}
+
+// AddPostback keeps a received postback next to its transaction and reports
+// matched=true, or, when the history has no such transaction, in the
+// profile's unmatched list (see UnmatchedPostbacks). A zero ReceivedAt is
+// stamped with the store's clock.
+func (s *Store) AddPostback(profile, txnID string, rec PostbackRecord) (matched bool, err error) {
+	rec.TransactionID = txnID
+	if rec.ReceivedAt.IsZero() {
+		rec.ReceivedAt = s.now().UTC()
+	}
+	if len(rec.Body) > 0 && !json.Valid(rec.Body) {
+		quoted, _ := json.Marshal(string(rec.Body))
+		rec.Body = quoted
+	}
+	rec.Body = slices.Clone(rec.Body)
+	err = s.change(func() error {
+		if err := s.requireProfile(profile); err != nil {
+			return err
+		}
+		d, err := s.loadHistory(profile)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(d.Entries, func(o HistoryEntry) bool { return o.TransactionID == txnID })
+		if i >= 0 && txnID != "" {
+			matched = true
+			d.Entries[i].Postbacks = append(d.Entries[i].Postbacks, rec)
+			trimPostbacks(&d.Entries[i])
+		} else {
+			d.Unmatched = append(d.Unmatched, rec)
+		}
+		return s.saveHistory(profile, d)
+	})
+	return matched && err == nil, err
+}
+
+// UnmatchedPostbacks lists the postbacks whose transaction is not in the
+// profile's history, newest first.
+func (s *Store) UnmatchedPostbacks(profile string) ([]PostbackRecord, error) {
+	if err := s.requireProfile(profile); err != nil {
+		return nil, err
+	}
+	d, err := s.loadHistory(profile)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(d.Unmatched)
+	slices.Reverse(out)
+	return out, nil
+}
+
+// checkHistoryReadable fails if the profile's history file exists but does
+// not parse, so that removing the profile does not delete it unread.
+func (s *Store) checkHistoryReadable(profile string) error {
+	_, err := s.loadHistory(profile)
+	return err
+}

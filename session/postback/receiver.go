@@ -1,0 +1,568 @@
+package postback
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+)
+
+// DefaultMaxBody bounds a postback body; larger ones are answered 413.
+const DefaultMaxBody = 256 << 10
+
+// DefaultAddr is where `gatewalk listen` listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:8787"
+
+// Outcome classifies one received request.
+type Outcome string
+
+// Outcomes, with the HTTP status the receiver answers.
+const (
+	OutcomeAccepted     Outcome = "ok"                  // 200: checksum valid, transaction known
+	OutcomeReplay       Outcome = "replay"              // 200: already accepted once (same transaction, event and checksum)
+	OutcomeBadChecksum  Outcome = "bad_checksum"        // 401: checksum missing or wrong for the apiSecret
+	OutcomeUnknown      Outcome = "unknown_transaction" // 404: valid checksum, transaction not in the profile's history (202 with AcceptUnknown)
+	OutcomeMalformed    Outcome = "malformed"           // 400: not a JSON postback
+	OutcomeTooLarge     Outcome = "too_large"           // 413: body over MaxBody
+	OutcomeFailedOnTest Outcome = "failed_on_purpose"   // 500: FailFirst asked for it, to exercise the sender's retries
+	OutcomeStoreError   Outcome = "store_error"         // 500: could not be written to the history; the sender should retry
+	OutcomeNotPost      Outcome = "method_not_allowed"  // 405: not a POST; printed, not stored
+)
+
+// Store is where the receiver records postbacks; *session.Store is one.
+type Store interface {
+	// AddPostback stores rec next to transaction txnID, or in the
+	// unmatched list when the profile's history does not know txnID.
+	AddPostback(profile, txnID string, rec session.PostbackRecord) (matched bool, err error)
+}
+
+// historian is the optional part of a Store used to recognise replays of
+// postbacks accepted by an earlier run.
+type historian interface {
+	History(profile string) ([]session.HistoryEntry, error)
+}
+
+// Config configures a Receiver.
+type Config struct {
+	// Profile is the profile whose history receives the postbacks.
+	Profile string
+	// APISecret is the key checksums are verified with.
+	APISecret string
+	// Store records every postback; nil keeps them in memory only.
+	Store Store
+	// MaxBody bounds a body in bytes (default DefaultMaxBody).
+	MaxBody int64
+	// AcceptUnknown answers 202 instead of 404 to a valid postback for a
+	// transaction the history does not know, so the sender stops retrying.
+	AcceptUnknown bool
+	// FailFirst answers 500 to the first N well-formed postbacks (recorded
+	// and reported as such), to watch the sender retry.
+	FailFirst int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// EventBuffer is the capacity of the Events channel (default 1024).
+	EventBuffer int
+}
+
+// Event is one request the receiver answered, for display.
+type Event struct {
+	ReceivedAt      time.Time      `json:"receivedAt"`
+	Outcome         Outcome        `json:"outcome"`
+	HTTPStatus      int            `json:"httpStatus"`
+	Event           string         `json:"event,omitempty"`
+	TransactionID   string         `json:"transactionId,omitempty"`
+	SmallcaseAuthID string         `json:"smallcaseAuthId,omitempty"`
+	Intent          gateway.Intent `json:"intent,omitempty"`
+	Status          gateway.Status `json:"status,omitempty"`
+	Broker          string         `json:"broker,omitempty"`
+	// Matched reports whether the transaction is in the profile's history.
+	Matched bool `json:"matched"`
+	// Stored reports whether the postback was written to the history.
+	Stored bool `json:"stored"`
+	// Check holds the checksum verdict and its inputs (nil when the body
+	// could not be parsed).
+	Check   *Check `json:"checksum,omitempty"`
+	Problem string `json:"problem,omitempty"`
+	// StoreError says why the postback could not be written to the history.
+	StoreError string `json:"storeError,omitempty"`
+	Remote     string `json:"remote,omitempty"`
+	Path       string `json:"path,omitempty"`
+}
+
+// ChecksumLabel is the short checksum column of a listener line: "ok",
+// "BAD", "replay" or "-" when nothing was checked.
+func (e Event) ChecksumLabel() string {
+	switch {
+	case e.Outcome == OutcomeReplay:
+		return "replay"
+	case e.Check == nil:
+		return "-"
+	case e.Check.Valid:
+		return "ok"
+	}
+	return "BAD"
+}
+
+type waitKey struct{ txn, event string }
+
+// Receiver accepts the Gateway's postbacks over HTTP: it bounds the body,
+// verifies the checksum, records every postback in the profile's history
+// (next to its transaction or as unmatched), reports each as an Event and
+// hands valid ones to Wait callers. It is safe for concurrent use.
+type Receiver struct {
+	cfg    Config
+	events chan Event
+
+	mu        sync.Mutex
+	failLeft  int
+	accepted  map[string]time.Time // replay keys of accepted postbacks
+	order     []string             // insertion order of accepted, to bound it
+	delivered map[waitKey]session.PostbackRecord
+	waiters   map[waitKey][]chan session.PostbackRecord
+	counts    map[Outcome]int
+	dropped   int
+	profile   string // the profile and key in use; see SetProfile
+	apiSecret string
+
+	seedMu sync.Mutex
+	seeded map[string]bool // profiles whose history seeded the replay memory
+
+	srv  *http.Server
+	ln   net.Listener
+	url  string
+	done chan struct{}
+}
+
+// maxRemembered bounds the replay and delivery memory.
+const maxRemembered = 10000
+
+// NewReceiver builds a Receiver; Start serves it on loopback, or mount it
+// as an http.Handler.
+func NewReceiver(cfg Config) *Receiver {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = 1024
+	}
+	return &Receiver{
+		cfg:       cfg,
+		profile:   cfg.Profile,
+		apiSecret: cfg.APISecret,
+		seeded:    map[string]bool{},
+		events:    make(chan Event, cfg.EventBuffer),
+		failLeft:  cfg.FailFirst,
+		accepted:  map[string]time.Time{},
+		delivered: map[waitKey]session.PostbackRecord{},
+		waiters:   map[waitKey][]chan session.PostbackRecord{},
+		counts:    map[Outcome]int{},
+	}
+}
+
+// SetProfile switches the profile whose history receives the postbacks and
+// the apiSecret that verifies them, e.g. when an operator switches profiles
+// in the TUI. Requests already being answered finish with the old ones.
+func (r *Receiver) SetProfile(name, apiSecret string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.profile, r.apiSecret = name, apiSecret
+}
+
+// Profile returns the profile name the receiver records into.
+func (r *Receiver) Profile() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.profile
+}
+
+// Events delivers one Event per request answered. The channel is buffered;
+// when nobody reads it and it is full, events are counted in Dropped but
+// postbacks are still recorded and answered.
+func (r *Receiver) Events() <-chan Event { return r.events }
+
+// Dropped is the number of events not delivered because Events was full.
+func (r *Receiver) Dropped() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dropped
+}
+
+// Counts returns how many requests ended with each outcome.
+func (r *Receiver) Counts() map[Outcome]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[Outcome]int, len(r.counts))
+	for k, v := range r.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// CheckLoopback returns an error unless addr (host:port) is on a loopback
+// address. The error suggests a tunnel for reaching the listener from
+// elsewhere.
+func CheckLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: want HOST:PORT such as %s", addr, DefaultAddr)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	port := portOf(addr)
+	return fmt.Errorf("address %q is not loopback: the listener only binds 127.0.0.1 or ::1 (use --addr 127.0.0.1:%s); "+
+		"to receive from elsewhere, forward a public endpoint to it with a tunnel, e.g. "+
+		"ssh -R %s:127.0.0.1:%s you@your-registered-host, or a reverse proxy", addr, port, port, port)
+}
+
+func portOf(addr string) string {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil || p == "" || p == "0" {
+		return "8787"
+	}
+	return p
+}
+
+// Start listens on addr (loopback only; port 0 picks a free one) and serves
+// in the background. It returns the base URL postbacks are POSTed to.
+func (r *Receiver) Start(addr string) (string, error) {
+	if err := CheckLoopback(addr); err != nil {
+		return "", err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("listen on %s: %w (is another listener running? pick another port with --addr)", addr, err)
+	}
+	r.ln = ln
+	r.url = "http://" + ln.Addr().String() + "/"
+	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	r.done = make(chan struct{})
+	go func() {
+		defer close(r.done)
+		_ = r.srv.Serve(ln)
+	}()
+	return r.url, nil
+}
+
+// URL is the base URL after Start ("" before).
+func (r *Receiver) URL() string { return r.url }
+
+// Close stops the server started by Start, letting requests in flight
+// finish for up to five seconds, and wakes every Wait caller.
+func (r *Receiver) Close() error {
+	var err error
+	if r.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = r.srv.Shutdown(ctx)
+		cancel()
+		<-r.done
+	}
+	r.mu.Lock()
+	for k, ws := range r.waiters {
+		for _, w := range ws {
+			close(w)
+		}
+		delete(r.waiters, k)
+	}
+	r.mu.Unlock()
+	return err
+}
+
+// ErrClosed is returned by Wait when the receiver was closed.
+var ErrClosed = errors.New("postback receiver closed")
+
+// Wait blocks until a postback for transactionID and event arrives (or
+// arrived earlier in this receiver's life) and returns its record; check
+// its ChecksumValid: a postback with a bad checksum is handed over too, so
+// that a waiting journey fails at once with the reason. When both a bad and
+// a valid one arrived before Wait, the valid one is returned. Replays and
+// attempts answered 5xx are not handed over (the sender retries those). It
+// implements the flow runner's PostbackWaiter.
+func (r *Receiver) Wait(ctx context.Context, transactionID, event string) (session.PostbackRecord, error) {
+	k := waitKey{transactionID, event}
+	r.mu.Lock()
+	if rec, ok := r.delivered[k]; ok {
+		r.mu.Unlock()
+		return rec, nil
+	}
+	ch := make(chan session.PostbackRecord, 1)
+	r.waiters[k] = append(r.waiters[k], ch)
+	r.mu.Unlock()
+	select {
+	case rec, ok := <-ch:
+		if !ok {
+			return session.PostbackRecord{}, ErrClosed
+		}
+		return rec, nil
+	case <-ctx.Done():
+		r.mu.Lock()
+		ws := r.waiters[k]
+		for i, w := range ws {
+			if w == ch {
+				r.waiters[k] = append(ws[:i:i], ws[i+1:]...)
+				break
+			}
+		}
+		if len(r.waiters[k]) == 0 {
+			delete(r.waiters, k)
+		}
+		r.mu.Unlock()
+		return session.PostbackRecord{}, fmt.Errorf("waiting for the %s postback of %s: %w", event, transactionID, ctx.Err())
+	}
+}
+
+// ServeHTTP answers one postback. See the Outcome constants for the status
+// codes.
+func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	ev := r.handle(w, req)
+	r.mu.Lock()
+	select {
+	case r.events <- ev:
+	default:
+		r.dropped++
+	}
+	r.mu.Unlock()
+}
+
+func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
+	now := r.cfg.Now()
+	r.mu.Lock()
+	profile, apiSecret := r.profile, r.apiSecret
+	r.mu.Unlock()
+	ev := Event{ReceivedAt: now, Remote: req.RemoteAddr, Path: req.URL.Path}
+	answer := func(status int, o Outcome, msg string) Event {
+		ev.HTTPStatus, ev.Outcome = status, o
+		r.mu.Lock() // counted before the sender sees the answer
+		r.counts[o]++
+		r.mu.Unlock()
+		if msg != "" && ev.Problem == "" && status >= 300 {
+			ev.Problem = msg
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		body := map[string]any{"outcome": o}
+		if status < 300 {
+			body["received"] = true
+		} else {
+			body["error"] = msg
+		}
+		_ = json.NewEncoder(w).Encode(body)
+		return ev
+	}
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return answer(http.StatusMethodNotAllowed, OutcomeNotPost,
+			"this is a gatewalk postback listener: POST a postback's JSON body here")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.cfg.MaxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		msg := fmt.Sprintf("body larger than %d bytes", r.cfg.MaxBody)
+		ev.Stored = r.store(profile, "", r.record(now, "", "", false, msg, body, true), &ev)
+		return answer(http.StatusRequestEntityTooLarge, OutcomeTooLarge, msg)
+	case err != nil:
+		msg := "could not read the body: " + err.Error()
+		ev.Stored = r.store(profile, "", r.record(now, "", "", false, msg, body, false), &ev)
+		return answer(http.StatusBadRequest, OutcomeMalformed, msg)
+	}
+	p, tsKind, err := Parse(body)
+	if err != nil {
+		ev.Stored = r.store(profile, "", r.record(now, "", "", false, err.Error(), body, false), &ev)
+		return answer(http.StatusBadRequest, OutcomeMalformed, err.Error())
+	}
+	ev.Event, ev.TransactionID, ev.SmallcaseAuthID = p.Event, p.TransactionID, p.SmallcaseAuthID
+	ev.Intent, ev.Status, ev.Broker = p.Intent, p.Status, p.Broker
+	chk := Verify(p, tsKind, apiSecret)
+	chk.Expected = "" // the listener never shows what a valid checksum would be
+	ev.Check = &chk
+
+	r.mu.Lock()
+	failNow := r.failLeft > 0
+	if failNow {
+		r.failLeft--
+	}
+	r.mu.Unlock()
+	if failNow {
+		msg := "answered 500 on purpose (fail-first), to exercise the sender's retries"
+		ev.Stored = r.store(profile, p.TransactionID, r.record(now, p.Event, string(p.Status), chk.Valid, msg, body, false), &ev)
+		return answer(http.StatusInternalServerError, OutcomeFailedOnTest, msg)
+	}
+	if !chk.Valid {
+		rec := r.record(now, p.Event, string(p.Status), false, chk.Problem, body, false)
+		ev.Stored = r.store(profile, p.TransactionID, rec, &ev)
+		if p.TransactionID != "" {
+			r.deliver(waitKey{p.TransactionID, p.Event}, rec) // a waiting journey learns why at once
+		}
+		return answer(http.StatusUnauthorized, OutcomeBadChecksum, chk.Problem)
+	}
+	rk := p.TransactionID + "\x00" + p.Event + "\x00" + strings.ToLower(chk.Received)
+	r.seedReplays(profile)
+	// Reserve the replay key before storing, so two identical postbacks
+	// arriving together are one acceptance and one replay.
+	r.mu.Lock()
+	first, replay := r.accepted[rk]
+	if !replay {
+		r.remember(rk, now)
+	}
+	r.mu.Unlock()
+	if replay {
+		msg := "replay of a postback accepted at " + first.Format(time.RFC3339)
+		ev.Problem = msg
+		ev.Stored = r.store(profile, p.TransactionID, r.record(now, p.Event, string(p.Status), true, msg, body, false), &ev)
+		return answer(http.StatusOK, OutcomeReplay, "")
+	}
+	rec := r.record(now, p.Event, string(p.Status), true, "", body, false)
+	ev.Stored = r.store(profile, p.TransactionID, rec, &ev)
+	if ev.StoreError != "" {
+		r.forget(rk)
+		return answer(http.StatusInternalServerError, OutcomeStoreError, "could not record the postback: "+ev.StoreError)
+	}
+	r.mu.Lock()
+	_, awaited := r.waiters[waitKey{p.TransactionID, p.Event}]
+	r.mu.Unlock()
+	known := ev.Matched || awaited || r.cfg.Store == nil
+	if !known && !r.cfg.AcceptUnknown {
+		r.forget(rk)
+		msg := fmt.Sprintf("unknown transaction %q: not in profile %q's history (recorded as unmatched)", p.TransactionID, profile)
+		return answer(http.StatusNotFound, OutcomeUnknown, msg)
+	}
+	r.deliver(waitKey{p.TransactionID, p.Event}, rec)
+	if !known {
+		ev.Problem = fmt.Sprintf("unknown transaction %q: recorded as unmatched and answered 202", p.TransactionID)
+		return answer(http.StatusAccepted, OutcomeUnknown, "")
+	}
+	return answer(http.StatusOK, OutcomeAccepted, "")
+}
+
+// deliver hands a postback to the waiters of its transaction and event, and
+// keeps it for later ones (a valid one replaces a bad one).
+func (r *Receiver) deliver(k waitKey, rec session.PostbackRecord) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old, ok := r.delivered[k]; !ok || (rec.ChecksumValid && !old.ChecksumValid) {
+		if !ok && len(r.delivered) >= maxRemembered {
+			for old := range r.delivered { // bounded: forget an arbitrary one
+				delete(r.delivered, old)
+				break
+			}
+		}
+		r.delivered[k] = rec
+	}
+	for _, w := range r.waiters[k] {
+		w <- rec
+	}
+	delete(r.waiters, k)
+}
+
+// forget drops a reserved replay key whose postback was not accepted.
+func (r *Receiver) forget(rk string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.accepted, rk)
+	for i, k := range r.order {
+		if k == rk {
+			r.order = append(r.order[:i:i], r.order[i+1:]...)
+			break
+		}
+	}
+}
+
+// remember records an accepted replay key; r.mu is held.
+func (r *Receiver) remember(rk string, at time.Time) {
+	if _, ok := r.accepted[rk]; ok {
+		return
+	}
+	if len(r.order) >= maxRemembered {
+		delete(r.accepted, r.order[0])
+		r.order = r.order[1:]
+	}
+	r.accepted[rk] = at
+	r.order = append(r.order, rk)
+}
+
+// seedReplays loads, once, the postbacks an earlier run accepted, so that
+// a sender retrying across restarts is still seen as replaying.
+func (r *Receiver) seedReplays(profile string) {
+	r.seedMu.Lock() // held while loading, so no request of that profile races ahead
+	defer r.seedMu.Unlock()
+	if r.seeded[profile] {
+		return
+	}
+	r.seeded[profile] = true
+	h, ok := r.cfg.Store.(historian)
+	if !ok {
+		return
+	}
+	entries, err := h.History(profile)
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range entries {
+		for _, pb := range e.Postbacks {
+			if !pb.ChecksumValid || pb.Problem != "" {
+				continue
+			}
+			var p gateway.Postback
+			if json.Unmarshal(pb.Body, &p) != nil || p.Checksum == "" {
+				continue
+			}
+			r.remember(e.TransactionID+"\x00"+pb.Event+"\x00"+strings.ToLower(strings.TrimSpace(p.Checksum)), pb.ReceivedAt)
+		}
+	}
+}
+
+// record builds the history record of one postback. A body that is not
+// JSON is kept as a JSON string (its first 4 KiB when it was too large),
+// so nothing received is lost and the history file stays valid JSON.
+func (r *Receiver) record(at time.Time, event, status string, valid bool, problem string, body []byte, truncated bool) session.PostbackRecord {
+	return session.PostbackRecord{ReceivedAt: at, Event: event, Status: status, ChecksumValid: valid,
+		Problem: problem, Body: recordBody(body, truncated)}
+}
+
+func recordBody(body []byte, truncate bool) json.RawMessage {
+	if truncate && len(body) > 4<<10 {
+		body = body[:4<<10]
+	}
+	if !truncate && json.Valid(body) {
+		var buf bytes.Buffer
+		if json.Compact(&buf, body) == nil {
+			return buf.Bytes()
+		}
+	}
+	s, _ := json.Marshal(strings.ToValidUTF8(string(body), "\uFFFD"))
+	return s
+}
+
+// store records rec and reports whether it was written; a failure is kept
+// in the event's StoreError.
+func (r *Receiver) store(profile, txnID string, rec session.PostbackRecord, ev *Event) bool {
+	if r.cfg.Store == nil {
+		return false
+	}
+	matched, err := r.cfg.Store.AddPostback(profile, txnID, rec)
+	ev.Matched = matched
+	if err != nil {
+		ev.StoreError = err.Error()
+		return false
+	}
+	return true
+}

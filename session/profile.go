@@ -1,0 +1,399 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gatewalk/gateway"
+)
+
+// The built-in sandbox profile. Its keys are those of smallcase's public demo
+// gateway, published in the docs; they are not confidential.
+const (
+	BuiltinProfileName = "sandbox"
+	DemoGateway        = "gatewaydemo"
+	DemoSecret         = "gatewayDemo_secret"
+)
+
+// Environment variables that override a profile's keys for one run.
+const (
+	EnvSecret    = "GATEWALK_SECRET"
+	EnvAPISecret = "GATEWALK_API_SECRET"
+)
+
+// ErrProfileNotFound is wrapped by errors about a profile that does not exist.
+var ErrProfileNotFound = errors.New("no such profile")
+
+// Profile is one Gateway the operator integrates with: where it is, its
+// keys, and how the browser page reaches the web SDK.
+type Profile struct {
+	Name    string              `json:"name"`
+	Env     gateway.Environment `json:"env"`
+	Gateway string              `json:"gateway"`
+	// Secret signs smallcaseAuthTokens (HS256); APISecret is sent as
+	// x-gateway-secret. Use Keys to honour the environment overrides.
+	Secret    string `json:"secret,omitempty"`
+	APISecret string `json:"apiSecret,omitempty"`
+	// APIURL and SDKURL override the environment's preset when set; see
+	// ResolvedAPIURL and ResolvedSDKURL.
+	APIURL string `json:"apiUrl,omitempty"`
+	SDKURL string `json:"sdkUrl,omitempty"`
+	// CallbackPort is the localhost port of the browser page. The Gateway
+	// runs the web SDK only on whitelisted origins, so real environments need
+	// a fixed, whitelisted port; 0 (sandbox only) means any free port.
+	CallbackPort int      `json:"callbackPort,omitempty"`
+	Leprechaun   bool     `json:"leprechaun,omitempty"`
+	AMO          bool     `json:"amo,omitempty"`
+	Brokers      []string `json:"brokers,omitempty"`
+	// CreatedAt and UpdatedAt are stamped by SaveProfile.
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
+}
+
+// BuiltinProfile returns the built-in sandbox profile: the embedded sandbox,
+// the public demo gateway and its keys, any free callback port, leprechaun.
+// Its URLs are empty: the embedded sandbox fills them in when it listens.
+func BuiltinProfile() Profile {
+	return Profile{
+		Name: BuiltinProfileName, Env: gateway.EnvSandbox, Gateway: DemoGateway,
+		Secret: DemoSecret, APISecret: DemoSecret, Leprechaun: true,
+	}
+}
+
+// Builtin reports whether p is the built-in sandbox profile.
+func (p Profile) Builtin() bool { return p.Name == BuiltinProfileName }
+
+// Keys are a profile's secrets for one run, after environment overrides.
+type Keys struct {
+	Secret    string
+	APISecret string
+	// SecretFromEnv and APISecretFromEnv report an override by
+	// GATEWALK_SECRET or GATEWALK_API_SECRET.
+	SecretFromEnv    bool
+	APISecretFromEnv bool
+}
+
+// Missing names the keys that are empty ("secret", "apiSecret").
+func (k Keys) Missing() []string {
+	var m []string
+	if k.Secret == "" {
+		m = append(m, "secret")
+	}
+	if k.APISecret == "" {
+		m = append(m, "apiSecret")
+	}
+	return m
+}
+
+// Keys returns p's secrets with GATEWALK_SECRET and GATEWALK_API_SECRET
+// (read through getenv; nil means no overrides) taking precedence.
+func (p Profile) Keys(getenv func(string) string) Keys {
+	k := Keys{Secret: p.Secret, APISecret: p.APISecret}
+	if getenv != nil {
+		if v := getenv(EnvSecret); v != "" {
+			k.Secret, k.SecretFromEnv = v, true
+		}
+		if v := getenv(EnvAPISecret); v != "" {
+			k.APISecret, k.APISecretFromEnv = v, true
+		}
+	}
+	return k
+}
+
+// Redacted returns a copy of p whose secrets are masked (first four
+// characters), for display.
+func (p Profile) Redacted() Profile {
+	p.Secret = gateway.MaskSecret(p.Secret)
+	p.APISecret = gateway.MaskSecret(p.APISecret)
+	p.Brokers = slices.Clone(p.Brokers)
+	return p
+}
+
+// ResolvedAPIURL is the API base URL: the override, else the environment's
+// preset ("" for the sandbox until it listens).
+func (p Profile) ResolvedAPIURL() string {
+	if p.APIURL != "" {
+		return p.APIURL
+	}
+	pr, _ := gateway.PresetFor(p.Env)
+	return pr.APIURL
+}
+
+// ResolvedSDKURL is the web SDK script URL: the override, else the preset.
+func (p Profile) ResolvedSDKURL() string {
+	if p.SDKURL != "" {
+		return p.SDKURL
+	}
+	pr, _ := gateway.PresetFor(p.Env)
+	return pr.SDKURL
+}
+
+// CallbackOrigin is the origin of the browser page, such as
+// http://localhost:8080, or "" when any free port will do.
+func (p Profile) CallbackOrigin() string {
+	if p.CallbackPort == 0 {
+		return ""
+	}
+	return fmt.Sprintf("http://localhost:%d", p.CallbackPort)
+}
+
+var (
+	profileNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+	gatewayNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	brokerNameRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+)
+
+// Validate checks p as SaveProfile does. It returns a *gateway.ValidationError
+// whose Field is the JSON name of the field.
+func (p Profile) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &gateway.ValidationError{Field: field, Problem: fmt.Sprintf(format, args...)}
+	}
+	if !profileNameRe.MatchString(p.Name) {
+		return bad("name", "%q is not a profile name: use 1-40 lower-case letters, digits, - or _, starting with a letter or digit (e.g. staging, prod-keys)", p.Name)
+	}
+	if _, err := gateway.PresetFor(p.Env); err != nil {
+		return bad("env", "%q is not an environment: want one of %s", p.Env, strings.Join(gateway.EnvironmentNames(), ", "))
+	}
+	if !gatewayNameRe.MatchString(p.Gateway) {
+		return bad("gateway", "%q is not a gateway name: it is the lower-case name smallcase gave your gateway (e.g. gatewaydemo)", p.Gateway)
+	}
+	if p.Env != gateway.EnvSandbox {
+		if p.CallbackPort == 0 {
+			return bad("callbackPort", "is required for %s: the Gateway runs the web SDK only on origins it has whitelisted, "+
+				"so pick a port from 1024 to 65535 and ask smallcase to whitelist http://localhost:PORT for gateway %q", p.Env, p.Gateway)
+		}
+		if p.Secret == "" || p.APISecret == "" {
+			return bad("secret", "%s needs both the secret and the apiSecret smallcase issued for gateway %q", p.Env, p.Gateway)
+		}
+	}
+	if p.CallbackPort != 0 && (p.CallbackPort < 1024 || p.CallbackPort > 65535) {
+		return bad("callbackPort", "%d is out of range: want 1024-65535 (the port smallcase whitelisted as http://localhost:PORT)", p.CallbackPort)
+	}
+	for _, f := range []struct{ field, val string }{{"apiUrl", p.APIURL}, {"sdkUrl", p.SDKURL}} {
+		if f.val == "" {
+			continue
+		}
+		u, err := url.Parse(f.val)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad(f.field, "%q is not an http(s) URL such as https://gatewayapi.smallcase.com", f.val)
+		}
+	}
+	for _, b := range p.Brokers {
+		if !brokerNameRe.MatchString(b) {
+			return bad("brokers", "%q is not a broker name: use the lower-case broker keys (e.g. kite, hdfc, leprechaun)", b)
+		}
+	}
+	return nil
+}
+
+// profilesDoc is profiles.json, the only file that holds secrets.
+type profilesDoc struct {
+	Version  int       `json:"version"`
+	Active   string    `json:"active,omitempty"`
+	Profiles []Profile `json:"profiles"`
+}
+
+const profilesLoses = "the profiles you added and their keys (the built-in sandbox profile is always there)"
+
+func (s *Store) loadProfiles() (profilesDoc, error) {
+	var d profilesDoc
+	_, err := s.load(profilesFile, profilesLoses, &d)
+	return d, err
+}
+
+func (s *Store) saveProfiles(d profilesDoc) error {
+	d.Version = SchemaVersion
+	sort.Slice(d.Profiles, func(i, j int) bool { return d.Profiles[i].Name < d.Profiles[j].Name })
+	return s.save(profilesFile, d)
+}
+
+func (d profilesDoc) find(name string) (Profile, bool) {
+	if name == BuiltinProfileName {
+		return BuiltinProfile(), true
+	}
+	for _, p := range d.Profiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+func (d profilesDoc) activeName() string {
+	if _, ok := d.find(d.Active); ok && d.Active != "" {
+		return d.Active
+	}
+	return BuiltinProfileName
+}
+
+func notFoundProfile(name string) error {
+	return fmt.Errorf("%w %q: `gatewalk profile list` shows the profiles, `gatewalk profile add` adds one", ErrProfileNotFound, name)
+}
+
+// Profiles lists the built-in sandbox profile first, then the others by name.
+func (s *Store) Profiles() ([]Profile, error) {
+	d, err := s.loadProfiles()
+	if err != nil {
+		return nil, err
+	}
+	out := []Profile{BuiltinProfile()}
+	for _, p := range d.Profiles {
+		if p.Name != BuiltinProfileName {
+			out = append(out, p)
+		}
+	}
+	sort.SliceStable(out[1:], func(i, j int) bool { return out[1+i].Name < out[1+j].Name })
+	return out, nil
+}
+
+// Profile returns the named profile; "" means the active one.
+func (s *Store) Profile(name string) (Profile, error) {
+	d, err := s.loadProfiles()
+	if err != nil {
+		return Profile{}, err
+	}
+	if name == "" {
+		name = d.activeName()
+	}
+	p, ok := d.find(name)
+	if !ok {
+		return Profile{}, notFoundProfile(name)
+	}
+	return p, nil
+}
+
+// ActiveName is the active profile's name: the one chosen with UseProfile,
+// or the built-in sandbox when none is (or the chosen one was removed).
+func (s *Store) ActiveName() (string, error) {
+	d, err := s.loadProfiles()
+	if err != nil {
+		return "", err
+	}
+	return d.activeName(), nil
+}
+
+// SaveProfile validates p and adds it, or replaces the profile of that name.
+// The built-in sandbox profile cannot be replaced.
+func (s *Store) SaveProfile(p Profile) error { return s.putProfile(p, false) }
+
+// AddProfile is SaveProfile for a new profile: a name already in use is
+// refused with an error wrapping ErrProfileExists.
+func (s *Store) AddProfile(p Profile) error { return s.putProfile(p, true) }
+
+// ErrProfileExists is wrapped by AddProfile's error for a name in use.
+var ErrProfileExists = errors.New("profile exists")
+
+func (s *Store) putProfile(p Profile, onlyNew bool) error {
+	if p.Builtin() {
+		return &gateway.ValidationError{Field: "name", Problem: fmt.Sprintf("%q is the built-in profile and cannot be changed: "+
+			"add a profile of another name with --env sandbox", BuiltinProfileName)}
+	}
+	p.Brokers = normaliseBrokers(p.Brokers)
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return s.change(func() error {
+		d, err := s.loadProfiles()
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		p.UpdatedAt = now
+		i := slices.IndexFunc(d.Profiles, func(q Profile) bool { return q.Name == p.Name })
+		if i >= 0 && onlyNew {
+			return fmt.Errorf("%w: %q is already a profile; `gatewalk profile edit %s` changes it", ErrProfileExists, p.Name, p.Name)
+		}
+		if i >= 0 {
+			if p.CreatedAt.IsZero() {
+				p.CreatedAt = d.Profiles[i].CreatedAt
+			}
+			d.Profiles[i] = p
+		} else {
+			if p.CreatedAt.IsZero() {
+				p.CreatedAt = now
+			}
+			d.Profiles = append(d.Profiles, p)
+		}
+		return s.saveProfiles(d)
+	})
+}
+
+func normaliseBrokers(in []string) []string {
+	var out []string
+	for _, b := range in {
+		b = strings.ToLower(strings.TrimSpace(b))
+		if b != "" && !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// UseProfile makes name the active profile.
+func (s *Store) UseProfile(name string) error {
+	return s.change(func() error {
+		d, err := s.loadProfiles()
+		if err != nil {
+			return err
+		}
+		if _, ok := d.find(name); !ok {
+			return notFoundProfile(name)
+		}
+		if name == BuiltinProfileName {
+			name = ""
+		}
+		if d.Active == name {
+			return nil
+		}
+		d.Active = name
+		return s.saveProfiles(d)
+	})
+}
+
+// RemoveProfile deletes a profile with its keys, its local users and its
+// history. If it was active, the built-in sandbox becomes active. The
+// built-in sandbox profile cannot be removed.
+func (s *Store) RemoveProfile(name string) error {
+	if name == BuiltinProfileName {
+		return fmt.Errorf("%q is the built-in profile and cannot be removed", BuiltinProfileName)
+	}
+	return s.change(func() error {
+		d, err := s.loadProfiles()
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(d.Profiles, func(q Profile) bool { return q.Name == name })
+		if i < 0 {
+			return notFoundProfile(name)
+		}
+		// Read users and history first: if either file is corrupt, nothing is removed.
+		if err := s.checkHistoryReadable(name); err != nil {
+			return err
+		}
+		u, err := s.loadUsers()
+		if err != nil {
+			return err
+		}
+		if _, ok := u.Profiles[name]; ok {
+			delete(u.Profiles, name)
+			if err := s.saveUsers(u); err != nil {
+				return err
+			}
+		}
+		if err := s.remove(historyFileName(name)); err != nil {
+			return err
+		}
+		d.Profiles = slices.Delete(d.Profiles, i, i+1)
+		if d.Active == name {
+			d.Active = ""
+		}
+		return s.saveProfiles(d)
+	})
+}

@@ -1,0 +1,235 @@
+package session
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"gatewalk/gateway"
+)
+
+func TestBuiltinSandboxProfile(t *testing.T) {
+	s := openTestStore(t)
+	ps, err := s.Profiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Profile{Name: "sandbox", Env: gateway.EnvSandbox, Gateway: "gatewaydemo",
+		Secret: "gatewayDemo_secret", APISecret: "gatewayDemo_secret", Leprechaun: true}
+	if len(ps) != 1 || !reflect.DeepEqual(ps[0], want) || !ps[0].Builtin() {
+		t.Fatalf("profiles of an empty store: %+v", ps)
+	}
+	if name, err := s.ActiveName(); err != nil || name != "sandbox" {
+		t.Fatalf("active of an empty store: %q %v", name, err)
+	}
+	if p, err := s.Profile(""); err != nil || p.Name != "sandbox" || p.CallbackPort != 0 || p.APIURL != "" || p.SDKURL != "" {
+		t.Fatalf("Profile(\"\"): %+v %v", p, err)
+	}
+	if err := s.RemoveProfile("sandbox"); err == nil || !strings.Contains(err.Error(), "built-in") {
+		t.Fatalf("removing sandbox: %v", err)
+	}
+	bad := BuiltinProfile()
+	bad.Gateway = "other"
+	if err := s.SaveProfile(bad); err == nil || !strings.Contains(err.Error(), "built-in") {
+		t.Fatalf("replacing sandbox: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), profilesFile)); !os.IsNotExist(err) {
+		t.Fatalf("refused changes wrote a file: %v", err)
+	}
+	if k := BuiltinProfile().Keys(nil); len(k.Missing()) != 0 {
+		t.Fatalf("the sandbox profile needs keys: %v", k.Missing())
+	}
+}
+
+func TestProfileLifecycle(t *testing.T) {
+	s := openTestStore(t)
+	p := stagingProfile()
+	if err := s.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Profile("staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CreatedAt.IsZero() || !got.CreatedAt.Equal(got.UpdatedAt) {
+		t.Errorf("stamps: created %v updated %v", got.CreatedAt, got.UpdatedAt)
+	}
+	created, updated := got.CreatedAt, got.UpdatedAt
+	got.CreatedAt, got.UpdatedAt = p.CreatedAt, p.UpdatedAt
+	if !reflect.DeepEqual(got, p) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, p)
+	}
+	if got.ResolvedAPIURL() != "https://gatewayapi-stag.smallcase.com" || got.ResolvedSDKURL() != gateway.ProductionSDKURL {
+		t.Errorf("preset URLs: %s %s", got.ResolvedAPIURL(), got.ResolvedSDKURL())
+	}
+	if got.CallbackOrigin() != "http://localhost:8421" {
+		t.Errorf("origin %q", got.CallbackOrigin())
+	}
+	if name, _ := s.ActiveName(); name != "sandbox" {
+		t.Fatalf("adding a profile made it active: %s", name)
+	}
+	if err := s.UseProfile("staging"); err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := s.ActiveName(); name != "staging" {
+		t.Fatalf("active after use: %s", name)
+	}
+	if cur, _ := s.Profile(""); cur.Name != "staging" {
+		t.Fatalf("Profile(\"\") after use: %s", cur.Name)
+	}
+	// Editing keeps the creation time and the active choice.
+	edited := got
+	edited.APIURL = "http://127.0.0.1:9999/api"
+	if err := s.SaveProfile(edited); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.Profile("staging")
+	if !again.CreatedAt.Equal(created) || !again.UpdatedAt.After(updated) || again.ResolvedAPIURL() != "http://127.0.0.1:9999/api" {
+		t.Errorf("after edit: %+v", again)
+	}
+	if err := s.UseProfile("nope"); !errors.Is(err, ErrProfileNotFound) || !strings.Contains(err.Error(), "gatewalk profile list") {
+		t.Fatalf("use of a missing profile: %v", err)
+	}
+	if err := s.SaveUser("staging", User{Label: "alice", SmallcaseAuthID: "5f0321b5f3743c31d95abd35"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddHistory("staging", HistoryEntry{TransactionID: "TRX_1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveProfile("staging"); err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := s.ActiveName(); name != "sandbox" {
+		t.Fatalf("active after removing the active profile: %s", name)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), historyFileName("staging"))); !os.IsNotExist(err) {
+		t.Errorf("history of a removed profile kept: %v", err)
+	}
+	// A profile added again under the same name starts with no users.
+	if err := s.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	if us, err := s.Users("staging"); err != nil || len(us) != 0 {
+		t.Fatalf("users of a re-added profile: %v %v", us, err)
+	}
+	if err := s.RemoveProfile("gone"); !errors.Is(err, ErrProfileNotFound) {
+		t.Fatalf("removing a missing profile: %v", err)
+	}
+}
+
+func TestSaveProfileValidation(t *testing.T) {
+	for _, tc := range []struct {
+		field  string
+		change func(*Profile)
+		hint   string
+	}{
+		{"name", func(p *Profile) { p.Name = "Staging" }, "lower-case"},
+		{"name", func(p *Profile) { p.Name = "" }, "profile name"},
+		{"name", func(p *Profile) { p.Name = "a/b" }, "profile name"},
+		{"env", func(p *Profile) { p.Env = "prod" }, "development, production, sandbox, staging"},
+		{"gateway", func(p *Profile) { p.Gateway = "Acme Broking" }, "lower-case"},
+		{"gateway", func(p *Profile) { p.Gateway = "" }, "gateway name"},
+		{"callbackPort", func(p *Profile) { p.CallbackPort = 0 }, "whitelist http://localhost:PORT"},
+		{"callbackPort", func(p *Profile) { p.CallbackPort = 80 }, "1024-65535"},
+		{"callbackPort", func(p *Profile) { p.CallbackPort = 70000 }, "1024-65535"},
+		{"apiUrl", func(p *Profile) { p.APIURL = "gatewayapi.smallcase.com" }, "http(s) URL"},
+		{"sdkUrl", func(p *Profile) { p.SDKURL = "ftp://x/scdk.js" }, "http(s) URL"},
+		{"sdkUrl", func(p *Profile) { p.SDKURL = "http://%zz" }, "http(s) URL"},
+		{"secret", func(p *Profile) { p.APISecret = "" }, "apiSecret"},
+		{"brokers", func(p *Profile) { p.Brokers = []string{"ki te"} }, "broker name"},
+	} {
+		t.Run(tc.field+"/"+tc.hint, func(t *testing.T) {
+			s := openTestStore(t)
+			p := stagingProfile()
+			tc.change(&p)
+			err := s.SaveProfile(p)
+			var ve *gateway.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tc.field || !strings.Contains(err.Error(), tc.hint) {
+				t.Fatalf("SaveProfile: %v, want a %s error mentioning %q", err, tc.field, tc.hint)
+			}
+			if ps, _ := s.Profiles(); len(ps) != 1 {
+				t.Fatalf("an invalid profile was saved: %v", ps)
+			}
+		})
+	}
+	// A sandbox-environment profile needs neither keys nor a fixed port.
+	s := openTestStore(t)
+	if err := s.SaveProfile(Profile{Name: "sandbox-b", Env: gateway.EnvSandbox, Gateway: "gatewaydemo"}); err != nil {
+		t.Fatalf("sandbox env profile: %v", err)
+	}
+	p := stagingProfile()
+	p.Brokers = []string{" Kite", "kite", "", "hdfc"}
+	if err := s.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Profile(p.Name); !reflect.DeepEqual(got.Brokers, []string{"kite", "hdfc"}) {
+		t.Errorf("brokers not normalised: %q", got.Brokers)
+	}
+}
+
+func TestKeysEnvironmentOverrides(t *testing.T) {
+	s := openTestStore(t)
+	p := stagingProfile()
+	if err := s.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := s.Profile(p.Name)
+	for _, tc := range []struct {
+		env               map[string]string
+		secret, apiSecret string
+		fromEnv           [2]bool
+	}{
+		{nil, p.Secret, p.APISecret, [2]bool{}},
+		{map[string]string{"GATEWALK_SECRET": "env-jwt"}, "env-jwt", p.APISecret, [2]bool{true, false}},
+		{map[string]string{"GATEWALK_API_SECRET": "env-api"}, p.Secret, "env-api", [2]bool{false, true}},
+		{map[string]string{"GATEWALK_SECRET": "env-jwt", "GATEWALK_API_SECRET": "env-api"}, "env-jwt", "env-api", [2]bool{true, true}},
+	} {
+		t.Setenv("GATEWALK_SECRET", tc.env["GATEWALK_SECRET"])
+		t.Setenv("GATEWALK_API_SECRET", tc.env["GATEWALK_API_SECRET"])
+		k := stored.Keys(os.Getenv)
+		if k.Secret != tc.secret || k.APISecret != tc.apiSecret || k.SecretFromEnv != tc.fromEnv[0] || k.APISecretFromEnv != tc.fromEnv[1] {
+			t.Errorf("env %v: keys %+v", tc.env, k)
+		}
+	}
+	// Overrides are for the run only: the stored keys are unchanged.
+	if again, _ := s.Profile(p.Name); again.Secret != p.Secret || again.APISecret != p.APISecret {
+		t.Fatal("an override reached the file")
+	}
+	// A sandbox-environment profile without keys gets the override too.
+	if k := (Profile{Env: gateway.EnvSandbox}).Keys(func(string) string { return "" }); !reflect.DeepEqual(k.Missing(), []string{"secret", "apiSecret"}) {
+		t.Errorf("missing: %v", k.Missing())
+	}
+}
+
+func TestRedactedMasksSecrets(t *testing.T) {
+	p := stagingProfile()
+	r := p.Redacted()
+	if r.Secret != "stag••••" || r.APISecret != "stag••••" {
+		t.Fatalf("redacted: %q %q", r.Secret, r.APISecret)
+	}
+	if p.Secret == r.Secret {
+		t.Fatal("Redacted changed the original")
+	}
+}
+
+func TestAddProfileRefusesAnExistingName(t *testing.T) {
+	s := openTestStore(t)
+	p := stagingProfile()
+	if err := s.AddProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	p2 := p
+	p2.Gateway = "other"
+	if err := s.AddProfile(p2); !errors.Is(err, ErrProfileExists) || !strings.Contains(err.Error(), "gatewalk profile edit staging") {
+		t.Fatalf("adding twice: %v", err)
+	}
+	if got, _ := s.Profile("staging"); got.Gateway != p.Gateway {
+		t.Fatalf("refused add changed the profile: %+v", got)
+	}
+	if err := s.AddProfile(BuiltinProfile()); err == nil {
+		t.Fatal("added the built-in name")
+	}
+}

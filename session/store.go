@@ -1,0 +1,364 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// File names inside the config directory. Secrets live in profilesFile only.
+const (
+	profilesFile  = "profiles.json"
+	usersFile     = "users.json"
+	historyPrefix = "history-"
+	lockFileName  = ".lock"
+	tmpMarker     = ".tmp-"
+)
+
+// SchemaVersion is the schema version of the files this gatewalk writes.
+// Files with an older version (or none: version 0) are migrated when read
+// and written back in this version by the next change; a file with a newer
+// version is refused and left as it is.
+const SchemaVersion = 1
+
+// DefaultLockTimeout is how long a change waits for another gatewalk process
+// that is writing to the same config directory.
+const DefaultLockTimeout = 10 * time.Second
+
+// StoreOptions tunes OpenStoreWith. The zero value is the default.
+type StoreOptions struct {
+	// Now is the clock for ConnectedAt and similar stamps; time.Now if nil.
+	Now func() time.Time
+	// LockTimeout bounds the wait for the directory lock; DefaultLockTimeout if zero.
+	LockTimeout time.Duration
+}
+
+// Store is the operator's config directory: profiles, local users and
+// transaction history. Every change takes a cross-process lock on the
+// directory, re-reads the file, changes it and replaces it atomically, so
+// several gatewalk processes may share one directory. A Store is safe for
+// concurrent use.
+type Store struct {
+	dir         string
+	now         func() time.Time
+	lockTimeout time.Duration
+	mu          sync.Mutex // serialises this process's writers before the file lock
+}
+
+// DefaultDir returns $GATEWALK_CONFIG_DIR, else os.UserConfigDir()/gatewalk.
+func DefaultDir(getenv func(string) string) (string, error) {
+	if getenv != nil {
+		if d := getenv("GATEWALK_CONFIG_DIR"); d != "" {
+			abs, err := filepath.Abs(d)
+			if err != nil {
+				return "", fmt.Errorf("GATEWALK_CONFIG_DIR %q: %w", d, err)
+			}
+			return abs, nil
+		}
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no user config directory (%w): set GATEWALK_CONFIG_DIR to a directory gatewalk may use", err)
+	}
+	return filepath.Join(base, "gatewalk"), nil
+}
+
+// OpenStore opens (creating it if needed) the config directory dir. It
+// checks that the directory is 0700 and its files 0600, repairs them if not
+// and returns one warning per repair. Files are read lazily, so a corrupt
+// file is reported by the call that needs it.
+func OpenStore(dir string) (*Store, []string, error) {
+	return OpenStoreWith(dir, StoreOptions{})
+}
+
+// OpenStoreWith is OpenStore with options.
+func OpenStoreWith(dir string, opt StoreOptions) (*Store, []string, error) {
+	if dir == "" {
+		return nil, nil, errors.New("no config directory given")
+	}
+	s := &Store{dir: dir, now: opt.Now, lockTimeout: opt.LockTimeout}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.lockTimeout <= 0 {
+		s.lockTimeout = DefaultLockTimeout
+	}
+	warnings, err := s.checkPermissions()
+	if err != nil {
+		return nil, warnings, err
+	}
+	s.removeStaleTemps()
+	return s, warnings, nil
+}
+
+// Dir is the config directory.
+func (s *Store) Dir() string { return s.dir }
+
+// checkPermissions creates the directory 0700 or repairs it, and repairs
+// every regular file in it to 0600.
+func (s *Store) checkPermissions() ([]string, error) {
+	var warnings []string
+	fi, err := os.Stat(s.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(s.dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create config directory %s: %w", s.dir, err)
+		}
+		// MkdirAll honours the umask; make sure of 0700.
+		if err := os.Chmod(s.dir, 0o700); err != nil {
+			return nil, fmt.Errorf("config directory %s: %w", s.dir, err)
+		}
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("config directory %s: %w", s.dir, err)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("config directory %s is not a directory: point GATEWALK_CONFIG_DIR at a directory", s.dir)
+	}
+	if runtime.GOOS == "windows" {
+		return nil, nil // modes mean little there; the user profile's ACLs apply
+	}
+	if perm := fi.Mode().Perm(); perm != 0o700 {
+		if err := os.Chmod(s.dir, 0o700); err != nil {
+			return nil, fmt.Errorf("config directory %s is mode %04o and cannot be set to 0700: %w", s.dir, perm, err)
+		}
+		warnings = append(warnings, fmt.Sprintf("config directory %s was mode %04o; gatewalk set it to 0700", s.dir, perm))
+	}
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return warnings, fmt.Errorf("config directory %s: %w", s.dir, err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			path := filepath.Join(s.dir, e.Name())
+			if err := os.Chmod(path, 0o600); err != nil {
+				return warnings, fmt.Errorf("%s is mode %04o (readable by others) and cannot be set to 0600: %w", path, perm, err)
+			}
+			warnings = append(warnings, fmt.Sprintf("%s was mode %04o; gatewalk set it to 0600", path, perm))
+		}
+	}
+	return warnings, nil
+}
+
+// removeStaleTemps deletes temporary files left by a writer that died before
+// its rename. It runs only when it gets the lock at once: a held lock means a
+// writer is alive and its temporary file is not stale.
+func (s *Store) removeStaleTemps() {
+	l, err := tryLockDir(s.dir)
+	if err != nil || l == nil {
+		return
+	}
+	defer l.unlock()
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), tmpMarker) && e.Type().IsRegular() {
+			_ = os.Remove(filepath.Join(s.dir, e.Name()))
+		}
+	}
+}
+
+// change runs fn with the directory locked against other processes and
+// other goroutines. fn re-reads what it changes.
+func (s *Store) change(fn func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, err := lockDir(s.dir, s.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	return fn()
+}
+
+// CorruptFileError is a config file that does not parse, or that a newer
+// gatewalk wrote. gatewalk never overwrites such a file.
+type CorruptFileError struct {
+	Path string
+	Err  error
+	// Loses says what starting again without the file forgets.
+	Loses string
+	// Newer is set when the file's schema version is newer than SchemaVersion.
+	Newer int
+}
+
+func (e *CorruptFileError) Error() string {
+	if e.Newer > 0 {
+		return fmt.Sprintf("%s was written by a newer gatewalk (schema version %d; this one reads up to %d). "+
+			"gatewalk has not changed it: use the newer gatewalk, or move the file aside to start again without %s",
+			e.Path, e.Newer, SchemaVersion, e.Loses)
+	}
+	return fmt.Sprintf("%s does not parse (%v). gatewalk has not changed it. To recover, move it aside "+
+		"(mv %s %s.broken): gatewalk then starts again with defaults, without %s, and `gatewalk profile list` works again; "+
+		"copy what you need back from the moved file",
+		e.Path, e.Err, e.Path, e.Path, e.Loses)
+}
+
+func (e *CorruptFileError) Unwrap() error { return e.Err }
+
+// migrations[v] turns a file of schema version v into version v+1. Version 0
+// is a file from before the version field: same shape, no "version".
+var migrations = map[int]func(doc map[string]json.RawMessage) error{
+	0: func(doc map[string]json.RawMessage) error {
+		doc["version"] = json.RawMessage("1")
+		return nil
+	},
+}
+
+// load reads name into v, migrating older schemas in memory. A missing file
+// leaves v alone and reports exists=false.
+func (s *Store) load(name, loses string, v any) (exists bool, err error) {
+	path := filepath.Join(s.dir, name)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := decodeVersioned(b, v); err != nil {
+		var ce *CorruptFileError
+		if errors.As(err, &ce) {
+			ce.Path, ce.Loses = path, loses
+		}
+		return true, err
+	}
+	return true, nil
+}
+
+// decodeVersioned parses b, migrates it to SchemaVersion and decodes it into v.
+func decodeVersioned(b []byte, v any) error {
+	// The common case, a current file, is decoded once.
+	var head struct {
+		Version json.RawMessage `json:"version"`
+	}
+	if err := json.Unmarshal(b, &head); err == nil && string(head.Version) == strconv.Itoa(SchemaVersion) {
+		if err := json.Unmarshal(b, v); err != nil {
+			return &CorruptFileError{Err: err}
+		}
+		return nil
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return &CorruptFileError{Err: err}
+	}
+	if doc == nil {
+		return &CorruptFileError{Err: errors.New("the file holds null, not an object")}
+	}
+	version := 0
+	if raw, ok := doc["version"]; ok {
+		if err := json.Unmarshal(raw, &version); err != nil || version < 0 {
+			return &CorruptFileError{Err: fmt.Errorf("version %s is not a schema version", raw)}
+		}
+	}
+	if version > SchemaVersion {
+		return &CorruptFileError{Err: fmt.Errorf("schema version %d", version), Newer: version}
+	}
+	for ; version < SchemaVersion; version++ {
+		if err := migrations[version](doc); err != nil {
+			return &CorruptFileError{Err: fmt.Errorf("migrating from schema version %d: %w", version, err)}
+		}
+	}
+	nb, err := json.Marshal(doc)
+	if err != nil {
+		return &CorruptFileError{Err: err}
+	}
+	if err := json.Unmarshal(nb, v); err != nil {
+		return &CorruptFileError{Err: err}
+	}
+	return nil
+}
+
+// save writes v to name atomically: a temporary file in the same directory,
+// fsync, rename over the old file, fsync of the directory. A reader sees the
+// old file or the new one, never a mix, even if the process dies.
+func (s *Store) save(name string, v any) error {
+	// Indented: people read these files, and fix them by hand when asked to.
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", name, err)
+	}
+	return writeFileAtomic(s.dir, name, append(b, '\n'))
+}
+
+// saveCompact is save without indentation, for the history: larger, read by
+// gatewalk, and holding postback bodies that should keep their bytes.
+func (s *Store) saveCompact(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", name, err)
+	}
+	return writeFileAtomic(s.dir, name, append(b, '\n'))
+}
+
+func writeFileAtomic(dir, name string, data []byte) (err error) {
+	path := filepath.Join(dir, name)
+	f, err := os.CreateTemp(dir, "."+name+tmpMarker+"*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes a rename durable. Best effort: not every platform can fsync
+// a directory, and the rename already happened.
+func syncDir(dir string) {
+	if runtime.GOOS == "windows" {
+		return
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	d.Close()
+}
+
+// remove deletes name if it exists.
+func (s *Store) remove(name string) error {
+	err := os.Remove(filepath.Join(s.dir, name))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	syncDir(s.dir)
+	return nil
+}

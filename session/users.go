@@ -1,0 +1,260 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"gatewalk/gateway"
+)
+
+// ErrUserNotFound is wrapped by errors about a local user that does not exist.
+var ErrUserNotFound = errors.New("no such user")
+
+// User is a local user of a profile: a label the operator chose and the
+// smallcaseAuthId the Gateway returned when that user connected a broker.
+type User struct {
+	Label           string    `json:"label"`
+	SmallcaseAuthID string    `json:"smallcaseAuthId"`
+	Broker          string    `json:"broker,omitempty"`
+	Leprechaun      bool      `json:"leprechaun,omitempty"`
+	ConnectedAt     time.Time `json:"connectedAt,omitzero"`
+	LastUsedAt      time.Time `json:"lastUsedAt,omitzero"`
+}
+
+// DuplicateAuthIDError refuses to save a smallcaseAuthId that another local
+// user of the same profile already has.
+type DuplicateAuthIDError struct {
+	Label    string // the user being saved
+	Existing User   // the user who already has the id
+}
+
+func (e *DuplicateAuthIDError) Error() string {
+	return fmt.Sprintf("smallcaseAuthId %s is already saved for user %q: two users with the same smallcaseAuthId "+
+		"are the same broker account (typically the browser was still logged in to %q's broker account when %q connected). "+
+		"Use %q for this account, log out of the broker and connect %q again, or confirm to save both",
+		e.Existing.SmallcaseAuthID, e.Existing.Label, e.Existing.Label, e.Label, e.Existing.Label, e.Label)
+}
+
+// usersDoc is users.json: local users per profile name.
+type usersDoc struct {
+	Version  int               `json:"version"`
+	Profiles map[string][]User `json:"profiles"`
+}
+
+const usersLoses = "the local users and their smallcaseAuthIds of every profile"
+
+func (s *Store) loadUsers() (usersDoc, error) {
+	var d usersDoc
+	_, err := s.load(usersFile, usersLoses, &d)
+	if d.Profiles == nil {
+		d.Profiles = map[string][]User{}
+	}
+	return d, err
+}
+
+func (s *Store) saveUsers(d usersDoc) error {
+	d.Version = SchemaVersion
+	for name, us := range d.Profiles {
+		if len(us) == 0 {
+			delete(d.Profiles, name)
+			continue
+		}
+		sortUsers(us)
+	}
+	return s.save(usersFile, d)
+}
+
+func sortUsers(us []User) {
+	sort.SliceStable(us, func(i, j int) bool {
+		a, b := strings.ToLower(us[i].Label), strings.ToLower(us[j].Label)
+		if a != b {
+			return a < b
+		}
+		return us[i].Label < us[j].Label
+	})
+}
+
+// requireProfile fails unless the profile exists.
+func (s *Store) requireProfile(name string) error {
+	d, err := s.loadProfiles()
+	if err != nil {
+		return err
+	}
+	if _, ok := d.find(name); !ok {
+		return notFoundProfile(name)
+	}
+	return nil
+}
+
+// ValidateLabel checks a local user's label: 1-64 printable characters, no
+// leading or trailing space.
+func ValidateLabel(label string) error {
+	bad := func(problem string) error { return &gateway.ValidationError{Field: "label", Problem: problem} }
+	switch {
+	case label == "":
+		return bad("is required: a name you choose for this user, such as alice or leprechaun-1")
+	case len([]rune(label)) > 64:
+		return bad("is longer than 64 characters")
+	case strings.TrimSpace(label) != label:
+		return bad(fmt.Sprintf("%q starts or ends with a space", label))
+	case strings.IndexFunc(label, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		return bad(fmt.Sprintf("%q holds a control character", label))
+	}
+	return nil
+}
+
+// Users lists the local users of a profile by label.
+func (s *Store) Users(profile string) ([]User, error) {
+	if err := s.requireProfile(profile); err != nil {
+		return nil, err
+	}
+	d, err := s.loadUsers()
+	if err != nil {
+		return nil, err
+	}
+	us := slices.Clone(d.Profiles[profile])
+	sortUsers(us)
+	return us, nil
+}
+
+// User returns the local user labelled label in profile.
+func (s *Store) User(profile, label string) (User, error) {
+	us, err := s.Users(profile)
+	if err != nil {
+		return User{}, err
+	}
+	for _, u := range us {
+		if u.Label == label {
+			return u, nil
+		}
+	}
+	return User{}, notFoundUser(profile, label)
+}
+
+func notFoundUser(profile, label string) error {
+	return fmt.Errorf("%w %q in profile %q: `gatewalk users list --profile %s` shows its users", ErrUserNotFound, label, profile, profile)
+}
+
+// SaveUser adds u to profile, or updates the user with the same label.
+//
+// A smallcaseAuthId that another user of the profile already has is refused
+// with a *DuplicateAuthIDError unless allowDuplicate (the operator confirmed
+// both are the same broker account). Updating a user with a different
+// smallcaseAuthId is refused with an *AuthIDMismatchError: the stored id is
+// never overwritten; remove the user to connect the label again. A zero
+// ConnectedAt is stamped with the store's clock; an update keeps the stored
+// ConnectedAt and the later LastUsedAt.
+func (s *Store) SaveUser(profile string, u User, allowDuplicate bool) error {
+	if err := ValidateLabel(u.Label); err != nil {
+		return err
+	}
+	if err := gateway.ValidateAuthID(u.SmallcaseAuthID); err != nil {
+		return &gateway.ValidationError{Field: "smallcaseAuthId", Problem: err.Error()}
+	}
+	u.Broker = strings.TrimSpace(u.Broker)
+	return s.change(func() error {
+		if err := s.requireProfile(profile); err != nil {
+			return err
+		}
+		d, err := s.loadUsers()
+		if err != nil {
+			return err
+		}
+		us := d.Profiles[profile]
+		at := slices.IndexFunc(us, func(o User) bool { return o.Label == u.Label })
+		if at < 0 && !allowDuplicate {
+			// An update keeps the user's id (checked below), so only a new
+			// user can bring in a duplicate.
+			for _, o := range us {
+				if o.SmallcaseAuthID == u.SmallcaseAuthID {
+					return &DuplicateAuthIDError{Label: u.Label, Existing: o}
+				}
+			}
+		}
+		if at >= 0 {
+			old := us[at]
+			if err := CheckAuthID(old, u.SmallcaseAuthID); err != nil {
+				return err
+			}
+			if !old.ConnectedAt.IsZero() {
+				u.ConnectedAt = old.ConnectedAt
+			}
+			if old.LastUsedAt.After(u.LastUsedAt) {
+				u.LastUsedAt = old.LastUsedAt
+			}
+			if u.Broker == "" {
+				u.Broker = old.Broker
+			}
+		}
+		if u.ConnectedAt.IsZero() {
+			u.ConnectedAt = s.now().UTC()
+		}
+		if at >= 0 {
+			us[at] = u
+		} else {
+			us = append(us, u)
+		}
+		d.Profiles[profile] = us
+		return s.saveUsers(d)
+	})
+}
+
+// TouchUser records that a flow used the user at at.
+func (s *Store) TouchUser(profile, label string, at time.Time) error {
+	return s.change(func() error {
+		d, err := s.loadUsers()
+		if err != nil {
+			return err
+		}
+		us := d.Profiles[profile]
+		i := slices.IndexFunc(us, func(u User) bool { return u.Label == label })
+		if i < 0 {
+			if err := s.requireProfile(profile); err != nil {
+				return err
+			}
+			return notFoundUser(profile, label)
+		}
+		us[i].LastUsedAt = at.UTC()
+		return s.saveUsers(d)
+	})
+}
+
+// RemoveUser forgets a local user of profile.
+func (s *Store) RemoveUser(profile, label string) error {
+	return s.change(func() error {
+		d, err := s.loadUsers()
+		if err != nil {
+			return err
+		}
+		us := d.Profiles[profile]
+		i := slices.IndexFunc(us, func(u User) bool { return u.Label == label })
+		if i < 0 {
+			if err := s.requireProfile(profile); err != nil {
+				return err
+			}
+			return notFoundUser(profile, label)
+		}
+		d.Profiles[profile] = slices.Delete(us, i, i+1)
+		return s.saveUsers(d)
+	})
+}
+
+// CheckAuthID compares the smallcaseAuthId of a result with the one the
+// flow was started for (the expected user's). It returns an
+// *AuthIDMismatchError when they differ, including when the result carries
+// none; it never changes what is stored. A user with no stored id (a guest)
+// matches anything.
+func CheckAuthID(expected User, got string) error {
+	if expected.SmallcaseAuthID == "" || got == expected.SmallcaseAuthID {
+		return nil
+	}
+	return &AuthIDMismatchError{User: expected.Label, Expected: expected.SmallcaseAuthID, Got: got}
+}
+
+// CheckAuthID is the package function CheckAuthID, for callers holding a Store.
+func (s *Store) CheckAuthID(expected User, got string) error { return CheckAuthID(expected, got) }

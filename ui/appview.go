@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// View draws the header, the active screen, the status line and the help.
+func (m *Model) View() string {
+	if m.quitting {
+		return ""
+	}
+	st := m.st
+	if m.w < 60 || m.h < 16 {
+		return "gatewalk needs a terminal of at least 80x24 (this one is " + itoa(m.w) + "x" + itoa(m.h) + ")."
+	}
+	var b strings.Builder
+	b.WriteString(m.header() + "\n\n")
+
+	bh := m.bodyHeight()
+	body := m.active().View()
+	if m.demo {
+		body = demoRedact(body)
+	}
+	lines := strings.Split(body, "\n")
+	if len(lines) > bh {
+		lines = lines[:bh]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > m.w {
+			lines[i] = ansi.Truncate(l, m.w, "…")
+		}
+	}
+	for len(lines) < bh {
+		lines = append(lines, "")
+	}
+	b.WriteString(strings.Join(lines, "\n") + "\n")
+
+	style := st.StatusInfo
+	switch m.statusLevel {
+	case statusOK:
+		style = st.StatusOK
+	case statusError:
+		style = st.StatusErr
+	}
+	for _, l := range m.statusLines() {
+		b.WriteString(style.Render(pad(l, m.w)) + "\n")
+	}
+	b.WriteString(m.helpView())
+	return b.String()
+}
+
+// statusLines is the status message on one line, or two when it is long.
+func (m *Model) statusLines() []string {
+	if m.status == "" {
+		return []string{""}
+	}
+	ls := wrap(m.status, m.w)
+	if len(ls) > 2 {
+		ls = ls[:2]
+		ls[1] = pad(ls[1]+" …", m.w)
+	}
+	return ls
+}
+
+func (m *Model) header() string {
+	st := m.st
+	left := st.Header.Render("gatewalk") + " "
+	name := m.home.profile
+	if m.runner != nil {
+		left += envBadge(st, m.profile) + " "
+		name = m.profile.Name
+		if m.profile.Gateway != "" {
+			name += " · gateway " + m.profile.Gateway
+		}
+	} else if m.home.connErr != nil {
+		left += st.BadgeProduction.Render("NOT STARTED") + " "
+	} else {
+		left += st.Subtle.Render("starting…") + " "
+	}
+	if name == "" {
+		name = "active profile"
+	}
+	left += st.Subtle.Render("profile ") + name
+	if m.selUser != "" {
+		left += st.Subtle.Render(" · user ") + st.Strong.Render(m.selUser)
+	}
+	var right []string
+	if m.auto {
+		right = append(right, st.BadgeLeprechaun.Render("AUTO-ANSWER"))
+	}
+	if m.demo {
+		right = append(right, st.BadgeDemo.Render("DEMO"))
+	}
+	r := strings.Join(right, " ")
+	gap := m.w - lipgloss.Width(left) - lipgloss.Width(r)
+	if gap < 1 {
+		return pad(left+" "+r, m.w)
+	}
+	return left + strings.Repeat(" ", gap) + r
+}
+
+var (
+	demoAuthIDRe = regexp.MustCompile(`\b([0-9a-f]{4})[0-9a-f]{20}\b`)
+	demoTxnRe    = regexp.MustCompile(`\bTRX_[0-9a-fA-F]{8,}`)
+	demoJWTRe    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4}[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
+	demoMaskRe   = regexp.MustCompile(`\S{4}••••`)
+	demoNonceRe  = regexp.MustCompile(`/j/[A-Za-z0-9_-]{8,}/`)
+)
+
+// demoRedact hides ids, tokens and masked secrets in rendered text, so a
+// demo on a shared screen shows none of them.
+func demoRedact(s string) string {
+	s = demoMaskRe.ReplaceAllString(s, "••••••••")
+	s = demoJWTRe.ReplaceAllString(s, "eyJ…(token redacted)")
+	s = demoTxnRe.ReplaceAllString(s, "TRX_••••")
+	s = demoAuthIDRe.ReplaceAllString(s, "$1••••")
+	s = demoNonceRe.ReplaceAllString(s, "/j/••••/")
+	return s
+}

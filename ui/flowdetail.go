@@ -1,0 +1,414 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+	"gatewalk/session/flow"
+)
+
+// journeyTitle names a journey for people.
+func journeyTitle(k flow.Kind) string {
+	switch k {
+	case flow.GuestLogin:
+		return "Guest login"
+	case flow.Order:
+		return "Connected order"
+	case flow.HoldingsImport:
+		return "Holdings import"
+	}
+	return string(k)
+}
+
+func (f *flowView) stateMark(s flow.Step) string {
+	st := f.st
+	switch s.State {
+	case flow.Running:
+		return f.spin.View()
+	case flow.Done:
+		return st.StepDone.Render("✓")
+	case flow.Failed:
+		return st.StepFailed.Render("✗")
+	case flow.Skipped:
+		return st.StepSkipped.Render("–")
+	}
+	return st.StepPending.Render("·")
+}
+
+// stepsList draws one line per step, w cells wide.
+func (f *flowView) stepsList(w int) []string {
+	var out []string
+	for i, s := range f.steps {
+		title := s.Title
+		if title == "" {
+			title = string(s.Kind)
+		}
+		dur := ""
+		if s.State == flow.Done || s.State == flow.Failed {
+			dur = shortDuration(s.Duration)
+		}
+		line := pad(title, w-4-len(dur)) + dur
+		switch {
+		case i == f.sel:
+			line = f.st.Selected.Render(line)
+		case s.State == flow.Pending || s.State == flow.Skipped:
+			line = f.st.StepPending.Render(line)
+		}
+		cursor := "  "
+		if i == f.sel {
+			cursor = f.st.Cursor.Render("›") + " "
+		}
+		out = append(out, cursor+f.stateMark(s)+" "+line)
+	}
+	return out
+}
+
+func shortDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Millisecond:
+		return " <1ms"
+	case d < time.Second:
+		return " " + strconv.Itoa(int(d/time.Millisecond)) + "ms"
+	}
+	return " " + strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+}
+
+// statusLine is the countdown and the latest browser event.
+func (f *flowView) statusLine() string {
+	st := f.st
+	var parts []string
+	if left, ok := f.countdown(); ok {
+		parts = append(parts, st.Countdown.Render("⏱ "+formatCountdown(left))+st.Subtle.Render(" left on the transaction"))
+	}
+	if f.auto != "" && f.running {
+		parts = append(parts, st.Subtle.Render("sandbox answers: "+string(f.auto)))
+	}
+	if n := len(f.events); n > 0 {
+		ev := f.events[n-1]
+		parts = append(parts, st.Subtle.Render("browser: "+eventText(ev)))
+	}
+	return strings.Join(parts, "  ")
+}
+
+func eventText(ev session.JourneyEvent) string {
+	var s string
+	switch ev.Kind {
+	case session.JourneyPageOpened:
+		s = "page opened"
+	case session.JourneySDKLoaded:
+		s = "SDK loaded"
+	case session.JourneySDKLoadFailed:
+		s = "SDK did not load"
+	case session.JourneySDKStarted:
+		s = "journey started"
+	case session.JourneyTabClosed:
+		s = "tab closed"
+	case session.JourneyResult:
+		s = "result posted"
+	default:
+		s = string(ev.Kind)
+	}
+	if ev.Detail != "" {
+		s += " (" + ev.Detail + ")"
+	}
+	return s
+}
+
+// View lays the steps beside the details when there is room, else above.
+func (f *flowView) View() string {
+	st := f.st
+	head := st.Title.Render(journeyTitle(f.kind)) + st.Subtle.Render(" · "+f.label)
+	switch {
+	case f.finished:
+		head += "  " + st.StatusOK.Render("done")
+	case f.failed() != nil:
+		head += "  " + st.StatusErr.Render("failed")
+	}
+	status := f.statusLine()
+	if f.wide() {
+		lw := f.leftWidth()
+		left := []string{head, ""}
+		left = append(left, f.stepsList(lw)...)
+		if status != "" {
+			left = append(left, "")
+			left = append(left, wrapStyled(status, lw)...)
+		}
+		leftBlock := lipgloss.NewStyle().Width(lw).Render(strings.Join(left, "\n"))
+		return lipgloss.JoinHorizontal(lipgloss.Top, leftBlock, " ", f.rightPane())
+	}
+	lines := []string{head}
+	lines = append(lines, f.stepsList(f.w)...)
+	if status != "" {
+		lines = append(lines, pad(status, f.w))
+	}
+	return strings.Join(lines, "\n") + "\n" + f.rightPane()
+}
+
+func wrapStyled(s string, w int) []string {
+	return strings.Split(lipgloss.NewStyle().Width(w).Render(s), "\n")
+}
+
+func (f *flowView) wide() bool     { return f.w >= 100 }
+func (f *flowView) leftWidth() int { return 40 }
+
+// paneSize is the size of the detail pane (inside the frame's body).
+func (f *flowView) paneSize() (int, int) {
+	if f.wide() {
+		return f.w - f.leftWidth() - 1, f.h
+	}
+	used := 1 + len(f.steps)
+	if f.statusLine() != "" {
+		used++
+	}
+	return f.w, f.h - used
+}
+
+// rightPane is the narration or failure panel over the step details.
+func (f *flowView) rightPane() string {
+	w, h := f.paneSize()
+	var top string
+	if s := f.failed(); s != nil && !f.running {
+		top = f.failurePanel(*s, w)
+	} else if s := f.selected(); s != nil && f.demo && s.Why != "" {
+		top = f.st.Narration.Width(w - 2).Render(s.Why)
+	}
+	th := 0
+	if top != "" {
+		th = lipgloss.Height(top)
+	}
+	f.detail.Width, f.detail.Height = w, max(h-th, 1)
+	out := f.detail.View()
+	if top != "" {
+		out = top + "\n" + out
+	}
+	return fitLines(out, h)
+}
+
+// failurePanel explains the failed step: what happened, what to do, and
+// the keys that redo the right step.
+func (f *flowView) failurePanel(s flow.Step, w int) string {
+	st := f.st
+	p := flow.Explain(s.Err)
+	title := "Failed: " + s.Title
+	if p.Name != "" {
+		title += " · " + p.Name
+		if p.Code != 0 {
+			title += " (" + strconv.Itoa(p.Code) + ")"
+		}
+	}
+	inner := w - 4
+	var b []string
+	b = append(b, st.ErrorTitle.Render(pad(title, inner)))
+	for _, l := range wrap(p.Meaning, inner) {
+		b = append(b, l)
+	}
+	if p.Advice != "" {
+		for i, l := range wrap("What to do: "+p.Advice, inner) {
+			if i == 0 {
+				l = st.Strong.Render(l)
+			}
+			b = append(b, l)
+		}
+	}
+	var keys string
+	switch {
+	case f.duplicate() != nil:
+		keys = "y save anyway (both labels, one broker account) · n don't save · esc back"
+	case p.Redo != "":
+		keys = "r redo from “" + f.titleOf(p.Redo) + "”"
+		if p.Redo != flow.CreateTransaction && f.step(flow.CreateTransaction) != nil {
+			keys += " · f fresh transaction"
+		}
+		keys += " · esc back"
+	default:
+		keys = "esc back to change the input"
+	}
+	b = append(b, st.Subtle.Render(keys))
+	return st.ErrorPanel.Width(w - 2).Render(strings.Join(b, "\n"))
+}
+
+func (f *flowView) titleOf(k flow.StepKind) string {
+	if s := f.step(k); s != nil && s.Title != "" {
+		return s.Title
+	}
+	return string(k)
+}
+
+// refreshDetail rebuilds the detail pane of the selected step.
+func (f *flowView) refreshDetail() {
+	w, _ := f.paneSize()
+	if w < 20 {
+		w = 20
+	}
+	s := f.selected()
+	if s == nil {
+		f.detail.SetContent("")
+		return
+	}
+	content := strings.Join(f.detailLines(*s, w), "\n")
+	if f.demo {
+		content = demoRedact(content)
+	}
+	f.detail.SetContent(content)
+}
+
+func (f *flowView) detailLines(s flow.Step, w int) []string {
+	st := f.st
+	var out []string
+	add := func(lines ...string) { out = append(out, lines...) }
+	section := func(t string) { add("", st.PaneTitle.Render(t)) }
+	state := string(s.State)
+	if d := shortDuration(s.Duration); d != "" && s.State != flow.Running {
+		state += " ·" + d
+	}
+	add(st.Strong.Render(s.Title) + st.Subtle.Render("  "+state))
+	if s.Why != "" && !f.demo {
+		for _, l := range wrap("why: "+s.Why, w) {
+			add(st.Subtle.Render(l))
+		}
+	}
+	if s.Summary != "" {
+		add(wrap(s.Summary, w)...)
+	}
+	if s.TokenInfo != nil {
+		section("Token")
+		add(strings.Split(strings.TrimRight(tokenSummary(st, s.TokenInfo, nil, f.now, f.demo, s.TokenInfo.SignatureChecked), "\n"), "\n")...)
+		add(st.Label.Render("payload ") + compactJSON(s.TokenInfo.Payload, f.demo))
+		if s.Token != "" {
+			add(wrap(st.Label.Render("jwt ")+redactToken(s.Token, f.demo), w)...)
+		}
+	}
+	if s.Transaction != nil {
+		section("Transaction")
+		add(st.Label.Render("transactionId ") + redactID(s.Transaction.TransactionID, f.demo))
+		add(st.Label.Render("expireAt      ") + s.Transaction.ExpireAt.UTC().Format(time.RFC3339))
+	}
+	if s.Outcome != nil {
+		section("SDK result")
+		b, _ := json.Marshal(s.Outcome)
+		add(codeLines(st, string(b), w, 14)...)
+	}
+	if s.Orders != nil {
+		section("Order details")
+		add(orderLines(st, s.Orders, w)...)
+	}
+	if s.Holdings != nil {
+		section("Holdings")
+		add(fmt.Sprintf("%d equities, %d mutual funds (%s, broker %s)", len(s.Holdings.Equities()), len(s.Holdings.MutualFunds()), s.Holdings.Version, s.Holdings.Broker()))
+		add(st.Subtle.Render("h opens the holdings table"))
+	}
+	for i, x := range s.Exchanges {
+		if i < len(s.Exchanges)-1 && len(s.Exchanges) > 2 {
+			continue // retried GETs: show the last attempts only
+		}
+		section(fmt.Sprintf("Request (attempt %d)", x.Attempt))
+		add(wrap(x.Method+" "+x.URL, w)...)
+		for _, h := range []string{gateway.HeaderSecret, gateway.HeaderAuthToken} {
+			if v, ok := x.RequestHeaders[h]; ok {
+				if h == gateway.HeaderAuthToken {
+					v = redactToken(v, f.demo)
+				}
+				add(wrap(st.Label.Render(h+": ")+v, w)...)
+			}
+		}
+		if x.RequestBody != "" {
+			add(codeLines(st, x.RequestBody, w, 12)...)
+		}
+		resp := "Response"
+		if x.Status != 0 {
+			resp += " " + strconv.Itoa(x.Status)
+		}
+		resp += " ·" + shortDuration(x.Duration)
+		section(resp)
+		if x.Error != "" {
+			add(st.InlineErr.Render(x.Error))
+		}
+		if x.ResponseBody != "" {
+			add(codeLines(st, x.ResponseBody, w, 16)...)
+		}
+	}
+	if s.BrowserURL != "" {
+		section("Browser")
+		add(wrap(s.BrowserURL, w)...)
+		if s.BrowserNote != "" {
+			add(wrap(st.Warn.Render(s.BrowserNote), w)...)
+		}
+	}
+	if ob := f.step(flow.OpenBrowser); s.Kind == flow.AwaitSDK && s.State == flow.Running && ob != nil && ob.BrowserURL != "" {
+		section("Browser page")
+		add(wrap(ob.BrowserURL, w)...)
+		if ob.BrowserNote != "" {
+			add(wrap(st.Warn.Render(ob.BrowserNote), w)...)
+		}
+	}
+	if s.Kind == flow.AwaitSDK && len(f.events) > 0 {
+		section("Browser events")
+		for _, ev := range f.events {
+			add(st.Subtle.Render(ev.At.Format("15:04:05")) + " " + eventText(ev))
+		}
+	}
+	if s.Err != nil && s.State == flow.Failed {
+		section("Error")
+		add(wrap(st.InlineErr.Render(s.Err.Error()), w)...)
+	}
+	if f.curl != "" {
+		section("curl (copied)")
+		for _, l := range strings.Split(f.curl, "\n") {
+			add(wrap(l, w)...)
+		}
+	}
+	if f.finished && f.kind == flow.GuestLogin {
+		add("", st.StatusOK.Render("Connected. Next: o places an order, i imports holdings for "+f.label+"."))
+	}
+	return out
+}
+
+// codeLines pretty-prints JSON (or shows text) in at most max lines.
+func codeLines(st *Styles, body string, w, max int) []string {
+	var buf bytes.Buffer
+	text := body
+	if json.Indent(&buf, []byte(body), "", "  ") == nil {
+		text = buf.String()
+	}
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		out = append(out, st.Code.Render(pad(l, w)))
+		if len(out) == max {
+			out = append(out, st.Subtle.Render("… (pgdn scrolls; c copies the request)"))
+			break
+		}
+	}
+	return out
+}
+
+func orderLines(st *Styles, od *gateway.OrderDetails, w int) []string {
+	var out []string
+	if od.Status != "" {
+		out = append(out, st.Label.Render("status ")+string(od.Status))
+	}
+	for _, b := range od.Batches {
+		out = append(out, st.Strong.Render(pad(fmt.Sprintf("batch %s · %s · filled %d/%d · buy %s sell %s", b.BatchID, b.Status, b.Filled, b.Quantity, money(b.BuyAmount), money(b.SellAmount)), w)))
+		out = append(out, st.TableHead.Render(pad("TICKER", 12)+" "+pad("SIDE", 5)+" "+padLeft("QTY", 6)+" "+padLeft("FILLED", 7)+" "+padLeft("AVG", 10)+" "+pad("STATUS", 12)))
+		for _, o := range append(append([]gateway.Order(nil), b.Orders...), b.Unplaced...) {
+			out = append(out, pad(o.Tradingsymbol, 12)+" "+pad(o.TransactionType, 5)+" "+padLeft(strconv.Itoa(o.Quantity), 6)+" "+
+				padLeft(strconv.Itoa(o.FilledQuantity), 7)+" "+padLeft(money(o.AveragePrice), 10)+" "+pad(o.Status, 12))
+			if o.StatusMessage != "" {
+				out = append(out, st.Subtle.Render("  ↳ "+o.StatusMessage))
+			}
+		}
+	}
+	if len(od.Batches) == 0 {
+		out = append(out, st.Subtle.Render("no batches yet"))
+	}
+	return out
+}
