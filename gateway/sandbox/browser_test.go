@@ -162,6 +162,10 @@ func TestWebScriptJourneys(t *testing.T) {
 		if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusCompleted {
 			t.Errorf("status %s", v.Status)
 		}
+		out, err := chromedp.Run(j.ctx, chromedp.Evaluate[bool](`window.__sdk.brokerLogout()`, chromedp.EvalAwaitPromise))
+		if err != nil || !out {
+			t.Errorf("brokerLogout: %v %v", out, err)
+		}
 	})
 
 	t.Run("order_partial_fill", func(t *testing.T) {
