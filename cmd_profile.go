@@ -301,7 +301,7 @@ func runProfileShow(c *cli, args []string) error {
 	fmt.Fprintf(w, "API URL:     %s\n", urlLine(v.APIURL, v.APIURLPreset, p.Env))
 	fmt.Fprintf(w, "SDK URL:     %s\n", urlLine(v.SDKURL, v.SDKURLPreset, p.Env))
 	if v.CallbackOrigin == "" {
-		fmt.Fprintln(w, "callback:    any free localhost port (the sandbox runs the SDK on any origin)")
+		fmt.Fprintln(w, "callback:    any free localhost port (the sandbox runs the SDK on any localhost origin)")
 	} else {
 		fmt.Fprintf(w, "callback:    %s (must be whitelisted by smallcase for gateway %s)\n", v.CallbackOrigin, v.Gateway)
 	}

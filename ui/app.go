@@ -127,6 +127,7 @@ func New(cfg Config) *Model {
 	m.home = newHomeView(m.st, &m.km)
 	m.home.now = cfg.Now
 	m.home.profile = cfg.Profile
+	m.home.demo = cfg.Demo
 	m.stack = []screen{m.home}
 	m.connOpt = ConnectOptions{Profile: cfg.Profile, Auto: cfg.Auto}
 	m.layout()

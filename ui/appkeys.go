@@ -72,6 +72,8 @@ func (m *Model) setDemo(on bool) {
 			v.demo = on
 		case *historyView:
 			v.demo = on
+		case *homeView:
+			v.demo = on
 		}
 	}
 }

@@ -371,3 +371,10 @@ func isSequence(msg tea.Msg) bool {
 func (hs *harness) view() string { return hs.m.View() }
 
 func tyWindow(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// contextLike is context.Context, named short for the connector stubs.
+type contextLike = context.Context
+
+func keyMsgRunes(s string, paste bool) tea.KeyMsg {
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s), Paste: paste}
+}

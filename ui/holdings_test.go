@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -183,5 +184,37 @@ func BenchmarkHoldingsScroll(b *testing.B) {
 		}
 		v.Update(k)
 		_ = v.View()
+	}
+}
+
+// BenchmarkHoldingsViewRows shows that a frame costs the same whatever the
+// number of rows: only the visible ones are drawn.
+func BenchmarkHoldingsViewRows(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			v := newTestHoldings(n, 0, 120, 40)
+			v.cursor = n / 2
+			v.clamp()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = v.View()
+			}
+		})
+	}
+}
+
+// BenchmarkHoldingsFrame is a key press and the whole frame (header, table,
+// status and help) with 10,000 rows, as the program draws it.
+func BenchmarkHoldingsFrame(b *testing.B) {
+	km := DefaultKeyMap()
+	m := New(Config{Now: testNow, Connect: func(context.Context, ConnectOptions) (Runner, error) { return nil, nil }})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.push(newHoldingsView(m.st, &km, "alice", sampleHoldings(10000, 0)))
+	down := keyMsg("down")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Update(down)
+		_ = m.View()
 	}
 }

@@ -36,6 +36,7 @@ type homeView struct {
 	users    []session.User
 	cursor   int
 	showIDs  bool
+	demo     bool
 	usersErr error
 
 	connecting bool
@@ -244,7 +245,7 @@ func (v *homeView) View() string {
 		u := v.users[i]
 		id := maskAuthID(u.SmallcaseAuthID)
 		if v.showIDs {
-			id = u.SmallcaseAuthID
+			id = redactID(u.SmallcaseAuthID, v.demo)
 		}
 		line := pad(u.Label, nameW) + " " + pad(id, idW) + " " + pad(u.Broker, 20) + " " + pad(relTime(u.LastUsedAt, v.now), 12)
 		if i == v.cursor {

@@ -92,6 +92,9 @@ func writeStepMarkdown(b *strings.Builder, s flow.Step) {
 		}
 		b.WriteString("\n\n")
 	}
+	if s.Token != "" {
+		fmt.Fprintf(b, "JWT: `%s`\n\n", s.Token)
+	}
 	for _, x := range s.Exchanges {
 		fmt.Fprintf(b, "Request (attempt %d, %s):\n\n```http\n%s %s\n", x.Attempt, strings.TrimSpace(shortDuration(x.Duration)), x.Method, x.URL)
 		fmt.Fprintf(b, "%s: $GATEWALK_API_SECRET\n", gateway.HeaderSecret)
