@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 
+	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/flow"
+	"gatewalk/session/postback"
 	"gatewalk/ui"
 )
 
@@ -59,9 +61,33 @@ session to Markdown, ? shows every key.`)
 		fmt.Fprintf(c.stderr, "gatewalk: warning: %s\n", w)
 	}
 	opt := flow.Options{ProfileName: *profile, NoBrowser: *noBrowser, Getenv: c.getenv}
+	// Postbacks: an in-process receiver; the embedded sandbox posts to it and
+	// sandbox journeys end on the ORDER_COMPLETED / HOLDINGS_IMPORT postback.
+	rcv := postback.NewReceiver(postback.Config{Store: store, Now: c.now})
+	pbURL, err := rcv.Start("127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: postback receiver: %v\n", err)
+		return exitError
+	}
+	defer rcv.Close()
+	connect := func(ctx context.Context, co ui.ConnectOptions) (ui.Runner, error) {
+		o := opt
+		name := co.Profile
+		if name == "" {
+			name = o.ProfileName
+		}
+		if name == "" {
+			name = c.getenv("GATEWALK_PROFILE")
+		}
+		if p, err := store.Profile(name); err == nil && p.Env == gateway.EnvSandbox && p.APIURL == "" {
+			rcv.SetProfile(p.Name, p.Keys(c.getenv).APISecret)
+			o.Postbacks, o.SandboxPostbackURL = rcv, pbURL
+		}
+		return ui.FlowConnector(store, o)(ctx, co)
+	}
 	cfg := ui.Config{
 		Store:     store,
-		Connect:   ui.FlowConnector(store, opt),
+		Connect:   connect,
 		Clipboard: ui.OSC52Clipboard(os.Stderr, c.getenv("TMUX") != ""),
 		Profile:   *profile,
 		Demo:      *demo,

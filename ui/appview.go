@@ -84,18 +84,24 @@ func (m *Model) header() string {
 	if name == "" {
 		name = "active profile"
 	}
-	left += st.Subtle.Render("profile ") + name
-	if m.selUser != "" {
-		left += st.Subtle.Render(" · user ") + st.Strong.Render(m.selUser)
-	}
 	var right []string
 	if m.auto {
-		right = append(right, st.BadgeLeprechaun.Render("AUTO-ANSWER"))
+		right = append(right, st.BadgeLeprechaun.Render("AUTO"))
 	}
 	if m.demo {
 		right = append(right, st.BadgeDemo.Render("DEMO"))
 	}
 	r := strings.Join(right, " ")
+	user := ""
+	if m.selUser != "" {
+		user = st.Subtle.Render(" · user ") + st.Strong.Render(m.selUser)
+	}
+	full := left + st.Subtle.Render("profile ") + name + user
+	if lipgloss.Width(full)+lipgloss.Width(r)+1 > m.w && m.runner != nil {
+		// Narrow terminals: the gateway name gives way to the user.
+		full = left + st.Subtle.Render("profile ") + m.profile.Name + user
+	}
+	left = full
 	gap := m.w - lipgloss.Width(left) - lipgloss.Width(r)
 	if gap < 1 {
 		return pad(left+" "+r, m.w)

@@ -100,17 +100,19 @@ func TestGuestLoginCompletes(t *testing.T) {
 	}
 }
 
-func TestGuestLoginLabelValidated(t *testing.T) {
+func TestGuestLoginLabelSuggested(t *testing.T) {
 	hs := newHarness(t, 80, 24)
 	hs.key("c")
-	for range 10 {
-		hs.key("backspace")
+	view := plain(hs.view())
+	i := strings.Index(view, "label › ")
+	if i < 0 {
+		t.Fatalf("no label prompt:\n%s", view)
 	}
+	suggested := strings.Fields(view[i+len("label › "):])[0]
 	hs.key("enter")
-	if len(hs.runner.started) != 0 {
-		t.Fatal("a journey started with an empty label")
+	if got := hs.runner.started; len(got) != 1 || got[0] != "guest:"+suggested {
+		t.Fatalf("started %v, want guest:%s (enter on an empty prompt takes the suggestion)", got, suggested)
 	}
-	mustContain(t, plain(hs.view()), "label: is required")
 }
 
 func TestFlowFailures(t *testing.T) {
@@ -402,4 +404,17 @@ func TestConnectFailureAndRetry(t *testing.T) {
 		t.Fatalf("retry: calls=%d runner=%v", calls, hs.m.runner)
 	}
 	mustContain(t, plain(hs.view()), "SANDBOX")
+}
+
+func TestPostbackStepShown(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	hs.store.users["sandbox"] = []session.User{{Label: "alice", SmallcaseAuthID: testAuthID}}
+	hs.pump(loadUsersCmd(hs.store, "sandbox"))
+	steps := append(append([]flow.StepKind(nil), orderSteps...), flow.AwaitPostback)
+	j := newFakeJourney(steps...).on(flow.AwaitPostback, func(s *flow.Step) {
+		s.Postback = &session.PostbackRecord{Event: gateway.EventOrderCompleted, Status: "COMPLETED", ChecksumValid: false, Problem: "checksum does not match"}
+	})
+	hs.runner.journeys = append(hs.runner.journeys, j)
+	hs.key("o", "enter")
+	mustContain(t, plain(hs.view()), "Postback", "ORDER_COMPLETED COMPLETED", "checksum INVALID", "checksum does not match")
 }

@@ -357,6 +357,20 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 			add(st.Subtle.Render(ev.At.Format("15:04:05")) + " " + eventText(ev))
 		}
 	}
+	if pb := s.Postback; pb != nil {
+		section("Postback")
+		ok := st.StatusOK.Render("checksum valid")
+		if !pb.ChecksumValid {
+			ok = st.StatusErr.Render("checksum INVALID")
+		}
+		add(pb.Event + " " + pb.Status + " · " + ok)
+		if pb.Problem != "" {
+			add(wrap(st.Warn.Render(pb.Problem), w)...)
+		}
+		if len(pb.Body) > 0 {
+			add(codeLines(st, string(pb.Body), w, 12)...)
+		}
+	}
 	if s.Err != nil && s.State == flow.Failed {
 		section("Error")
 		add(wrap(st.InlineErr.Render(s.Err.Error()), w)...)

@@ -285,7 +285,13 @@ func (f *flowView) stepFinished(msg stepFinishedMsg) tea.Cmd {
 		switch {
 		case s.Kind == flow.CreateTransaction && s.State == flow.Done && s.Transaction != nil:
 			f.expireAt = s.Transaction.ExpireAt
-			f.timer = timer.NewWithInterval(f.expireAt.Sub(f.now), time.Second)
+			// The step's end is a fresher reading of the clock than the
+			// last once-a-second tick.
+			now := f.now
+			if end := s.Started.Add(s.Duration); !s.Started.IsZero() && end.After(now) {
+				now = end
+			}
+			f.timer = timer.NewWithInterval(f.expireAt.Sub(now).Round(time.Second), time.Second)
 			f.timerOn = true
 			cmds = append(cmds, f.timer.Init())
 		case s.Kind == flow.AwaitSDK:

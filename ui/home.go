@@ -129,6 +129,9 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 			return nil
 		case key.Matches(k, km.Enter):
 			label := strings.TrimSpace(v.prompt.Value())
+			if label == "" {
+				label = v.prompt.Placeholder
+			}
 			if err := session.ValidateLabel(label); err != nil {
 				v.promptErr = err.Error()
 				return nil
@@ -173,8 +176,9 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 			return setStatus("the profile is not ready yet", statusError)
 		}
 		v.prompting = true
-		v.prompt.SetValue(v.suggestLabel())
-		v.prompt.CursorEnd()
+		// The suggestion is a placeholder: typing replaces it, enter takes it.
+		v.prompt.SetValue("")
+		v.prompt.Placeholder = v.suggestLabel()
 		return v.prompt.Focus()
 	case key.Matches(k, km.Order):
 		return needUser(func(l string) tea.Msg { return openOrderFormMsg{l} })

@@ -107,7 +107,7 @@ func NewStyles(noColor bool) *Styles {
 	s.PaneTitle = lipgloss.NewStyle().Bold(true).Foreground(accent)
 	s.ErrorPanel = lipgloss.NewStyle().Border(lipgloss.ThickBorder()).BorderForeground(bad).Padding(0, 1)
 	s.ErrorTitle = lipgloss.NewStyle().Bold(true).Foreground(bad)
-	s.Narration = lipgloss.NewStyle().Bold(true).Border(lipgloss.DoubleBorder()).BorderForeground(accent).Padding(1, 2)
+	s.Narration = lipgloss.NewStyle().Bold(true).Border(lipgloss.DoubleBorder()).BorderForeground(accent).Padding(0, 2)
 	s.Code = lipgloss.NewStyle().Foreground(c("#444444", "#D0D0D0"))
 	s.TableHead = lipgloss.NewStyle().Bold(true).Underline(true)
 	s.Countdown = lipgloss.NewStyle().Bold(true).Foreground(warn)
