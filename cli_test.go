@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,12 +12,32 @@ import (
 	"gatewalk/gateway"
 )
 
+// testConfigDir is where commands run by testCLI keep their state when a
+// test does not name one, so no test touches the real config directory.
+var testConfigDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gatewalk-test-config-")
+	if err != nil {
+		panic(err)
+	}
+	testConfigDir = filepath.Join(dir, "gatewalk")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // testCLI returns a cli with buffers, a fixed clock and the given environment.
 func testCLI(stdin string, env map[string]string) (*cli, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
 	c := &cli{
 		stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb,
-		getenv:          func(k string) string { return env[k] },
+		getenv: func(k string) string {
+			if k == "GATEWALK_CONFIG_DIR" && env[k] == "" {
+				return testConfigDir
+			}
+			return env[k]
+		},
 		now:             func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) },
 		stdinIsTerminal: func() bool { return false },
 	}
@@ -48,7 +70,7 @@ func TestTokenUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"token"},
 		{"token", "bogus"},
-		{"token", "guest"},                       // no secret anywhere
+		{"token", "guest", "--profile", "nosuch"},
 		{"token", "guest", "gatewayDemo_secret"}, // a secret as an argument is refused
 		{"token", "guest", "--secret-stdin", "--exp", "soon"},
 		{"token", "connected", "--secret-stdin"}, // no --auth-id
@@ -90,14 +112,17 @@ func TestTokenInspect(t *testing.T) {
 		code  int
 		want  string
 	}{
-		{"decode only", "", nil, []string{docGuestToken}, 0, "NOT CHECKED"},
+		{"decode only", "", nil, []string{docGuestToken, "--no-verify"}, 0, "NOT CHECKED"},
+		{"profile secret (built-in sandbox: the demo secret)", "", nil, []string{docGuestToken}, 0, "signature: valid"},
+		{"empty argument", "", nil, []string{""}, exitUsage, "empty"},
+		{"exp not a number", "", nil, []string{"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJndWVzdCI6dHJ1ZSwiZXhwIjoic29vbiJ9.x"}, exitRejected, "exp is soon"},
 		{"verified", "", map[string]string{"GATEWALK_SECRET": "gatewayDemo_secret"}, []string{docConnToken}, 0, "5f0321b5f3743c31d95abd35"},
 		{"token on stdin, secret first line", "gatewayDemo_secret\n" + docGuestToken + "\n", nil, []string{"--secret-stdin", "-"}, 0, "signature: valid"},
 		{"wrong secret", "", map[string]string{"GATEWALK_SECRET": "have-a-good-day"}, []string{docGuestToken}, exitRejected, "INVALID"},
 		{"expired", "", map[string]string{"GATEWALK_SECRET": "gatewayDemo_secret"}, []string{expiredToken(t)}, exitRejected, "valid, but the token is expired"},
 		{"expired, decode only", "", nil, []string{expiredToken(t)}, exitRejected, "EXPIRED"},
 		{"malformed", "", nil, []string{"not-a-token"}, exitRejected, "malformed"},
-		{"json", "", nil, []string{docGuestToken, "--json"}, 0, `"signatureChecked": false`},
+		{"json", "", nil, []string{docGuestToken, "--json", "--no-verify"}, 0, `"signatureChecked": false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, out, errb := testCLI(tc.stdin, tc.env)
@@ -129,5 +154,25 @@ func TestHelpAndVersion(t *testing.T) {
 		if !strings.Contains(out.String()+errb.String(), "Usage: gatewalk "+cmd.name) {
 			t.Errorf("%s -h: no usage block: %q", cmd.name, out.String()+errb.String())
 		}
+	}
+}
+
+func TestTokenMintFromProfileAndPastExpiry(t *testing.T) {
+	c, out, errb := testCLI("", nil)
+	if code := run(context.Background(), c, []string{"token", "guest", "--exp", "2556124199"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if strings.TrimSpace(out.String()) != docGuestToken {
+		t.Fatalf("built-in sandbox profile should sign with the demo secret: %q", out)
+	}
+	if !strings.Contains(errb.String(), `profile "sandbox"`) || strings.Contains(errb.String(), "gatewayDemo_secret") {
+		t.Fatalf("stderr should name the profile and mask its secret: %q", errb)
+	}
+	c, out, errb = testCLI("k-123456789012", nil)
+	if code := run(context.Background(), c, []string{"token", "guest", "--secret-stdin", "--exp", "1000"}); code != 0 || out.Len() == 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(errb.String(), "already expired") {
+		t.Fatalf("no warning for a past --exp: %q", errb)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -23,10 +24,12 @@ const tokenAbout = `Subcommands:
   token connected --auth-id ID mint a connected token {"smallcaseAuthId":ID,"exp":N}
   token inspect [TOKEN|-]      decode a token; with a secret, verify it (HS256, signature, expiry)
 
-The secret is read from $GATEWALK_SECRET, or from standard input with
---secret-stdin; it is never taken as an argument. inspect without a secret
-decodes only and says the signature was not checked. inspect exits 4 when a
-checked signature is invalid or the token is expired.`
+The secret is read from standard input with --secret-stdin, else from
+$GATEWALK_SECRET, else from the profile (--profile, $GATEWALK_PROFILE or the
+active one; the built-in sandbox profile uses the public demo secret). It is
+never taken as an argument. inspect with --no-verify decodes only and says the
+signature was not checked. inspect exits 4 when a checked signature is invalid
+or the token is expired.`
 
 func runToken(ctx context.Context, c *cli, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -48,21 +51,32 @@ func runToken(ctx context.Context, c *cli, args []string) error {
 type tokenFlags struct {
 	secretStdin bool
 	jsonOut     bool
+	profile     string
+}
+
+func (tf *tokenFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&tf.secretStdin, "secret-stdin", false, "read the secret from the first line of standard input")
+	fs.BoolVar(&tf.jsonOut, "json", false, "print JSON")
+	fs.StringVar(&tf.profile, "profile", "", "take the secret from this profile (default: $GATEWALK_PROFILE, else the active profile)")
 }
 
 func runTokenMint(c *cli, kind string, args []string) error {
-	usage := "token guest [--exp UNIX|DURATION] [--secret-stdin] [--json]"
-	about := "Mints a guest smallcaseAuthToken signed (HS256) with the profile secret."
+	usage := "token guest [--exp UNIX|DURATION] [--secret-stdin] [--profile NAME] [--json]"
+	about := "Mints a guest smallcaseAuthToken {\"guest\":true,\"exp\":N}, signed (HS256) with the secret.\n\n" + tokenSecretAbout
 	if kind == "connected" {
-		usage = "token connected --auth-id ID [--exp UNIX|DURATION] [--secret-stdin] [--json]"
-		about = "Mints a connected smallcaseAuthToken for a user's smallcaseAuthId."
+		usage = "token connected --auth-id ID [--exp UNIX|DURATION] [--secret-stdin] [--profile NAME] [--json]"
+		about = "Mints a connected smallcaseAuthToken {\"smallcaseAuthId\":ID,\"exp\":N} for a user's\nsmallcaseAuthId, signed (HS256) with the secret.\n\n" + tokenSecretAbout
 	}
 	fs := newFlagSet(c, "token "+kind, usage, about)
 	var tf tokenFlags
 	exp := fs.String("exp", "", "expiry: a Unix time (2556124199) or a duration from now (10m); default "+gateway.DefaultTokenTTL.String())
-	authID := fs.String("auth-id", "", "the user's smallcaseAuthId (24 hex characters)")
-	fs.BoolVar(&tf.secretStdin, "secret-stdin", false, "read the secret from the first line of standard input")
-	fs.BoolVar(&tf.jsonOut, "json", false, "print JSON {token, header, payload}")
+	var authID *string
+	if kind == "connected" {
+		authID = fs.String("auth-id", "", "the user's smallcaseAuthId (24 hex characters)")
+	} else {
+		authID = new(string)
+	}
+	tf.register(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -84,9 +98,12 @@ func runTokenMint(c *cli, kind string, args []string) error {
 	} else if *authID != "" {
 		return usagef("--auth-id is for connected tokens")
 	}
-	secret, err := readSecret(c, tf.secretStdin, true)
+	secret, err := tokenSecret(c, tf, true)
 	if err != nil {
 		return err
+	}
+	if !expAt.After(c.now()) {
+		fmt.Fprintf(c.stderr, "gatewalk token: warning: --exp %s is in the past: this token is already expired and the Gateway will reject it\n", expAt.UTC().Format(time.RFC3339))
 	}
 	var tok string
 	if kind == "connected" {
@@ -125,6 +142,38 @@ func parseExp(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, usagef("--exp %q: want a Unix time such as 2556124199 or a duration such as 10m", s)
 }
 
+const tokenSecretAbout = `The secret comes from --secret-stdin, else $GATEWALK_SECRET, else the
+profile (--profile, $GATEWALK_PROFILE or the active profile). It is never
+taken as an argument.`
+
+// tokenSecret takes the JWT secret from stdin (when asked), $GATEWALK_SECRET,
+// or the chosen profile; it says on stderr which profile's secret was used.
+func tokenSecret(c *cli, tf tokenFlags, required bool) (string, error) {
+	if tf.secretStdin || c.getenv("GATEWALK_SECRET") != "" {
+		if tf.profile != "" {
+			return "", usagef("--profile and --secret-stdin/$GATEWALK_SECRET both name a secret: give one")
+		}
+		return readSecret(c, tf.secretStdin, required)
+	}
+	st, err := openSessionStore(c)
+	if err != nil {
+		return "", err
+	}
+	p, err := st.Profile(chosenProfileName(c, tf.profile))
+	if err != nil {
+		return "", profileNotFound(err)
+	}
+	secret := p.Keys(c.getenv).Secret
+	if secret == "" {
+		if !required {
+			return "", nil
+		}
+		return "", usagef("profile %q has no secret: add it with 'gatewalk profile edit %s --secrets-stdin', or set GATEWALK_SECRET", p.Name, p.Name)
+	}
+	fmt.Fprintf(c.stderr, "gatewalk token: using the secret of profile %q (%s)\n", p.Name, gateway.MaskSecret(secret))
+	return secret, nil
+}
+
 // readSecret takes the JWT secret from stdin (when asked) or $GATEWALK_SECRET.
 func readSecret(c *cli, fromStdin, required bool) (string, error) {
 	if fromStdin {
@@ -154,9 +203,8 @@ issued-at, expiry and time left. With a secret ($GATEWALK_SECRET, or
 is the argument, or standard input when the argument is - or absent (with
 --secret-stdin the secret is the first line and the token the second).`)
 	var tf tokenFlags
-	fs.BoolVar(&tf.secretStdin, "secret-stdin", false, "read the secret from the first line of standard input")
-	noVerify := fs.Bool("no-verify", false, "decode only, even when $GATEWALK_SECRET is set")
-	fs.BoolVar(&tf.jsonOut, "json", false, "print JSON")
+	tf.register(fs)
+	noVerify := fs.Bool("no-verify", false, "decode only: do not verify with any secret")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -171,11 +219,16 @@ is the argument, or standard input when the argument is - or absent (with
 			return usagef("--secret-stdin: no secret on the first line of standard input")
 		}
 	} else if !*noVerify {
-		secret = c.getenv("GATEWALK_SECRET")
+		if secret, err = tokenSecret(c, tf, false); err != nil {
+			return err
+		}
 	}
 	var tok string
 	if len(pos) == 1 && pos[0] != "-" {
-		tok = pos[0]
+		tok = strings.TrimSpace(pos[0])
+		if tok == "" {
+			return usagef("the token argument is empty")
+		}
 	} else {
 		b, err := io.ReadAll(io.LimitReader(br, 64<<10))
 		if err != nil {
@@ -251,12 +304,15 @@ func describeToken(info *gateway.TokenInfo, verr error, now time.Time) string {
 		} else {
 			fmt.Fprintf(&b, "expires:   %s (in %s)\n", info.ExpiresAt.Local().Format(time.RFC1123), info.ExpiresIn.Round(time.Second))
 		}
-	} else {
+	} else if _, present := info.Payload["exp"]; !present {
 		b.WriteString("expires:   never (no exp claim; the docs advise a short expiry)\n")
+	}
+	for _, p := range info.Problems {
+		fmt.Fprintf(&b, "problem:   %s\n", p)
 	}
 	switch {
 	case !info.SignatureChecked && verr == nil:
-		b.WriteString("signature: NOT CHECKED (no secret given: set GATEWALK_SECRET or use --secret-stdin to verify)\n")
+		b.WriteString("signature: NOT CHECKED (no secret: --no-verify, or the profile has none; set GATEWALK_SECRET or use --secret-stdin to verify)\n")
 	case errors.Is(verr, gateway.ErrTokenExpired):
 		b.WriteString("signature: valid, but the token is expired\n")
 	case verr != nil:

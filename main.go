@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	_ "gatewalk/ui/termprobe" // before Bubble Tea's init: no terminal query outside the TUI
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -181,13 +181,15 @@ func (x Exchange) AuthToken() string { return x.authTokenHeader }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// MaskSecret shows the first four characters of a secret and hides the rest.
+// MaskSecret shows the first four characters of a secret and hides the
+// rest. A secret shorter than twelve characters shows none: four of them
+// would give most of it away.
 func MaskSecret(s string) string {
 	if s == "" {
 		return ""
 	}
 	r := []rune(s)
-	if len(r) <= 4 {
+	if len(r) < 12 {
 		return strings.Repeat("•", 4)
 	}
 	return string(r[:4]) + strings.Repeat("•", 4)

@@ -118,6 +118,8 @@ type TokenInfo struct {
 	Expired          bool          `json:"expired"`
 	SignatureChecked bool          `json:"signatureChecked"`
 	SignatureValid   bool          `json:"signatureValid"`
+	// Problems lists claims that are present but malformed.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // InspectToken decodes a token without checking its signature. The result
@@ -149,10 +151,7 @@ func decodeSegment(seg string, into *map[string]any) (string, error) {
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.UseNumber()
 	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return "", fmt.Errorf("not a JSON object: %v", err)
-	}
-	if m == nil {
+	if err := dec.Decode(&m); err != nil || m == nil {
 		return "", errors.New("not a JSON object")
 	}
 	*into = m
@@ -174,9 +173,13 @@ func (ti *TokenInfo) classify(now time.Time) {
 		ti.ExpiresAt = &t
 		ti.ExpiresIn = t.Sub(now)
 		ti.Expired = !now.Before(t)
+	} else if v, present := ti.Payload["exp"]; present {
+		ti.Problems = append(ti.Problems, fmt.Sprintf("exp is %v, not a number of seconds: the Gateway rejects it", v))
 	}
 	if t, ok := numericTime(ti.Payload["iat"]); ok {
 		ti.IssuedAt = &t
+	} else if v, present := ti.Payload["iat"]; present {
+		ti.Problems = append(ti.Problems, fmt.Sprintf("iat is %v, not a number of seconds", v))
 	}
 }
 
@@ -225,6 +228,9 @@ func VerifyToken(token, secret string, now time.Time) (*TokenInfo, error) {
 		info.SignatureValid = true
 		return info, fmt.Errorf("%w at %s", ErrTokenExpired, info.ExpiresAt.Format(time.RFC3339))
 	default:
-		return info, fmt.Errorf("%w: %v", ErrTokenMalformed, perr)
+		if len(info.Problems) > 0 {
+			return info, fmt.Errorf("%w: %s", ErrTokenMalformed, strings.Join(info.Problems, "; "))
+		}
+		return info, fmt.Errorf("%w: the signature is not base64url or a claim has the wrong type", ErrTokenMalformed)
 	}
 }

@@ -154,3 +154,31 @@ func FuzzVerifyToken(f *testing.F) {
 		}
 	})
 }
+
+func TestMalformedClaimsExplained(t *testing.T) {
+	b64 := base64.RawURLEncoding.EncodeToString
+	hdr := b64([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	strExp := sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"guest": true, "exp": "soon"}, []byte(demoSecret))
+	info, err := VerifyToken(strExp, demoSecret, now)
+	if !errors.Is(err, ErrTokenMalformed) || !strings.Contains(err.Error(), "exp is soon") || len(info.Problems) != 1 {
+		t.Fatalf("exp string: %v %+v", err, info)
+	}
+	for _, payload := range []string{`[1,2]`, `null`, `nope`} {
+		_, err := InspectToken(hdr+"."+b64([]byte(payload))+".sig", now)
+		if !errors.Is(err, ErrTokenMalformed) || strings.Contains(err.Error(), "Go value") || strings.Contains(err.Error(), "invalid character") {
+			t.Errorf("payload %s: %v", payload, err)
+		}
+	}
+	badSig := hdr + "." + b64([]byte(`{"guest":true}`)) + ".***"
+	if _, err := VerifyToken(badSig, demoSecret, now); !errors.Is(err, ErrTokenMalformed) || strings.Count(err.Error(), "malformed") != 1 {
+		t.Errorf("bad signature encoding: %v", err)
+	}
+}
+
+func TestMaskSecret(t *testing.T) {
+	for in, want := range map[string]string{"": "", "abcde": "••••", "abcdefghijk": "••••", "gatewayDemo_secret": "gate••••"} {
+		if got := MaskSecret(in); got != want {
+			t.Errorf("MaskSecret(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

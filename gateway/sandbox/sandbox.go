@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -261,18 +263,60 @@ func (s *Server) janitor() {
 	}
 }
 
+// AddrError is an address the sandbox will not listen on: malformed, a
+// port out of range, or not loopback while remote access is not allowed.
+type AddrError struct {
+	Addr    string
+	Problem string
+	// NotLoopback is set when the address is well formed but not a loopback
+	// one and Config.AllowRemote is off.
+	NotLoopback bool
+}
+
+func (e *AddrError) Error() string { return fmt.Sprintf("sandbox address %q: %s", e.Addr, e.Problem) }
+
+// CheckAddr checks addr as Start does before listening: HOST:PORT with a
+// numeric port from 0 (any free port) to 65535, and a loopback host
+// (127.0.0.1, ::1, localhost) unless allowRemote. It returns an *AddrError.
+func CheckAddr(addr string, allowRemote bool) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return &AddrError{Addr: addr, Problem: "want HOST:PORT, e.g. 127.0.0.1:8771 (port 0: any free port)"}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return &AddrError{Addr: addr, Problem: fmt.Sprintf("port %q is not a number from 0 to 65535 (0: any free port)", port)}
+	}
+	if !allowRemote && !isLoopbackHost(host) {
+		return &AddrError{Addr: addr, NotLoopback: true,
+			Problem: "not a loopback address: use 127.0.0.1, ::1 or localhost, or allow remote access explicitly (the sandbox has no real security)"}
+	}
+	return nil
+}
+
+// gatewayNameRe is the shape of a gateway name: the lower-case slug that
+// appears in the partner API's paths.
+var gatewayNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// CheckGatewayName checks a gateway name for Config.Gateway: 1-64 lower-case
+// letters, digits, '-' or '_', starting with a letter or digit, so that it
+// goes into URL paths as it is.
+func CheckGatewayName(name string) error {
+	if !gatewayNameRe.MatchString(name) {
+		return fmt.Errorf("%q is not a gateway name: use 1-64 lower-case letters, digits, - or _, "+
+			"starting with a letter or digit (e.g. gatewaydemo, acme-broking)", name)
+	}
+	return nil
+}
+
 // Start listens on addr (a loopback address such as "127.0.0.1:0" for any
-// free port) and serves in the background. It returns the base URL.
+// free port) and serves in the background. It returns the base URL. An
+// address CheckAddr refuses gives an *AddrError.
 func (s *Server) Start(addr string) (string, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", fmt.Errorf("sandbox address %q: %w (want HOST:PORT, e.g. 127.0.0.1:8771)", addr, err)
-	}
-	if !s.cfg.AllowRemote && !isLoopbackHost(host) {
-		return "", fmt.Errorf("sandbox address %q is not a loopback address: use 127.0.0.1, ::1 or localhost (or allow remote access explicitly)", addr)
+	if err := CheckAddr(addr, s.cfg.AllowRemote); err != nil {
+		return "", err
 	}
 	s.lnMu.Lock()
 	defer s.lnMu.Unlock()
