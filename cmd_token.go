@@ -81,8 +81,8 @@ func runTokenMint(c *cli, kind string, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument (not shown: secrets are never taken as arguments; use --secret-stdin or $GATEWALK_SECRET)")
+	if err := unexpectedArgs(pos); err != nil {
+		return err
 	}
 	expAt, err := parseExp(*exp, c.now())
 	if err != nil {
@@ -159,9 +159,9 @@ func tokenSecret(c *cli, tf tokenFlags, required bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, err := st.Profile(chosenProfileName(c, tf.profile))
+	p, err := profileInUse(c, st, tf.profile)
 	if err != nil {
-		return "", profileNotFound(err)
+		return "", err
 	}
 	secret := p.Keys(c.getenv).Secret
 	if secret == "" {
