@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/term"
+
 	"gatewalk/gateway"
 )
 
@@ -26,17 +28,23 @@ type cli struct {
 	now    func() time.Time
 	// stdinIsTerminal reports whether stdin is an interactive terminal.
 	stdinIsTerminal func() bool
+	// stdoutIsTerminal reports whether stdout is a terminal; nil means no.
+	stdoutIsTerminal func() bool
 }
 
 func newCLI() *cli {
 	return &cli{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		getenv: os.Getenv, now: time.Now,
-		stdinIsTerminal: func() bool {
-			fi, err := os.Stdin.Stat()
-			return err == nil && fi.Mode()&os.ModeCharDevice != 0
-		},
+		stdinIsTerminal:  func() bool { return isTerminalFile(os.Stdin) },
+		stdoutIsTerminal: func() bool { return isTerminalFile(os.Stdout) },
 	}
+}
+
+// isTerminalFile reports whether f is a terminal. A character device is not
+// enough: /dev/null is one too.
+func isTerminalFile(f *os.File) bool {
+	return f != nil && term.IsTerminal(int(f.Fd()))
 }
 
 // command is one subcommand.
@@ -55,16 +63,20 @@ const (
 	exitSDK      = 3
 	exitRejected = 4
 	exitExpired  = 5
+	// exitInterrupted is 128+SIGINT, as shells report a process that
+	// Ctrl-C ended.
+	exitInterrupted = 130
 )
 
 const exitCodesHelp = `Exit codes:
-  0  success
-  1  anything else (network failure, a corrupt config file, ...)
-  2  usage: an unknown command or flag, or invalid input caught before any request
-  3  the SDK journey ended in an error (user_cancelled, user_mismatch, market_closed, ...)
-  4  keys or token rejected (wrong secret or apiSecret, unknown gateway, invalid or expired JWT),
-     or a postback checksum that does not hold (postback verify)
-  5  the transaction expired before the journey finished
+    0  success
+    1  anything else (network failure, a corrupt config file, ...)
+    2  usage: an unknown command or flag, or invalid input caught before any request
+    3  the SDK journey ended in an error (user_cancelled, user_mismatch, market_closed, ...)
+    4  keys or token rejected (wrong secret or apiSecret, unknown gateway, invalid or expired JWT),
+       or a postback checksum that does not hold (postback verify)
+    5  the transaction expired before the journey finished
+  130  interrupted (Ctrl-C or SIGTERM) while a journey ran; its transaction is left unfinished
 `
 
 // usageError is bad input caught before anything was sent.
@@ -106,6 +118,8 @@ func exitCode(err error) int {
 		return ce.code
 	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
 		return exitUsage
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
 	case errors.As(err, &sdk):
 		if sdk.Message == "transaction_expired" {
 			return exitExpired
@@ -169,9 +183,15 @@ func runHelp(c *cli, args []string) int {
 			fmt.Fprint(c.stdout, exitCodesHelp)
 			return exitOK
 		}
+		if args[0] == "version" {
+			fmt.Fprintln(c.stdout, "Usage: gatewalk version (or --version)\n\nPrints the version of gatewalk.")
+			return exitOK
+		}
 		for _, cmd := range commands() {
 			if cmd.name == args[0] {
-				_ = cmd.run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: c.stdout, stderr: c.stdout, getenv: c.getenv, now: c.now, stdinIsTerminal: func() bool { return false }}, []string{"-h"})
+				// `help profile add` is `profile add -h`.
+				sub := append(append([]string(nil), args[1:]...), "-h")
+				_ = cmd.run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: c.stdout, stderr: c.stdout, getenv: c.getenv, now: c.now, stdinIsTerminal: func() bool { return false }}, sub)
 				return exitOK
 			}
 		}
@@ -194,6 +214,10 @@ Commands:
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	cmds := commands()
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	cmds = append(cmds,
+		command{name: "help", summary: "this list; help COMMAND [SUBCOMMAND] shows a command's flags, help exit-codes the exit codes"},
+		command{name: "version", summary: "print the version (also --version)"})
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	for _, cmd := range cmds {
 		fmt.Fprintf(tw, "  %s\t%s\n", cmd.name, cmd.summary)
 	}
@@ -210,16 +234,18 @@ Environment:
 `)
 }
 
-// newFlagSet builds a FlagSet whose -h prints a usage block to c.stderr.
+// newFlagSet builds a FlagSet whose usage block goes to c.stdout: it is
+// printed only when asked for (-h, --help, `gatewalk help COMMAND`), by
+// parseFlags.
 func newFlagSet(c *cli, name, usage, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs.SetOutput(c.stdout)
 	fs.Usage = func() {
-		fmt.Fprintf(c.stderr, "Usage: gatewalk %s\n\n%s\n", usage, strings.TrimSpace(about))
+		fmt.Fprintf(c.stdout, "Usage: gatewalk %s\n\n%s\n", usage, strings.TrimSpace(about))
 		var any bool
 		fs.VisitAll(func(*flag.Flag) { any = true })
 		if any {
-			fmt.Fprintln(c.stderr, "\nFlags:")
+			fmt.Fprintln(c.stdout, "\nFlags:")
 			fs.PrintDefaults()
 		}
 	}
@@ -227,15 +253,29 @@ func newFlagSet(c *cli, name, usage, about string) *flag.FlagSet {
 }
 
 // parseFlags parses flags that may come before or after positional
-// arguments, and returns the positional ones.
+// arguments, and returns the positional ones. -h or --help prints the usage
+// block (on stdout) and returns flag.ErrHelp; a bad flag is a usageError of
+// one line that points at -h, without the usage block.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage, out := fs.Usage, fs.Output()
+	// The flag package prints the error and the usage on every parse error;
+	// the caller prints the error once, so both are silenced during Parse.
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	defer func() { fs.Usage = usage; fs.SetOutput(out) }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out)
+				usage()
 				return nil, err
 			}
-			return nil, &usageError{err.Error()}
+			cmd := "gatewalk " + fs.Name() + " -h"
+			if fs.Name() == "gatewalk" {
+				cmd = "gatewalk help"
+			}
+			return nil, &usageError{fmt.Sprintf("%v\nrun '%s' for usage", err, cmd)}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -259,6 +299,21 @@ func readSecretLine(br *bufio.Reader) (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// unexpectedArgs refuses positional arguments a command does not take,
+// without echoing them: a secret pasted by mistake must not end up on the
+// screen or in a log.
+func unexpectedArgs(pos []string) error {
+	if len(pos) == 0 {
+		return nil
+	}
+	what := "an unexpected argument"
+	if len(pos) > 1 {
+		what = fmt.Sprintf("%d unexpected arguments", len(pos))
+	}
+	return usagef("%s (not shown: secrets are never taken as arguments; they come from the environment, stdin or a prompt). "+
+		"See -h for what the command takes", what)
 }
 
 // errHelp is returned after a command printed its help.

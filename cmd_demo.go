@@ -49,8 +49,8 @@ func runDemo(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
+	if err := unexpectedArgs(pos); err != nil {
+		return err
 	}
 	if !*headlessFlag {
 		fmt.Fprintln(c.stderr, "Usage: gatewalk demo --headless [--json]   (the smoke test, no TUI)")
@@ -58,7 +58,13 @@ func runDemo(ctx context.Context, c *cli, args []string) error {
 		return usagef("demo needs --headless")
 	}
 	rep, err := demoJourneys(ctx, c, newProgress(c))
+	if ctx.Err() != nil {
+		err = &exitCodedError{code: exitInterrupted, err: errors.New("interrupted (the demo's sandbox and config directory were removed)")}
+	}
 	if err != nil {
+		if *jsonOut {
+			_ = writeJSON(c.stdout, jsonFailure{OK: false, Error: err.Error(), ExitCode: exitCode(err)})
+		}
 		return err
 	}
 	if *jsonOut {
@@ -95,7 +101,7 @@ func demoJourneys(ctx context.Context, c *cli, p *progress) (*DemoReport, error)
 	// The built-in profile and its keys, whatever the environment says.
 	getenv := func(string) string { return "" }
 	r, err := flow.Setup(ctx, store, flow.Options{ProfileName: session.BuiltinProfileName, NoBrowser: true,
-		Auto: gateway.ScenarioSuccess, Getenv: getenv, Now: c.now})
+		Auto: gateway.ScenarioSuccess, Getenv: getenv, Now: c.now, OnAttempt: p.attempt})
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ Output: a table (default), --json (one report with every step) or --csv
 --import) completes the SDK step without a browser.`
 
 func runHoldings(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet(c, "holdings", "holdings --user LABEL [--import] [--v2] [--mf] [--json|--csv] [--profile NAME] [--no-browser] [--auto OUTCOME]", holdingsAbout)
+	fs := newFlagSet(c, "holdings", "holdings --user LABEL [--import] [--v2] [--mf] [--json|--csv] [--profile NAME] [--no-browser] [--auto OUTCOME [--auto-broker BROKER] [--auto-account ACCOUNT]]", holdingsAbout)
 	var jf journeyFlags
 	jf.register(fs, true)
 	doImport := fs.Bool("import", false, "run a HOLDINGS_IMPORT journey in the browser first")
@@ -40,16 +40,20 @@ func runHoldings(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	return jf.finish(c, holdings(ctx, c, &jf, pos, *doImport, gateway.HoldingsOptions{V2: *v2, MFHoldings: *mf}, *csvOut))
+}
+
+func holdings(ctx context.Context, c *cli, jf *journeyFlags, pos []string, doImport bool, opt gateway.HoldingsOptions, csvOut bool) error {
 	if err := jf.check(pos); err != nil {
 		return err
 	}
-	if *csvOut && jf.jsonOut {
+	if csvOut && jf.jsonOut {
 		return usagef("--json and --csv exclude each other")
 	}
-	if !*doImport && jf.auto != "" {
+	if !doImport && jf.auto != "" {
 		return usagef("--auto completes the SDK step of an import: add --import")
 	}
-	if !*doImport && jf.noBrowser {
+	if !doImport && jf.noBrowser {
 		return usagef("--no-browser is for --import: a plain fetch opens no browser")
 	}
 	hr, err := startHeadless(ctx, c, jf)
@@ -60,9 +64,8 @@ func runHoldings(ctx context.Context, c *cli, args []string) error {
 	if err := hr.requireUser(); err != nil {
 		return err
 	}
-	opt := gateway.HoldingsOptions{V2: *v2, MFHoldings: *mf}
 	var j *flow.Journey
-	if *doImport {
+	if doImport {
 		j = hr.runner.HoldingsImport(jf.user, opt)
 	} else {
 		j = hr.runner.ViewHoldings(jf.user, opt)
@@ -72,7 +75,7 @@ func runHoldings(ctx context.Context, c *cli, args []string) error {
 		if h == nil {
 			return
 		}
-		if *csvOut {
+		if csvOut {
 			writeHoldingsCSV(w, h)
 			return
 		}
@@ -91,7 +94,7 @@ func printHoldings(w io.Writer, h *gateway.Holdings) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f\t%.2f\t\n", e.Ticker, e.ISIN, e.Quantity, e.AveragePrice, e.Invested())
 		total += e.Invested()
 	}
-	fmt.Fprintf(tw, "%d equities\t\t\t\t%.2f\t\n", len(eq), total)
+	fmt.Fprintf(tw, "%s\t\t\t\t%.2f\t\n", countOf(len(eq), "equity", "equities"), total)
 	tw.Flush()
 	if mfs := h.MutualFunds(); mfs != nil {
 		fmt.Fprintln(w)
@@ -102,9 +105,17 @@ func printHoldings(w io.Writer, h *gateway.Holdings) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.4f\t%.4f\t%.2f\t\n", m.Folio, m.Fund, m.ISIN, m.Quantity, m.AveragePrice, m.LastPrice, m.PNL)
 			pnl += m.PNL
 		}
-		fmt.Fprintf(tw, "%d mutual funds\t\t\t\t\t\t%.2f\t\n", len(mfs), pnl)
+		fmt.Fprintf(tw, "%s\t\t\t\t\t\t%.2f\t\n", countOf(len(mfs), "mutual fund", "mutual funds"), pnl)
 		tw.Flush()
 	}
+}
+
+// countOf is "1 equity", "3 equities".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // writeHoldingsCSV writes one row per equity and per mutual fund folio.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func TestHoldingsImportFetchAndFormats(t *testing.T) {
 		t.Fatalf("import: exit %d\n%s", code, errb)
 	}
 	if !strings.Contains(errb, "Create a HOLDINGS_IMPORT transaction") || !strings.Contains(out, "holdings v2") ||
-		!strings.Contains(out, "ISIN") || !strings.Contains(out, "mutual funds") {
+		!strings.Contains(out, "ISIN") || !regexp.MustCompile(`\n *(1 mutual fund|[02-9]\d* mutual funds) `).MatchString(out) {
 		t.Fatalf("stdout:\n%s\nstderr:\n%s", out, errb)
 	}
 

@@ -47,8 +47,8 @@ func runListen(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
+	if err := unexpectedArgs(pos); err != nil {
+		return &usageError{fmt.Sprintf("%v. The apiSecret comes from the profile or $%s, the address from --addr", err, session.EnvAPISecret)}
 	}
 	if *failFirst < 0 {
 		return usagef("--fail-first must be 0 or more")
@@ -135,7 +135,10 @@ type listenWriter struct {
 	labels  map[string]string // smallcaseAuthId -> local label
 }
 
-const listenLineFormat = "%-8s  %-18s  %-24s  %-10s  %-8s  %-4s  %s\n"
+// listenLineFormat sizes TRANSACTION for a whole id (TRX_ and 32 hex
+// characters; ids are printed in full, to be copied) and STATUS for the
+// longest status, ACTION_REQUIRED.
+const listenLineFormat = "%-8s  %-18s  %-36s  %-15s  %-8s  %-4s  %s\n"
 
 func (lw *listenWriter) header() {
 	fmt.Fprintf(lw.w, listenLineFormat, "TIME", "EVENT", "TRANSACTION", "STATUS", "CHECKSUM", "HTTP", "USER")

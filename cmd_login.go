@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
 	"gatewalk/session/flow"
 )
@@ -31,25 +32,36 @@ labels would be the same broker account) unless --allow-duplicate is given.
 If LABEL exists already, the result must carry its stored smallcaseAuthId.
 
 On the sandbox, --auto OUTCOME completes the SDK step through the sandbox
-driver (no browser). Progress goes to stderr, the result to stdout; --json
+driver (no browser), logged in as --auto-broker/--auto-account (default
+kite-leprechaun LEP001; each account is its own smallcaseAuthId). Each
+command on the built-in sandbox profile runs its own sandbox: its state
+lasts one process. Progress goes to stderr, the result to stdout; --json
 prints one JSON report with every step. Exit codes: gatewalk help exit-codes.`
 
 // journeyFlags are the flags every headless journey command takes.
 type journeyFlags struct {
-	profile   string
-	user      string
-	noBrowser bool
-	auto      string
-	jsonOut   bool
+	profile     string
+	user        string
+	noBrowser   bool
+	auto        string
+	autoBroker  string
+	autoAccount string
+	jsonOut     bool
+	// reported is set once the JSON report is on stdout.
+	reported bool
 }
 
 func (f *journeyFlags) register(fs *flag.FlagSet, withAuto bool) {
 	fs.StringVar(&f.profile, "profile", "", "profile to use (default: $GATEWALK_PROFILE, else the active profile)")
 	fs.StringVar(&f.user, "user", "", "the local user's label (required)")
 	fs.BoolVar(&f.noBrowser, "no-browser", false, "print the page URL instead of opening a browser")
-	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON report with every step on stdout")
+	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON report with every step on stdout (also on failure)")
 	if withAuto {
 		fs.StringVar(&f.auto, "auto", "", "sandbox only: complete the SDK step with this outcome, no browser ("+scenarioList()+")")
+		fs.StringVar(&f.autoBroker, "auto-broker", "", "with --auto: the leprechaun broker the sandbox driver logs in with ("+brokerList()+
+			"; default: the user's own broker, else the first)")
+		fs.StringVar(&f.autoAccount, "auto-account", "", "with --auto: the broker's test account ("+accountList()+
+			"; default: the user's own account, else the first). Each broker account is a distinct smallcaseAuthId")
 	}
 }
 
@@ -61,10 +73,42 @@ func scenarioList() string {
 	return strings.Join(s, ", ")
 }
 
+// brokerList names the sandbox's leprechaun brokers.
+func brokerList() string {
+	var s []string
+	for _, b := range sandbox.Brokers() {
+		s = append(s, b.ID)
+	}
+	return strings.Join(s, ", ")
+}
+
+// accountList names the test accounts every leprechaun broker has.
+func accountList() string {
+	var s []string
+	if bs := sandbox.Brokers(); len(bs) > 0 {
+		for _, a := range bs[0].Accounts {
+			s = append(s, a.ID+" ("+a.Name+")")
+		}
+	}
+	return strings.Join(s, ", ")
+}
+
+// leprechaunBroker resolves a --auto-broker value, with or without the
+// -leprechaun suffix.
+func leprechaunBroker(v string) (sandbox.Broker, bool) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	for _, b := range sandbox.Brokers() {
+		if b.ID == v || strings.TrimSuffix(b.ID, "-leprechaun") == v {
+			return b, true
+		}
+	}
+	return sandbox.Broker{}, false
+}
+
 // check validates the common flags before anything is started.
 func (f *journeyFlags) check(pos []string) error {
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q (the user is given with --user LABEL)", pos[0])
+	if err := unexpectedArgs(pos); err != nil {
+		return usagef("%v; the user is given with --user LABEL", err)
 	}
 	if f.user == "" {
 		return usagef("--user LABEL is required")
@@ -81,11 +125,54 @@ func (f *journeyFlags) check(pos []string) error {
 			return usagef("--auto %q: unknown outcome (want one of %s)", f.auto, scenarioList())
 		}
 	}
+	if (f.autoBroker != "" || f.autoAccount != "") && f.auto == "" {
+		return usagef("--auto-broker and --auto-account choose the account the sandbox driver logs in with: add --auto OUTCOME")
+	}
+	if f.autoBroker != "" {
+		b, ok := leprechaunBroker(f.autoBroker)
+		if !ok {
+			return usagef("--auto-broker %q: unknown broker (want one of %s)", f.autoBroker, brokerList())
+		}
+		f.autoBroker = b.ID
+	}
+	if f.autoAccount != "" {
+		ok := false
+		for _, b := range sandbox.Brokers()[:1] {
+			for _, a := range b.Accounts {
+				if strings.EqualFold(a.ID, strings.TrimSpace(f.autoAccount)) {
+					ok, f.autoAccount = true, a.ID
+				}
+			}
+		}
+		if !ok {
+			return usagef("--auto-account %q: unknown test account (want one of %s)", f.autoAccount, accountList())
+		}
+	}
 	return nil
 }
 
+// finish prints {"ok":false,"error":...,"exitCode":N} on stdout when --json
+// was given and the command failed before its report was printed, so a
+// script reading stdout always gets one JSON document.
+func (f *journeyFlags) finish(c *cli, err error) error {
+	if err == nil || !f.jsonOut || f.reported || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	f.reported = true
+	_ = writeJSON(c.stdout, jsonFailure{OK: false, Error: err.Error(), ExitCode: exitCode(err)})
+	return err
+}
+
+// jsonFailure is the --json answer of a command that failed before it had
+// a journey to report.
+type jsonFailure struct {
+	OK       bool   `json:"ok"`
+	Error    string `json:"error"`
+	ExitCode int    `json:"exitCode"`
+}
+
 func runLogin(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet(c, "login", "login --user LABEL [--profile NAME] [--no-browser] [--auto OUTCOME] [--allow-duplicate] [--json]", loginAbout)
+	fs := newFlagSet(c, "login", "login --user LABEL [--profile NAME] [--no-browser] [--auto OUTCOME [--auto-broker BROKER] [--auto-account ACCOUNT]] [--allow-duplicate] [--json]", loginAbout)
 	var jf journeyFlags
 	jf.register(fs, true)
 	allowDup := fs.Bool("allow-duplicate", false, "save the user even when another label has the same smallcaseAuthId (same broker account)")
@@ -93,6 +180,10 @@ func runLogin(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	return jf.finish(c, login(ctx, c, &jf, pos, *allowDup))
+}
+
+func login(ctx context.Context, c *cli, jf *journeyFlags, pos []string, allowDup bool) error {
 	if err := jf.check(pos); err != nil {
 		return err
 	}
@@ -102,7 +193,7 @@ func runLogin(ctx context.Context, c *cli, args []string) error {
 	}
 	defer hr.close()
 	j := hr.runner.GuestLogin(jf.user)
-	if *allowDup {
+	if allowDup {
 		j.AllowDuplicate()
 	}
 	return hr.drive(ctx, j, func(w io.Writer) {
@@ -119,7 +210,7 @@ func runLogin(ctx context.Context, c *cli, args []string) error {
 // progress printer.
 type headless struct {
 	c      *cli
-	flags  journeyFlags
+	flags  *journeyFlags
 	runner *flow.Runner
 	prog   *progress
 }
@@ -127,13 +218,15 @@ type headless struct {
 // startHeadless opens the store and sets the runner up. Errors that come
 // from the command line (unknown profile, --auto off the sandbox, missing
 // keys) are usage errors: nothing was sent.
-func startHeadless(ctx context.Context, c *cli, jf journeyFlags) (*headless, error) {
+func startHeadless(ctx context.Context, c *cli, jf *journeyFlags) (*headless, error) {
 	store, err := openStore(c)
 	if err != nil {
 		return nil, err
 	}
+	prog := newProgress(c)
 	r, err := flow.Setup(ctx, store, flow.Options{ProfileName: jf.profile, NoBrowser: jf.noBrowser,
-		Auto: gateway.Scenario(jf.auto), Getenv: c.getenv, Now: c.now})
+		Auto: gateway.Scenario(jf.auto), AutoBroker: jf.autoBroker, AutoAccount: jf.autoAccount,
+		Getenv: c.getenv, Now: c.now, OnAttempt: prog.attempt})
 	if err != nil {
 		var an *flow.AutoNotSandboxError
 		var mk *flow.MissingKeysError
@@ -142,7 +235,7 @@ func startHeadless(ctx context.Context, c *cli, jf journeyFlags) (*headless, err
 		}
 		return nil, err
 	}
-	return &headless{c: c, flags: jf, runner: r, prog: newProgress(c)}, nil
+	return &headless{c: c, flags: jf, runner: r, prog: prog}, nil
 }
 
 func openStore(c *cli) (*session.Store, error) {
@@ -182,17 +275,36 @@ func (h *headless) drive(ctx context.Context, j *flow.Journey, printResult func(
 		if err := writeJSON(h.c.stdout, j.Report()); err != nil {
 			return err
 		}
+		h.flags.reported = true
+	}
+	if ctx.Err() != nil {
+		return interruptedError(j)
 	}
 	if f := j.Failed(); f != nil {
 		return journeyError(f)
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted: %w", ctx.Err())
 	}
 	if !h.flags.jsonOut {
 		printResult(h.c.stdout)
 	}
 	return nil
+}
+
+// interruptedError says what an interrupted journey leaves behind.
+func interruptedError(j *flow.Journey) error {
+	msg := "interrupted before any transaction was created"
+	exp := j.ExpireAt()
+	id := j.TransactionID()
+	switch {
+	case exp.IsZero() || id == "":
+		if j.Step(flow.CreateTransaction) == nil {
+			msg = "interrupted"
+		}
+	case j.Step(flow.AwaitSDK) != nil && j.Step(flow.AwaitSDK).State == flow.Done:
+		msg = fmt.Sprintf("interrupted: transaction %s had finished; its result was not fetched", id)
+	default:
+		msg = fmt.Sprintf("interrupted: transaction %s left unfinished (it expires at %s)", id, exp.Local().Format("15:04:05"))
+	}
+	return &exitCodedError{code: exitInterrupted, err: errors.New(msg)}
 }
 
 // runJourney drives j step by step, showing each on p.
@@ -205,10 +317,18 @@ func runJourney(ctx context.Context, j *flow.Journey, p *progress) {
 		stop := func() {}
 		if cur.Kind == flow.AwaitSDK {
 			stop = p.waiting(j)
+		} else {
+			p.start(cur)
 		}
 		s := j.Next(ctx)
 		stop()
 		if s == nil {
+			p.endLive()
+			return
+		}
+		if ctx.Err() != nil && s.State == flow.Failed {
+			// Said once by the command: interrupted, and what is left.
+			p.endLive()
 			return
 		}
 		p.step(s)
@@ -232,8 +352,11 @@ func journeyExitCode(err error) int {
 		mm  *session.AuthIDMismatchError
 		uu  *flow.UnknownUserError
 		dup *session.DuplicateAuthIDError
+		nsa *flow.NotSandboxAccountError
 	)
 	switch {
+	case errors.As(err, &nsa) && nsa.Err == nil:
+		return exitUsage // caught before any request
 	case errors.As(err, &mm):
 		return exitSDK
 	case errors.Is(err, session.ErrJourneyExpired):
@@ -246,13 +369,17 @@ func journeyExitCode(err error) int {
 	return exitCode(err)
 }
 
-// progress shows a journey's steps on stderr: carriage-return updates of
-// the countdown on a terminal, plain lines otherwise.
+// progress shows a journey's steps on stderr: on a terminal the running
+// step and the countdown are updated in place; otherwise every line is
+// plain and printed once.
 type progress struct {
 	w   io.Writer
 	tty bool
 	now func() time.Time
 	mu  sync.Mutex
+	// live is the line of the running step shown on a terminal without a
+	// newline, replaced by the step's result.
+	live string
 }
 
 func newProgress(c *cli) *progress {
@@ -261,17 +388,70 @@ func newProgress(c *cli) *progress {
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && isTerminalFile(f)
 }
 
+// printf prints whole lines, replacing the live line on a terminal.
 func (p *progress) printf(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.clearLiveLocked()
 	fmt.Fprintf(p.w, format, args...)
+}
+
+func (p *progress) clearLiveLocked() {
+	if p.live != "" {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.live = ""
+	}
+}
+
+// endLive removes the live line, if any.
+func (p *progress) endLive() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLiveLocked()
+}
+
+// startsSlow are the steps that wait on the network: their start is shown
+// even when stderr is not a terminal, so a slow answer is never silent.
+var startsSlow = map[flow.StepKind]bool{flow.CreateTransaction: true, flow.FetchOrders: true,
+	flow.FetchHoldings: true, flow.AwaitPostback: true}
+
+// start shows the step that is about to run.
+func (p *progress) start(s *flow.Step) {
+	line := fmt.Sprintf("  %-7s %s", "...", s.Title)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLiveLocked()
+	switch {
+	case p.tty:
+		fmt.Fprint(p.w, line)
+		p.live = line
+	case startsSlow[s.Kind]:
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+// attempt reports a failed HTTP attempt of the running step (called from
+// the journey's goroutine while the step runs).
+func (p *progress) attempt(a flow.Attempt) {
+	if a.Reason == "" || a.Of < 2 {
+		return
+	}
+	msg := fmt.Sprintf("attempt %d/%d failed: %s", a.N, a.Of, a.Reason)
+	if a.Retrying {
+		msg += "; retrying"
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	live := p.live
+	p.clearLiveLocked()
+	fmt.Fprintf(p.w, "          %s\n", msg)
+	if live != "" {
+		fmt.Fprint(p.w, live)
+		p.live = live
+	}
 }
 
 func (p *progress) header(r *flow.Runner, j *flow.Journey) {
@@ -281,6 +461,9 @@ func (p *progress) header(r *flow.Runner, j *flow.Journey) {
 	mode := ""
 	if a := r.Options().Auto; a != "" {
 		mode = ", auto " + string(a)
+		if o := r.Options(); o.AutoBroker != "" || o.AutoAccount != "" {
+			mode += " as " + strings.Trim(o.AutoBroker+" "+o.AutoAccount, " ")
+		}
 	}
 	p.printf("gatewalk %s as %q on profile %s (%s, gateway %s%s)\n", what, j.UserLabel, pr.Name, pr.Env, pr.Gateway, mode)
 }
@@ -300,10 +483,14 @@ func (p *progress) step(s *flow.Step) {
 	p.printf("%s\n", line)
 	if s.Kind == flow.OpenBrowser && s.BrowserURL != "" {
 		if s.Opened {
-			p.printf("          Opened your browser at %s (if it did not appear, open the link yourself)\n", s.BrowserURL)
-		} else {
-			p.printf("          %s\n", strings.ReplaceAll(s.BrowserNote, "\n", "\n          "))
+			p.printf("          if the browser did not appear, open the link yourself\n")
+		} else if _, more, ok := strings.Cut(s.BrowserNote, "\n"); ok {
+			// The summary has the URL; the rest is the SSH hint.
+			p.printf("          %s\n", strings.ReplaceAll(more, "\n", "\n          "))
 		}
+	}
+	for _, w := range s.Warnings {
+		p.printf("          warning: %s\n", w)
 	}
 	if s.Err != nil {
 		pr := flow.Explain(s.Err)
@@ -324,7 +511,9 @@ func roundDuration(d time.Duration) string {
 }
 
 // waiting shows the countdown to the transaction's expiry and the page's
-// events while await_sdk runs; the returned func stops it.
+// events while await_sdk runs; the returned func stops it once every event
+// already delivered has been shown, so the same run always prints the same
+// lines.
 func (p *progress) waiting(j *flow.Journey) func() {
 	exp := j.ExpireAt()
 	p.printf("  ...     waiting for the SDK result; the transaction expires at %s (%s)\n",
@@ -338,9 +527,34 @@ func (p *progress) waiting(j *flow.Journey) func() {
 		lastMinute := int(exp.Sub(p.now()) / time.Minute)
 		cr := false
 		evs := j.Events()
+		show := func(ev session.JourneyEvent) {
+			if cr {
+				p.printf("\r\033[K")
+				cr = false
+			}
+			detail := ""
+			if ev.Detail != "" {
+				detail = ": " + ev.Detail
+			}
+			p.printf("          %s%s\n", eventLabel(ev.Kind), detail)
+		}
 		for {
 			select {
 			case <-stop:
+				// Events sent before the step ended are already in the
+				// channel: show them all before returning.
+				for evs != nil {
+					select {
+					case ev, ok := <-evs:
+						if !ok {
+							evs = nil
+							continue
+						}
+						show(ev)
+					default:
+						evs = nil
+					}
+				}
 				if cr {
 					p.printf("\r\033[K")
 				}
@@ -350,15 +564,7 @@ func (p *progress) waiting(j *flow.Journey) func() {
 					evs = nil
 					continue
 				}
-				if cr {
-					p.printf("\r\033[K")
-					cr = false
-				}
-				detail := ""
-				if ev.Detail != "" {
-					detail = ": " + ev.Detail
-				}
-				p.printf("          %s%s\n", eventLabel(ev.Kind), detail)
+				show(ev)
 			case <-tick.C:
 				left := exp.Sub(p.now())
 				if p.tty {

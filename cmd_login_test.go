@@ -257,9 +257,9 @@ func TestUsageMessagesSayWhatToDo(t *testing.T) {
 func TestHelpOfHeadlessCommands(t *testing.T) {
 	h := newHeadlessEnv(t)
 	for _, name := range []string{"login", "order", "holdings", "demo"} {
-		code, _, errb := h.run(t, name, "-h")
-		if code != 0 || !strings.Contains(errb, "Usage: gatewalk "+name) || !strings.Contains(errb, "Flags:") {
-			t.Errorf("%s -h: exit %d\n%s", name, code, errb)
+		code, out, errb := h.run(t, name, "-h")
+		if code != 0 || !strings.Contains(out, "Usage: gatewalk "+name) || !strings.Contains(out, "Flags:") || errb != "" {
+			t.Errorf("%s -h: exit %d, want the usage on stdout only\nstdout: %s\nstderr: %s", name, code, out, errb)
 		}
 	}
 }

@@ -126,7 +126,7 @@ func (o orderFlags) config() (gateway.OrderConfig, error) {
 }
 
 func runOrder(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet(c, "order", "order --user LABEL (--buy TICKER:QTY | --sell TICKER:QTY)... | --scid SCID | --iscid ISCID --type TYPE [--profile NAME] [--no-browser] [--auto OUTCOME] [--json]", orderAbout)
+	fs := newFlagSet(c, "order", "order --user LABEL (--buy TICKER:QTY | --sell TICKER:QTY)... | --scid SCID | --iscid ISCID --type TYPE [--profile NAME] [--no-browser] [--auto OUTCOME [--auto-broker BROKER] [--auto-account ACCOUNT]] [--json]", orderAbout)
 	var jf journeyFlags
 	jf.register(fs, true)
 	var of orderFlags
@@ -140,6 +140,10 @@ func runOrder(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	return jf.finish(c, order(ctx, c, &jf, of, pos))
+}
+
+func order(ctx context.Context, c *cli, jf *journeyFlags, of orderFlags, pos []string) error {
 	if err := jf.check(pos); err != nil {
 		return err
 	}
@@ -196,6 +200,10 @@ func printOrders(w io.Writer, od *gateway.OrderDetails) {
 	}
 	tw.Flush()
 	if bad > 0 {
-		fmt.Fprintf(w, "note: %d order(s) not fully filled; the journey completed, so gatewalk exits 0 (see the statuses above)\n", bad)
+		verb := "orders were"
+		if bad == 1 {
+			verb = "order was"
+		}
+		fmt.Fprintf(w, "note: %d %s not fully filled; the journey completed, so gatewalk exits 0 (see the statuses above)\n", bad, verb)
 	}
 }

@@ -79,8 +79,9 @@ func TestRejectedKeysExit4(t *testing.T) {
 	h := newHeadlessEnv(t)
 	sb, _ := externalSandbox(t, h)
 	cases := map[string]string{
-		"GATEWALK_SECRET":     "the profile's secret",
-		"GATEWALK_API_SECRET": "apiSecret",
+		// The advice names the variable that overrode the profile's key.
+		"GATEWALK_SECRET":     "check $GATEWALK_SECRET",
+		"GATEWALK_API_SECRET": "check $GATEWALK_API_SECRET",
 	}
 	for env, hint := range cases {
 		h.env[env] = "not-the-right-key"

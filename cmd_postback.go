@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -38,7 +39,8 @@ func runPostback(ctx context.Context, c *cli, args []string) error {
 	case "verify", "check":
 		return runPostbackVerify(c, args[1:])
 	}
-	return usagef("unknown subcommand %q (want verify)", args[0])
+	// Not echoed: a misplaced apiSecret may be the first argument.
+	return usagef("unknown subcommand (not shown in case it was a secret): want verify")
 }
 
 // postbackKey is the apiSecret a postback is checked with and where it
@@ -71,14 +73,8 @@ func postbackProfile(c *cli, name string) (*session.Store, session.Profile, post
 	if err != nil {
 		return nil, session.Profile{}, postbackKey{}, err
 	}
-	if name == "" {
-		name = c.getenv("GATEWALK_PROFILE")
-	}
-	p, err := st.Profile(name)
+	p, err := profileInUse(c, st, name)
 	if err != nil {
-		if errors.Is(err, session.ErrProfileNotFound) {
-			return nil, session.Profile{}, postbackKey{}, &usageError{err.Error()}
-		}
 		return nil, session.Profile{}, postbackKey{}, err
 	}
 	keys := p.Keys(c.getenv)
@@ -106,7 +102,7 @@ token), 2 when the input is not a postback body.`)
 		return err
 	}
 	if len(pos) > 1 {
-		return usagef("one payload at a time")
+		return usagef("one payload at a time: %v; usage: gatewalk postback verify [FILE|-]", unexpectedArgs(pos[1:]))
 	}
 	body, source, err := readPostbackBody(c, pos)
 	if err != nil {
@@ -148,9 +144,9 @@ func readPostbackBody(c *cli, pos []string) ([]byte, string, error) {
 	var r io.Reader
 	source := "standard input"
 	if len(pos) == 1 && pos[0] != "-" {
-		f, err := os.Open(pos[0])
+		f, err := openPayloadFile(pos[0])
 		if err != nil {
-			return nil, "", usagef("%v", err)
+			return nil, "", err
 		}
 		defer f.Close()
 		r, source = f, pos[0]
@@ -174,6 +170,31 @@ func readPostbackBody(c *cli, pos []string) ([]byte, string, error) {
 		return nil, "", usagef("%s is empty: pass the postback's JSON body", source)
 	}
 	return b, source, nil
+}
+
+// openPayloadFile opens FILE for postback verify. Its name is not repeated
+// in errors: a misplaced apiSecret may stand where the file was expected.
+func openPayloadFile(name string) (*os.File, error) {
+	const notShown = "cannot open the file given (its name is not shown in case it was a secret)"
+	f, err := os.Open(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, usagef("%s: no such file; pass the file holding the postback's JSON body, or - to read it from standard input", notShown)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, usagef("%s: permission denied", notShown)
+	case err != nil:
+		return nil, usagef("%s: %v", notShown, errors.Unwrap(err))
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.IsDir() {
+		f.Close()
+		return nil, usagef("the FILE given is a directory: pass the file holding the postback's JSON body, or - to read it from standard input")
+	}
+	if err == nil && !fi.Mode().IsRegular() && fi.Mode()&os.ModeNamedPipe == 0 && fi.Mode()&os.ModeCharDevice == 0 {
+		f.Close()
+		return nil, usagef("the FILE given is not a regular file: pass the file holding the postback's JSON body")
+	}
+	return f, nil
 }
 
 // describePostbackCheck renders a verdict for people.

@@ -276,3 +276,58 @@ func TestListenRefusesNonLoopback(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb)
 	}
 }
+
+// TestPostbackVerifyFileProblemsAreUsageErrors: a missing file and a
+// directory are both usage errors with one clear message, and the name
+// given is not repeated (it may have been a secret).
+func TestPostbackVerifyFileProblemsAreUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		arg, want string
+	}{
+		{filepath.Join(dir, "s3cr3t-missing.json"), "cannot open the file given (its name is not shown in case it was a secret): no such file"},
+		{dir, "the FILE given is a directory"},
+	} {
+		c, out, errb := testCLI("", map[string]string{"GATEWALK_CONFIG_DIR": t.TempDir()})
+		code := run(context.Background(), c, []string{"postback", "verify", tc.arg})
+		if code != exitUsage || !strings.Contains(errb.String(), tc.want) || out.Len() != 0 {
+			t.Errorf("verify %s: exit %d, want 2 saying %q:\n%s", tc.arg, code, tc.want, errb)
+		}
+		if strings.Contains(errb.String(), tc.arg) || strings.Count(errb.String(), "\n") != 1 {
+			t.Errorf("verify %s: want one line that does not repeat the name:\n%s", tc.arg, errb)
+		}
+	}
+}
+
+// TestListenTableIsAligned: full transaction ids and the longest status fit
+// their columns, so every value starts under its heading.
+func TestListenTableIsAligned(t *testing.T) {
+	dir := t.TempDir()
+	st := listenStore(t, dir)
+	const txn = "TRX_3f9c0a5be2d44f0f9e8b7a6c5d4e3f21"
+	if err := st.AddHistory(session.BuiltinProfileName, session.HistoryEntry{TransactionID: txn, Intent: gateway.IntentTransaction}); err != nil {
+		t.Fatal(err)
+	}
+	url, out, _, stop := startListen(t, map[string]string{"GATEWALK_CONFIG_DIR": dir})
+	pb := signedPostback(t, txn, gateway.EventOrderPlaced, session.DemoSecret)
+	pb.Status = gateway.StatusActionRequired
+	pb.Sign(session.DemoSecret)
+	if got := postTo(t, url, pbJSON(t, pb)); got != 200 {
+		t.Fatalf("status %d", got)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), txn) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("output:\n%s", out)
+	}
+	header, row := lines[0], lines[1]
+	for heading, value := range map[string]string{"TRANSACTION": txn, "STATUS": "ACTION_REQUIRED", "CHECKSUM": "ok", "HTTP": "200", "USER": pbAuthID} {
+		col := strings.Index(header, heading)
+		if col < 0 || len(row) < col || !strings.HasPrefix(row[col:], value) {
+			t.Errorf("%s does not start under its heading (column %d):\n%s\n%s", value, col, header, row)
+		}
+	}
+}

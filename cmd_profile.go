@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -59,7 +58,8 @@ func runProfile(ctx context.Context, c *cli, args []string) error {
 	case "remove", "rm":
 		return runProfileRemove(c, args[1:])
 	}
-	return usagef("unknown subcommand %q (want list, show, add, edit, use or remove)", args[0])
+	// Not echoed: a misplaced key may be the first argument.
+	return usagef("unknown subcommand (not shown in case it was a secret): want list, show, add, edit, use or remove")
 }
 
 // openSessionStore opens the config directory ($GATEWALK_CONFIG_DIR, else
@@ -90,13 +90,51 @@ func nameArg(pos []string, flagValue, usage string) (string, error) {
 	switch {
 	case len(pos) > 1:
 		// The extra arguments are not echoed: a misplaced key may be among them.
-		return "", usagef("%d arguments where one NAME was expected (keys are never taken as arguments: use --secrets-stdin); usage: gatewalk %s", len(pos), usage)
+		return "", usagef("one NAME at a time: %v; keys come from --secrets-stdin or a prompt; usage: gatewalk %s", unexpectedArgs(pos[1:]), usage)
 	case len(pos) == 1 && flagValue != "" && flagValue != pos[0]:
 		return "", usagef("the profile is named twice (%q and --profile %q): give one", pos[0], flagValue)
 	case len(pos) == 1:
 		return pos[0], nil
 	}
 	return flagValue, nil
+}
+
+// envProfile names the profile a command uses when --profile is not given.
+const envProfile = "GATEWALK_PROFILE"
+
+// profileInUse resolves the profile a command uses: --profile (flagValue),
+// else $GATEWALK_PROFILE, else the active one. A name that is not a profile is
+// a usage error saying where the name came from.
+func profileInUse(c *cli, st *session.Store, flagValue string) (session.Profile, error) {
+	name, fromEnv := flagValue, false
+	if name == "" {
+		if v := c.getenv(envProfile); v != "" {
+			name, fromEnv = v, true
+		}
+	}
+	p, err := st.Profile(name)
+	if err == nil || !errors.Is(err, session.ErrProfileNotFound) {
+		return p, err
+	}
+	if fromEnv {
+		return session.Profile{}, envProfileError(st, name)
+	}
+	return session.Profile{}, profileNotFound(err)
+}
+
+// envProfileError says that $GATEWALK_PROFILE names no profile, and which
+// names would do.
+func envProfileError(st *session.Store, name string) error {
+	names := session.BuiltinProfileName
+	if ps, err := st.Profiles(); err == nil {
+		var ns []string
+		for _, p := range ps {
+			ns = append(ns, p.Name)
+		}
+		names = strings.Join(ns, ", ")
+	}
+	return usagef("$%s is %q, which is not a profile (the profiles: %s): set it to one of them, "+
+		"unset it (unset %s) to use the active profile, or pass --profile NAME", envProfile, name, names, envProfile)
 }
 
 // profileNotFound turns a missing profile into a usage error.
@@ -177,8 +215,8 @@ func runProfileList(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("profile list takes no arguments; 'gatewalk profile show NAME' shows one")
+	if err := unexpectedArgs(pos); err != nil {
+		return &usageError{err.Error() + ". 'gatewalk profile show NAME' shows one profile"}
 	}
 	st, err := openSessionStore(c)
 	if err != nil {
@@ -193,11 +231,22 @@ func runProfileList(c *cli, args []string) error {
 		return err
 	}
 	inUse := active
-	if n := chosenProfileName(c, *profile); n != "" {
-		if _, err := st.Profile(n); err != nil {
+	switch env := c.getenv(envProfile); {
+	case *profile != "":
+		if _, err := st.Profile(*profile); err != nil {
 			return profileNotFound(err)
 		}
-		inUse = n
+		inUse = *profile
+	case env != "":
+		// The list is what shows the right name: it must work when the
+		// variable is wrong.
+		if _, err := st.Profile(env); err == nil {
+			inUse = env
+		} else if errors.Is(err, session.ErrProfileNotFound) {
+			fmt.Fprintf(c.stderr, "gatewalk: warning: %v\n", envProfileError(st, env))
+		} else {
+			return err
+		}
 	}
 	views := make([]profileView, 0, len(ps))
 	for _, p := range ps {
@@ -270,16 +319,32 @@ func runProfileShow(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	name = chosenProfileName(c, name)
-	p, err := st.Profile(name)
-	if err != nil {
-		return profileNotFound(err)
-	}
 	active, err := st.ActiveName()
 	if err != nil {
 		return err
 	}
-	v := newProfileView(c, st, p, active, p.Name)
+	// The profile this run would use: --profile, else $GATEWALK_PROFILE,
+	// else the active one. NAME shows another without changing that.
+	var p session.Profile
+	inUse := active
+	if len(pos) == 1 {
+		if p, err = st.Profile(pos[0]); err != nil {
+			return profileNotFound(err)
+		}
+		if *profile != "" {
+			inUse = *profile
+		} else if env := c.getenv(envProfile); env != "" {
+			if _, err := st.Profile(env); err == nil {
+				inUse = env
+			}
+		}
+	} else {
+		if p, err = profileInUse(c, st, name); err != nil {
+			return err
+		}
+		inUse = p.Name
+	}
+	v := newProfileView(c, st, p, active, inUse)
 	if *jsonOut {
 		return writeJSON(c.stdout, v)
 	}
@@ -292,6 +357,8 @@ func runProfileShow(c *cli, args []string) error {
 		status = " (built-in)"
 	case v.Active:
 		status = " (active)"
+	case v.InUse:
+		status = " (in use for this run; the active profile is " + active + ")"
 	}
 	fmt.Fprintf(w, "profile:     %s%s\n", v.Name, status)
 	fmt.Fprintf(w, "environment: %s\n", v.Env)
@@ -384,8 +451,8 @@ func newProfileFlags(c *cli, name, usage, about string) *profileFlags {
 		port:          fs.Int("callback-port", 0, "localhost port of the browser page, 1024-65535, whitelisted by smallcase (required except for sandbox)"),
 		leprechaun:    fs.Bool("leprechaun", false, "leprechaun (test broker) mode; --leprechaun=false turns it off"),
 		amo:           fs.Bool("amo", false, "allow after-market orders; --amo=false turns it off"),
-		brokers:       fs.String("brokers", "", "comma-separated broker list shown to users (default: all)"),
-		secretsStdin:  fs.Bool("secrets-stdin", false, "read the keys from standard input: the secret on the first line, the apiSecret on the second"),
+		brokers:       fs.String("brokers", "", "comma-separated broker ids shown to users (default: all); unknown ids are kept with a warning"),
+		secretsStdin:  fs.Bool("secrets-stdin", false, "read the keys from standard input: the secret on the first line, the apiSecret on the second, nothing more"),
 		secretsPrompt: fs.Bool("secrets-prompt", false, "ask for the keys at a masked prompt (edit; add asks when stdin is a terminal)"),
 	}
 }
@@ -414,6 +481,31 @@ func (pf *profileFlags) apply(p *session.Profile) {
 	})
 }
 
+// warnUnknownBrokers warns about broker ids that are not among the known
+// ones. They are kept: the Gateway publishes no authoritative list.
+func warnUnknownBrokers(c *cli, flagName string, ids []string) {
+	var trimmed []string
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			trimmed = append(trimmed, id)
+		}
+	}
+	unknown := session.UnknownBrokers(trimmed)
+	if len(unknown) == 0 {
+		return
+	}
+	q := make([]string, len(unknown))
+	for i, id := range unknown {
+		q[i] = fmt.Sprintf("%q", id)
+	}
+	what := q[0] + " is not a broker id"
+	if len(q) > 1 {
+		what = strings.Join(q, ", ") + " are not broker ids"
+	}
+	fmt.Fprintf(c.stderr, "gatewalk: warning: %s: %s gatewalk knows; kept as given, check the spelling "+
+		"(known: %s, each also with %s)\n", flagName, what, strings.Join(session.KnownBrokers, ", "), session.LeprechaunSuffix)
+}
+
 // validationUsage turns a profile validation error into a usage error that
 // names the flag.
 func validationUsage(err error) error {
@@ -433,20 +525,19 @@ func validationUsage(err error) error {
 const keysOnStdin = "printf '%s\\n%s\\n' \"$SECRET\" \"$API_SECRET\" | gatewalk profile "
 
 // readProfileKeys reads the secret and the apiSecret from stdin (two lines)
-// or, on a terminal, from a masked prompt.
-func readProfileKeys(c *cli, fromStdin bool, cmdline string) (secret, apiSecret string, err error) {
+// or, on a terminal, from a masked prompt. prompted is whether
+// --secrets-prompt asked for the prompt.
+func readProfileKeys(c *cli, fromStdin, prompted bool, cmdline string) (secret, apiSecret string, err error) {
 	if fromStdin {
-		br := bufio.NewReader(c.stdin)
-		secret, err1 := readSecretLine(br)
-		apiSecret, err2 := readSecretLine(br)
-		if err1 != nil || err2 != nil || secret == "" || apiSecret == "" {
-			return "", "", usagef("--secrets-stdin wants two lines on standard input: the secret, then the apiSecret (e.g. %s%s --secrets-stdin)", keysOnStdin, cmdline)
-		}
-		return secret, apiSecret, nil
+		return readKeysFromStdin(c.stdin, cmdline)
 	}
 	if !keysPromptable(c) {
-		return "", "", usagef("the keys are read from standard input, never from arguments: %s%s --secrets-stdin "+
-			"(or run it in a terminal to be asked at a masked prompt)", keysOnStdin, cmdline)
+		if prompted {
+			return "", "", usagef("--secrets-prompt needs a terminal, and standard input is not one; pipe the keys with "+
+				"--secrets-stdin instead: %s%s --secrets-stdin", keysOnStdin, cmdline)
+		}
+		return "", "", usagef("the keys are needed and standard input is not a terminal to ask them at: pipe them with "+
+			"--secrets-stdin (%s%s --secrets-stdin); keys are never taken as arguments", keysOnStdin, cmdline)
 	}
 	fmt.Fprintln(c.stderr, "The keys are not shown as you type.")
 	if secret, err = promptSecret(c, "secret (signs smallcaseAuthTokens): "); err != nil {
@@ -459,6 +550,55 @@ func readProfileKeys(c *cli, fromStdin bool, cmdline string) (secret, apiSecret 
 		return "", "", usagef("both the secret and the apiSecret are needed")
 	}
 	return secret, apiSecret, nil
+}
+
+// maxKeysInput bounds what --secrets-stdin reads: two keys and their line ends.
+const maxKeysInput = 16 << 10
+
+// readKeysFromStdin reads --secrets-stdin's input: the secret on the first
+// line, the apiSecret on the second, each ended by \n or \r\n (the last may
+// lack it); blank lines may follow. Anything else is refused rather than
+// guessed at, and no key is ever repeated in a message.
+func readKeysFromStdin(r io.Reader, cmdline string) (secret, apiSecret string, err error) {
+	want := func(problem string) error {
+		return usagef("--secrets-stdin: %s; it wants two lines, the secret then the apiSecret (e.g. %s%s --secrets-stdin)",
+			problem, keysOnStdin, cmdline)
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxKeysInput+1))
+	if err != nil {
+		return "", "", fmt.Errorf("--secrets-stdin: reading standard input: %w", err)
+	}
+	if len(b) > maxKeysInput {
+		return "", "", want(fmt.Sprintf("standard input is longer than %d KiB", maxKeysInput>>10))
+	}
+	lines := strings.Split(string(b), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSuffix(lines[i], "\r")
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	switch {
+	case len(lines) == 0:
+		return "", "", want("standard input is empty")
+	case len(lines) == 1:
+		return "", "", want("standard input has one line, the apiSecret is missing")
+	case len(lines) > 2:
+		return "", "", want(fmt.Sprintf("standard input has %d lines; a third would be ignored, so nothing was saved", len(lines)))
+	}
+	for i, name := range []string{"secret", "apiSecret"} {
+		k := lines[i]
+		switch {
+		case k == "":
+			return "", "", want(fmt.Sprintf("line %d (the %s) is empty", i+1, name))
+		case strings.TrimSpace(k) != k:
+			return "", "", want(fmt.Sprintf("line %d (the %s) starts or ends with spaces or tabs, which no key has "+
+				"(nothing was saved; the value is not shown); remove them", i+1, name))
+		case strings.ContainsFunc(k, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			return "", "", want(fmt.Sprintf("line %d (the %s) holds a control character (nothing was saved; the value is not shown)", i+1, name))
+		}
+	}
+	return lines[0], lines[1], nil
 }
 
 // keysPromptable reports whether the keys can be asked at a prompt: stdin
@@ -543,6 +683,7 @@ Example:
 	if err := probe.Validate(); err != nil {
 		return validationUsage(err)
 	}
+	warnUnknownBrokers(c, "--brokers", p.Brokers)
 	st, err := openSessionStore(c)
 	if err != nil {
 		return err
@@ -553,11 +694,11 @@ Example:
 	cmdline := "add " + name + " --env " + string(p.Env) + " --gateway " + p.Gateway
 	switch {
 	case *pf.secretsStdin:
-		p.Secret, p.APISecret, err = readProfileKeys(c, true, cmdline)
+		p.Secret, p.APISecret, err = readProfileKeys(c, true, false, cmdline)
 	case p.Env == gateway.EnvSandbox && !*pf.secretsPrompt:
 		p.Secret, p.APISecret = session.DemoSecret, session.DemoSecret
 	default:
-		p.Secret, p.APISecret, err = readProfileKeys(c, false, cmdline)
+		p.Secret, p.APISecret, err = readProfileKeys(c, false, *pf.secretsPrompt, cmdline)
 	}
 	if err != nil {
 		return err
@@ -632,8 +773,11 @@ environment's presets; --brokers "" allows all brokers.`)
 	if err := probe.Validate(); err != nil {
 		return validationUsage(err)
 	}
+	if *pf.brokers != "" {
+		warnUnknownBrokers(c, "--brokers", p.Brokers)
+	}
 	if *pf.secretsStdin || *pf.secretsPrompt {
-		p.Secret, p.APISecret, err = readProfileKeys(c, *pf.secretsStdin, "edit "+name)
+		p.Secret, p.APISecret, err = readProfileKeys(c, *pf.secretsStdin, *pf.secretsPrompt, "edit "+name)
 		if err != nil {
 			return err
 		}
@@ -705,6 +849,10 @@ func runProfileRemove(c *cli, args []string) error {
 		return usagef("profile %q has %d local user(s) whose smallcaseAuthIds would be forgotten "+
 			"('gatewalk users list --profile %s' shows them); add --yes to remove it anyway", name, len(us), name)
 	}
+	active, err := st.ActiveName()
+	if err != nil {
+		return err
+	}
 	if err := st.RemoveProfile(name); err != nil {
 		return profileNotFound(err)
 	}
@@ -713,5 +861,12 @@ func runProfileRemove(c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, " and its %d local user(s)", len(us))
 	}
 	fmt.Fprintln(c.stdout, ".")
+	if active == name {
+		fmt.Fprintf(c.stdout, "It was the active profile: the built-in %s profile is active now ('gatewalk profile use NAME' chooses another).\n",
+			session.BuiltinProfileName)
+	}
+	if env := c.getenv(envProfile); env == name {
+		fmt.Fprintf(c.stderr, "gatewalk: note: $%s still names %s in this shell: unset it or set it to another profile\n", envProfile, name)
+	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,7 +143,7 @@ func TestProfileSelectionFlagAndEnvironment(t *testing.T) {
 	p := newProfileEnv(t)
 	addStaging(t, p)
 	env := map[string]string{"GATEWALK_PROFILE": "staging"}
-	if _, out, _ := p.run(t, "", env, "profile", "show"); !strings.Contains(out, "profile:     staging\n") {
+	if _, out, _ := p.run(t, "", env, "profile", "show"); !strings.Contains(out, "profile:     staging (in use for this run; the active profile is sandbox)\n") {
 		t.Fatalf("GATEWALK_PROFILE not honoured:\n%s", out)
 	}
 	if _, out, _ := p.run(t, "", env, "profile", "show", "--profile", "sandbox"); !strings.Contains(out, "profile:     sandbox") {
@@ -164,7 +165,8 @@ func TestProfileAddTakesKeysOnlyFromStdinOrPrompt(t *testing.T) {
 	base := []string{"profile", "add", "prod", "--env", "production", "--gateway", "acmebroking", "--callback-port", "8500"}
 	// No keys: a usage error that shows how to pipe them; nothing saved.
 	code, _, errb := p.run(t, "", nil, base...)
-	if code != exitUsage || !strings.Contains(errb, "--secrets-stdin") || !strings.Contains(errb, "never from arguments") {
+	if code != exitUsage || !strings.Contains(errb, "--secrets-stdin") || !strings.Contains(errb, "never taken as arguments") ||
+		!strings.Contains(errb, "not a terminal") {
 		t.Fatalf("no keys: %d %s", code, errb)
 	}
 	// A key as an argument is refused.
@@ -359,9 +361,13 @@ func TestProfileAndUsersHelp(t *testing.T) {
 		{"profile", "edit", "-h"}, {"profile", "use", "-h"}, {"profile", "remove", "-h"},
 		{"users", "-h"}, {"users", "list", "-h"}, {"users", "show", "-h"}, {"users", "add", "-h"}, {"users", "remove", "-h"},
 	} {
-		code, _, errb := p.run(t, "", nil, args...)
-		if code != 0 || !strings.Contains(errb, "Usage: gatewalk "+args[0]) {
-			t.Errorf("%v: exit %d\n%s", args, code, errb)
+		// Requested help goes to stdout (the parents' own lists may still use stderr).
+		code, out, errb := p.run(t, "", nil, args...)
+		if code != 0 || !strings.Contains(out+errb, "Usage: gatewalk "+args[0]) {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errb)
+		}
+		if len(args) > 2 && !strings.Contains(out, "Usage: gatewalk "+args[0]) {
+			t.Errorf("%v: the help is not on stdout", args)
 		}
 	}
 	if _, err := os.Stat(p.dir); !os.IsNotExist(err) {
@@ -424,5 +430,260 @@ func TestProfileAddMaskedPromptInATerminal(t *testing.T) {
 	}
 	if p, err := st.Profile("prod"); err != nil || p.Secret != cliSecret || p.APISecret != cliAPISecret {
 		t.Fatalf("stored: %+v %v", p, err)
+	}
+}
+
+// TestMisplacedSecretsAreNeverEchoed: a secret given as an argument by
+// mistake is refused without being repeated, whatever the command.
+func TestMisplacedSecretsAreNeverEchoed(t *testing.T) {
+	const leaked = "my-very-secret-value-123"
+	p := newProfileEnv(t)
+	for _, args := range [][]string{
+		{"sandbox", leaked},
+		{"listen", leaked},
+		{"listen", "--addr", "127.0.0.1:0", leaked, "second"},
+		{"users", "add", "bob", leaked, "--auth-id", "5f0321b5f3743c31d95abd35"},
+		{"users", "list", leaked},
+		{"users", "show", "bob", leaked},
+		{"users", leaked},
+		{"postback", "verify", leaked},
+		{"postback", "verify", "-", leaked},
+		{"postback", leaked},
+		{"profile", leaked},
+		{"profile", "list", leaked},
+		{"profile", "use", "staging", leaked},
+	} {
+		code, out, errb := p.run(t, "", nil, args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, errb)
+		}
+		if strings.Contains(out+errb, leaked) {
+			t.Errorf("%v: the argument is echoed:\n%s%s", args, out, errb)
+		}
+		if !strings.Contains(errb, "not shown") {
+			t.Errorf("%v: the error does not say the argument is not shown:\n%s", args, errb)
+		}
+	}
+}
+
+// TestGatewalkProfileVariable: a $GATEWALK_PROFILE that names no profile
+// does not stop the commands that manage profiles, and the errors it causes
+// name the variable.
+func TestGatewalkProfileVariable(t *testing.T) {
+	p := newProfileEnv(t)
+	bad := map[string]string{"GATEWALK_PROFILE": "nosuch"}
+	code, out, errb := p.run(t, "", bad, "profile", "list")
+	if code != 0 || !strings.Contains(out, "*  sandbox") || !strings.Contains(errb, "$GATEWALK_PROFILE") || !strings.Contains(errb, `"nosuch"`) {
+		t.Fatalf("profile list with a wrong $GATEWALK_PROFILE: exit %d\n%s%s", code, out, errb)
+	}
+	if code, out, errb := p.run(t, cliSecret+"\n"+cliAPISecret+"\n", bad, "profile", "add", "staging", "--env", "staging",
+		"--gateway", "acmebroking", "--callback-port", "8421", "--secrets-stdin"); code != 0 {
+		t.Fatalf("profile add: exit %d\n%s%s", code, out, errb)
+	}
+	if code, _, errb := p.run(t, "", bad, "profile", "use", "staging"); code != 0 {
+		t.Fatalf("profile use: exit %d\n%s", code, errb)
+	}
+	for _, args := range [][]string{{"profile", "show"}, {"users", "list"}, {"postback", "verify", "-"}, {"listen", "--addr", "127.0.0.1:0"}} {
+		code, _, errb := p.run(t, `{"timestamp":"1"}`, bad, args...)
+		if code != exitUsage || !strings.Contains(errb, "$GATEWALK_PROFILE is \"nosuch\"") || !strings.Contains(errb, "staging") {
+			t.Errorf("%v: exit %d, want 2 naming the variable and the profiles:\n%s", args, code, errb)
+		}
+	}
+	// --profile wins over the variable.
+	if code, out, errb := p.run(t, "", bad, "profile", "show", "--profile", "staging"); code != 0 || !strings.Contains(out, "profile:     staging") {
+		t.Errorf("show --profile with a wrong variable: exit %d\n%s%s", code, out, errb)
+	}
+	if code, out, errb := p.run(t, "", bad, "profile", "remove", "staging"); code != 0 || !strings.Contains(out, "Removed profile staging") {
+		t.Errorf("profile remove: exit %d\n%s%s", code, out, errb)
+	}
+}
+
+// TestInvalidProfilesFileCLI: a profiles.json with values gatewalk cannot
+// use fails every command that reads it, naming the file, the profile and
+// the field, instead of failing later with a misleading message.
+func TestInvalidProfilesFileCLI(t *testing.T) {
+	p := newProfileEnv(t)
+	addStaging(t, p)
+	path := filepath.Join(p.dir, "profiles.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(b), `"callbackPort": 8421`, `"callbackPort": 99999`, 1)
+	if broken == string(b) {
+		t.Fatalf("no callbackPort in %s", b)
+	}
+	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"profile", "list"}, {"profile", "show", "staging"}, {"users", "list", "--profile", "staging"}} {
+		code, out, errb := p.run(t, "", nil, args...)
+		if code != exitError || out != "" {
+			t.Errorf("%v: exit %d, want 1 and nothing listed\n%s", args, code, out)
+		}
+		for _, want := range []string{path, `profile "staging"`, "callbackPort", "99999 is out of range", "mv " + path} {
+			if !strings.Contains(errb, want) {
+				t.Errorf("%v: error lacks %q:\n%s", args, want, errb)
+			}
+		}
+		if strings.Contains(errb, cliSecret) || strings.Contains(errb, cliAPISecret) {
+			t.Errorf("%v: a key is printed", args)
+		}
+	}
+	if after, _ := os.ReadFile(path); string(after) != broken {
+		t.Error("the file was rewritten")
+	}
+}
+
+// TestSecretsPromptNeedsATerminal: --secrets-prompt with standard input
+// that is not a terminal (/dev/null is a character device, not a terminal)
+// says so and points at --secrets-stdin.
+func TestSecretsPromptNeedsATerminal(t *testing.T) {
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	p := newProfileEnv(t)
+	addStaging(t, p)
+	c, out, errb := testCLI("", p.env)
+	c.stdin = devnull
+	// The cli's own check would say yes to a character device.
+	c.stdinIsTerminal = func() bool { return true }
+	code := run(context.Background(), c, []string{"profile", "edit", "staging", "--secrets-prompt"})
+	if code != exitUsage || !strings.Contains(errb.String(), "--secrets-prompt needs a terminal") ||
+		!strings.Contains(errb.String(), "--secrets-stdin") {
+		t.Fatalf("exit %d\n%s%s", code, out, errb)
+	}
+}
+
+// TestSecretsStdinIsChecked: --secrets-stdin takes exactly two keys; a third
+// line, or spaces around a key, are refused and nothing is saved; CRLF line
+// ends and trailing blank lines are fine.
+func TestSecretsStdinIsChecked(t *testing.T) {
+	p := newProfileEnv(t)
+	addStaging(t, p)
+	for _, tc := range []struct {
+		name, stdin string
+		ok          bool
+		want        string
+	}{
+		{"third line", "s1-secret\ns2-apisecret\nthird-line-value\n", false, "a third would be ignored"},
+		{"spaces", "  spaced-secret  \ns2-apisecret\n", false, "line 1 (the secret) starts or ends with spaces or tabs"},
+		{"tab", "s1-secret\ns2-apisecret\t\n", false, "line 2 (the apiSecret) starts or ends with spaces or tabs"},
+		{"one line", "s1-secret\n", false, "the apiSecret is missing"},
+		{"empty first", "\ns2-apisecret\n", false, "line 1 (the secret) is empty"},
+		{"nothing", "", false, "standard input is empty"},
+		{"crlf and blank lines", "crlf-secret\r\ncrlf-apisecret\r\n\r\n\n", true, ""},
+		{"no final newline", "last-secret\nlast-apisecret", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errb := p.run(t, tc.stdin, nil, "profile", "edit", "staging", "--secrets-stdin")
+			st, _, err := session.OpenStore(p.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.Profile("staging")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.ok {
+				if code != exitUsage || !strings.Contains(errb, tc.want) {
+					t.Fatalf("exit %d, want 2 saying %q:\n%s%s", code, tc.want, out, errb)
+				}
+				for _, line := range strings.Split(tc.stdin, "\n") {
+					if k := strings.TrimSpace(line); len(k) > 4 && strings.Contains(out+errb, k) {
+						t.Errorf("a key is echoed: %s", errb)
+					}
+				}
+				return
+			}
+			want := strings.Split(strings.ReplaceAll(tc.stdin, "\r", ""), "\n")
+			if code != 0 || got.Secret != want[0] || got.APISecret != want[1] {
+				t.Fatalf("exit %d, stored %q %q\n%s", code, got.Secret, got.APISecret, errb)
+			}
+		})
+	}
+}
+
+// TestProfileInUseAndRemovingTheActiveOne: show reports which profile this
+// run uses, not the one shown; removing the active profile says the
+// built-in sandbox takes over.
+func TestProfileInUseAndRemovingTheActiveOne(t *testing.T) {
+	p := newProfileEnv(t)
+	addStaging(t, p)
+	inUse := func(extra map[string]string, args ...string) bool {
+		t.Helper()
+		code, out, errb := p.run(t, "", extra, append([]string{"profile", "show", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("show %v: exit %d %s", args, code, errb)
+		}
+		var v struct {
+			InUse bool `json:"inUse"`
+		}
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.InUse
+	}
+	if inUse(nil, "staging") {
+		t.Error("staging reported in use while sandbox is active")
+	}
+	if !inUse(nil, "sandbox") || !inUse(nil) {
+		t.Error("the active sandbox is not reported in use")
+	}
+	if !inUse(map[string]string{"GATEWALK_PROFILE": "staging"}, "staging") || inUse(map[string]string{"GATEWALK_PROFILE": "staging"}, "sandbox") {
+		t.Error("$GATEWALK_PROFILE does not decide which profile is in use")
+	}
+	if code, out, _ := p.run(t, "", map[string]string{"GATEWALK_PROFILE": "staging"}, "profile", "show", "staging"); code != 0 ||
+		!strings.Contains(out, "in use for this run; the active profile is sandbox") {
+		t.Errorf("show does not say staging is in use for this run:\n%s", out)
+	}
+	if code, _, errb := p.run(t, "", nil, "profile", "use", "staging"); code != 0 {
+		t.Fatal(errb)
+	}
+	code, out, errb := p.run(t, "", nil, "profile", "remove", "staging")
+	if code != 0 || !strings.Contains(out, "It was the active profile: the built-in sandbox profile is active now") {
+		t.Fatalf("remove of the active profile: exit %d\n%s%s", code, out, errb)
+	}
+	addStaging(t, p)
+	if code, out, _ := p.run(t, "", nil, "profile", "remove", "staging"); code != 0 || strings.Contains(out, "active") {
+		t.Errorf("remove of an inactive profile speaks of the active one:\n%s", out)
+	}
+}
+
+// TestUnknownBrokersWarn: broker ids outside the known list are kept with a
+// warning, known ones (with or without -leprechaun) pass silently.
+func TestUnknownBrokersWarn(t *testing.T) {
+	p := newProfileEnv(t)
+	code, _, errb := p.run(t, "", nil, "profile", "add", "lab", "--env", "sandbox", "--gateway", "gatewaydemo",
+		"--brokers", "kite,foo,hdfc-leprechaun,bar-leprechaun")
+	if code != 0 || !strings.Contains(errb, `"foo", "bar-leprechaun" are not broker ids gatewalk knows`) || strings.Contains(errb, `"kite"`) {
+		t.Fatalf("profile add --brokers: exit %d\n%s", code, errb)
+	}
+	st, _, _ := session.OpenStore(p.dir)
+	if got, _ := st.Profile("lab"); strings.Join(got.Brokers, ",") != "kite,foo,hdfc-leprechaun,bar-leprechaun" {
+		t.Errorf("brokers stored %q", got.Brokers)
+	}
+	if code, _, errb := p.run(t, "", nil, "profile", "edit", "lab", "--brokers", "groww,upstox-leprechaun"); code != 0 || strings.Contains(errb, "warning") {
+		t.Errorf("known brokers warned: exit %d %s", code, errb)
+	}
+	code, out, errb := p.run(t, "", nil, "users", "add", "bob", "--auth-id", "5f0321b5f3743c31d95abd35", "--broker", "nosuchbroker")
+	if code != 0 || !strings.Contains(errb, `--broker: "nosuchbroker" is not a broker id`) || !strings.Contains(out, "Saved user bob") {
+		t.Errorf("users add --broker nosuchbroker: exit %d\n%s%s", code, out, errb)
+	}
+}
+
+// TestUserLabelRule: labels follow one documented rule.
+func TestUserLabelRule(t *testing.T) {
+	p := newProfileEnv(t)
+	for label, ok := range map[string]bool{"Bad Label!": false, "a b": false, "alice@acme.in": true, "Bob.Kite_2": true} {
+		code, _, errb := p.run(t, "", nil, "users", "add", label, "--auth-id", "5f0321b5f3743c31d95abd3"+fmt.Sprint(len(label)%10), "--allow-duplicate")
+		if ok != (code == 0) {
+			t.Errorf("users add %q: exit %d %s", label, code, errb)
+		}
+		if !ok && !strings.Contains(errb, "letters, digits, '-', '_', '.' or '@'") {
+			t.Errorf("users add %q: the rule is not said: %s", label, errb)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -115,8 +116,16 @@ func runSandbox(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q (secrets are never taken as arguments: set $GATEWALK_SANDBOX_SECRET and $GATEWALK_SANDBOX_API_SECRET)", pos[0])
+	if err := unexpectedArgs(pos); err != nil {
+		return &usageError{err.Error() + ". The sandbox's keys come from $GATEWALK_SANDBOX_SECRET and $GATEWALK_SANDBOX_API_SECRET"}
+	}
+	var ae *sandbox.AddrError
+	if err := sandbox.CheckAddr(*addr, *allowRemote); errors.As(err, &ae) {
+		if ae.NotLoopback {
+			return usagef("--addr %s is not a loopback address: use 127.0.0.1:PORT, [::1]:PORT or localhost:PORT, "+
+				"or add --allow-remote to listen there anyway (the sandbox has no real security: anyone who reaches it can use it)", *addr)
+		}
+		return usagef("--addr %s: %s", *addr, ae.Problem)
 	}
 	if *ttl <= 0 {
 		return usagef("--txn-ttl %v: want a positive duration such as 5m or 10s", *ttl)
@@ -137,9 +146,14 @@ func runSandbox(ctx context.Context, c *cli, args []string) error {
 			return usagef("--allowed-origin %q: want an origin such as http://localhost:3000 (scheme, host and port, no path)", o)
 		}
 	}
-	name := *gw
+	name, nameFrom := *gw, "--gateway"
 	if name == "" {
-		name = c.getenv("GATEWALK_SANDBOX_GATEWAY")
+		name, nameFrom = c.getenv("GATEWALK_SANDBOX_GATEWAY"), "$GATEWALK_SANDBOX_GATEWAY"
+	}
+	if name != "" {
+		if err := sandbox.CheckGatewayName(name); err != nil {
+			return usagef("%s: %v", nameFrom, err)
+		}
 	}
 	cfg := sandbox.Config{
 		Gateway: name, Secret: c.getenv("GATEWALK_SANDBOX_SECRET"), APISecret: c.getenv("GATEWALK_SANDBOX_API_SECRET"),
@@ -155,8 +169,8 @@ func runSandbox(ctx context.Context, c *cli, args []string) error {
 	base, err := s.Start(*addr)
 	if err != nil {
 		s.Close()
-		if strings.Contains(err.Error(), "loopback") {
-			return usagef("%v", err)
+		if errors.As(err, &ae) {
+			return &usageError{err.Error()}
 		}
 		return fmt.Errorf("%w (is another sandbox running? pick another port with --addr 127.0.0.1:0)", err)
 	}
@@ -204,9 +218,34 @@ func sandboxBanner(s *sandbox.Server, base string, cfg sandbox.Config) string {
 	fmt.Fprintf(&b, "  postbacks       %s\n", postbacks)
 	fmt.Fprintf(&b, "  page origins    %s\n", origins)
 	fmt.Fprintf(&b, "  driver          POST %s/_sandbox/transactions/{id}/complete  {\"broker\",\"account\",\"outcome\"}\n", base)
-	fmt.Fprintf(&b, "Try: curl -sS -X POST %s/gateway/%s/transaction -H 'Content-Type: application/json' \\\n", base, s.Gateway())
-	fmt.Fprintf(&b, "       -H \"x-gateway-secret: $GATEWALK_API_SECRET\" -H \"x-gateway-authtoken: $TOKEN\" --data '{\"intent\":\"CONNECT\"}'\n")
+	b.WriteString(sandboxTry(base, s.Gateway(), secret, apiSecret))
 	fmt.Fprintf(&b, "Ctrl-C stops. Requests:\n")
+	return b.String()
+}
+
+// sandboxTry is a request that works as printed against this sandbox: a
+// CONNECT transaction with a guest token minted by gatewalk itself. The
+// public demo keys are written out; other keys are referred to by the
+// variables that set them, never printed.
+func sandboxTry(base, gw, secret, apiSecret string) string {
+	apiHeader := "'x-gateway-secret: " + apiSecret + "'"
+	if apiSecret != sandbox.DefaultAPISecret {
+		apiHeader = "\"x-gateway-secret: $GATEWALK_SANDBOX_API_SECRET\""
+	}
+	mint := "GATEWALK_SECRET=" + secret + " gatewalk token guest"
+	if secret != sandbox.DefaultSecret {
+		mint = "GATEWALK_SECRET=\"$GATEWALK_SANDBOX_SECRET\" gatewalk token guest"
+	}
+	var b strings.Builder
+	b.WriteString("Try (creates a CONNECT transaction with a guest token that gatewalk mints")
+	if secret != sandbox.DefaultSecret || apiSecret != sandbox.DefaultAPISecret {
+		b.WriteString("; run it where $GATEWALK_SANDBOX_SECRET and $GATEWALK_SANDBOX_API_SECRET are set")
+	}
+	b.WriteString("):\n")
+	fmt.Fprintf(&b, "  curl -sS -X POST %s/gateway/%s/transaction -H 'Content-Type: application/json' \\\n", base, gw)
+	fmt.Fprintf(&b, "    -H %s \\\n", apiHeader)
+	fmt.Fprintf(&b, "    -H \"x-gateway-authtoken: $(%s)\" \\\n", mint)
+	fmt.Fprintf(&b, "    --data '{\"intent\":\"CONNECT\"}'\n")
 	return b.String()
 }
 

@@ -43,8 +43,10 @@ session to Markdown, ? shows every key.`)
 		fmt.Fprintf(c.stderr, "gatewalk: unexpected argument %q\nRun 'gatewalk help' for the list of commands.\n", pos[0])
 		return exitUsage
 	}
-	if !c.stdinIsTerminal() {
-		fmt.Fprintln(c.stderr, "gatewalk: the TUI needs a terminal; for scripts use the commands listed by 'gatewalk help'")
+	// Both ends must be a terminal: Bubble Tea reads keys from stdin and
+	// draws on stdout. Checked before anything touches the screen.
+	if !c.stdinIsTerminal() || c.stdoutIsTerminal == nil || !c.stdoutIsTerminal() {
+		fmt.Fprintln(c.stderr, "gatewalk: the TUI needs a terminal; see `gatewalk help` for the headless commands")
 		return exitUsage
 	}
 	dir, err := session.DefaultDir(c.getenv)
@@ -59,6 +61,20 @@ session to Markdown, ? shows every key.`)
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(c.stderr, "gatewalk: warning: %s\n", w)
+	}
+	// An unknown profile is said here, in plain text, not in a TUI that
+	// would start on nothing.
+	want := *profile
+	if want == "" {
+		want = c.getenv("GATEWALK_PROFILE")
+	}
+	if _, err := store.Profile(want); err != nil {
+		if errors.Is(err, session.ErrProfileNotFound) {
+			fmt.Fprintf(c.stderr, "gatewalk: %v\n", err) // names `gatewalk profile list`
+			return exitUsage
+		}
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		return exitError
 	}
 	opt := flow.Options{ProfileName: *profile, NoBrowser: *noBrowser, Getenv: c.getenv}
 	// Postbacks: an in-process receiver; the embedded sandbox posts to it and

@@ -26,7 +26,11 @@ Local users belong to a profile (--profile NAME, else $GATEWALK_PROFILE, else
 the active profile). A login saves each user's smallcaseAuthId under a label
 you choose; connected journeys mint tokens for that id and check that every
 result carries it. Two labels never share an id unless you confirm: the same
-id means the same broker account.`
+id means the same broker account.
+
+A LABEL is 1-64 letters, digits, '-', '_', '.' or '@', starting with a letter
+or digit (alice, Bob.Kite, alice@acme.in). A --broker id outside the known
+list (kite, upstox, hdfc, ... each also with -leprechaun) is kept with a warning.`
 
 func runUsers(ctx context.Context, c *cli, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -46,7 +50,8 @@ func runUsers(ctx context.Context, c *cli, args []string) error {
 	case "remove", "rm":
 		return runUsersRemove(c, args[1:])
 	}
-	return usagef("unknown subcommand %q (want list, show, add or remove)", args[0])
+	// Not echoed: a misplaced secret may be the first argument.
+	return usagef("unknown subcommand (not shown in case it was a secret): want list, show, add or remove")
 }
 
 // usersProfile opens the store and resolves the profile of a users command.
@@ -55,9 +60,9 @@ func usersProfile(c *cli, flagValue string) (*session.Store, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	p, err := st.Profile(chosenProfileName(c, flagValue))
+	p, err := profileInUse(c, st, flagValue)
 	if err != nil {
-		return nil, "", profileNotFound(err)
+		return nil, "", err
 	}
 	return st, p.Name, nil
 }
@@ -70,7 +75,7 @@ func labelArg(pos []string, usage string) (string, error) {
 	case 0:
 		return "", usagef("a LABEL is required: gatewalk %s ('gatewalk users list' shows the labels)", usage)
 	}
-	return "", usagef("one user at a time (got %q); quote a label with spaces", strings.Join(pos, " "))
+	return "", usagef("one LABEL at a time: %v; usage: gatewalk %s", unexpectedArgs(pos[1:]), usage)
 }
 
 // userView is a user as list and show print it.
@@ -135,8 +140,8 @@ func runUsersList(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("users list takes no arguments (got %q); 'gatewalk users show LABEL' shows one", pos[0])
+	if err := unexpectedArgs(pos); err != nil {
+		return &usageError{err.Error() + ". 'gatewalk users show LABEL' shows one user"}
 	}
 	st, name, err := usersProfile(c, *profile)
 	if err != nil {
@@ -249,7 +254,7 @@ is refused: the same id means the same broker account. --allow-duplicate
 confirms it. An existing label keeps its id: remove it first to change it.`)
 	profile := fs.String("profile", "", "the profile (default: $GATEWALK_PROFILE, else the active one)")
 	id := fs.String("auth-id", "", "the user's smallcaseAuthId (24 hex characters)")
-	broker := fs.String("broker", "", "the broker the user connected (e.g. kite)")
+	broker := fs.String("broker", "", "the broker id the user connected (e.g. kite, kite-leprechaun); an unknown id is kept with a warning")
 	lep := fs.Bool("leprechaun", false, "a leprechaun (test) account")
 	allow := fs.Bool("allow-duplicate", false, "save it even though another label has this smallcaseAuthId")
 	pos, err := parseFlags(fs, args)
@@ -268,6 +273,9 @@ confirms it. An existing label keeps its id: remove it first to change it.`)
 	}
 	if err := session.ValidateLabel(label); err != nil {
 		return &usageError{err.Error()}
+	}
+	if *broker != "" {
+		warnUnknownBrokers(c, "--broker", []string{*broker})
 	}
 	st, name, err := usersProfile(c, *profile)
 	if err != nil {

@@ -70,7 +70,9 @@ func (s *Store) loadHistory(profile string) (historyDoc, error) {
 	if profile != BuiltinProfileName && !profileNameRe.MatchString(profile) {
 		return d, notFoundProfile(profile) // never a path outside the directory
 	}
-	_, err := s.load(historyFileName(profile), fmt.Sprintf("the transaction history of profile %q", profile), &d)
+	_, err := s.load(historyFileName(profile),
+		fmt.Sprintf("the transaction history of profile %q and the postbacks recorded with it (profiles, keys and local users are in other files and stay)", profile),
+		fmt.Sprintf("the history of profile %q, `gatewalk listen` and the journeys that record transactions work again", profile), &d)
 	return d, err
 }
 

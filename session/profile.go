@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -187,10 +188,32 @@ func (p Profile) Validate() error {
 	}
 	for _, b := range p.Brokers {
 		if !brokerNameRe.MatchString(b) {
-			return bad("brokers", "%q is not a broker name: use the lower-case broker keys (e.g. kite, hdfc, leprechaun)", b)
+			return bad("brokers", "%q is not a broker name: use the lower-case broker ids (e.g. kite, hdfc, kite-leprechaun)", b)
 		}
 	}
 	return nil
+}
+
+// KnownBrokers are the broker ids the Gateway is known to use. The Gateway
+// publishes no authoritative list, so an id outside it is worth a warning,
+// not a refusal. Each may carry the LeprechaunSuffix.
+var KnownBrokers = []string{"aliceblue", "angelbroking", "axis", "edel", "edelweiss", "fivepaisa", "groww",
+	"hdfc", "hdfcpbg", "iifl", "kite", "kotak", "motilal", "trustline", "upstox"}
+
+// LeprechaunSuffix marks a broker id as its leprechaun (test) variant.
+const LeprechaunSuffix = "-leprechaun"
+
+// UnknownBrokers returns the ids of brokers that are not KnownBrokers (with or
+// without LeprechaunSuffix), in order.
+func UnknownBrokers(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		base := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(id)), LeprechaunSuffix)
+		if base != "" && !slices.Contains(KnownBrokers, base) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // profilesDoc is profiles.json, the only file that holds secrets.
@@ -200,12 +223,63 @@ type profilesDoc struct {
 	Profiles []Profile `json:"profiles"`
 }
 
-const profilesLoses = "the profiles you added and their keys (the built-in sandbox profile is always there)"
+const (
+	profilesLoses = "the profiles you added and their keys (the built-in sandbox profile is always there; " +
+		"local users and history are in other files and stay)"
+	profilesRecovers = "every command works again with the built-in sandbox profile (`gatewalk profile list` shows the profiles)"
+)
 
+// loadProfiles reads profiles.json and checks it as SaveProfile would have
+// written it. A file that does not hold up is reported, never rewritten.
 func (s *Store) loadProfiles() (profilesDoc, error) {
 	var d profilesDoc
-	_, err := s.load(profilesFile, profilesLoses, &d)
-	return d, err
+	exists, err := s.load(profilesFile, profilesLoses, profilesRecovers, &d)
+	if err != nil || !exists {
+		return d, err
+	}
+	if err := d.validate(); err != nil {
+		return d, &CorruptFileError{Path: filepath.Join(s.dir, profilesFile), Err: err,
+			Loses: profilesLoses, Recovers: profilesRecovers, Invalid: true}
+	}
+	return d, nil
+}
+
+// validate checks a profiles.json read from disk: every profile valid (keys
+// may be missing: they can come from the environment, and commands that need
+// them say so), names unique and not the built-in one, active a profile.
+func (d profilesDoc) validate() error {
+	seen := map[string]int{}
+	for i, p := range d.Profiles {
+		where := fmt.Sprintf("profile %q (entry %d of \"profiles\")", p.Name, i+1)
+		if p.Name == BuiltinProfileName {
+			return fmt.Errorf("%s: field name: %q is the built-in profile, which is not stored; rename this entry "+
+				"(e.g. sandbox-2) or delete it", where, BuiltinProfileName)
+		}
+		probe := p
+		if probe.Secret == "" {
+			probe.Secret = "unset"
+		}
+		if probe.APISecret == "" {
+			probe.APISecret = "unset"
+		}
+		if err := probe.Validate(); err != nil {
+			var ve *gateway.ValidationError
+			if errors.As(err, &ve) {
+				return fmt.Errorf("%s: field %s: %s", where, ve.Field, ve.Problem)
+			}
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if j, dup := seen[p.Name]; dup {
+			return fmt.Errorf("profile %q appears twice (entries %d and %d of \"profiles\"): field name: rename one or delete it",
+				p.Name, j+1, i+1)
+		}
+		seen[p.Name] = i
+	}
+	if _, ok := seen[d.Active]; d.Active != "" && d.Active != BuiltinProfileName && !ok {
+		return fmt.Errorf("field active: %q is not a profile in the file: set it to one of the names under \"profiles\", "+
+			"or to \"sandbox\"", d.Active)
+	}
+	return nil
 }
 
 func (s *Store) saveProfiles(d profilesDoc) error {

@@ -233,3 +233,94 @@ func TestAddProfileRefusesAnExistingName(t *testing.T) {
 		t.Fatal("added the built-in name")
 	}
 }
+
+// TestInvalidProfilesFileIsRefusedOnLoad: a profiles.json that parses but
+// holds what SaveProfile would never write is reported with the file, the
+// profile and the field, and left as it is.
+func TestInvalidProfilesFileIsRefusedOnLoad(t *testing.T) {
+	const good = `{"name":"stg","env":"staging","gateway":"acme","secret":"s3cr3t","apiSecret":"api-s3cr3t","callbackPort":8421}`
+	for _, tc := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"bad env", `{"version":1,"profiles":[` + strings.Replace(good, `"staging"`, `"bogus"`, 1) + `]}`,
+			[]string{`profile "stg"`, "field env", `"bogus" is not an environment`}},
+		{"port out of range", `{"version":1,"profiles":[` + strings.Replace(good, "8421", "99999", 1) + `]}`,
+			[]string{`profile "stg"`, "field callbackPort", "99999 is out of range"}},
+		{"no port for staging", `{"version":1,"profiles":[` + strings.Replace(good, `,"callbackPort":8421`, "", 1) + `]}`,
+			[]string{`profile "stg"`, "field callbackPort", "is required"}},
+		{"bad api url", `{"version":1,"profiles":[` + strings.Replace(good, `"callbackPort"`, `"apiUrl":"ftp://x","callbackPort"`, 1) + `]}`,
+			[]string{`profile "stg"`, "field apiUrl"}},
+		{"duplicate name", `{"version":1,"profiles":[` + good + `,` + good + `]}`,
+			[]string{`profile "stg" appears twice`, "entries 1 and 2", "field name"}},
+		{"active missing", `{"version":1,"active":"ghost","profiles":[` + good + `]}`,
+			[]string{"field active", `"ghost" is not a profile`}},
+		{"built-in name stored", `{"version":1,"profiles":[` + strings.Replace(good, `"stg"`, `"sandbox"`, 1) + `]}`,
+			[]string{`profile "sandbox"`, "built-in"}},
+		{"bad name", `{"version":1,"profiles":[` + strings.Replace(good, `"stg"`, `"Stg Env"`, 1) + `]}`,
+			[]string{`profile "Stg Env"`, "field name"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTestStore(t)
+			path := filepath.Join(s.Dir(), profilesFile)
+			if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			calls := map[string]func() error{
+				"Profiles":    func() error { _, err := s.Profiles(); return err },
+				"Profile":     func() error { _, err := s.Profile("stg"); return err },
+				"ActiveName":  func() error { _, err := s.ActiveName(); return err },
+				"UseProfile":  func() error { return s.UseProfile("sandbox") },
+				"SaveProfile": func() error { return s.SaveProfile(stagingProfile()) },
+			}
+			for name, call := range calls {
+				err := call()
+				var ce *CorruptFileError
+				if !errors.As(err, &ce) || !ce.Invalid {
+					t.Fatalf("%s: %v, want an invalid-file error", name, err)
+				}
+				msg := err.Error()
+				for _, w := range append([]string{path + " is not valid", "has not changed it", "correct that field",
+					"mv " + path + " " + path + ".broken"}, tc.want...) {
+					if !strings.Contains(msg, w) {
+						t.Errorf("%s: error lacks %q:\n%s", name, w, msg)
+					}
+				}
+				if strings.Contains(msg, "s3cr3t") {
+					t.Errorf("%s: error shows a key: %s", name, msg)
+				}
+			}
+			if b, _ := os.ReadFile(path); string(b) != tc.body {
+				t.Errorf("the file was rewritten: %s", b)
+			}
+		})
+	}
+}
+
+// TestStoredProfileWithoutKeysLoads: keys may come from the environment, so
+// a profile stored without them is valid on load; commands that need them
+// say they are missing.
+func TestStoredProfileWithoutKeysLoads(t *testing.T) {
+	s := openTestStore(t)
+	body := `{"version":1,"active":"stg","profiles":[{"name":"stg","env":"staging","gateway":"acme","callbackPort":8421}]}`
+	if err := os.WriteFile(filepath.Join(s.Dir(), profilesFile), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Profile("")
+	if err != nil || p.Name != "stg" {
+		t.Fatalf("Profile: %+v %v", p, err)
+	}
+	if m := p.Keys(nil).Missing(); len(m) != 2 {
+		t.Errorf("missing keys %v", m)
+	}
+}
+
+func TestUnknownBrokers(t *testing.T) {
+	got := UnknownBrokers([]string{"kite", "KITE-leprechaun", "hdfcpbg", "nosuchbroker", "foo-leprechaun", "groww", "angelbroking", "motilal-leprechaun"})
+	if strings.Join(got, ",") != "nosuchbroker,foo-leprechaun" {
+		t.Errorf("UnknownBrokers = %q", got)
+	}
+	if got := UnknownBrokers(nil); got != nil {
+		t.Errorf("UnknownBrokers(nil) = %q", got)
+	}
+}

@@ -1,12 +1,15 @@
 package session
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -187,13 +190,19 @@ func (s *Store) change(fn func() error) error {
 	return fn()
 }
 
-// CorruptFileError is a config file that does not parse, or that a newer
-// gatewalk wrote. gatewalk never overwrites such a file.
+// CorruptFileError is a config file that does not parse, that holds values
+// gatewalk cannot use, or that a newer gatewalk wrote. gatewalk never
+// overwrites such a file.
 type CorruptFileError struct {
 	Path string
 	Err  error
 	// Loses says what starting again without the file forgets.
 	Loses string
+	// Recovers says what works again once the file is moved aside.
+	Recovers string
+	// Invalid is set when the file parses but a value in it is not usable
+	// (Err names the entry and the field).
+	Invalid bool
 	// Newer is set when the file's schema version is newer than SchemaVersion.
 	Newer int
 }
@@ -204,13 +213,136 @@ func (e *CorruptFileError) Error() string {
 			"gatewalk has not changed it: use the newer gatewalk, or move the file aside to start again without %s",
 			e.Path, e.Newer, SchemaVersion, e.Loses)
 	}
-	return fmt.Sprintf("%s does not parse (%v). gatewalk has not changed it. To recover, move it aside "+
-		"(mv %s %s.broken): gatewalk then starts again with defaults, without %s, and `gatewalk profile list` works again; "+
-		"copy what you need back from the moved file",
-		e.Path, e.Err, e.Path, e.Path, e.Loses)
+	aside := fmt.Sprintf("move it aside (mv %s %s.broken): gatewalk then starts again without %s, and %s; "+
+		"copy what you need back from the moved file", e.Path, e.Path, e.Loses, e.Recovers)
+	if e.Invalid {
+		return fmt.Sprintf("%s is not valid: %v. gatewalk has not changed it. To recover, correct that field in the file, or %s",
+			e.Path, e.Err, aside)
+	}
+	return fmt.Sprintf("%s does not parse (%v). gatewalk has not changed it. To recover, correct the file, or %s",
+		e.Path, e.Err, aside)
 }
 
 func (e *CorruptFileError) Unwrap() error { return e.Err }
+
+// jsonProblem is a JSON decoding error told in terms of the file: where it
+// is and what was expected, not Go types.
+type jsonProblem struct {
+	msg string
+	err error
+}
+
+func (p *jsonProblem) Error() string { return p.msg }
+func (p *jsonProblem) Unwrap() error { return p.err }
+
+// explainJSON translates an encoding/json error about src. src may be nil
+// when the bytes that failed are not the file's (after a migration): the
+// position is then left out.
+func explainJSON(src []byte, err error) error {
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+		pe *time.ParseError
+	)
+	at := func(offset int64) string {
+		if src == nil || offset <= 0 || offset > int64(len(src))+1 {
+			return ""
+		}
+		line, col := lineCol(src, offset)
+		return fmt.Sprintf("line %d, column %d: ", line, col)
+	}
+	var msg string
+	switch {
+	case errors.As(err, &se):
+		text := se.Error()
+		switch {
+		case strings.HasPrefix(text, "invalid character "):
+			text = "unexpected character " + strings.TrimPrefix(text, "invalid character ")
+		}
+		offset := se.Offset
+		if text == "unexpected end of JSON input" {
+			// Point just past the last character, where more was expected.
+			text, offset = "unexpected end of the file (it stops in the middle of a value)", offset+1
+		}
+		msg = at(offset) + text
+	case errors.As(err, &te):
+		field := ""
+		if te.Field != "" {
+			field = "field " + te.Field + ": "
+		}
+		found := te.Value
+		if n, ok := strings.CutPrefix(found, "number "); ok {
+			found = "the number " + n
+		} else {
+			found = article(found)
+		}
+		msg = fmt.Sprintf("%s%sexpected %s, found %s", at(te.Offset), field, jsonKind(te.Type), found)
+	case errors.As(err, &pe):
+		msg = fmt.Sprintf("a date is not a time such as 2026-01-02T15:04:05Z (%q)", pe.Value)
+	case strings.HasPrefix(err.Error(), "Time.UnmarshalJSON"):
+		msg = "a date is not a string such as \"2026-01-02T15:04:05Z\""
+	default:
+		msg = goTypeRe.ReplaceAllString(strings.TrimPrefix(err.Error(), "json: "), "")
+	}
+	return &jsonProblem{msg: msg, err: err}
+}
+
+// goTypeRe removes Go type names from an error text that explainJSON does
+// not know.
+var goTypeRe = regexp.MustCompile(` (into|of type) [^ ]*(Go struct field [^ ]* of type [^ ]*)?`)
+
+// lineCol is the 1-based line and column of the byte before offset, where
+// encoding/json stopped.
+func lineCol(src []byte, offset int64) (line, col int) {
+	i := int(offset) - 1
+	line = 1 + bytes.Count(src[:i], []byte("\n"))
+	start := bytes.LastIndexByte(src[:i], '\n') + 1
+	return line, i - start + 1
+}
+
+// jsonKind names what a Go type is in JSON.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	if t == reflect.TypeFor[time.Time]() {
+		return "a time string such as \"2026-01-02T15:04:05Z\""
+	}
+	switch t.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 && t.Name() == "RawMessage" {
+			return "a JSON value"
+		}
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "another value"
+}
+
+// article puts "a" or "an" before a JSON kind as encoding/json names it.
+func article(kind string) string {
+	switch kind {
+	case "array", "object":
+		return "an " + kind
+	case "bool":
+		return "true or false"
+	case "":
+		return "another value"
+	}
+	return "a " + kind
+}
 
 // migrations[v] turns a file of schema version v into version v+1. Version 0
 // is a file from before the version field: same shape, no "version".
@@ -223,7 +355,7 @@ var migrations = map[int]func(doc map[string]json.RawMessage) error{
 
 // load reads name into v, migrating older schemas in memory. A missing file
 // leaves v alone and reports exists=false.
-func (s *Store) load(name, loses string, v any) (exists bool, err error) {
+func (s *Store) load(name, loses, recovers string, v any) (exists bool, err error) {
 	path := filepath.Join(s.dir, name)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -235,7 +367,7 @@ func (s *Store) load(name, loses string, v any) (exists bool, err error) {
 	if err := decodeVersioned(b, v); err != nil {
 		var ce *CorruptFileError
 		if errors.As(err, &ce) {
-			ce.Path, ce.Loses = path, loses
+			ce.Path, ce.Loses, ce.Recovers = path, loses, recovers
 		}
 		return true, err
 	}
@@ -250,13 +382,13 @@ func decodeVersioned(b []byte, v any) error {
 	}
 	if err := json.Unmarshal(b, &head); err == nil && string(head.Version) == strconv.Itoa(SchemaVersion) {
 		if err := json.Unmarshal(b, v); err != nil {
-			return &CorruptFileError{Err: err}
+			return &CorruptFileError{Err: explainJSON(b, err)}
 		}
 		return nil
 	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return &CorruptFileError{Err: err}
+		return &CorruptFileError{Err: explainJSON(b, err)}
 	}
 	if doc == nil {
 		return &CorruptFileError{Err: errors.New("the file holds null, not an object")}
@@ -280,7 +412,7 @@ func decodeVersioned(b []byte, v any) error {
 		return &CorruptFileError{Err: err}
 	}
 	if err := json.Unmarshal(nb, v); err != nil {
-		return &CorruptFileError{Err: err}
+		return &CorruptFileError{Err: explainJSON(nil, err)}
 	}
 	return nil
 }

@@ -236,8 +236,23 @@ func TestCorruptFilesAreLeftUntouched(t *testing.T) {
 			if !strings.Contains(msg, path) || !strings.Contains(msg, "has not changed it") {
 				t.Errorf("error does not name the file and say it is untouched: %s", msg)
 			}
-			if ce.Newer == 0 && (!strings.Contains(msg, "mv "+path+" "+path+".broken") || !strings.Contains(msg, "gatewalk profile list")) {
+			if ce.Newer == 0 && (!strings.Contains(msg, "mv "+path+" "+path+".broken") || ce.Recovers == "" || !strings.Contains(msg, ce.Recovers)) {
 				t.Errorf("error does not say how to recover: %s", msg)
+			}
+			// Each file says what moving it aside loses and brings back for
+			// that file, in the file's terms, never Go's.
+			wantLoses := map[string]string{profilesFile: "the profiles you added", usersFile: "the local users of every profile",
+				historyFileName("sandbox"): `the transaction history of profile "sandbox"`}[tc.file]
+			if !strings.Contains(msg, wantLoses) {
+				t.Errorf("error does not say it loses %q: %s", wantLoses, msg)
+			}
+			if tc.file != profilesFile && strings.Contains(msg, "profile list") {
+				t.Errorf("the %s message speaks of the profiles file: %s", tc.file, msg)
+			}
+			for _, goText := range []string{"Go struct", "Go value", "session.", "map[", "[]"} {
+				if strings.Contains(msg, goText) {
+					t.Errorf("error shows Go types (%q): %s", goText, msg)
+				}
 			}
 			b, _ := os.ReadFile(path)
 			if string(b) != tc.body {
@@ -256,6 +271,47 @@ func TestCorruptFilesAreLeftUntouched(t *testing.T) {
 			}
 			if ps, err := s.Profiles(); err != nil || len(ps) == 0 || ps[0].Name != "sandbox" {
 				t.Fatalf("profiles after recovery: %v %v", ps, err)
+			}
+		})
+	}
+}
+
+// TestJSONErrorsSayWhereAndWhat: a parse error gives the line and column
+// and what was expected, in JSON's terms.
+func TestJSONErrorsSayWhereAndWhat(t *testing.T) {
+	for _, tc := range []struct {
+		file, body string
+		want       []string
+	}{
+		{usersFile, `{"version":1,"profiles":[]}`, []string{"line 1, column 25: field profiles: expected an object, found an array"}},
+		{usersFile, "{\"version\":1,\n  \"profiles\":{\"sandbox\":[{\"label\":\"a\",}]}}", []string{"line 2, column 39: unexpected character '}'"}},
+		{usersFile, `{"version":1,"profiles":{"sandbox":[{"label":"a","connectedAt":"yesterday"}]}}`, []string{`a date is not a time such as 2026-01-02T15:04:05Z ("yesterday")`}},
+		{historyFileName("sandbox"), "{\"version\":1,\n\"entries\":[{\"transactionId\":5}]}", []string{"line 2, column 29: field entries.transactionId: expected a string, found a number"}},
+		{historyFileName("sandbox"), `{"version":1,"entries":[{"errorCode":1.5}]}`, []string{"field entries.errorCode: expected a whole number, found the number 1.5"}},
+		{profilesFile, `{"version":1,"profiles":[{"name":"x"`, []string{"line 1, column 37: unexpected end of the file"}},
+		{profilesFile, `["not", "an", "object"]`, []string{"line 1, column 1: expected an object, found an array"}},
+		// An older file is migrated first; the position is then not the file's and is left out.
+		{usersFile, `{"profiles":{"sandbox":{}}}`, []string{"field profiles: expected an array, found an object"}},
+	} {
+		t.Run(tc.body, func(t *testing.T) {
+			s := openTestStore(t)
+			if err := os.WriteFile(filepath.Join(s.Dir(), tc.file), []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.Users("sandbox")
+			if err == nil {
+				_, err = s.History("sandbox")
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%s", w, err)
+				}
+			}
+			if strings.Contains(err.Error(), "Go ") || strings.Contains(err.Error(), "json:") {
+				t.Errorf("error speaks Go: %s", err)
 			}
 		})
 	}

@@ -3,11 +3,11 @@ package session
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"gatewalk/gateway"
 )
@@ -46,11 +46,15 @@ type usersDoc struct {
 	Profiles map[string][]User `json:"profiles"`
 }
 
-const usersLoses = "the local users and their smallcaseAuthIds of every profile"
+const (
+	usersLoses = "the local users of every profile and their smallcaseAuthIds (profiles, keys and history " +
+		"are in other files and stay; logging a user in again returns the same smallcaseAuthId)"
+	usersRecovers = "`gatewalk users list`, logins and the connected journeys work again"
+)
 
 func (s *Store) loadUsers() (usersDoc, error) {
 	var d usersDoc
-	_, err := s.load(usersFile, usersLoses, &d)
+	_, err := s.load(usersFile, usersLoses, usersRecovers, &d)
 	if d.Profiles == nil {
 		d.Profiles = map[string][]User{}
 	}
@@ -91,19 +95,23 @@ func (s *Store) requireProfile(name string) error {
 	return nil
 }
 
-// ValidateLabel checks a local user's label: 1-64 printable characters, no
-// leading or trailing space.
+// labelRe is the shape of a local user's label: like a profile name, a word
+// that needs no quoting in a shell, but it may hold upper-case letters, dots
+// and @ so that people can use names and e-mail addresses (Alice, alice@acme.in).
+var labelRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+
+// ValidateLabel checks a local user's label: 1-64 letters, digits, '-', '_',
+// '.' or '@', starting with a letter or digit.
 func ValidateLabel(label string) error {
 	bad := func(problem string) error { return &gateway.ValidationError{Field: "label", Problem: problem} }
 	switch {
 	case label == "":
 		return bad("is required: a name you choose for this user, such as alice or leprechaun-1")
-	case len([]rune(label)) > 64:
+	case len(label) > 64:
 		return bad("is longer than 64 characters")
-	case strings.TrimSpace(label) != label:
-		return bad(fmt.Sprintf("%q starts or ends with a space", label))
-	case strings.IndexFunc(label, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
-		return bad(fmt.Sprintf("%q holds a control character", label))
+	case !labelRe.MatchString(label):
+		return bad(fmt.Sprintf("%q is not a label: use letters, digits, '-', '_', '.' or '@' (no spaces), "+
+			"starting with a letter or digit, e.g. alice, alice.kite or alice@acme.in", label))
 	}
 	return nil
 }
@@ -150,14 +158,22 @@ func notFoundUser(profile, label string) error {
 // ConnectedAt is stamped with the store's clock; an update keeps the stored
 // ConnectedAt and the later LastUsedAt.
 func (s *Store) SaveUser(profile string, u User, allowDuplicate bool) error {
+	_, err := s.UpsertUser(profile, u, allowDuplicate)
+	return err
+}
+
+// UpsertUser is SaveUser returning the user as stored: on an update, the
+// first ConnectedAt, the later LastUsedAt and the known broker are kept, so a
+// report of a new connection shows these rather than the caller's copy.
+func (s *Store) UpsertUser(profile string, u User, allowDuplicate bool) (User, error) {
 	if err := ValidateLabel(u.Label); err != nil {
-		return err
+		return User{}, err
 	}
 	if err := gateway.ValidateAuthID(u.SmallcaseAuthID); err != nil {
-		return &gateway.ValidationError{Field: "smallcaseAuthId", Problem: err.Error()}
+		return User{}, &gateway.ValidationError{Field: "smallcaseAuthId", Problem: err.Error()}
 	}
 	u.Broker = strings.TrimSpace(u.Broker)
-	return s.change(func() error {
+	err := s.change(func() error {
 		if err := s.requireProfile(profile); err != nil {
 			return err
 		}
@@ -202,6 +218,10 @@ func (s *Store) SaveUser(profile string, u User, allowDuplicate bool) error {
 		d.Profiles[profile] = us
 		return s.saveUsers(d)
 	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
 }
 
 // TouchUser records that a flow used the user at at.

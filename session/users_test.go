@@ -198,3 +198,44 @@ func BenchmarkProfile(b *testing.B) {
 		}
 	}
 }
+
+// TestValidateLabel: one rule, like profile names but for people: letters
+// of either case, digits, - _ . and @; nothing a shell would need quoted.
+func TestValidateLabel(t *testing.T) {
+	for _, ok := range []string{"alice", "Alice", "leprechaun-1", "user_2", "alice.kite", "alice@acme.in", "9", strings.Repeat("a", 64)} {
+		if err := ValidateLabel(ok); err != nil {
+			t.Errorf("ValidateLabel(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "Bad Label!", "a b", " alice", "alice ", "-alice", ".alice", "a/b", "a\tb", "ali$ce", "élodie", strings.Repeat("a", 65)} {
+		err := ValidateLabel(bad)
+		var ve *gateway.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "label" {
+			t.Errorf("ValidateLabel(%q) = %v, want a label error", bad, err)
+		}
+	}
+}
+
+// TestReconnectKeepsTheFirstConnection: connecting a user again keeps the
+// first connection time and moves the last use; UpsertUser returns what is
+// stored, not the caller's copy.
+func TestReconnectKeepsTheFirstConnection(t *testing.T) {
+	s := openTestStore(t)
+	t1 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	t2 := t1.Add(48 * time.Hour)
+	first, err := s.UpsertUser("sandbox", User{Label: "alice", SmallcaseAuthID: authID(1), Broker: "kite", ConnectedAt: t1, LastUsedAt: t1}, false)
+	if err != nil || !first.ConnectedAt.Equal(t1) {
+		t.Fatalf("first connection: %+v %v", first, err)
+	}
+	again, err := s.UpsertUser("sandbox", User{Label: "alice", SmallcaseAuthID: authID(1), ConnectedAt: t2, LastUsedAt: t2}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.ConnectedAt.Equal(t1) || !again.LastUsedAt.Equal(t2) || again.Broker != "kite" {
+		t.Errorf("returned %+v, want connected %v, last used %v, broker kite", again, t1, t2)
+	}
+	stored, err := s.User("sandbox", "alice")
+	if err != nil || stored != again {
+		t.Errorf("stored %+v %v, returned %+v", stored, err, again)
+	}
+}

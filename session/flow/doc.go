@@ -61,6 +61,24 @@
 // transaction_expired error (driver), and RetryFrom(CreateTransaction)
 // makes a fresh one.
 //
+// Before anything is sent, the first step (mint_token) checks what the
+// journey needs once its transaction exists: the users file parses (guest
+// login), the history file parses, and the browser bridge binds the
+// profile's callback port when a browser will be needed. A failure there is
+// a *PreflightError and creates nothing.
+//
+// The embedded sandbox plays the Gateway with the profile's stored keys,
+// while the client and the minted tokens use the run's keys, so a wrong
+// GATEWALK_SECRET is refused as the real Gateway would refuse it. Step
+// errors carry what the journey knew: *KeyOverrideError names the variable
+// that set a rejected key, *UnreachableError replaces a raw network error
+// (and counts the attempts), *ExpiredError carries the transaction's real
+// lifetime, *NotSandboxAccountError is a stored id no sandbox account has.
+// Explain's advice depends on them and on the API call that failed.
+//
+// Options.OnAttempt hears every HTTP attempt as it ends (retries included),
+// and Options.Timeout bounds each attempt.
+//
 // Report returns the journey as JSON-able data: kind, profile, user,
 // smallcaseAuthId, transaction, ok, and per step its name, start,
 // durationMs, request (apiSecret masked, JWT shortened), response (status,

@@ -72,6 +72,9 @@ type Step struct {
 	User        *session.User
 	// Summary is the one-line result.
 	Summary string
+	// Warnings are problems that did not stop the step, such as a
+	// transaction that could not be added to the history.
+	Warnings []string
 	// Err is typed: *gateway.APIError, *gateway.SDKError,
 	// *session.DuplicateAuthIDError, *session.AuthIDMismatchError,
 	// session.ErrJourneyExpired (wrapped), *UnknownUserError, token errors.
@@ -107,21 +110,24 @@ type Journey struct {
 	holdings gateway.HoldingsOptions
 	txnID    string // for OrderDetailsView
 
-	mu        sync.Mutex
-	events    chan session.JourneyEvent
-	closed    bool
-	allowDup  bool
-	started   time.Time
-	user      *session.User // the stored user (connected journeys)
-	token     string
-	txn       *gateway.TransactionCreated
-	bj        *session.Journey
-	outcome   *gateway.SDKOutcome
-	verified  *session.VerifiedResult
-	authID    string
-	broker    string
-	running   *Step
-	historyOK bool
+	mu       sync.Mutex
+	events   chan session.JourneyEvent
+	closed   bool
+	allowDup bool
+	started  time.Time
+	user     *session.User // the stored user (connected journeys)
+	token    string
+	txn      *gateway.TransactionCreated
+	// txnCreated is when create_transaction sent the request, for the
+	// transaction's real lifetime.
+	txnCreated time.Time
+	bj         *session.Journey
+	outcome    *gateway.SDKOutcome
+	verified   *session.VerifiedResult
+	authID     string
+	broker     string
+	running    *Step
+	historyOK  bool
 }
 
 func newJourney(r *Runner, kind Kind, label string, steps ...StepKind) *Journey {

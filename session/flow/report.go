@@ -37,6 +37,7 @@ type StepReport struct {
 	Response   *ResponseSummary `json:"response,omitempty"`
 	Attempts   int              `json:"attempts,omitempty"`
 	Summary    string           `json:"summary,omitempty"`
+	Warnings   []string         `json:"warnings,omitempty"`
 	Result     any              `json:"result,omitempty"`
 	Error      *ErrorReport     `json:"error,omitempty"`
 }
@@ -101,7 +102,7 @@ func (j *Journey) Report() Report {
 	var end time.Time
 	for i := range steps {
 		s := &steps[i]
-		sr := StepReport{Name: s.Kind, Title: s.Title, State: s.State, Summary: s.Summary,
+		sr := StepReport{Name: s.Kind, Title: s.Title, State: s.State, Summary: s.Summary, Warnings: s.Warnings,
 			DurationMs: ms(s.Duration), Result: stepResult(s)}
 		if !s.Started.IsZero() {
 			st := s.Started

@@ -58,6 +58,27 @@ type Options struct {
 	// HTTPClient is used for the Gateway API; nil means a dedicated client
 	// with keep-alive.
 	HTTPClient *http.Client
+	// Timeout bounds each HTTP attempt; zero means gateway.DefaultTimeout.
+	Timeout time.Duration
+	// OnAttempt, when set, is told of every HTTP attempt of a step as soon
+	// as it ends (from the goroutine running the step), so a presenter can
+	// show retries while they happen.
+	OnAttempt func(Attempt)
+}
+
+// Attempt is one HTTP attempt of a step, as reported to Options.OnAttempt.
+type Attempt struct {
+	Step StepKind
+	// N is this attempt (from 1); Of is the most the call makes (GETs are
+	// retried after a network error or a 5xx, a create never is).
+	N, Of int
+	// Reason says why the attempt failed, such as "no answer within 15s" or
+	// "HTTP 502"; "" when it got an answer.
+	Reason string
+	// Retrying reports that the client makes another attempt.
+	Retrying bool
+	// Exchange is the attempt's record, secrets masked.
+	Exchange gateway.Exchange
 }
 
 // Runner holds what every journey of one profile needs: the profile and its
@@ -117,7 +138,19 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 	}
 	apiURL, sdkURL := p.ResolvedAPIURL(), p.ResolvedSDKURL()
 	if p.Env == gateway.EnvSandbox && p.APIURL == "" {
-		sb := sandbox.New(sandbox.Config{Gateway: p.Gateway, Secret: r.keys.Secret, APISecret: r.keys.APISecret,
+		// The sandbox plays the Gateway, so its identity is the profile's
+		// stored keys (the public demo keys for the built-in profile), while
+		// the client and the minted tokens use this run's keys: a wrong
+		// $GATEWALK_SECRET is then rejected exactly as the real Gateway would.
+		// A key the profile does not store is taken from the run.
+		idSecret, idAPISecret := p.Secret, p.APISecret
+		if idSecret == "" {
+			idSecret = r.keys.Secret
+		}
+		if idAPISecret == "" {
+			idAPISecret = r.keys.APISecret
+		}
+		sb := sandbox.New(sandbox.Config{Gateway: p.Gateway, Secret: idSecret, APISecret: idAPISecret,
 			PostbackURL: opt.SandboxPostbackURL, Clock: clock, Logf: opt.Logf})
 		base, err := sb.Start("127.0.0.1:0")
 		if err != nil {
@@ -144,7 +177,7 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 		hc = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4,
 			IdleConnTimeout: 30 * time.Second, ForceAttemptHTTP2: true}}
 	}
-	r.client = &gateway.Client{BaseURL: apiURL, Gateway: p.Gateway, APISecret: r.keys.APISecret, HTTP: hc}
+	r.client = &gateway.Client{BaseURL: apiURL, Gateway: p.Gateway, APISecret: r.keys.APISecret, HTTP: hc, Timeout: opt.Timeout}
 	return r, nil
 }
 
@@ -216,6 +249,28 @@ func (r *Runner) Bridge() (*session.Bridge, error) {
 }
 
 func (r *Runner) now() time.Time { return r.opt.Now() }
+
+// timeout is the client's limit for one attempt.
+func (r *Runner) timeout() time.Duration {
+	if r.client.Timeout > 0 {
+		return r.client.Timeout
+	}
+	return gateway.DefaultTimeout
+}
+
+// attempts is the most attempts the client makes for a method.
+func (r *Runner) attempts(method string) int {
+	if method != http.MethodGet {
+		return 1
+	}
+	switch {
+	case r.client.Retries > 0:
+		return 1 + r.client.Retries
+	case r.client.Retries == 0:
+		return 1 + gateway.DefaultRetries
+	}
+	return 1
+}
 
 // GuestLogin is the guest login journey for a new local user label: mint a
 // guest token, create a CONNECT transaction, open the browser, await the

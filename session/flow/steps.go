@@ -74,10 +74,22 @@ func (r *Runner) describe(j *Journey, k StepKind) (title, why string) {
 
 // run executes one step into s (a private copy committed by Next).
 func (j *Journey) run(ctx context.Context, s *Step) {
-	rec := func(x gateway.Exchange) { s.Exchanges = append(s.Exchanges, x) }
+	r := j.r
+	rec := func(x gateway.Exchange) {
+		s.Exchanges = append(s.Exchanges, x)
+		if r.opt.OnAttempt != nil {
+			a := Attempt{Step: s.Kind, N: x.Attempt, Of: r.attempts(x.Method), Reason: attemptReason(x, r.timeout()), Exchange: x}
+			a.Retrying = a.Reason != "" && a.N < a.Of && ctx.Err() == nil
+			r.opt.OnAttempt(a)
+		}
+	}
 	ctx = gateway.WithRecorder(ctx, rec)
 	switch s.Kind {
 	case MintToken:
+		if err := j.preflight(); err != nil {
+			s.Err = &PreflightError{Err: err}
+			return
+		}
 		j.mintToken(s)
 	case CreateTransaction:
 		j.createTransaction(ctx, s)
@@ -98,6 +110,92 @@ func (j *Journey) run(ctx context.Context, s *Step) {
 	default:
 		s.Err = fmt.Errorf("unknown step %q", s.Kind)
 	}
+	s.Err = j.annotate(s, s.Err)
+}
+
+// createsTransaction reports whether the journey creates a transaction.
+func (j *Journey) createsTransaction() bool {
+	return j.Step(CreateTransaction) != nil
+}
+
+// preflight checks, before anything is sent, what the journey will need
+// after its transaction exists, so that a transaction on the Gateway is not
+// wasted: the users file (a guest login saves into it), the history file
+// (every transaction is recorded there) and the browser bridge's port
+// (bound now, when the journey opens a browser).
+func (j *Journey) preflight() error {
+	r := j.r
+	if j.Kind == GuestLogin {
+		if err := session.ValidateLabel(j.UserLabel); err != nil {
+			return err
+		}
+		if _, err := r.store.User(r.profile.Name, j.UserLabel); err != nil && !errors.Is(err, session.ErrUserNotFound) {
+			return err
+		}
+	}
+	if !j.createsTransaction() {
+		return nil
+	}
+	if _, err := r.store.History(r.profile.Name); err != nil {
+		return err
+	}
+	if r.opt.Auto == "" {
+		if _, err := r.Bridge(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// annotate adds what the journey knows to a step's error: a network
+// failure becomes an *UnreachableError (with every attempt counted), a key
+// rejection names the environment variable that set the key, and an expiry
+// carries the transaction's real lifetime.
+func (j *Journey) annotate(s *Step, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	r := j.r
+	err = unreachable(err, s.Exchanges, r.timeout())
+	var api *gateway.APIError
+	var sdk *gateway.SDKError
+	switch {
+	case errors.As(err, &api) && api.Kind() == gateway.KindJWT && r.keys.SecretFromEnv:
+		err = &KeyOverrideError{Var: session.EnvSecret, Err: err}
+	case errors.As(err, &api) && api.Kind() == gateway.KindAPISecret && r.keys.APISecretFromEnv:
+		err = &KeyOverrideError{Var: session.EnvAPISecret, Err: err}
+	case errors.Is(err, gateway.ErrTokenSignature) && r.keys.SecretFromEnv:
+		err = &KeyOverrideError{Var: session.EnvSecret, Err: err}
+	}
+	expired := errors.Is(err, session.ErrJourneyExpired) ||
+		(errors.As(err, &sdk) && sdk.Message == "transaction_expired") ||
+		(errors.As(err, &api) && api.Kind() == gateway.KindExpired)
+	if expired {
+		j.mu.Lock()
+		txn, created := j.txn, j.txnCreated
+		j.mu.Unlock()
+		if txn != nil {
+			e := &ExpiredError{TransactionID: txn.TransactionID, Err: err}
+			if !created.IsZero() && txn.ExpireAt.After(created) {
+				e.Lifetime = txn.ExpireAt.Sub(created)
+			}
+			err = e
+		}
+	}
+	return err
+}
+
+// sandboxAccount reports whether id is the smallcaseAuthId of one of the
+// sandbox's leprechaun accounts on gateway gw.
+func sandboxAccount(gw, id string) bool {
+	for _, b := range sandbox.Brokers() {
+		for _, a := range b.Accounts {
+			if sandbox.AuthID(gw, b.ID, a.ID) == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (j *Journey) mintToken(s *Step) {
@@ -124,6 +222,12 @@ func (j *Journey) mintToken(s *Step) {
 		}
 		j.setUser(&u)
 		s.User = &u
+		if r.profile.Env == gateway.EnvSandbox && !sandboxAccount(r.profile.Gateway, u.SmallcaseAuthID) {
+			// The sandbox would answer 404 (holdings) or log in with another
+			// account (orders): say so before any request.
+			s.Err = &NotSandboxAccountError{Profile: r.profile.Name, Label: j.UserLabel, AuthID: u.SmallcaseAuthID}
+			return
+		}
 		tok, err = gateway.MintConnectedToken(r.keys.Secret, u.SmallcaseAuthID, exp)
 	}
 	if err != nil {
@@ -175,6 +279,7 @@ func (j *Journey) createTransaction(ctx context.Context, s *Step) {
 	j.closeBridgeJourneyLocked()
 	j.mu.Unlock()
 	req := j.request()
+	created := r.now()
 	txn, err := r.client.CreateTransaction(ctx, tok, req)
 	if err != nil {
 		s.Err = err
@@ -182,7 +287,7 @@ func (j *Journey) createTransaction(ctx context.Context, s *Step) {
 	}
 	s.Transaction = txn
 	j.mu.Lock()
-	j.txn, j.outcome, j.verified = txn, nil, nil
+	j.txn, j.txnCreated, j.outcome, j.verified = txn, created, nil, nil
 	j.mu.Unlock()
 	s.Summary = fmt.Sprintf("%s %s, expires %s", req.Intent, txn.TransactionID, txn.ExpireAt.Local().Format("15:04:05"))
 	herr := r.store.AddHistory(r.profile.Name, session.HistoryEntry{TransactionID: txn.TransactionID, Intent: req.Intent,
@@ -190,6 +295,7 @@ func (j *Journey) createTransaction(ctx context.Context, s *Step) {
 		Summary: requestSummary(req)})
 	if herr != nil {
 		r.opt.Logf("history: %v", herr)
+		s.Warnings = append(s.Warnings, fmt.Sprintf("transaction %s is not in the history: %v", txn.TransactionID, herr))
 	} else {
 		j.mu.Lock()
 		j.historyOK = true
@@ -256,20 +362,54 @@ func (j *Journey) openBrowser(s *Step) {
 	j.bj = bj
 	j.mu.Unlock()
 	s.BrowserURL = bj.URL()
-	var op session.Opener = r.opt.Opener
-	if op == nil && !r.opt.NoBrowser {
-		op = session.NewBrowserOpener()
-	}
-	opened, note := session.OpenJourneyURL(op, s.BrowserURL, b.Port(), r.opt.NoBrowser, r.opt.Getenv)
-	s.Opened = opened
-	if !opened {
-		s.BrowserNote = note
-	}
-	if s.Opened {
-		s.Summary = "opened " + s.BrowserURL
+	j.open(s, b.Port())
+}
+
+// open opens the browser on s.BrowserURL unless --no-browser or no browser
+// can open here, and says which on the step.
+func (j *Journey) open(s *Step, port int) {
+	r := j.r
+	url := s.BrowserURL
+	var why string
+	if r.opt.NoBrowser {
+		why = "--no-browser"
+	} else if ok, reason := session.BrowserAvailable(r.opt.Getenv); !ok {
+		why = reason
 	} else {
-		s.Summary = "open " + s.BrowserURL
+		var op session.Opener = r.opt.Opener
+		if op == nil {
+			op = session.NewBrowserOpener()
+		}
+		if err := op.Open(url); err != nil {
+			why = fmt.Sprintf("could not open a browser: %v", err)
+		}
 	}
+	if why == "" {
+		s.Opened = true
+		s.Summary = "opened " + url
+		return
+	}
+	if why == "--no-browser" {
+		s.Summary = "not opened (--no-browser): open this URL yourself: " + url
+	} else {
+		s.Summary = "not opened, " + why + ": open this URL yourself: " + url
+	}
+	s.BrowserNote = "Not opened (" + why + "). Open this link in a browser: " + url
+	ge := r.opt.Getenv
+	if ge("SSH_CONNECTION") != "" || ge("SSH_CLIENT") != "" || ge("SSH_TTY") != "" {
+		s.BrowserNote += "\n" + sshHint(r.profile, port)
+	}
+}
+
+// sshHint tells how to reach the browser page from the operator's own
+// computer when gatewalk runs over SSH. Only a real Gateway whitelists the
+// page's origin; a sandbox port is just a free one.
+func sshHint(p session.Profile, port int) string {
+	if p.Env != gateway.EnvSandbox {
+		return session.SSHForwardHint(port)
+	}
+	return fmt.Sprintf("On your own computer, forward the port first: ssh -L %d:localhost:%d user@host "+
+		"(the host you are logged in to), then open the link there, keeping http://localhost:%d.", port, port, port)
 }
 
 func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
@@ -542,13 +682,20 @@ func ordersSummary(od *gateway.OrderDetails) string {
 	if n == 1 {
 		noun = "order"
 	}
-	return fmt.Sprintf("%d %s in %d batch(es): %s", n, noun, len(od.Batches), strings.Join(parts, ", "))
+	return fmt.Sprintf("%d %s in %s: %s", n, noun, plural(len(od.Batches), "batch", "batches"), strings.Join(parts, ", "))
 }
 
 func (j *Journey) fetchHoldings(ctx context.Context, s *Step) {
 	r := j.r
 	h, err := r.client.FetchHoldings(ctx, j.connectedToken(), j.holdings)
 	if err != nil {
+		var api *gateway.APIError
+		if errors.As(err, &api) && api.Status == http.StatusNotFound && api.ErrorType == "user_not_found" && r.profile.Env == gateway.EnvSandbox {
+			j.mu.Lock()
+			id := j.authID
+			j.mu.Unlock()
+			err = &NotSandboxAccountError{Profile: r.profile.Name, Label: j.UserLabel, AuthID: id, Err: err}
+		}
 		s.Err = err
 		return
 	}
@@ -560,7 +707,8 @@ func (j *Journey) fetchHoldings(ctx context.Context, s *Step) {
 		s.Err = &session.AuthIDMismatchError{User: j.UserLabel, Expected: want, Got: got}
 		return
 	}
-	s.Summary = fmt.Sprintf("%s holdings from %s: %d equities, %d mutual funds", h.Version, h.Broker(), len(h.Equities()), len(h.MutualFunds()))
+	s.Summary = fmt.Sprintf("%s holdings from %s: %s, %s", h.Version, h.Broker(), plural(len(h.Equities()), "equity", "equities"),
+		plural(len(h.MutualFunds()), "mutual fund", "mutual funds"))
 	if j.Kind == HoldingsImport {
 		j.updateHistory(gateway.StatusCompleted, 0, "", s.Summary)
 	}
