@@ -318,3 +318,21 @@ func unexpectedArgs(pos []string) error {
 
 // errHelp is returned after a command printed its help.
 func errHelp() error { return flag.ErrHelp }
+
+// parentHelp handles a command with subcommands called with no arguments
+// (a usage error, the help on stderr) or with -h/--help/help (the help on
+// stdout). done is false when args name a subcommand.
+func parentHelp(c *cli, args []string, usage, about, missing string) (done bool, err error) {
+	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
+		return false, nil
+	}
+	w := c.stdout
+	if len(args) == 0 {
+		w = c.stderr
+	}
+	fmt.Fprintf(w, "Usage: gatewalk %s\n\n%s\n", usage, about)
+	if len(args) == 0 {
+		return true, usagef("%s", missing)
+	}
+	return true, errHelp()
+}

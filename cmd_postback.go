@@ -28,12 +28,8 @@ $GATEWALK_API_SECRET when set, else the profile's apiSecret; it is never
 printed. To receive postbacks live, see 'gatewalk listen -h'.`
 
 func runPostback(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(c.stderr, "Usage: gatewalk postback verify [FILE|-] [--profile NAME] [--json]\n\n%s\n", postbackAbout)
-		if len(args) == 0 {
-			return usagef("a subcommand is required (verify)")
-		}
-		return errHelp()
+	if done, err := parentHelp(c, args, "postback verify [FILE|-] [--profile NAME] [--json]", postbackAbout, "a subcommand is required (verify)"); done {
+		return err
 	}
 	switch args[0] {
 	case "verify", "check":

@@ -37,12 +37,8 @@ always exists and needs no keys. The profile in use is --profile NAME, else
 $GATEWALK_PROFILE, else the active one.`
 
 func runProfile(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(c.stderr, "Usage: gatewalk profile list|show|add|edit|use|remove [flags]\n\n%s\n", profileAbout)
-		if len(args) == 0 {
-			return usagef("a subcommand is required")
-		}
-		return errHelp()
+	if done, err := parentHelp(c, args, "profile list|show|add|edit|use|remove [flags]", profileAbout, "a subcommand is required"); done {
+		return err
 	}
 	switch args[0] {
 	case "list", "ls":

@@ -32,12 +32,8 @@ signature was not checked. inspect exits 4 when a checked signature is invalid
 or the token is expired.`
 
 func runToken(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(c.stderr, "Usage: gatewalk token guest|connected|inspect [flags]\n\n%s\n", tokenAbout)
-		if len(args) == 0 {
-			return usagef("a subcommand is required")
-		}
-		return errHelp()
+	if done, err := parentHelp(c, args, "token guest|connected|inspect [flags]", tokenAbout, "a subcommand is required"); done {
+		return err
 	}
 	switch args[0] {
 	case "guest", "connected":

@@ -39,8 +39,8 @@ session to Markdown, ? shows every key.`)
 		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
 		return exitCode(err)
 	}
-	if len(pos) > 0 {
-		fmt.Fprintf(c.stderr, "gatewalk: unexpected argument %q\nRun 'gatewalk help' for the list of commands.\n", pos[0])
+	if err := unexpectedArgs(pos); err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: %v\nRun 'gatewalk help' for the list of commands.\n", err)
 		return exitUsage
 	}
 	// Both ends must be a terminal: Bubble Tea reads keys from stdin and

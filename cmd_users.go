@@ -33,12 +33,8 @@ or digit (alice, Bob.Kite, alice@acme.in). A --broker id outside the known
 list (kite, upstox, hdfc, ... each also with -leprechaun) is kept with a warning.`
 
 func runUsers(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(c.stderr, "Usage: gatewalk users list|show|add|remove [flags]\n\n%s\n", usersAbout)
-		if len(args) == 0 {
-			return usagef("a subcommand is required")
-		}
-		return errHelp()
+	if done, err := parentHelp(c, args, "users list|show|add|remove [flags]", usersAbout, "a subcommand is required"); done {
+		return err
 	}
 	switch args[0] {
 	case "list", "ls":

@@ -620,7 +620,10 @@ func (j *Journey) saveUser(s *Step) {
 	now := r.now()
 	u := session.User{Label: j.UserLabel, SmallcaseAuthID: v.SmallcaseAuthID, Broker: v.Broker,
 		Leprechaun: r.profile.Leprechaun || strings.Contains(v.Broker, "leprechaun"), ConnectedAt: now, LastUsedAt: now}
-	if err := r.store.SaveUser(r.profile.Name, u, allow); err != nil {
+	// The store keeps the first connection time of a returning user and
+	// hands back the record as stored.
+	u, err := r.store.UpsertUser(r.profile.Name, u, allow)
+	if err != nil {
 		s.Err = err
 		return
 	}

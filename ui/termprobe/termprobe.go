@@ -17,13 +17,18 @@ import (
 	"os"
 
 	"github.com/charmbracelet/lipgloss"
+	"golang.org/x/term"
 )
+
+// The TUI refuses to start without a terminal on both ends, so the probe is
+// skipped then too.
 
 // Skipped reports whether the probe was skipped for this process.
 var Skipped bool
 
 func init() {
-	if !WantsTUI(os.Args[1:]) || os.Getenv("NO_COLOR") != "" {
+	interactive := term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd()))
+	if !interactive || !WantsTUI(os.Args[1:]) || os.Getenv("NO_COLOR") != "" {
 		// Dark is the common terminal default; plain commands render no colour anyway.
 		lipgloss.SetHasDarkBackground(true)
 		Skipped = true
