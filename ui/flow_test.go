@@ -418,3 +418,12 @@ func TestPostbackStepShown(t *testing.T) {
 	hs.key("o", "enter")
 	mustContain(t, plain(hs.view()), "Postback", "ORDER_COMPLETED COMPLETED", "checksum INVALID", "checksum does not match")
 }
+
+func TestStepWarningsShown(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	warn := func(s *flow.Step) { s.Warnings = []string{"the history file could not be written"} }
+	j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).on(flow.VerifyResult, verified).on(flow.SaveUser, warn)
+	hs.store.users["sandbox"] = nil
+	hs.startGuest("alice", j)
+	mustContain(t, plain(hs.view()), "warning: the history file could not be written")
+}

@@ -280,6 +280,11 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 	if s.Summary != "" {
 		add(wrap(s.Summary, w)...)
 	}
+	for _, warning := range s.Warnings {
+		for _, l := range wrap("warning: "+warning, w) {
+			add(st.Warn.Render(l))
+		}
+	}
 	if s.TokenInfo != nil {
 		section("Token")
 		add(strings.Split(strings.TrimRight(tokenSummary(st, s.TokenInfo, nil, f.now, f.demo, s.TokenInfo.SignatureChecked), "\n"), "\n")...)
