@@ -219,7 +219,7 @@ type headless struct {
 // from the command line (unknown profile, --auto off the sandbox, missing
 // keys) are usage errors: nothing was sent.
 func startHeadless(ctx context.Context, c *cli, jf *journeyFlags) (*headless, error) {
-	store, err := openStore(c)
+	store, err := openSessionStore(c)
 	if err != nil {
 		return nil, err
 	}
@@ -236,18 +236,6 @@ func startHeadless(ctx context.Context, c *cli, jf *journeyFlags) (*headless, er
 		return nil, err
 	}
 	return &headless{c: c, flags: jf, runner: r, prog: prog}, nil
-}
-
-func openStore(c *cli) (*session.Store, error) {
-	dir, err := session.DefaultDir(c.getenv)
-	if err != nil {
-		return nil, err
-	}
-	store, warnings, err := session.OpenStore(dir)
-	for _, w := range warnings {
-		fmt.Fprintln(c.stderr, "gatewalk: warning:", w)
-	}
-	return store, err
 }
 
 func (h *headless) close() { _ = h.runner.Close() }

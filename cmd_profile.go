@@ -421,10 +421,32 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+// profileCmd is what a subcommand that changes one profile starts from: its
+// flag set, where --profile is another way to give NAME.
+type profileCmd struct {
+	fs      *flag.FlagSet
+	profile *string
+}
+
+func newProfileCmd(c *cli, name, usage, about string) *profileCmd {
+	fs := newFlagSet(c, name, usage, about)
+	return &profileCmd{fs: fs, profile: fs.String("profile", "", "the profile's name (instead of NAME)")}
+}
+
+// name parses args and takes the profile's NAME from the positional
+// argument or --profile ("" when neither gives it); usage is the command
+// line an error shows.
+func (pc *profileCmd) name(args []string, usage string) (string, error) {
+	pos, err := parseFlags(pc.fs, args)
+	if err != nil {
+		return "", err
+	}
+	return nameArg(pos, *pc.profile, usage)
+}
+
 // profileFlags are the fields add and edit take.
 type profileFlags struct {
-	fs             *flag.FlagSet
-	profile        *string
+	*profileCmd
 	env, gw        *string
 	apiURL, sdkURL *string
 	port           *int
@@ -436,10 +458,10 @@ type profileFlags struct {
 }
 
 func newProfileFlags(c *cli, name, usage, about string) *profileFlags {
-	fs := newFlagSet(c, name, usage, about)
+	pc := newProfileCmd(c, name, usage, about)
+	fs := pc.fs
 	return &profileFlags{
-		fs:            fs,
-		profile:       fs.String("profile", "", "the profile's name (instead of NAME)"),
+		profileCmd:    pc,
 		env:           fs.String("env", "", "environment: "+strings.Join(gateway.EnvironmentNames(), ", ")),
 		gw:            fs.String("gateway", "", "the gateway name smallcase issued (lower case, e.g. gatewaydemo)"),
 		apiURL:        fs.String("api-url", "", "API base URL (default: the environment's preset; \"\" restores it)"),
@@ -499,7 +521,7 @@ func warnUnknownBrokers(c *cli, flagName string, ids []string) {
 		what = strings.Join(q, ", ") + " are not broker ids"
 	}
 	fmt.Fprintf(c.stderr, "gatewalk: warning: %s: %s gatewalk knows; kept as given, check the spelling "+
-		"(known: %s, each also with %s)\n", flagName, what, strings.Join(session.KnownBrokers, ", "), session.LeprechaunSuffix)
+		"(known: %s, each also with %s)\n", flagName, what, strings.Join(session.KnownBrokers(), ", "), session.LeprechaunSuffix)
 }
 
 // validationUsage turns a profile validation error into a usage error that
@@ -654,11 +676,7 @@ Example:
   printf '%s\n%s\n' "$SECRET" "$API_SECRET" | gatewalk profile add staging \
     --env staging --gateway acmebroking --callback-port 8421 --leprechaun --secrets-stdin`)
 	use := pf.fs.Bool("use", false, "make it the active profile")
-	pos, err := parseFlags(pf.fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := nameArg(pos, *pf.profile, "profile add NAME --env ENV --gateway GATEWAY")
+	name, err := pf.name(args, "profile add NAME --env ENV --gateway GATEWAY")
 	if err != nil {
 		return err
 	}
@@ -727,11 +745,7 @@ func runProfileEdit(c *cli, args []string) error {
 --secrets-stdin (two lines: the secret, then the apiSecret) or
 --secrets-prompt (a masked prompt). --api-url "" and --sdk-url "" restore the
 environment's presets; --brokers "" allows all brokers.`)
-	pos, err := parseFlags(pf.fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := nameArg(pos, *pf.profile, "profile edit NAME [flags]")
+	name, err := pf.name(args, "profile edit NAME [flags]")
 	if err != nil {
 		return err
 	}
@@ -787,13 +801,8 @@ environment's presets; --brokers "" allows all brokers.`)
 }
 
 func runProfileUse(c *cli, args []string) error {
-	fs := newFlagSet(c, "profile use", "profile use NAME", "Makes NAME the active profile: the one used when neither --profile nor $GATEWALK_PROFILE says otherwise.")
-	profile := fs.String("profile", "", "the profile's name (instead of NAME)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := nameArg(pos, *profile, "profile use NAME")
+	pc := newProfileCmd(c, "profile use", "profile use NAME", "Makes NAME the active profile: the one used when neither --profile nor $GATEWALK_PROFILE says otherwise.")
+	name, err := pc.name(args, "profile use NAME")
 	if err != nil {
 		return err
 	}
@@ -815,15 +824,10 @@ func runProfileUse(c *cli, args []string) error {
 }
 
 func runProfileRemove(c *cli, args []string) error {
-	fs := newFlagSet(c, "profile remove", "profile remove NAME [--yes]",
+	pc := newProfileCmd(c, "profile remove", "profile remove NAME [--yes]",
 		"Deletes a profile with its keys, its local users and its transaction history.\nA profile with local users is removed only with --yes. The built-in sandbox\nprofile cannot be removed.")
-	profile := fs.String("profile", "", "the profile's name (instead of NAME)")
-	yes := fs.Bool("yes", false, "remove it even though it has local users")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := nameArg(pos, *profile, "profile remove NAME")
+	yes := pc.fs.Bool("yes", false, "remove it even though it has local users")
+	name, err := pc.name(args, "profile remove NAME")
 	if err != nil {
 		return err
 	}

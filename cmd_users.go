@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -50,21 +51,27 @@ func runUsers(ctx context.Context, c *cli, args []string) error {
 	return usagef("unknown subcommand (not shown in case it was a secret): want list, show, add or remove")
 }
 
-// usersProfile opens the store and resolves the profile of a users command.
-func usersProfile(c *cli, flagValue string) (*session.Store, string, error) {
-	st, err := openSessionStore(c)
-	if err != nil {
-		return nil, "", err
-	}
-	p, err := profileInUse(c, st, flagValue)
-	if err != nil {
-		return nil, "", err
-	}
-	return st, p.Name, nil
+// usersCmd is what every users subcommand starts from: its flag set,
+// which has --profile.
+type usersCmd struct {
+	c       *cli
+	fs      *flag.FlagSet
+	profile *string
 }
 
-// labelArg takes the single LABEL argument.
-func labelArg(pos []string, usage string) (string, error) {
+func newUsersCmd(c *cli, name, usage, about string) *usersCmd {
+	fs := newFlagSet(c, name, usage, about)
+	profile := fs.String("profile", "", "the profile (default: $GATEWALK_PROFILE, else the active one)")
+	return &usersCmd{c: c, fs: fs, profile: profile}
+}
+
+// label parses args and takes the single LABEL argument; usage is the
+// command line an error about it shows.
+func (uc *usersCmd) label(args []string, usage string) (string, error) {
+	pos, err := parseFlags(uc.fs, args)
+	if err != nil {
+		return "", err
+	}
 	switch len(pos) {
 	case 1:
 		return pos[0], nil
@@ -72,6 +79,19 @@ func labelArg(pos []string, usage string) (string, error) {
 		return "", usagef("a LABEL is required: gatewalk %s ('gatewalk users list' shows the labels)", usage)
 	}
 	return "", usagef("one LABEL at a time: %v; usage: gatewalk %s", unexpectedArgs(pos[1:]), usage)
+}
+
+// store opens the store and resolves the profile of the command.
+func (uc *usersCmd) store() (*session.Store, string, error) {
+	st, err := openSessionStore(uc.c)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := profileInUse(uc.c, st, *uc.profile)
+	if err != nil {
+		return nil, "", err
+	}
+	return st, p.Name, nil
 }
 
 // userView is a user as list and show print it.
@@ -129,17 +149,16 @@ func ago(t, now time.Time) string {
 }
 
 func runUsersList(c *cli, args []string) error {
-	fs := newFlagSet(c, "users list", "users list [--profile NAME] [--json]", "Lists the local users of a profile with their smallcaseAuthIds.")
-	profile := fs.String("profile", "", "the profile (default: $GATEWALK_PROFILE, else the active one)")
-	jsonOut := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
+	uc := newUsersCmd(c, "users list", "users list [--profile NAME] [--json]", "Lists the local users of a profile with their smallcaseAuthIds.")
+	jsonOut := uc.fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(uc.fs, args)
 	if err != nil {
 		return err
 	}
 	if err := unexpectedArgs(pos); err != nil {
 		return &usageError{err.Error() + ". 'gatewalk users show LABEL' shows one user"}
 	}
-	st, name, err := usersProfile(c, *profile)
+	st, name, err := uc.store()
 	if err != nil {
 		return err
 	}
@@ -182,18 +201,13 @@ func dash(s string) string {
 }
 
 func runUsersShow(c *cli, args []string) error {
-	fs := newFlagSet(c, "users show", "users show LABEL [--profile NAME] [--json]", "Shows one local user.")
-	profile := fs.String("profile", "", "the profile (default: $GATEWALK_PROFILE, else the active one)")
-	jsonOut := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
+	uc := newUsersCmd(c, "users show", "users show LABEL [--profile NAME] [--json]", "Shows one local user.")
+	jsonOut := uc.fs.Bool("json", false, "print JSON")
+	label, err := uc.label(args, "users show LABEL")
 	if err != nil {
 		return err
 	}
-	label, err := labelArg(pos, "users show LABEL")
-	if err != nil {
-		return err
-	}
-	st, name, err := usersProfile(c, *profile)
+	st, name, err := uc.store()
 	if err != nil {
 		return err
 	}
@@ -243,21 +257,17 @@ func userNotFound(err error) error {
 }
 
 func runUsersAdd(c *cli, args []string) error {
-	fs := newFlagSet(c, "users add", "users add LABEL --auth-id ID [--broker NAME] [--leprechaun] [--allow-duplicate] [--profile NAME]",
+	uc := newUsersCmd(c, "users add", "users add LABEL --auth-id ID [--broker NAME] [--leprechaun] [--allow-duplicate] [--profile NAME]",
 		`Records a local user whose smallcaseAuthId you already know (from your
 backend, or a login made elsewhere). An id another label of the profile has
 is refused: the same id means the same broker account. --allow-duplicate
 confirms it. An existing label keeps its id: remove it first to change it.`)
-	profile := fs.String("profile", "", "the profile (default: $GATEWALK_PROFILE, else the active one)")
+	fs := uc.fs
 	id := fs.String("auth-id", "", "the user's smallcaseAuthId (24 hex characters)")
 	broker := fs.String("broker", "", "the broker id the user connected (e.g. kite, kite-leprechaun); an unknown id is kept with a warning")
 	lep := fs.Bool("leprechaun", false, "a leprechaun (test) account")
 	allow := fs.Bool("allow-duplicate", false, "save it even though another label has this smallcaseAuthId")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	label, err := labelArg(pos, "users add LABEL --auth-id ID")
+	label, err := uc.label(args, "users add LABEL --auth-id ID")
 	if err != nil {
 		return err
 	}
@@ -273,7 +283,7 @@ confirms it. An existing label keeps its id: remove it first to change it.`)
 	if *broker != "" {
 		warnUnknownBrokers(c, "--broker", []string{*broker})
 	}
-	st, name, err := usersProfile(c, *profile)
+	st, name, err := uc.store()
 	if err != nil {
 		return err
 	}
@@ -294,18 +304,13 @@ confirms it. An existing label keeps its id: remove it first to change it.`)
 }
 
 func runUsersRemove(c *cli, args []string) error {
-	fs := newFlagSet(c, "users remove", "users remove LABEL [--profile NAME]",
+	uc := newUsersCmd(c, "users remove", "users remove LABEL [--profile NAME]",
 		"Forgets a local user and its smallcaseAuthId. The user's broker account is untouched;\nconnecting it again returns the same id.")
-	profile := fs.String("profile", "", "the profile (default: $GATEWALK_PROFILE, else the active one)")
-	pos, err := parseFlags(fs, args)
+	label, err := uc.label(args, "users remove LABEL")
 	if err != nil {
 		return err
 	}
-	label, err := labelArg(pos, "users remove LABEL")
-	if err != nil {
-		return err
-	}
-	st, name, err := usersProfile(c, *profile)
+	st, name, err := uc.store()
 	if err != nil {
 		return err
 	}

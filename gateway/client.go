@@ -128,6 +128,8 @@ func (e *APIError) Hint() string {
 	return ""
 }
 
+// Error tells the call, the HTTP status and the Gateway's messages, with
+// the Hint when the Kind has one.
 func (e *APIError) Error() string {
 	msg := strings.Join(e.Errors, "; ")
 	if msg == "" && e.Body != "" {

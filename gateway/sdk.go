@@ -40,6 +40,7 @@ type SDKError struct {
 	Data    *SDKErrorData `json:"data,omitempty"`
 }
 
+// Error names the error, its code and what it means.
 func (e *SDKError) Error() string {
 	info := ExplainSDKError(e.Code, e.Message)
 	return fmt.Sprintf("SDK error %s (%d): %s", e.Message, e.Code, info.Meaning)

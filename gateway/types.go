@@ -113,6 +113,7 @@ type ValidationError struct {
 	Problem string
 }
 
+// Error names the field and the problem.
 func (e *ValidationError) Error() string { return e.Field + ": " + e.Problem }
 
 func invalid(field, format string, args ...any) error {
@@ -124,6 +125,22 @@ var tickerRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9&_.\-]{0,29}$`)
 
 // ValidTicker reports whether s looks like an NSE/BSE trading symbol.
 func ValidTicker(s string) bool { return tickerRe.MatchString(s) }
+
+// gatewayNameRe is the shape of a gateway name: the lower-case slug that
+// appears in the partner API's paths (the gateway model's name field is
+// lower-cased and unique).
+var gatewayNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// ValidateGatewayName checks that name can be a gateway name: 1-64
+// lower-case letters, digits, '-' or '_', starting with a letter or digit,
+// so that it goes into URL paths as it is.
+func ValidateGatewayName(name string) error {
+	if !gatewayNameRe.MatchString(name) {
+		return fmt.Errorf("%q is not a gateway name: use 1-64 lower-case letters, digits, - or _, "+
+			"starting with a letter or digit (e.g. gatewaydemo, acme-broking)", name)
+	}
+	return nil
+}
 
 // Validate checks a request the way the Gateway does before creating a
 // transaction, so a bad request is caught before it is sent. It returns a

@@ -34,6 +34,8 @@ type PortBusyError struct {
 	err  error
 }
 
+// Error names the port, why no other port will do, and how to find the
+// program that holds it.
 func (e *PortBusyError) Error() string {
 	return fmt.Sprintf("port %d is already in use by another program. The Gateway runs the web SDK only on origins "+
 		"whitelisted for your gateway, such as http://localhost:%d, so gatewalk must serve its page on exactly this port: "+

@@ -54,10 +54,8 @@ func BrowserAvailable(getenv func(string) string) (ok bool, reason string) {
 }
 
 func browserAvailable(goos string, getenv func(string) string) (bool, string) {
-	for _, v := range []string{"SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"} {
-		if getenv(v) != "" {
-			return false, fmt.Sprintf("this is an SSH session (%s is set), so a browser would not open on your screen", v)
-		}
+	if v, ok := OverSSH(getenv); ok {
+		return false, fmt.Sprintf("this is an SSH session (%s is set), so a browser would not open on your screen", v)
 	}
 	switch goos {
 	case "darwin", "windows", "ios", "android", "js", "wasip1":
@@ -69,12 +67,33 @@ func browserAvailable(goos string, getenv func(string) string) (bool, string) {
 	return true, ""
 }
 
+// OverSSH reports whether gatewalk runs in an SSH session, and the
+// environment variable that says so (SSH_CONNECTION, SSH_CLIENT or SSH_TTY).
+func OverSSH(getenv func(string) string) (variable string, ok bool) {
+	for _, v := range []string{"SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"} {
+		if getenv(v) != "" {
+			return v, true
+		}
+	}
+	return "", false
+}
+
 // SSHForwardHint tells how to reach the bridge from the machine the
-// operator sits at when gatewalk runs over SSH.
-func SSHForwardHint(port int) string {
-	return fmt.Sprintf("On your own computer, forward the port first: ssh -L %d:localhost:%d user@host "+
-		"(the host you are logged in to), then open the link there; it must stay http://localhost:%d "+
-		"because that is the origin whitelisted for the Gateway.", port, port, port)
+// operator sits at when gatewalk runs over SSH. The link must keep its
+// port: http://localhost:PORT is the origin whitelisted for the Gateway.
+func SSHForwardHint(port int) string { return sshForwardHint(port, true) }
+
+// SandboxSSHForwardHint is SSHForwardHint for a page on the sandbox, whose
+// port is any free one: nothing is whitelisted, the link only keeps it.
+func SandboxSSHForwardHint(port int) string { return sshForwardHint(port, false) }
+
+func sshForwardHint(port int, whitelisted bool) string {
+	h := fmt.Sprintf("On your own computer, forward the port first: ssh -L %d:localhost:%d user@host "+
+		"(the host you are logged in to), then open the link there", port, port)
+	if whitelisted {
+		return h + fmt.Sprintf("; it must stay http://localhost:%d because that is the origin whitelisted for the Gateway.", port)
+	}
+	return h + fmt.Sprintf(", keeping http://localhost:%d.", port)
 }
 
 // OpenJourneyURL opens url with op unless noBrowser is set or no browser can
@@ -86,7 +105,7 @@ func OpenJourneyURL(op Opener, url string, port int, noBrowser bool, getenv func
 	}
 	if ok, reason := BrowserAvailable(getenv); !ok {
 		note = fmt.Sprintf("Not opening a browser: %s. Open this link in a browser: %s", reason, url)
-		if getenv("SSH_CONNECTION") != "" || getenv("SSH_CLIENT") != "" || getenv("SSH_TTY") != "" {
+		if _, ssh := OverSSH(getenv); ssh {
 			note += "\n" + SSHForwardHint(port)
 		}
 		return false, note

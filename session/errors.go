@@ -10,6 +10,7 @@ type AuthIDMismatchError struct {
 	Got      string // the smallcaseAuthId in the result
 }
 
+// Error tells both smallcaseAuthIds and that the stored one was kept.
 func (e *AuthIDMismatchError) Error() string {
 	who := "the user"
 	if e.User != "" {

@@ -146,7 +146,6 @@ func (p Profile) CallbackOrigin() string {
 
 var (
 	profileNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
-	gatewayNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	brokerNameRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 )
 
@@ -162,8 +161,8 @@ func (p Profile) Validate() error {
 	if _, err := gateway.PresetFor(p.Env); err != nil {
 		return bad("env", "%q is not an environment: want one of %s", p.Env, strings.Join(gateway.EnvironmentNames(), ", "))
 	}
-	if !gatewayNameRe.MatchString(p.Gateway) {
-		return bad("gateway", "%q is not a gateway name: it is the lower-case name smallcase gave your gateway (e.g. gatewaydemo)", p.Gateway)
+	if err := gateway.ValidateGatewayName(p.Gateway); err != nil {
+		return bad("gateway", "%v; it is the name smallcase gave your gateway", err)
 	}
 	if p.Env != gateway.EnvSandbox {
 		if p.CallbackPort == 0 {
@@ -194,11 +193,15 @@ func (p Profile) Validate() error {
 	return nil
 }
 
-// KnownBrokers are the broker ids the Gateway is known to use. The Gateway
-// publishes no authoritative list, so an id outside it is worth a warning,
-// not a refusal. Each may carry the LeprechaunSuffix.
-var KnownBrokers = []string{"aliceblue", "angelbroking", "axis", "edel", "edelweiss", "fivepaisa", "groww",
+// knownBrokers are the broker ids the Gateway is known to use.
+var knownBrokers = []string{"aliceblue", "angelbroking", "axis", "edel", "edelweiss", "fivepaisa", "groww",
 	"hdfc", "hdfcpbg", "iifl", "kite", "kotak", "motilal", "trustline", "upstox"}
+
+// KnownBrokers returns a copy of the broker ids the Gateway is known to
+// use, in alphabetical order. The Gateway publishes no authoritative list,
+// so an id outside it is worth a warning, not a refusal. Each may carry the
+// LeprechaunSuffix.
+func KnownBrokers() []string { return slices.Clone(knownBrokers) }
 
 // LeprechaunSuffix marks a broker id as its leprechaun (test) variant.
 const LeprechaunSuffix = "-leprechaun"
@@ -209,7 +212,7 @@ func UnknownBrokers(ids []string) []string {
 	var out []string
 	for _, id := range ids {
 		base := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(id)), LeprechaunSuffix)
-		if base != "" && !slices.Contains(KnownBrokers, base) {
+		if base != "" && !slices.Contains(knownBrokers, base) {
 			out = append(out, id)
 		}
 	}

@@ -207,6 +207,8 @@ type CorruptFileError struct {
 	Newer int
 }
 
+// Error tells what is wrong with the file, that gatewalk left it as it is,
+// and how to recover.
 func (e *CorruptFileError) Error() string {
 	if e.Newer > 0 {
 		return fmt.Sprintf("%s was written by a newer gatewalk (schema version %d; this one reads up to %d). "+
@@ -223,6 +225,7 @@ func (e *CorruptFileError) Error() string {
 		e.Path, e.Err, aside)
 }
 
+// Unwrap returns the parse or validation error.
 func (e *CorruptFileError) Unwrap() error { return e.Err }
 
 // jsonProblem is a JSON decoding error told in terms of the file: where it

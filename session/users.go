@@ -33,6 +33,7 @@ type DuplicateAuthIDError struct {
 	Existing User   // the user who already has the id
 }
 
+// Error names the user who already has the id and the ways forward.
 func (e *DuplicateAuthIDError) Error() string {
 	return fmt.Sprintf("smallcaseAuthId %s is already saved for user %q: two users with the same smallcaseAuthId "+
 		"are the same broker account (typically the browser was still logged in to %q's broker account when %q connected). "+
@@ -226,26 +227,23 @@ func (s *Store) UpsertUser(profile string, u User, allowDuplicate bool) (User, e
 
 // TouchUser records that a flow used the user at at.
 func (s *Store) TouchUser(profile, label string, at time.Time) error {
-	return s.change(func() error {
-		d, err := s.loadUsers()
-		if err != nil {
-			return err
-		}
-		us := d.Profiles[profile]
-		i := slices.IndexFunc(us, func(u User) bool { return u.Label == label })
-		if i < 0 {
-			if err := s.requireProfile(profile); err != nil {
-				return err
-			}
-			return notFoundUser(profile, label)
-		}
+	return s.changeUser(profile, label, func(us []User, i int) []User {
 		us[i].LastUsedAt = at.UTC()
-		return s.saveUsers(d)
+		return us
 	})
 }
 
 // RemoveUser forgets a local user of profile.
 func (s *Store) RemoveUser(profile, label string) error {
+	return s.changeUser(profile, label, func(us []User, i int) []User {
+		return slices.Delete(us, i, i+1)
+	})
+}
+
+// changeUser replaces the users of profile with edit's result, where i is
+// the index of the user labelled label, and saves them under the store's
+// lock. A missing profile or user is an error and changes nothing.
+func (s *Store) changeUser(profile, label string, edit func(us []User, i int) []User) error {
 	return s.change(func() error {
 		d, err := s.loadUsers()
 		if err != nil {
@@ -259,7 +257,7 @@ func (s *Store) RemoveUser(profile, label string) error {
 			}
 			return notFoundUser(profile, label)
 		}
-		d.Profiles[profile] = slices.Delete(us, i, i+1)
+		d.Profiles[profile] = edit(us, i)
 		return s.saveUsers(d)
 	})
 }

@@ -21,11 +21,13 @@ type UnknownUserError struct {
 	Err            error // the store's error
 }
 
+// Error names the profile and label, and how to connect the user.
 func (e *UnknownUserError) Error() string {
 	return fmt.Sprintf("profile %q has no user %q: connect one first with `gatewalk login --user %s` (`gatewalk users list` shows the users)",
 		e.Profile, e.Label, e.Label)
 }
 
+// Unwrap returns the store's error.
 func (e *UnknownUserError) Unwrap() error { return e.Err }
 
 // AutoNotSandboxError is Options.Auto on a profile that is not the sandbox.
@@ -34,6 +36,7 @@ type AutoNotSandboxError struct {
 	Env     gateway.Environment
 }
 
+// Error says that --auto needs the sandbox and what to do instead.
 func (e *AutoNotSandboxError) Error() string {
 	return fmt.Sprintf("--auto works only on the sandbox: profile %q is %s, where the SDK step needs a real browser and broker login (use --profile sandbox, or drop --auto)", e.Profile, e.Env)
 }
@@ -44,6 +47,7 @@ type MissingKeysError struct {
 	Missing []string // "secret", "apiSecret"
 }
 
+// Error names the missing keys and the two ways to provide them.
 func (e *MissingKeysError) Error() string {
 	return fmt.Sprintf("profile %q has no %s: set GATEWALK_SECRET and GATEWALK_API_SECRET for this run, or store the keys with `gatewalk profile edit %s --secrets-stdin`",
 		e.Profile, strings.Join(e.Missing, " or "), e.Profile)
@@ -58,12 +62,14 @@ type NotSandboxAccountError struct {
 	Err                    error
 }
 
+// Error names the id and user, and how to connect a sandbox account.
 func (e *NotSandboxAccountError) Error() string {
 	return fmt.Sprintf("smallcaseAuthId %s of user %q is not a sandbox account (the sandbox knows only the ids of its leprechaun accounts): "+
 		"connect the user with `gatewalk login --user %s --profile %s`, or use a label that login saved",
 		e.AuthID, e.Label, e.Label, e.Profile)
 }
 
+// Unwrap returns the sandbox's 404, or nil when no request was made.
 func (e *NotSandboxAccountError) Unwrap() error { return e.Err }
 
 // UnreachableError is a request that got no HTTP answer: the connection was
@@ -79,6 +85,8 @@ type UnreachableError struct {
 	Err      error
 }
 
+// Error names the Gateway's URL, the reason and, after a retry, the
+// attempts and the time they took.
 func (e *UnreachableError) Error() string {
 	s := fmt.Sprintf("could not reach the Gateway at %s (%s", e.URL, e.Reason)
 	if e.Attempts > 1 {
@@ -87,6 +95,7 @@ func (e *UnreachableError) Error() string {
 	return s + ")"
 }
 
+// Unwrap returns the client's network error.
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // KeyOverrideError is a key rejection (the API refused the JWT or the
@@ -98,6 +107,8 @@ type KeyOverrideError struct {
 	Err error
 }
 
+// Error is the rejection with a hint that names the variable the key came
+// from, rather than the profile.
 func (e *KeyOverrideError) Error() string {
 	var api *gateway.APIError
 	if errors.As(e.Err, &api) {
@@ -111,6 +122,7 @@ func (e *KeyOverrideError) Error() string {
 	return fmt.Sprintf("%v (%s)", e.Err, overrideHint(e.Var))
 }
 
+// Unwrap returns the rejection.
 func (e *KeyOverrideError) Unwrap() error { return e.Err }
 
 func overrideHint(v string) string {
@@ -130,8 +142,10 @@ type ExpiredError struct {
 	Err           error
 }
 
+// Error is the text of the expiry error it wraps.
 func (e *ExpiredError) Error() string { return e.Err.Error() }
 
+// Unwrap returns the expiry error.
 func (e *ExpiredError) Unwrap() error { return e.Err }
 
 // PreflightError is a check that failed before the journey sent anything:
@@ -141,8 +155,10 @@ type PreflightError struct {
 	Err error
 }
 
+// Error is the failed check, marked as found before any request.
 func (e *PreflightError) Error() string { return "before any request: " + e.Err.Error() }
 
+// Unwrap returns the failed check's error.
 func (e *PreflightError) Unwrap() error { return e.Err }
 
 // Problem explains a failed step for people: what happened, what to do,

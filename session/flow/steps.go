@@ -395,8 +395,7 @@ func (j *Journey) open(s *Step, port int) {
 		s.Summary = "not opened, " + why + ": open this URL yourself: " + url
 	}
 	s.BrowserNote = "Not opened (" + why + "). Open this link in a browser: " + url
-	ge := r.opt.Getenv
-	if ge("SSH_CONNECTION") != "" || ge("SSH_CLIENT") != "" || ge("SSH_TTY") != "" {
+	if _, ssh := session.OverSSH(r.opt.Getenv); ssh {
 		s.BrowserNote += "\n" + sshHint(r.profile, port)
 	}
 }
@@ -408,8 +407,7 @@ func sshHint(p session.Profile, port int) string {
 	if p.Env != gateway.EnvSandbox {
 		return session.SSHForwardHint(port)
 	}
-	return fmt.Sprintf("On your own computer, forward the port first: ssh -L %d:localhost:%d user@host "+
-		"(the host you are logged in to), then open the link there, keeping http://localhost:%d.", port, port, port)
+	return session.SandboxSSHForwardHint(port)
 }
 
 func (j *Journey) awaitSDK(ctx context.Context, s *Step) {

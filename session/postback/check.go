@@ -48,11 +48,13 @@ func (c Check) Rule() string {
 // wrong shape.
 type MalformedError struct{ Err error }
 
+// Error says why the body is not a postback.
 func (e *MalformedError) Error() string {
 	return "malformed postback body: " + e.Err.Error() +
 		` (want a JSON object such as {"timestamp":"1700000000000","smallcaseAuthId":"…","transactionId":"TRX_…","event":"ORDER_COMPLETED","checksum":"<hex>"})`
 }
 
+// Unwrap returns the parse error.
 func (e *MalformedError) Unwrap() error { return e.Err }
 
 // Parse reads a postback body. timestamp may be a JSON string or number;
