@@ -84,7 +84,9 @@ Emulator choices (where the Gateway does not document its behaviour):
   - holdings answer as of the last HOLDINGS_IMPORT; orders change the account, so
     an import after an order shows it; each account starts with a demo portfolio
   - --market open (default): orders fill at demo prices; closed: market_closed;
-    amo: orders are placed as after-market orders and do not fill; auto: NSE hours (IST)
+    amo: the after-market window: orders are placed as AMO (they do not fill)
+    when the page sets config.amo (a profile with --amo), else market_closed;
+    auto: NSE hours (IST)
   - a SELL beyond the holding or a BUY beyond the account's funds is REJECTED
   - postbacks ORDER_PLACED, ORDER_COMPLETED, HOLDINGS_IMPORT, MF_HOLDINGS_IMPORT with
     checksum hex(HMAC-SHA256(apiSecret, timestamp + smallcaseAuthId)) (MF: +

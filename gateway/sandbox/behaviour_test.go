@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -143,27 +144,43 @@ func TestUserMismatchAndStableIDs(t *testing.T) {
 	}
 }
 
-// TestMarketModes: closed rejects orders with market_closed, AMO places
-// them unfilled, auto follows NSE hours; other intents ignore the market.
+// TestMarketModes: the SDK goes on when the market is open, or closed in
+// its AMO window with AMO enabled (config.amo, the driver's amo), placing
+// after-market orders; anything else rejects market_closed. A journey's
+// market override stands in for the sandbox's market; the market_closed
+// scenario rejects whatever the market; other intents ignore the market.
 func TestMarketModes(t *testing.T) {
 	order := gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
 		Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}}}
 	saturday := time.Date(2026, 3, 7, 6, 0, 0, 0, time.UTC)
 	afterClose := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC) // 15:45 IST
 	cases := []struct {
-		name    string
-		market  sandbox.MarketMode
-		at      time.Time
-		want    string // "open", "amo" or "closed"
-		connect bool
+		name     string
+		market   sandbox.MarketMode
+		at       time.Time
+		amo      bool
+		override sandbox.MarketMode
+		outcome  gateway.Scenario
+		want     string // "open", "amo" or "closed"
+		connect  bool
 	}{
-		{"open", sandbox.MarketOpen, afterClose, "open", false},
-		{"closed", sandbox.MarketClosed, monday10IST, "closed", false},
-		{"closed_connect", sandbox.MarketClosed, monday10IST, "open", true},
-		{"amo", sandbox.MarketAMO, monday10IST, "amo", false},
-		{"auto_in_hours", sandbox.MarketAuto, monday10IST, "open", false},
-		{"auto_after_close", sandbox.MarketAuto, afterClose, "closed", false},
-		{"auto_weekend", sandbox.MarketAuto, saturday, "amo", false},
+		{"open", sandbox.MarketOpen, afterClose, false, "", "", "open", false},
+		{"open_with_amo_enabled", sandbox.MarketOpen, afterClose, true, "", "", "open", false},
+		{"closed", sandbox.MarketClosed, monday10IST, false, "", "", "closed", false},
+		{"closed_amo_enabled_no_window", sandbox.MarketClosed, monday10IST, true, "", "", "closed", false},
+		{"closed_connect", sandbox.MarketClosed, monday10IST, false, "", "", "open", true},
+		{"amo_window_amo_enabled", sandbox.MarketAMO, monday10IST, true, "", "", "amo", false},
+		{"amo_window_amo_not_enabled", sandbox.MarketAMO, monday10IST, false, "", "", "closed", false},
+		{"auto_in_hours", sandbox.MarketAuto, monday10IST, false, "", "", "open", false},
+		{"auto_after_close", sandbox.MarketAuto, afterClose, true, "", "", "closed", false},
+		{"auto_weekend_amo_enabled", sandbox.MarketAuto, saturday, true, "", "", "amo", false},
+		{"auto_weekend_amo_not_enabled", sandbox.MarketAuto, saturday, false, "", "", "closed", false},
+		{"closed_overridden_open", sandbox.MarketClosed, monday10IST, false, sandbox.MarketOpen, "", "open", false},
+		{"closed_overridden_amo", sandbox.MarketClosed, monday10IST, true, sandbox.MarketAMO, "", "amo", false},
+		{"closed_overridden_amo_not_enabled", sandbox.MarketClosed, monday10IST, false, sandbox.MarketAMO, "", "closed", false},
+		{"open_overridden_closed", sandbox.MarketOpen, monday10IST, true, sandbox.MarketClosed, "", "closed", false},
+		{"scenario_market_closed_on_open_market", sandbox.MarketOpen, monday10IST, true, sandbox.MarketOpen, gateway.ScenarioMarketClosed, "closed", false},
+		{"amo_rejected_scenario", sandbox.MarketAMO, monday10IST, true, "", gateway.ScenarioRejected, "amo_rejected", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,23 +192,47 @@ func TestMarketModes(t *testing.T) {
 			if tc.connect {
 				req = gateway.TransactionRequest{Intent: gateway.IntentConnect}
 			}
-			o := e.outcome(e.create(docsGuestToken, req), sandbox.CompleteRequest{})
+			id := e.create(docsGuestToken, req)
+			st, body := e.complete(id, sandbox.CompleteRequest{AMO: tc.amo, Market: tc.override, Outcome: tc.outcome})
+			if st != http.StatusOK {
+				t.Fatalf("HTTP %d: %s", st, body)
+			}
+			checkOutcomeReference(t, body)
+			var o gateway.SDKOutcome
+			if err := json.Unmarshal(body, &o); err != nil {
+				t.Fatal(err)
+			}
+			v, _ := e.s.Transaction(id)
 			switch tc.want {
 			case "closed":
 				if o.Error == nil || o.Error.Code != 4004 || o.Error.Message != "market_closed" {
 					t.Fatalf("want market_closed: %+v %+v", o.Result, o.Error)
 				}
+				if v.Status != gateway.StatusErrored || v.Error.Code != 4004 {
+					t.Errorf("transaction %s %+v", v.Status, v.Error)
+				}
 			case "open":
 				if o.Result == nil || (!tc.connect && o.Result.OrderBatches[0].Variety != "regular") {
 					t.Fatalf("want a regular fill: %+v %+v", o.Result, o.Error)
+				}
+				if !tc.connect && o.Result.OrderBatches[0].Orders[0].Status != "COMPLETE" {
+					t.Errorf("order %+v", o.Result.OrderBatches[0].Orders[0])
 				}
 			case "amo":
 				if o.Result == nil {
 					t.Fatalf("want AMO orders: %+v", o.Error)
 				}
 				b := o.Result.OrderBatches[0]
-				if b.Variety != "amo" || b.Status != "PLACED" || b.Orders[0].Status != "PLACED" || b.Orders[0].FilledQuantity != 0 {
+				if b.Variety != "amo" || b.Status != "PLACED" || b.Orders[0].Status != "PLACED" || b.Orders[0].FilledQuantity != 0 || b.CompletedDate != "" || b.Filled != 0 {
 					t.Errorf("AMO batch: %+v", b)
+				}
+				if v.Status != gateway.StatusCompleted {
+					t.Errorf("transaction %s", v.Status)
+				}
+			case "amo_rejected":
+				if o.Result == nil || o.Result.OrderBatches[0].Variety != "amo" || o.Result.OrderBatches[0].Status != "ERROR" ||
+					o.Result.OrderBatches[0].Orders[0].Status != "REJECTED" {
+					t.Fatalf("want a rejected AMO batch: %+v %+v", o.Result, o.Error)
 				}
 			}
 		})
@@ -199,6 +240,167 @@ func TestMarketModes(t *testing.T) {
 	if _, err := sandbox.ParseMarketMode("sometimes"); err == nil {
 		t.Error("ParseMarketMode accepts nonsense")
 	}
+	// The in-process driver takes the same fields; a bad override is a 400.
+	e := newEnv(t, func(c *sandbox.Config) { c.Market = sandbox.MarketAMO })
+	o, err := e.s.Complete(context.Background(), e.create(docsGuestToken, order), sandbox.CompleteRequest{AMO: true})
+	if err != nil || o.Result == nil || o.Result.OrderBatches[0].Variety != "amo" {
+		t.Errorf("Complete with AMO: %+v %v", o, err)
+	}
+	id := e.create(docsGuestToken, order)
+	if _, err := e.s.Complete(context.Background(), id, sandbox.CompleteRequest{Market: "auto"}); !errors.Is(err, sandbox.ErrBadRequest) {
+		t.Errorf("Complete with market auto: %v, want ErrBadRequest", err)
+	}
+	e.checkOpenAPI(false)
+	st, body := e.raw(http.MethodPost, "/_sandbox/transactions/"+id+"/complete", nil, []byte(`{"market":"sometimes"}`))
+	if st != http.StatusBadRequest || !strings.Contains(string(body), "want open, closed or amo") {
+		t.Errorf("driver with a bad market: %d %s", st, body)
+	}
+	// The refused request left the transaction runnable.
+	if o := e.outcome(id, sandbox.CompleteRequest{Market: sandbox.MarketOpen}); o.Result == nil {
+		t.Errorf("after a refused request: %+v", o.Error)
+	}
+	e.checkOpenAPI(true) // the refused request breaks the schema on purpose
+}
+
+// TestCancelAMO: CANCEL_AMO of a smallcase investment cancels its
+// after-market orders still PLACED: they read CANCELLED AMO in the order
+// details, the batch CANCELLED; other investments' orders stay.
+func TestCancelAMO(t *testing.T) {
+	e := newEnv(t, func(c *sandbox.Config) { c.Market = sandbox.MarketAMO })
+	tok := e.connected("kite-leprechaun", "LEP001")
+	const iscid, other = "62bd5f8b4ec1a3d0e9a8c2f1", "62bd5f8b4ec1a3d0e9a8c2f2"
+	invest := func(is string) string {
+		id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction,
+			OrderConfig: &gateway.OrderConfig{Type: gateway.OrderInvestMore, Iscid: is}})
+		if o := e.outcome(id, sandbox.CompleteRequest{AMO: true}); o.Result == nil || o.Result.OrderBatches[0].Status != "PLACED" {
+			t.Fatalf("AMO order: %+v %+v", o.Result, o.Error)
+		}
+		return id
+	}
+	first, second := invest(iscid), invest(other)
+	cancel := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentCancelAMO, OrderConfig: &gateway.OrderConfig{Iscid: iscid}})
+	st, body := e.complete(cancel, sandbox.CompleteRequest{})
+	if st != http.StatusOK {
+		t.Fatalf("HTTP %d %s", st, body)
+	}
+	checkOutcomeReference(t, body)
+	var o gateway.SDKOutcome
+	json.Unmarshal(body, &o)
+	var data struct {
+		Iscid           string `json:"iscid"`
+		Cancelled       bool   `json:"cancelled"`
+		CancelledOrders int    `json:"cancelledOrders"`
+	}
+	if o.Result == nil || json.Unmarshal(o.Result.Data, &data) != nil || data.Iscid != iscid || !data.Cancelled || data.CancelledOrders != 5 {
+		t.Fatalf("CANCEL_AMO result: %+v %+v", o.Result, o.Error)
+	}
+	var raw []byte
+	ctx := gateway.WithRecorder(context.Background(), func(x gateway.Exchange) { raw = []byte(x.ResponseBody) })
+	od, err := e.client.FetchOrderDetails(ctx, tok, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReference(t, "order_batch", raw)
+	b := od.Batches[0]
+	if b.Status != "CANCELLED" || b.Variety != "amo" {
+		t.Errorf("cancelled batch: %+v", b)
+	}
+	for _, ord := range b.Orders {
+		if ord.Status != "CANCELLED AMO" || !strings.Contains(ord.StatusMessage, cancel) {
+			t.Errorf("cancelled order: %+v", ord)
+		}
+	}
+	if od, _ := e.client.FetchOrderDetails(ctx, tok, second); od.Batches[0].Status != "PLACED" || od.Batches[0].Orders[0].Status != "PLACED" {
+		t.Errorf("another investment's AMO batch changed: %+v", od.Batches[0])
+	}
+	// What the SDK resolved with earlier stays as it was.
+	if v, _ := e.s.Transaction(first); v.Outcome.Result.OrderBatches[0].Status != "PLACED" {
+		t.Errorf("the earlier outcome changed: %+v", v.Outcome.Result.OrderBatches[0])
+	}
+	// Nothing left to cancel: the call goes through with no order.
+	again := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentCancelAMO, OrderConfig: &gateway.OrderConfig{Iscid: iscid}})
+	if o := e.outcome(again, sandbox.CompleteRequest{}); o.Result == nil || !strings.Contains(string(o.Result.Data), `"cancelledOrders":0`) {
+		t.Errorf("second CANCEL_AMO: %+v", o)
+	}
+	e.checkOpenAPI(false)
+}
+
+// TestBSEPositions: every demo account holds some equities on BSE only and
+// the rest on NSE; v1 and v2 say so, and orders on a BSE holding go to BSE.
+func TestBSEPositions(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	for _, b := range sandbox.Brokers() {
+		for _, a := range b.Accounts {
+			tok := e.connected(b.ID, a.ID)
+			v1, err := e.client.FetchHoldings(ctx, tok, gateway.HoldingsOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v2, err := e.client.FetchHoldings(ctx, tok, gateway.HoldingsOptions{V2: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			exch := map[string]string{}
+			n := map[string]int{}
+			for _, h := range v1.V1.Securities.Holdings {
+				exch[h.Ticker] = h.Exchange
+				n[h.Exchange]++
+			}
+			if n["BSE"] < 1 || n["BSE"] > 2 || n["NSE"] < 3 || n["NSE"]+n["BSE"] != len(v1.V1.Securities.Holdings) {
+				t.Errorf("%s/%s: v1 exchanges %v, want 1-2 BSE and the rest NSE", b.ID, a.ID, n)
+			}
+			for _, s := range v2.V2.Securities {
+				nse, bse := s.Positions.NSE, s.Positions.BSE
+				switch exch[s.NSETicker] {
+				case "BSE":
+					if bse != s.Holdings || nse.Quantity != 0 || s.BSETicker != s.NSETicker {
+						t.Errorf("%s/%s %s: a BSE holding in v2: %+v", b.ID, a.ID, s.NSETicker, s)
+					}
+				case "NSE":
+					if nse != s.Holdings || bse.Quantity != 0 {
+						t.Errorf("%s/%s %s: an NSE holding in v2: %+v", b.ID, a.ID, s.NSETicker, s)
+					}
+				default:
+					t.Errorf("%s/%s: %s is in v2, not in v1", b.ID, a.ID, s.NSETicker)
+				}
+			}
+			for _, q := range v2.Equities() {
+				if q.Exchange != exch[q.Ticker] {
+					t.Errorf("%s/%s %s: Equities() says %s, v1 %s", b.ID, a.ID, q.Ticker, q.Exchange, exch[q.Ticker])
+				}
+			}
+		}
+	}
+	// A SELL of a BSE holding trades on BSE; a BUY of something new on NSE.
+	tok := e.connected("kite-leprechaun", "LEP001")
+	v1, _ := e.client.FetchHoldings(ctx, tok, gateway.HoldingsOptions{})
+	var onBSE gateway.HoldingV1
+	for _, h := range v1.V1.Securities.Holdings {
+		if h.Exchange == "BSE" {
+			onBSE = h
+		}
+	}
+	buy := "GOLDBEES"
+	if _, held := equity(v1, buy); held {
+		buy = "NIFTYBEES"
+	}
+	id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+		Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: onBSE.Ticker, Quantity: 1, Type: gateway.Sell}, {Ticker: buy, Quantity: 1, Type: gateway.Buy}}}})
+	o := e.outcome(id, sandbox.CompleteRequest{})
+	if o.Result == nil {
+		t.Fatalf("%+v", o.Error)
+	}
+	ords := o.Result.OrderBatches[0].Orders
+	if ords[0].Exchange != "BSE" || ords[0].Status != "COMPLETE" || ords[1].Exchange != "NSE" {
+		t.Errorf("orders: %+v", ords)
+	}
+	e.outcome(e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentHoldingsImport}), sandbox.CompleteRequest{})
+	after, _ := e.client.FetchHoldings(ctx, tok, gateway.HoldingsOptions{})
+	if q, _ := equity(after, onBSE.Ticker); q.Exchange != "BSE" || q.Quantity != onBSE.Shares-1 {
+		t.Errorf("%s after selling 1 on BSE: %+v (before %+v)", onBSE.Ticker, q, onBSE)
+	}
+	e.checkOpenAPI(false)
 }
 
 // TestExpiry: the clock endpoint moves time; a transaction that expired
@@ -230,6 +432,7 @@ func TestPostbacks(t *testing.T) {
 	var (
 		mu       sync.Mutex
 		got      []gateway.Postback
+		raws     [][]byte
 		attempts = map[string]int{}
 		failures = 2
 	)
@@ -248,6 +451,7 @@ func TestPostbacks(t *testing.T) {
 			return
 		}
 		got = append(got, p)
+		raws = append(raws, b)
 	}))
 	defer recv.Close()
 	e := newEnv(t, func(c *sandbox.Config) {
@@ -275,6 +479,9 @@ func TestPostbacks(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	events := map[string]gateway.Postback{}
+	for _, raw := range raws {
+		checkReference(t, "postback", raw)
+	}
 	for _, p := range got {
 		events[p.Event] = p
 		if !p.Verify(sandbox.DefaultAPISecret) {

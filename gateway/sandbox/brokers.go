@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -147,9 +148,16 @@ var mutualFunds = []mutualFund{
 	{"HDFC Balanced Advantage Fund - Direct Plan - Growth", "INF179K01WA6", 541.2280},
 }
 
-// position is one equity holding of an account.
+// Exchanges a position can be held on.
+const (
+	exNSE = "NSE"
+	exBSE = "BSE"
+)
+
+// position is one equity holding of an account, held on one exchange.
 type position struct {
 	Ticker   string
+	Exchange string // exNSE or exBSE
 	Quantity int
 	AvgPrice float64
 }
@@ -197,14 +205,23 @@ func demoPortfolio(broker, account string) *portfolio {
 		j := int(r.next() % uint32(i+1))
 		perm[i], perm[j] = perm[j], perm[i]
 	}
-	for _, idx := range perm[:n] {
+	// A second stream picks the positions held on BSE, so that adding them
+	// left every other part of the portfolios as it was.
+	bse := &seedRand{key: []byte("bse\x00" + broker + "\x00" + strings.ToUpper(account))}
+	onBSE := 1 + int(bse.next()%2) // 1..2 of the equities
+	first := int(bse.next() % uint32(n))
+	for k, idx := range perm[:n] {
 		in := instruments[idx]
 		qty := 1 + int(r.next()%40)
 		if in.Price < 500 {
 			qty *= 5
 		}
 		factor := 0.72 + float64(r.next()%40)/100 // bought at 72%..111% of today's price
-		p.Positions[in.Ticker] = &position{Ticker: in.Ticker, Quantity: qty, AvgPrice: round2(in.Price * factor)}
+		ex := exNSE
+		if (k-first+n)%n < onBSE {
+			ex = exBSE
+		}
+		p.Positions[in.Ticker] = &position{Ticker: in.Ticker, Exchange: ex, Quantity: qty, AvgPrice: round2(in.Price * factor)}
 	}
 	nf := 1 + int(r.next()%3)
 	for i := 0; i < nf; i++ {
@@ -227,21 +244,7 @@ func demoPortfolio(broker, account string) *portfolio {
 }
 
 func folioNumber(r *seedRand) string {
-	return itoa(int(10000000+r.next()%89999999)) + "/" + itoa(int(10+r.next()%89))
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
+	return strconv.Itoa(int(10000000+r.next()%89999999)) + "/" + strconv.Itoa(int(10+r.next()%89))
 }
 
 // sortedPositions returns the positions ordered by ticker.

@@ -63,13 +63,17 @@ func browser(t *testing.T) context.Context {
 const hostPage = `<!doctype html><html><head><meta charset="utf-8"><title>partner</title>
 <script src="%s"></script></head><body><h1>partner page</h1>
 <script>
-window.runJourney = function (gw, token, txn, brokers) {
+window.runJourney = function (gw, token, txn, brokers, config) {
   window.__outcome = null;
-  var sdk = new scDK({ gateway: gw, smallcaseAuthToken: token, config: { amo: true } });
+  var sdk = new scDK({ gateway: gw, smallcaseAuthToken: token, config: config });
   window.__sdk = sdk;
   sdk.triggerTransaction({ transactionId: txn, brokers: brokers })
     .then(function (res) { window.__outcome = { result: res }; })
-    .catch(function (err) { window.__outcome = { error: { code: err.code, message: err.message, data: err.data || null } }; });
+    .catch(function (err) {
+      var e = { code: err.code, message: err.message };
+      if (err.data) e.data = err.data;
+      window.__outcome = { error: e };
+    });
 };
 </script></body></html>`
 
@@ -78,6 +82,9 @@ type journey struct {
 	e    *env
 	ctx  context.Context
 	host string
+	// config is the page's scDK config (JSON); {"amo":true} unless a test
+	// sets it.
+	config string
 }
 
 func newJourney(t *testing.T, bctx context.Context, mut func(*sandbox.Config)) *journey {
@@ -100,13 +107,13 @@ func newJourney(t *testing.T, bctx context.Context, mut func(*sandbox.Config)) *
 	if err := chromedp.Do(ctx, chromedp.Navigate(host.URL), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
 		t.Fatal(err)
 	}
-	return &journey{t: t, e: e, ctx: ctx, host: host.URL}
+	return &journey{t: t, e: e, ctx: ctx, host: host.URL, config: `{"amo":true}`}
 }
 
 func (j *journey) start(token, txn string, brokers ...string) {
 	j.t.Helper()
 	b, _ := json.Marshal(brokers)
-	js := fmt.Sprintf(`runJourney(%q, %q, %q, %s)`, j.e.s.Gateway(), token, txn, b)
+	js := fmt.Sprintf(`runJourney(%q, %q, %q, %s, %s)`, j.e.s.Gateway(), token, txn, b, j.config)
 	if err := chromedp.Do(j.ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
 		j.t.Fatal(err)
 	}
@@ -120,6 +127,16 @@ func (j *journey) click(sc string) {
 	}
 }
 
+// until waits for a JavaScript expression to hold: a click's handler may
+// run after the click itself returns.
+func (j *journey) until(js string) bool {
+	j.t.Helper()
+	ctx, cancel := context.WithTimeout(j.ctx, 5*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(10*time.Millisecond)))
+	return err == nil
+}
+
 func (j *journey) outcome() gateway.SDKOutcome {
 	j.t.Helper()
 	raw, err := chromedp.Run(j.ctx, chromedp.Poll[string](`window.__outcome && JSON.stringify(window.__outcome)`, chromedp.WithPollingInterval(20*time.Millisecond)))
@@ -130,6 +147,8 @@ func (j *journey) outcome() gateway.SDKOutcome {
 	if err := json.Unmarshal([]byte(raw), &o); err != nil {
 		j.t.Fatalf("%v: %s", err, raw)
 	}
+	// What the page's promise settled with has the web SDK's shapes.
+	checkOutcomeReference(j.t, []byte(raw))
 	gone, _ := chromedp.Run(j.ctx, chromedp.Evaluate[bool](`!document.querySelector('[data-sc="overlay"]')`))
 	if !gone {
 		j.t.Error("the overlay is still in the page after the promise settled")
@@ -181,9 +200,9 @@ func TestWebScriptJourneys(t *testing.T) {
 			t.Errorf("order review shows %d rows (%v), want 2", rows, err)
 		}
 		j.click("scenario:partial_fill")
-		pressed, _ := chromedp.Run(j.ctx, chromedp.AttributeValue(chromedp.CSS(`[data-sc="scenario:partial_fill"]`), "aria-pressed"))
-		if pressed.Value != "true" {
-			t.Errorf("picked scenario not marked: aria-pressed=%q", pressed.Value)
+		if !j.until(`document.querySelector('[data-sc="scenario:partial_fill"]').getAttribute('aria-pressed') === 'true' && ` +
+			`document.querySelector('[data-sc="scenario:success"]').getAttribute('aria-pressed') === 'false'`) {
+			t.Error("the picked scenario is not marked aria-pressed")
 		}
 		j.click("confirm")
 		o := j.outcome()
@@ -288,6 +307,83 @@ func TestWebScriptJourneys(t *testing.T) {
 		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
 		j.start(docsGuestToken, id)
 		if o := j.outcome(); o.Error == nil || o.Error.Code != 100 || o.Error.Message != "invalid_gateway" {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+	})
+
+	// marketLine waits for the review screen and reads the market line.
+	marketLine := func(j *journey) string {
+		j.t.Helper()
+		sel := chromedp.CSS(`[data-sc="market"]`)
+		if err := chromedp.Do(j.ctx, chromedp.WaitVisible(sel)); err != nil {
+			j.t.Fatal(err)
+		}
+		text, err := chromedp.Run(j.ctx, chromedp.Text(sel))
+		if err != nil {
+			j.t.Fatal(err)
+		}
+		return text
+	}
+	toReview := func(j *journey, tok, id string) {
+		j.t.Helper()
+		j.start(tok, id, "kite")
+		j.click("broker:kite-leprechaun")
+		j.click("account:LEP001")
+		j.click("consent:accept")
+	}
+
+	t.Run("amo_enabled_places_after_market_orders", func(t *testing.T) {
+		j := newJourney(t, bctx, func(c *sandbox.Config) { c.Market = sandbox.MarketAMO })
+		tok := j.e.connected("kite-leprechaun", "LEP001")
+		id := j.e.create(tok, order)
+		toReview(j, tok, id)
+		if line := marketLine(j); !strings.Contains(line, "after-market orders (AMO)") {
+			t.Errorf("market line: %q", line)
+		}
+		j.click("confirm")
+		o := j.outcome()
+		if o.Result == nil || len(o.Result.OrderBatches) != 1 {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+		if b := o.Result.OrderBatches[0]; b.Variety != "amo" || b.Status != "PLACED" || b.Orders[0].Status != "PLACED" || b.Orders[0].FilledQuantity != 0 {
+			t.Errorf("AMO batch: %+v", b)
+		}
+	})
+
+	t.Run("amo_not_enabled_rejects_market_closed", func(t *testing.T) {
+		j := newJourney(t, bctx, func(c *sandbox.Config) { c.Market = sandbox.MarketAMO })
+		j.config = `{}`
+		tok := j.e.connected("kite-leprechaun", "LEP001")
+		id := j.e.create(tok, order)
+		toReview(j, tok, id)
+		if line := marketLine(j); !strings.Contains(line, "did not enable AMO") || !strings.Contains(line, "market_closed") {
+			t.Errorf("market line: %q", line)
+		}
+		j.click("confirm")
+		o := j.outcome()
+		if o.Error == nil || o.Error.Code != 4004 || o.Error.Message != "market_closed" || o.Error.Data == nil {
+			t.Fatalf("%+v %+v", o.Result, o.Error)
+		}
+	})
+
+	t.Run("market_toggle_opens_a_closed_market", func(t *testing.T) {
+		j := newJourney(t, bctx, func(c *sandbox.Config) { c.Market = sandbox.MarketClosed })
+		j.config = `{}`
+		tok := j.e.connected("kite-leprechaun", "LEP001")
+		id := j.e.create(tok, order)
+		toReview(j, tok, id)
+		if line := marketLine(j); !strings.HasPrefix(line, "Market closed: the journey will reject market_closed") {
+			t.Errorf("market line: %q", line)
+		}
+		j.click("market:open")
+		if !j.until(`document.querySelector('[data-sc="market:open"]').getAttribute('aria-pressed') === 'true' && ` +
+			`document.querySelector('[data-sc="market:configured"]').getAttribute('aria-pressed') === 'false' && ` +
+			`document.querySelector('[data-sc="market"]').textContent.indexOf('Market open') === 0`) {
+			t.Errorf("after the toggle: market:open not marked, or the market line says %q", marketLine(j))
+		}
+		j.click("confirm")
+		o := j.outcome()
+		if o.Result == nil || o.Result.OrderBatches[0].Variety != "regular" || o.Result.OrderBatches[0].Orders[0].Status != "COMPLETE" {
 			t.Fatalf("%+v %+v", o.Result, o.Error)
 		}
 	})

@@ -58,12 +58,14 @@ func TestContractIntents(t *testing.T) {
 				t.Errorf("expireAt is %v after creation, want 5m", got)
 			}
 			e.fixture("create_"+tc.name, last)
+			checkReference(t, "create_transaction", last)
 
 			st, body := e.complete(tx.TransactionID, sandbox.CompleteRequest{Broker: "kite-leprechaun", Account: "LEP001"})
 			if st != http.StatusOK {
 				t.Fatalf("complete: HTTP %d: %s", st, body)
 			}
 			e.fixture("complete_"+tc.name, body)
+			checkOutcomeReference(t, body)
 			var o gateway.SDKOutcome
 			if err := json.Unmarshal(body, &o); err != nil || o.Result == nil {
 				t.Fatalf("complete: want a result, got %s (%v)", body, err)
@@ -91,6 +93,7 @@ func TestContractIntents(t *testing.T) {
 					t.Fatalf("order details: %v", err)
 				}
 				e.fixture("orders_"+tc.name, last)
+				checkReference(t, "order_batch", last)
 				a, _ := json.Marshal(od.Batches)
 				b, _ := json.Marshal(r.OrderBatches)
 				if len(r.OrderBatches) == 0 {
@@ -164,6 +167,11 @@ func TestContractHoldings(t *testing.T) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		e.fixture("holdings_"+tc.name, raw)
+		if tc.opt.V2 {
+			checkReference(t, "holdings_v2", raw)
+		} else {
+			checkReference(t, "holdings_v1", raw)
+		}
 		if h.AuthID() != sandbox.AuthID("gatewaydemo", "kite-leprechaun", "LEP001") || h.Broker() != "kite-leprechaun" {
 			t.Errorf("%s: holdings of %s at %s", tc.name, h.AuthID(), h.Broker())
 		}
@@ -212,6 +220,7 @@ func TestContractScenarios(t *testing.T) {
 				t.Fatalf("HTTP %d %s", st, body)
 			}
 			e.fixture("scenario_"+string(sc), body)
+			checkOutcomeReference(t, body)
 			var o gateway.SDKOutcome
 			if err := json.Unmarshal(body, &o); err != nil {
 				t.Fatal(err)
@@ -505,6 +514,7 @@ func TestContractErrors(t *testing.T) {
 				t.Fatalf("HTTP %d, want %d: %s", r.status, tc.status, r.body)
 			}
 			e.fixture("error_"+tc.name, r.body)
+			checkReference(t, "envelope_error", r.body)
 			apiErr := envelopeErr(t, "X", "/", r.status, r.body)
 			if got := apiErr.Kind(); got != tc.kind {
 				t.Errorf("APIError.Kind() = %s, want %s (%v)", got, tc.kind, apiErr.Errors)

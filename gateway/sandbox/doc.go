@@ -47,8 +47,9 @@
 // the same account always yields the same id, across runs. A transaction
 // created with a connected token and completed by another account fails with
 // user_mismatch (1001), whatever its intent. Each account starts with a
-// deterministic demo portfolio (real NSE names and ISINs, illustrative
-// prices, one to three mutual funds) and 2 to 10 lakh rupees of funds.
+// deterministic demo portfolio (real NSE/BSE names and ISINs, illustrative
+// prices, one or two of the equities held on BSE and the rest on NSE, one to
+// three mutual funds) and 2 to 10 lakh rupees of funds.
 //
 // # Scenarios (gateway.Scenarios)
 //
@@ -56,7 +57,7 @@
 //	partial_fill        every other order fills in part (PARTIAL); resolves
 //	rejected            every order REJECTED with a statusMessage; the transaction COMPLETES and the SDK resolves
 //	insufficient_funds  BUY orders REJECTED "Insufficient funds ..."; resolves
-//	market_closed       rejects market_closed (4004)
+//	market_closed       rejects market_closed (4004), whatever the market
 //	user_cancelled      rejects user_cancelled (1012) with data{smallcaseAuthToken, broker}
 //	consent_denied      rejects consent_denied (1003) with data
 //	user_mismatch       rejects user_mismatch (1001)
@@ -67,6 +68,29 @@
 // the web journey before login rejects user_cancelled (1010); a transaction
 // that expired before it started rejects transaction_expired (3001).
 //
+// # Market and AMO
+//
+// As the SDK does, a TRANSACTION with orders goes on when the market is
+// open, or when it is closed in its after-market (AMO) window and the page
+// enabled AMO (new scDK({config: {amo: true}}); the driver's "amo": true).
+// Otherwise it rejects market_closed (4004): market closed outside the AMO
+// window, or in it without AMO enabled. RECONCILIATION and other intents
+// ignore the market. AMO orders are placed unfilled: batch variety amo and
+// status PLACED, orders PLACED; the SDK resolves with that batch (the older
+// mobile mapping's order_in_queue, 1000, is not used) and only ORDER_PLACED
+// is posted back. A CANCEL_AMO of a smallcase investment (iscid) turns its
+// after-market orders still PLACED into CANCELLED AMO and their batch into
+// CANCELLED (data.cancelledOrders counts them).
+//
+// The market is the sandbox's (Config.Market, the clock for auto) unless
+// the journey says otherwise: the script's market toggle (market:open,
+// market:amo, market:closed; market:configured goes back) or the driver's
+// "market" field sets the market this one journey sees, so a journey can
+// pass on a closed sandbox (open, or amo with AMO enabled) or fail on an
+// open one (closed). Scenarios do not open a market: success on a closed
+// market still rejects market_closed, and the market_closed scenario
+// rejects whatever the market.
+//
 // # Emulator choices
 //
 // Where the Gateway's public material is silent the sandbox chooses:
@@ -75,29 +99,42 @@
 //     MF_HOLDINGS_IMPORT) of the account; before any import, the demo
 //     portfolio as of the sandbox's start. Orders change the live portfolio,
 //     so an import after an order shows them.
-//   - Orders are MARKET/CNC on NSE at the instrument's demo price; symbols
-//     outside the built-in list get a stable price from a hash. A SELL of
-//     more than is held, or a BUY beyond the funds, is REJECTED.
+//   - Orders are MARKET/CNC at the instrument's demo price, on the exchange
+//     the account holds the stock on (BSE for its BSE holdings), else NSE;
+//     symbols outside the built-in list get a stable price from a hash. A
+//     SELL of more than is held, or a BUY beyond the funds, is REJECTED,
+//     without an exchangeOrderId.
+//   - Holdings: each equity is held on one exchange; v1 gives it as
+//     exchange, v2 as positions.nse or positions.bse (the other zero), with
+//     nseTicker and bseTicker both the symbol (the built-in stocks are
+//     listed on both).
 //   - Smallcase orders (scid or iscid) trade a deterministic basket of five
 //     stocks named after the id; RECONCILIATION places no orders.
 //   - Market: Config.Market "open" (the default, so demos never depend on the
 //     wall clock), "closed" (TRANSACTION rejects market_closed), "amo"
-//     (orders are PLACED as variety amo and do not fill) or "auto" (NSE hours
-//     in IST, see MarketAuto).
+//     (closed in the AMO window: with AMO enabled, orders are PLACED as
+//     variety amo and do not fill; without, market_closed) or "auto" (NSE
+//     hours in IST, see MarketAuto). See Market and AMO.
 //   - signup is true the first time an account logs in with a guest token
 //     during the sandbox's life.
 //   - Result data: orderBatches for TRANSACTION, fund for FETCH_FUNDS, data
 //     {securities, mutualFunds, snapshotDate} for HOLDINGS_IMPORT, data
 //     {authorised} for AUTHORISE_HOLDINGS, data {sipAction, sipActive,
 //     amount, frequency, iscid, scid, scheduledDate, sipType} for SIP_SETUP,
-//     data {iscid, cancelled} for CANCEL_AMO, nothing for CONNECT and
+//     data {iscid, cancelled, cancelledOrders} for CANCEL_AMO, nothing for CONNECT and
 //     MF_HOLDINGS_IMPORT (whose holdings come by postback).
 //   - Transactions stay in memory 24 hours after they finish and one TTL
 //     after they expire; then GET order details answers 404.
+//   - Order details are {transactionId, smallcaseAuthId, broker, status,
+//     batches}; orders may carry a statusMessage. SDK errors are Errors with
+//     code, errorCode, message, errorMessage and data as an object.
+//
+// testdata/reference holds the shapes of the contract notes, written by
+// hand; the contract tests check every response against them.
 //
 // # Driver (sandbox only, unauthenticated, loopback only)
 //
-//	POST /_sandbox/transactions/{id}/complete  {"broker","account","outcome"} -> 200 gateway.SDKOutcome
+//	POST /_sandbox/transactions/{id}/complete  {"broker","account","outcome","amo","market"} -> 200 gateway.SDKOutcome
 //	                                           ({"result":{...}} or {"error":{"code","message","data"}}); 404 unknown; 409 already run
 //	GET  /_sandbox/transactions/{id}           the transaction as the sandbox sees it
 //	POST /_sandbox/clock {"advance":"6m"}      move the clock forward; GET reads it
@@ -129,6 +166,7 @@
 //	consent:accept          allow, go to review
 //	consent:deny            reject consent_denied (1003)
 //	scenario:NAME           pick a scenario (aria-pressed marks the pick; success by default)
+//	market:NAME             orders only: the market this journey sees (configured, open, amo, closed)
 //	confirm                 run the picked scenario and settle the promise
 //	close                   close: user_cancelled 1010 before login, 1012 after
 //	error:close             leave an error screen: internal_error (2000)

@@ -73,7 +73,7 @@ func holdingsV1(authID, broker string, sn snapshot, mf bool) gateway.HoldingsV1 
 	for _, p := range sn.p.sortedPositions() {
 		in := lookupInstrument(p.Ticker)
 		h.Securities.Holdings = append(h.Securities.Holdings, gateway.HoldingV1{
-			Name: in.Name, Exchange: "NSE", Ticker: p.Ticker, AveragePrice: p.AvgPrice, Shares: p.Quantity,
+			Name: in.Name, Exchange: p.Exchange, Ticker: p.Ticker, AveragePrice: p.AvgPrice, Shares: p.Quantity,
 		})
 	}
 	h.Smallcases.Public = []gateway.SmallcaseHolding{}
@@ -99,7 +99,11 @@ func holdingsV2(authID, broker string, sn snapshot, mf bool) gateway.HoldingsV2 
 			TransactableQuantity: p.Quantity,
 			Holdings:             gateway.QtyPrice{Quantity: p.Quantity, AveragePrice: p.AvgPrice},
 		}
-		v.Positions.NSE = gateway.QtyPrice{Quantity: p.Quantity, AveragePrice: p.AvgPrice}
+		if p.Exchange == exBSE {
+			v.Positions.BSE = v.Holdings
+		} else {
+			v.Positions.NSE = v.Holdings
+		}
 		h.Securities = append(h.Securities, v)
 	}
 	h.Smallcases.Public = []gateway.SmallcaseHolding{}

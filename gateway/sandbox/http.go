@@ -221,7 +221,7 @@ Partner API (headers x-gateway-secret, x-gateway-authtoken):
 Web SDK script:  %[2]s
 OpenAPI:         %[3]s
 Driver (sandbox only):
-  POST /_sandbox/transactions/{id}/complete  {"broker","account","outcome"}
+  POST /_sandbox/transactions/{id}/complete  {"broker","account","outcome","amo","market"}
   GET  /_sandbox/transactions/{id}
   POST /_sandbox/clock                       {"advance":"6m"}
   GET  /_sandbox/brokers

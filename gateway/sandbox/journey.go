@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,10 +17,18 @@ import (
 // plays. Empty Broker and Account mean the account already bound to the
 // transaction's smallcaseAuthId, or else the first leprechaun broker's
 // first account; an empty Outcome means success.
+//
+// AMO is the page's config.amo (new scDK({config: {amo: true}})): with it,
+// a TRANSACTION on a market closed in its after-market window is placed as
+// after-market orders; without it, it rejects market_closed. Market, when
+// set, is the market this journey sees instead of the sandbox's (open,
+// closed or amo), so one journey can rehearse another market state.
 type CompleteRequest struct {
 	Broker  string           `json:"broker"`
 	Account string           `json:"account"`
 	Outcome gateway.Scenario `json:"outcome"`
+	AMO     bool             `json:"amo,omitempty"`
+	Market  MarketMode       `json:"market,omitempty"`
 }
 
 // Errors of Complete; match with errors.Is.
@@ -150,6 +159,11 @@ func (s *Server) complete(id string, req CompleteRequest) (gateway.SDKOutcome, e
 		// which would make APIError.Kind read this as an expiry.
 		return gateway.SDKOutcome{}, fmt.Errorf("%w: unknown outcome %q: use a scenario name such as success, partial_fill or user_cancelled (gatewalk sandbox --help lists them all)", ErrBadRequest, req.Outcome)
 	}
+	switch req.Market {
+	case "", MarketOpen, MarketClosed, MarketAMO:
+	default:
+		return gateway.SDKOutcome{}, fmt.Errorf("%w: market %q: want open, closed or amo, or leave it out for the sandbox's market", ErrBadRequest, req.Market)
+	}
 	t, early, err := s.claim(id)
 	if err != nil {
 		return gateway.SDKOutcome{}, err
@@ -162,11 +176,27 @@ func (s *Server) complete(id string, req CompleteRequest) (gateway.SDKOutcome, e
 		s.release(id)
 		return gateway.SDKOutcome{}, err
 	}
-	return s.play(t, ref, sc), nil
+	req.Outcome = sc
+	return s.play(t, ref, req), nil
+}
+
+// journeyMarket is the market a journey sees: the override of its request,
+// else the sandbox's at now.
+func (s *Server) journeyMarket(override MarketMode, now time.Time) marketState {
+	switch override {
+	case MarketOpen:
+		return marketState{Mode: override, Open: true}
+	case MarketAMO:
+		return marketState{Mode: override, AMO: true}
+	case MarketClosed:
+		return marketState{Mode: override}
+	}
+	return s.market(now)
 }
 
 // play runs a claimed transaction to its end with the logged-in account.
-func (s *Server) play(t txn, ref accountRef, sc gateway.Scenario) gateway.SDKOutcome {
+func (s *Server) play(t txn, ref accountRef, req CompleteRequest) gateway.SDKOutcome {
+	sc := req.Outcome
 	now := s.now()
 	userID := AuthID(s.cfg.Gateway, ref.Broker.ID, ref.Account.ID)
 	login := func(x *txn) { x.Broker, x.Account, x.UserAuthID = ref.Broker.ID, ref.Account.ID, userID }
@@ -202,9 +232,12 @@ func (s *Server) play(t txn, ref accountRef, sc gateway.Scenario) gateway.SDKOut
 		s.finish(t.ID, gateway.StatusExpired, 1005, "transaction_expired", login)
 		return *sdkFail(1005, "transaction_expired", data)
 	}
-	mkt := s.market(now)
+	// The SDK proceeds when the market is open, or closed in its AMO window
+	// with AMO enabled by the page; else market_closed. The market_closed
+	// scenario rejects whatever the market.
+	mkt := s.journeyMarket(req.Market, now)
 	needsMarket := isOrder && t.Req.OrderConfig != nil && t.Req.OrderConfig.Type != gateway.OrderReconciliation
-	if needsMarket && (sc == gateway.ScenarioMarketClosed || (!mkt.Open && !mkt.AMO)) {
+	if needsMarket && (sc == gateway.ScenarioMarketClosed || !(mkt.Open || (mkt.AMO && req.AMO))) {
 		s.finish(t.ID, gateway.StatusErrored, 4004, "market_closed", login)
 		return *sdkFail(4004, "market_closed", data)
 	}
@@ -266,10 +299,13 @@ func (s *Server) play(t txn, ref accountRef, sc gateway.Scenario) gateway.SDKOut
 		}
 		res.Data = mustJSON(map[string]any{"sipAction": "create", "sipActive": true, "amount": amt, "frequency": "monthly",
 			"iscid": oc.Iscid, "scid": oc.Scid, "scheduledDate": now.AddDate(0, 1, 0).UTC().Format("2006-01-02"), "sipType": "amount"})
-	case gateway.IntentCancelAMO:
-		res.Data = mustJSON(map[string]any{"iscid": t.Req.OrderConfig.Iscid, "cancelled": true})
 	}
 	s.mu.Unlock()
+	if intent == gateway.IntentCancelAMO {
+		iscid := t.Req.OrderConfig.Iscid
+		n := s.store.cancelAMO(userID, iscid, t.ID)
+		res.Data = mustJSON(map[string]any{"iscid": iscid, "cancelled": true, "cancelledOrders": n})
+	}
 
 	if len(batches) > 0 {
 		pb(gateway.EventOrderPlaced, gateway.StatusProcessing, map[string]any{"batches": batches})
@@ -388,12 +424,15 @@ func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bo
 	}
 	complete, partial, rejected := 0, 0, 0
 	for i, o := range plan {
-		ord := gateway.Order{OrderType: "MARKET", Product: "CNC", Exchange: "NSE", Quantity: o.Qty,
+		// An order trades on the exchange the account holds the stock on;
+		// a new holding starts on NSE.
+		ord := gateway.Order{OrderType: "MARKET", Product: "CNC", Exchange: exNSE, Quantity: o.Qty,
 			Tradingsymbol: o.Ticker, TransactionType: string(o.Side)}
 		cost := float64(o.Qty) * o.Price
 		held := 0
 		if ps := p.Positions[o.Ticker]; ps != nil {
 			held = ps.Quantity
+			ord.Exchange = ps.Exchange
 		}
 		reject := ""
 		switch {
@@ -439,7 +478,7 @@ func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bo
 			p.Funds -= amt
 			ps := p.Positions[o.Ticker]
 			if ps == nil {
-				ps = &position{Ticker: o.Ticker}
+				ps = &position{Ticker: o.Ticker, Exchange: exNSE}
 				p.Positions[o.Ticker] = ps
 			}
 			if fill > 0 {
@@ -481,6 +520,6 @@ func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bo
 
 // exchangeOrderID is a 16-digit exchange order number.
 func exchangeOrderID(batchID string, i int) string {
-	r := &seedRand{key: []byte(batchID + itoa(i))}
+	r := &seedRand{key: []byte(batchID + strconv.Itoa(i))}
 	return "1100000" + fmt.Sprintf("%09d", r.next()%1000000000)
 }

@@ -3,12 +3,12 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -293,20 +293,10 @@ func CheckAddr(addr string, allowRemote bool) error {
 	return nil
 }
 
-// gatewayNameRe is the shape of a gateway name: the lower-case slug that
-// appears in the partner API's paths.
-var gatewayNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-
-// CheckGatewayName checks a gateway name for Config.Gateway: 1-64 lower-case
-// letters, digits, '-' or '_', starting with a letter or digit, so that it
-// goes into URL paths as it is.
-func CheckGatewayName(name string) error {
-	if !gatewayNameRe.MatchString(name) {
-		return fmt.Errorf("%q is not a gateway name: use 1-64 lower-case letters, digits, - or _, "+
-			"starting with a letter or digit (e.g. gatewaydemo, acme-broking)", name)
-	}
-	return nil
-}
+// CheckGatewayName checks a gateway name for Config.Gateway, as
+// gateway.ValidateGatewayName does: 1-64 lower-case letters, digits, '-' or
+// '_', starting with a letter or digit.
+func CheckGatewayName(name string) error { return gateway.ValidateGatewayName(name) }
 
 // Start listens on addr (a loopback address such as "127.0.0.1:0" for any
 // free port) and serves in the background. It returns the base URL. An
@@ -400,10 +390,5 @@ func (s *Server) newHex(n int) string {
 			b[i] = byte(t >> (8 * (i % 8)))
 		}
 	}
-	const hexd = "0123456789abcdef"
-	out := make([]byte, 2*n)
-	for i, c := range b {
-		out[2*i], out[2*i+1] = hexd[c>>4], hexd[c&15]
-	}
-	return string(out)
+	return hex.EncodeToString(b)
 }

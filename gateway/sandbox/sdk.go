@@ -210,6 +210,8 @@ type stepRequest struct {
 	Broker  string           `json:"broker"`
 	Account string           `json:"account"`
 	Outcome gateway.Scenario `json:"outcome"`
+	AMO     bool             `json:"amo,omitempty"`
+	Market  MarketMode       `json:"market,omitempty"`
 }
 
 // handleSDKStep is POST /scdk/api/{gw}/transactions/{id}/{open|login|complete|cancel}.
@@ -287,7 +289,7 @@ func (s *Server) handleSDKStep(w http.ResponseWriter, r *http.Request) {
 		}
 		userID := AuthID(s.cfg.Gateway, ref.Broker.ID, ref.Account.ID)
 		if t.AuthID != "" && t.AuthID != userID {
-			outcome(s.play(t, ref, gateway.ScenarioUserMismatch))
+			outcome(s.play(t, ref, CompleteRequest{Outcome: gateway.ScenarioUserMismatch}))
 			return
 		}
 		s.release(id)

@@ -127,3 +127,42 @@ func (s *store) purge(now time.Time) int {
 	}
 	return n
 }
+
+// cancelAMO cancels the after-market orders still PLACED of the account
+// authID's transactions on the smallcase investment iscid: each order
+// becomes CANCELLED AMO and its batch CANCELLED. It returns how many orders
+// it cancelled. Batches are replaced, not changed in place, so views and
+// outcomes handed out earlier stay as they were.
+func (s *store) cancelAMO(authID, iscid, by string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, t := range s.m {
+		if t.UserAuthID != authID || t.Req.OrderConfig == nil || t.Req.OrderConfig.Iscid != iscid || len(t.Batches) == 0 {
+			continue
+		}
+		batches := append([]gateway.OrderBatch(nil), t.Batches...)
+		changed := false
+		for i, b := range batches {
+			if b.Variety != "amo" || b.Status != "PLACED" {
+				continue
+			}
+			b.Orders = append([]gateway.Order(nil), b.Orders...)
+			for j, o := range b.Orders {
+				if o.Status == "PLACED" {
+					o.Status = "CANCELLED AMO"
+					o.StatusMessage = "after-market order cancelled by " + by
+					b.Orders[j] = o
+					n++
+				}
+			}
+			b.Status = "CANCELLED"
+			batches[i] = b
+			changed = true
+		}
+		if changed {
+			t.Batches = batches
+		}
+	}
+	return n
+}

@@ -507,7 +507,8 @@ func (j *Journey) autoComplete(ctx context.Context, txn *gateway.TransactionCrea
 		case <-t.C:
 		}
 	}
-	req := sandbox.CompleteRequest{Broker: r.opt.AutoBroker, Account: r.opt.AutoAccount, Outcome: r.opt.Auto}
+	// AMO as the browser page would pass it: config.amo from the profile.
+	req := sandbox.CompleteRequest{Broker: r.opt.AutoBroker, Account: r.opt.AutoAccount, Outcome: r.opt.Auto, AMO: r.profile.AMO}
 	var out gateway.SDKOutcome
 	var err error
 	if r.sb != nil {
@@ -536,7 +537,7 @@ func outcomeDetail(out gateway.SDKOutcome) string {
 // process (POST /_sandbox/transactions/{id}/complete).
 func driveSandbox(ctx context.Context, c *gateway.Client, txnID string, req sandbox.CompleteRequest) (gateway.SDKOutcome, error) {
 	var out gateway.SDKOutcome
-	body, _ := json.Marshal(map[string]string{"broker": req.Broker, "account": req.Account, "outcome": string(req.Outcome)})
+	body, _ := json.Marshal(req)
 	u := strings.TrimRight(c.BaseURL, "/") + "/_sandbox/transactions/" + url.PathEscape(txnID) + "/complete"
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {

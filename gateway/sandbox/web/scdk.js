@@ -2,7 +2,7 @@
  * gatewalk sandbox: an emulation of the smallcase Gateway web SDK
  * (https://gateway.smallcase.com/scdk/2.0.0/scdk.js) for leprechaun journeys.
  *
- *   var sdk = new scDK({ gateway: 'gatewaydemo', smallcaseAuthToken: jwt, config: {} });
+ *   var sdk = new scDK({ gateway: 'gatewaydemo', smallcaseAuthToken: jwt, config: { amo: true } });
  *   sdk.triggerTransaction({ transactionId: 'TRX_...', brokers: ['kite'] })
  *      .then(function (res) { ... })      // {success, transaction, smallcaseAuthToken, broker, ...}
  *      .catch(function (err) { ... });    // Error: err.message 'user_cancelled', err.code 1012, err.data
@@ -10,8 +10,10 @@
  *
  * The journey is drawn in the page. Every control carries a stable data-sc
  * attribute (broker:ID, account:ID, consent:accept, consent:deny,
- * scenario:NAME, confirm, back, close; screens screen:NAME) for automation.
- * The token is checked by the sandbox, never in the browser.
+ * scenario:NAME, market:NAME, confirm, back, close; screens screen:NAME)
+ * for automation. The token is checked by the sandbox, never in the browser.
+ * config.amo lets orders go as after-market orders when the market is
+ * closed in its AMO window; without it such a journey rejects market_closed.
  */
 (function () {
   'use strict';
@@ -126,6 +128,7 @@
     this.account = null;
     this.loggedIn = false;
     this.scenario = 'success';
+    this.market = ''; // '' = the sandbox's market; else open, amo or closed for this journey
     this.settled = false;
   }
 
@@ -152,14 +155,25 @@
       self.inflight = false;
       self.busy(false);
       if (data && data.outcome) { self.settle(data.outcome); return null; }
+      self.closeIfAsked();
       return data;
     }, function (env) {
       self.inflight = false;
       self.busy(false);
       var msg = (env && env.errors && env.errors.join('; ')) || (env && env.message) || 'the sandbox did not answer';
       self.showError(msg);
+      self.closeIfAsked();
       return null;
     });
+  };
+
+  // closeIfAsked honours a close pressed while a step was in flight, once
+  // the step's own follow-up (e.g. marking the login) has run.
+  Journey.prototype.closeIfAsked = function () {
+    var self = this;
+    if (!this.closeAsked) return;
+    this.closeAsked = false;
+    setTimeout(function () { self.close(); }, 0);
   };
 
   Journey.prototype.settle = function (outcome) {
@@ -227,8 +241,9 @@
   };
 
   Journey.prototype.close = function () {
-    // A step in flight settles the journey itself; a second request would race it.
-    if (this.settled || this.inflight) return;
+    if (this.settled) return;
+    // A second request would race the step in flight: close after it.
+    if (this.inflight) { this.closeAsked = true; return; }
     // Before login: user_cancelled 1010; after it: 1012 with the token.
     this.call('cancel', this.loggedIn ? { broker: this.broker.id, account: this.account.id } : {});
   };
@@ -331,9 +346,21 @@
       } else {
         nodes.push(el('p', { 'class': 'scdk-muted', text: 'No orders to place (' + ((t.orderConfig && t.orderConfig.type) || 'order') + ').' }));
       }
-      var m = t.market || {};
-      nodes.push(el('p', { 'class': 'scdk-muted', 'data-sc': 'market',
-        text: m.marketOpen ? 'Market open.' : (m.amoActive ? 'Market closed: orders will be placed as after-market orders (AMO).' : 'Market closed.') }));
+      if (t.orders.length) {
+        this.marketLine = el('p', { 'class': 'scdk-muted', 'data-sc': 'market' });
+        nodes.push(this.marketLine);
+        var cur = this.marketState();
+        var modes = [
+          ['configured', 'As configured (' + (cur.marketOpen ? 'open' : (cur.amoActive ? 'AMO window' : 'closed')) + ')'],
+          ['open', 'Open'], ['amo', 'Closed, AMO window'], ['closed', 'Closed']
+        ];
+        nodes.push(el('div', { 'class': 'scdk-label', text: 'Sandbox market' }));
+        nodes.push(el('div', { 'class': 'scdk-chips', 'data-sc': 'markets' }, modes.map(function (m) {
+          return el('button', { type: 'button', 'class': 'scdk-chip', 'data-sc': 'market:' + m[0],
+            'aria-pressed': String((self.market || 'configured') === m[0]),
+            onclick: function () { self.pickMarket(m[0]); } }, [m[1]]);
+        })));
+      }
     } else {
       nodes.push(el('p', { text: INTENT_TEXT[t.intent] || t.intent }));
     }
@@ -351,6 +378,41 @@
         onclick: function () { self.finish(self.scenario); } })
     ]));
     this.screen('review', t.intent === 'TRANSACTION' ? 'Review orders' : 'Confirm', nodes);
+    this.updateMarket();
+  };
+
+  // marketState is the market this journey will see: the pick of the
+  // market chips, else the sandbox's.
+  Journey.prototype.marketState = function () {
+    switch (this.market) {
+      case 'open': return { marketOpen: true, amoActive: false };
+      case 'amo': return { marketOpen: false, amoActive: true };
+      case 'closed': return { marketOpen: false, amoActive: false };
+    }
+    return this.txn.market || {};
+  };
+
+  // updateMarket says what the market means for the orders: the SDK goes on
+  // when the market is open, or in its AMO window with config.amo.
+  Journey.prototype.updateMarket = function () {
+    if (!this.marketLine) return;
+    var m = this.marketState();
+    var amo = !!this.sdk.config.amo;
+    var text;
+    if (m.marketOpen) text = 'Market open: the orders are placed and fill.';
+    else if (m.amoActive && amo) text = 'Market closed, AMO window: the orders will be placed as after-market orders (AMO) and stay PLACED until the market opens.';
+    else if (m.amoActive) text = 'Market closed, AMO window, but this page did not enable AMO (new scDK({config: {amo: true}})): the journey will reject market_closed.';
+    else text = 'Market closed: the journey will reject market_closed.';
+    this.marketLine.textContent = text;
+  };
+
+  Journey.prototype.pickMarket = function (name) {
+    this.market = name === 'configured' ? '' : name;
+    var chips = this.root.querySelectorAll('[data-sc^="market:"]');
+    for (var i = 0; i < chips.length; i++) {
+      chips[i].setAttribute('aria-pressed', String(chips[i].getAttribute('data-sc') === 'market:' + name));
+    }
+    this.updateMarket();
   };
 
   Journey.prototype.pick = function (name) {
@@ -362,7 +424,9 @@
   };
 
   Journey.prototype.finish = function (outcome) {
-    this.call('complete', { broker: this.broker.id, account: this.account.id, outcome: outcome });
+    var body = { broker: this.broker.id, account: this.account.id, outcome: outcome, amo: !!this.sdk.config.amo };
+    if (this.market) body.market = this.market;
+    this.call('complete', body);
   };
 
   // ---- the public surface -------------------------------------------------
