@@ -26,10 +26,15 @@ profile on a fresh machine: no keys, no network).
 In the TUI: c connects a user (guest login), o places an order, i imports
 holdings, h views holdings, t inspects a token, y shows the transaction
 history, p switches or edits profiles, D toggles demo mode, a (on the
-sandbox) has the sandbox answer the SDK step itself, X exports the
-session to Markdown, ? shows every key.`)
+sandbox) has the sandbox answer the SDK step itself, as the test account
+you choose, X exports the session to Markdown, ? shows every key.
+--demo starts in demo mode with the sandbox answering by itself.
+
+Quitting while a transaction waits for its SDK result asks first; after
+such a quit the exit status is 130 and the transaction is named on
+stderr.`)
 	profile := fs.String("profile", "", "profile to use (default: $GATEWALK_PROFILE, else the active profile)")
-	demo := fs.Bool("demo", false, "demo mode: secrets and ids redacted on screen, large narration")
+	demo := fs.Bool("demo", false, "demo mode: secrets and ids redacted on screen, large narration; on the sandbox, the sandbox answers the SDK step itself")
 	noBrowser := fs.Bool("no-browser", false, "show the browser URL instead of opening a browser")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -104,14 +109,21 @@ session to Markdown, ? shows every key.`)
 	cfg := ui.Config{
 		Store:     store,
 		Connect:   connect,
-		Clipboard: ui.OSC52Clipboard(os.Stderr, c.getenv("TMUX") != ""),
+		Clipboard: ui.OSC52Clipboard(os.Stderr),
 		Profile:   *profile,
 		Demo:      *demo,
-		NoColor:   c.getenv("NO_COLOR") != "",
-		Now:       c.now(),
+		// A demo does not depend on a browser: on the sandbox, the sandbox
+		// answers the SDK step itself after a short pause (a turns it off).
+		Auto:    *demo,
+		NoColor: c.getenv("NO_COLOR") != "",
+		Now:     c.now(),
 	}
 	if err := ui.Run(ctx, cfg, c.stdin, c.stdout); err != nil {
 		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		var unfinished *ui.UnfinishedError
+		if errors.As(err, &unfinished) {
+			return exitInterrupted
+		}
 		return exitError
 	}
 	return exitOK

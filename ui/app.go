@@ -25,7 +25,8 @@ type Config struct {
 	Profile string
 	// Demo starts in demo mode: ids and secrets redacted, narration large.
 	Demo bool
-	// Auto starts with the sandbox answering the SDK step itself.
+	// Auto starts with the sandbox answering the SDK step itself (on a
+	// sandbox profile; elsewhere it is ignored with a note).
 	Auto bool
 	// NoColor drops colours (NO_COLOR).
 	NoColor bool
@@ -33,13 +34,6 @@ type Config struct {
 	Now time.Time
 	// ExportDir is where exports are written ("" = the working directory).
 	ExportDir string
-}
-
-// runnerConnectedMsg reports Connect.
-type runnerConnectedMsg struct {
-	r   Runner
-	opt ConnectOptions
-	err error
 }
 
 // usersLoadedMsg carries the local users of a profile.
@@ -54,22 +48,6 @@ type holdingsFetchedMsg struct {
 	label string
 	h     *gateway.Holdings
 	err   error
-}
-
-// runnerClosedMsg reports the close of a replaced runner.
-type runnerClosedMsg struct{ err error }
-
-func connectCmd(c Connector, opt ConnectOptions) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		r, err := c(ctx, opt)
-		return runnerConnectedMsg{r: r, opt: opt, err: err}
-	}
-}
-
-func closeRunnerCmd(r Runner) tea.Cmd {
-	return func() tea.Msg { return runnerClosedMsg{r.Close()} }
 }
 
 func loadUsersCmd(s Store, profile string) tea.Cmd {
@@ -102,7 +80,12 @@ type Model struct {
 	connOpt ConnectOptions
 	selUser string
 	demo    bool
-	auto    bool
+	// auto is the auto-answer the operator chose; it is applied to every
+	// runner (SetAuto), so switching it never restarts the sandbox.
+	auto AutoAnswer
+	// restartNote tells, with the next status line (the profile screen's
+	// "saved"), that the profile in use restarted with its new settings.
+	restartNote string
 
 	home  *homeView
 	stack []screen
@@ -112,14 +95,23 @@ type Model struct {
 	statusLevel statusLevel
 	statusID    int
 
-	records  []journeyRecord
+	records []journeyRecord
+	// secrets are the keys of every runner of this run, scrubbed from the
+	// export (its journeys may have run on an earlier profile).
+	secrets  []string
 	quitting bool
+	// quitAsked shows the quit confirmation (a transaction is live);
+	// unfinished is what quitting left behind, for Run.
+	quitAsked  bool
+	unfinished *UnfinishedError
 }
 
 // New builds the interface.
 func New(cfg Config) *Model {
-	m := &Model{cfg: cfg, st: NewStyles(cfg.NoColor), km: DefaultKeyMap(), now: cfg.Now, demo: cfg.Demo, auto: cfg.Auto,
-		w: 80, h: 24}
+	m := &Model{cfg: cfg, st: NewStyles(cfg.NoColor), km: DefaultKeyMap(), now: cfg.Now, demo: cfg.Demo, w: 80, h: 24}
+	if cfg.Auto {
+		m.auto = AutoAnswer{Scenario: gateway.ScenarioSuccess}
+	}
 	m.help = help.New()
 	if cfg.NoColor {
 		m.help.Styles = plainHelpStyles()
@@ -129,7 +121,7 @@ func New(cfg Config) *Model {
 	m.home.profile = cfg.Profile
 	m.home.demo = cfg.Demo
 	m.stack = []screen{m.home}
-	m.connOpt = ConnectOptions{Profile: cfg.Profile, Auto: cfg.Auto}
+	m.connOpt = ConnectOptions{Profile: cfg.Profile}
 	m.layout()
 	return m
 }
@@ -161,18 +153,36 @@ func (m *Model) push(s screen) {
 	m.layout()
 }
 
-// resetTo leaves only home, stopping a journey that is still open.
+// resetToHome leaves only home, stopping a journey that is still open.
 func (m *Model) resetToHome() {
-	if m.flow != nil {
-		m.flow.stop()
-		m.flow = nil
-	}
+	m.leaveFlow()
 	m.stack = m.stack[:1]
+}
+
+// leaveFlow stops the open journey, keeping the attempt that had not ended
+// yet for the export.
+func (m *Model) leaveFlow() {
+	f := m.flow
+	if f == nil {
+		return
+	}
+	m.records = append(m.records, f.takeEnded()...)
+	if !f.recorded {
+		f.recorded = true
+		m.records = append(m.records, f.record(false, "stopped by the operator while “"+f.currentTitle()+"” ran"))
+	}
+	f.stop()
+	m.flow = nil
 }
 
 // bodyHeight is what is left between the header and the footer.
 func (m *Model) helpView() string {
-	km := helpKeys{short: append(m.active().ShortHelp(), m.km.Help), full: append(m.active().FullHelp(),
+	short := m.active().ShortHelp()
+	if !m.active().capturing() {
+		// In a text field ? is typed, not a key: offer it only elsewhere.
+		short = append(short, m.km.Help)
+	}
+	km := helpKeys{short: short, full: append(m.active().FullHelp(),
 		[]key.Binding{m.km.Help, m.km.Demo, m.km.ExportSession, m.km.Quit})}
 	return m.help.View(km)
 }
@@ -196,32 +206,20 @@ func (m *Model) back() {
 		return
 	}
 	if m.active() == screen(m.flow) {
-		m.flow.stop()
-		m.flow = nil
+		m.leaveFlow()
 	}
 	m.stack = m.stack[:len(m.stack)-1]
 }
 
 func (m *Model) setStatus(text string, level statusLevel) tea.Cmd {
+	if m.restartNote != "" {
+		text += "; " + m.restartNote
+		m.restartNote = ""
+	}
 	m.statusID++
 	m.status, m.statusLevel = text, level
 	m.layout()
 	return clearStatusCmd(m.statusID)
-}
-
-func (m *Model) reconnect(opt ConnectOptions) tea.Cmd {
-	m.resetToHome()
-	m.connOpt = opt
-	m.home.connecting, m.home.connErr = true, nil
-	if opt.Profile != "" {
-		m.home.profile = opt.Profile
-	}
-	cmds := []tea.Cmd{connectCmd(m.cfg.Connect, opt)}
-	if m.runner != nil {
-		cmds = append(cmds, closeRunnerCmd(m.runner))
-		m.runner = nil
-	}
-	return tea.Batch(cmds...)
 }
 
 func (m *Model) startJourney(kind flow.Kind, label string) tea.Cmd {
@@ -231,6 +229,14 @@ func (m *Model) startJourney(kind flow.Kind, label string) tea.Cmd {
 	var j Journey
 	switch kind {
 	case flow.GuestLogin:
+		if a := m.auto; a.On() && a.Account == "" && m.runner.Auto().On() {
+			// No account chosen: connect one no local user holds, so that
+			// each new user is a new broker account.
+			a.Broker, a.Account = freeAccount(m.profile.Gateway, m.home.users)
+			if m.runner.SetAuto(a) == nil {
+				defer func() { _ = m.runner.SetAuto(m.auto) }()
+			}
+		}
 		j = m.runner.GuestLogin(label)
 	default:
 		return nil
@@ -240,7 +246,8 @@ func (m *Model) startJourney(kind flow.Kind, label string) tea.Cmd {
 
 func (m *Model) openFlow(kind flow.Kind, label string, j Journey) tea.Cmd {
 	m.resetToHome()
-	f := newFlowView(m.st, &m.km, kind, label, j, m.cfg.Clipboard, m.now, m.demo, m.runner.Auto())
+	info := flowInfo{profile: m.profile, api: m.runner.APIURL(), auto: m.runner.Auto(), now: m.now, demo: m.demo}
+	f := newFlowView(m.st, &m.km, kind, label, j, m.cfg.Clipboard, info)
 	m.flow = f
 	m.selUser = label
 	m.push(f)
@@ -278,12 +285,24 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		_, cmd := m.flow.Update(msg)
+		// Recorded at once, not by a message that a quit could overtake.
+		m.records = append(m.records, m.flow.takeEnded()...)
 		return m, cmd
 	}
 	return m, m.route(msg)
 }
 
 func (m *Model) route(msg tea.Msg) tea.Cmd {
+	var restart tea.Cmd
+	if saved, ok := msg.(profileSavedMsg); ok && saved.err == nil && saved.p.Name == m.profile.Name && m.runner != nil {
+		// The profile in use changed: its keys, URLs and port take effect
+		// now, not after switching away and back.
+		m.restartNote = "profile " + saved.p.Name + " is in use: restarted with its new settings"
+		restart = m.restartRunner()
+	}
+	if restart != nil {
+		return tea.Batch(restart, m.toScreens(msg))
+	}
 	switch msg := msg.(type) {
 	case runnerConnectedMsg:
 		if msg.opt != m.connOpt {
@@ -299,9 +318,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		}
 		m.runner = msg.r
 		m.profile = msg.r.Profile()
+		k := msg.r.Keys()
+		m.secrets = append(m.secrets, k.Secret, k.APISecret)
 		m.home.profile = m.profile.Name
-		m.auto = msg.r.Auto() != ""
-		return loadUsersCmd(m.cfg.Store, m.profile.Name)
+		return tea.Batch(loadUsersCmd(m.cfg.Store, m.profile.Name), m.applyAuto())
 	case runnerClosedMsg:
 		return nil
 	case usersLoadedMsg:
@@ -352,6 +372,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 			}
 			return m.setStatus("holdings of "+msg.label+" not fetched: "+text, statusError)
 		}
+		m.status = "" // the "fetching…" line is done with
 		m.push(newHoldingsView(m.st, &m.km, msg.label, msg.h))
 		return nil
 	case openTokenMsg:
@@ -383,13 +404,19 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return m.setStatus("could not switch: "+msg.err.Error(), statusError)
 		}
-		return tea.Batch(m.reconnect(ConnectOptions{Profile: msg.name, Auto: m.auto}), m.setStatus("switched to profile "+msg.name, statusOK))
+		return tea.Batch(m.reconnect(ConnectOptions{Profile: msg.name, Generation: m.connOpt.Generation}), m.setStatus("switched to profile "+msg.name, statusOK))
 	case reconnectAskedMsg:
 		return m.reconnect(m.connOpt)
 	case journeyFinishedMsg:
-		m.records = append(m.records, journeyRecord{kind: msg.kind, label: msg.label, steps: msg.steps, ok: msg.ok})
-		text := journeyTitle(msg.kind) + " for " + msg.label + " completed"
-		return tea.Batch(m.setStatus(text, statusOK), loadUsersCmd(m.cfg.Store, m.profile.Name))
+		text := journeyTitle(msg.rec.kind) + " for " + msg.rec.label + " completed"
+		level := statusOK
+		if msg.note != "" {
+			text += ", but " + msg.note
+			level = statusError
+		}
+		return tea.Batch(m.setStatus(text, level), loadUsersCmd(m.cfg.Store, m.profile.Name))
+	case autoChosenMsg:
+		return m.chooseAuto(msg.a)
 	case fileExportedMsg:
 		if msg.err != nil {
 			return m.setStatus("export failed: "+msg.err.Error(), statusError)
@@ -401,6 +428,12 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		}
 		return m.setStatus("session exported to "+msg.path+" (secrets removed)", statusOK)
 	}
+	return m.toScreens(msg)
+}
+
+// toScreens hands a result to the screen that asked for it, else to the
+// active screen.
+func (m *Model) toScreens(msg tea.Msg) tea.Cmd {
 	for i := len(m.stack) - 1; i >= 0; i-- {
 		switch msg.(type) {
 		case historyLoadedMsg, orderDetailsFetchedMsg:

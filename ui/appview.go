@@ -30,9 +30,7 @@ func (m *Model) View() string {
 		lines = lines[:bh]
 	}
 	for i, l := range lines {
-		if ansi.StringWidth(l) > m.w {
-			lines[i] = ansi.Truncate(l, m.w, "…")
-		}
+		lines[i] = fitWidth(l, m.w)
 	}
 	for len(lines) < bh {
 		lines = append(lines, "")
@@ -40,10 +38,12 @@ func (m *Model) View() string {
 	b.WriteString(strings.Join(lines, "\n") + "\n")
 
 	style := st.StatusInfo
-	switch m.statusLevel {
-	case statusOK:
+	switch {
+	case m.quitAsked:
+		style = st.StatusErr
+	case m.statusLevel == statusOK:
 		style = st.StatusOK
-	case statusError:
+	case m.statusLevel == statusError:
 		style = st.StatusErr
 	}
 	for _, l := range m.statusLines() {
@@ -55,10 +55,14 @@ func (m *Model) View() string {
 
 // statusLines is the status message on one line, or two when it is long.
 func (m *Model) statusLines() []string {
-	if m.status == "" {
+	text := m.status
+	if m.quitAsked {
+		text = m.quitPrompt()
+	}
+	if text == "" {
 		return []string{""}
 	}
-	ls := wrap(m.status, m.w)
+	ls := wrap(text, m.w)
 	if len(ls) > 2 {
 		ls = ls[:2]
 		ls[1] = pad(ls[1]+" …", m.w)
@@ -85,7 +89,7 @@ func (m *Model) header() string {
 		name = "active profile"
 	}
 	var right []string
-	if m.auto {
+	if m.auto.On() {
 		right = append(right, st.BadgeLeprechaun.Render("AUTO"))
 	}
 	if m.demo {
@@ -109,21 +113,48 @@ func (m *Model) header() string {
 	return left + strings.Repeat(" ", gap) + r
 }
 
+// fitWidth cuts a line to w cells. Trailing blanks give way first, so
+// padding never costs the last character of the text an ellipsis.
+func fitWidth(l string, w int) string {
+	if ansi.StringWidth(l) <= w {
+		return l
+	}
+	if t := trimTrailingBlanks(l); ansi.StringWidth(t) <= w {
+		return t
+	}
+	return ansi.Truncate(l, w, "…")
+}
+
+// trimTrailingBlanks drops the spaces at the end of a styled line, and
+// resets the style after what is left.
+func trimTrailingBlanks(l string) string {
+	keep := ansi.StringWidth(strings.TrimRight(ansi.Strip(l), " "))
+	t := ansi.Truncate(l, keep, "")
+	if strings.Contains(l, "\x1b[") {
+		t += "\x1b[0m"
+	}
+	return t
+}
+
 var (
 	demoAuthIDRe = regexp.MustCompile(`\b([0-9a-f]{4})[0-9a-f]{20}\b`)
 	demoTxnRe    = regexp.MustCompile(`\bTRX_[0-9a-fA-F]{8,}`)
 	demoJWTRe    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4}[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
-	demoMaskRe   = regexp.MustCompile(`\S{4}••••`)
-	demoNonceRe  = regexp.MustCompile(`/j/[A-Za-z0-9_-]{8,}/`)
+	// demoMaskRe is a masked secret (gateway.MaskSecret: four characters
+	// and four dots). The four never include an escape character, a dot or
+	// a slash, so a second pass over redacted, styled text
+	// changes nothing.
+	demoMaskRe = regexp.MustCompile(`[^\s•/\x1b]{4}••••`)
 )
 
 // demoRedact hides ids, tokens and masked secrets in rendered text, so a
-// demo on a shared screen shows none of them.
+// demo on a shared screen shows none of them. It is idempotent. The
+// browser page's link stays whole: it is a loopback address only the
+// presenter's machine can open, and the presenter needs it.
 func demoRedact(s string) string {
 	s = demoMaskRe.ReplaceAllString(s, "••••••••")
 	s = demoJWTRe.ReplaceAllString(s, "eyJ…(token redacted)")
 	s = demoTxnRe.ReplaceAllString(s, "TRX_••••")
 	s = demoAuthIDRe.ReplaceAllString(s, "$1••••")
-	s = demoNonceRe.ReplaceAllString(s, "/j/••••/")
 	return s
 }

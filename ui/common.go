@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,34 +130,15 @@ func formatCountdown(d time.Duration) string {
 		d = 0
 	}
 	s := int(d.Round(time.Second) / time.Second)
-	return itoa(s/60) + ":" + twoDigits(s%60)
+	return strconv.Itoa(s/60) + ":" + twoDigits(s%60)
 }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
+// itoa is strconv.Itoa under the short name the views use.
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func twoDigits(n int) string {
 	if n < 10 {
-		return "0" + itoa(n)
+		return "0" + strconv.Itoa(n)
 	}
-	return itoa(n)
+	return strconv.Itoa(n)
 }

@@ -43,8 +43,15 @@ type Runner interface {
 	// Keys are the profile's secrets after environment overrides: the
 	// secret checks token signatures; both are scrubbed from exports.
 	Keys() session.Keys
-	// Auto is the sandbox scenario the driver answers with ("" = browser).
-	Auto() gateway.Scenario
+	// Auto is how the SDK step is answered (Scenario "" = the browser).
+	Auto() AutoAnswer
+	// SetAuto changes how the SDK step of the journeys started from now on
+	// is answered, keeping the runner (and the embedded sandbox's state).
+	// Off the sandbox, an answer other than off is refused.
+	SetAuto(a AutoAnswer) error
+	// APIURL is the Gateway API the runner talks to (the embedded
+	// sandbox's address included), for exports.
+	APIURL() string
 	GuestLogin(label string) Journey
 	Order(label string, oc gateway.OrderConfig) Journey
 	HoldingsImport(label string, opt gateway.HoldingsOptions) Journey
@@ -53,12 +60,25 @@ type Runner interface {
 	Close() error
 }
 
+// AutoAnswer says how the SDK step is answered: by the sandbox driver
+// playing Scenario after a short pause, or by the browser (Scenario "").
+// A guest login logs in as Broker and Account ("" = the sandbox's default
+// account); orders and imports log in as the user's own account.
+type AutoAnswer struct {
+	Scenario        gateway.Scenario
+	Broker, Account string
+}
+
+// On reports whether the sandbox answers by itself.
+func (a AutoAnswer) On() bool { return a.Scenario != "" }
+
 // ConnectOptions say how to build a Runner.
 type ConnectOptions struct {
 	// Profile is the profile name; "" means the active one.
 	Profile string
-	// Auto has the sandbox answer the SDK step itself (demo mode).
-	Auto bool
+	// Generation tells apart two connections to the same profile (after
+	// the profile was edited), so a late answer of the first is dropped.
+	Generation int
 }
 
 // Connector builds a Runner: it resolves the profile and its keys, and

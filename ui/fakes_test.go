@@ -203,7 +203,8 @@ func (j *fakeJourney) isClosed() bool {
 // fakeRunner hands out the journeys the test prepared.
 type fakeRunner struct {
 	profile  session.Profile
-	auto     gateway.Scenario
+	auto     AutoAnswer
+	autoSets []AutoAnswer
 	journeys []*fakeJourney
 	started  []string
 	orders   []gateway.OrderConfig
@@ -220,7 +221,16 @@ func (r *fakeRunner) Profile() session.Profile { return r.profile }
 func (r *fakeRunner) Keys() session.Keys {
 	return session.Keys{Secret: testSecret, APISecret: testAPISecret}
 }
-func (r *fakeRunner) Auto() gateway.Scenario { return r.auto }
+func (r *fakeRunner) Auto() AutoAnswer { return r.auto }
+func (r *fakeRunner) SetAuto(a AutoAnswer) error {
+	if a.On() && r.profile.Env != gateway.EnvSandbox {
+		return errors.New("auto-answer needs the sandbox")
+	}
+	r.autoSets = append(r.autoSets, a)
+	r.auto = a
+	return nil
+}
+func (r *fakeRunner) APIURL() string { return "http://127.0.0.1:9" }
 func (r *fakeRunner) next(kind string) Journey {
 	r.started = append(r.started, kind)
 	if len(r.journeys) == 0 {

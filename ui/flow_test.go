@@ -128,13 +128,13 @@ func TestFlowFailures(t *testing.T) {
 		redo     flow.StepKind // "" = r does not retry
 		wantFail string
 	}{
-		{"user cancelled", flow.AwaitSDK, sdkError(1010, "user_cancelled"), []string{"user_cancelled (1010)", "the user closed the broker chooser", "r redo from"}, flow.CreateTransaction, ""},
+		{"user cancelled", flow.AwaitSDK, sdkError(1010, "user_cancelled"), []string{"user_cancelled (1010)", "the user closed the broker chooser", "f (or r) fresh transaction"}, flow.CreateTransaction, ""},
 		{"consent denied", flow.AwaitSDK, sdkError(1003, "consent_denied"), []string{"consent_denied (1003)", "denied consent"}, flow.CreateTransaction, ""},
 		{"market closed", flow.AwaitSDK, sdkError(4004, "market_closed"), []string{"market_closed (4004)", "market hours"}, flow.CreateTransaction, ""},
 		{"user mismatch sdk", flow.AwaitSDK, sdkError(1001, "user_mismatch"), []string{"user_mismatch (1001)", "not the one bound"}, flow.CreateTransaction, ""},
 		{"invalid jwt sdk", flow.AwaitSDK, sdkError(90, "invalid_jwt"), []string{"invalid_jwt (90)", "profile's secret"}, flow.MintToken, ""},
-		{"expired", flow.AwaitSDK, failWith(fmt.Errorf("wait: %w", session.ErrJourneyExpired)), []string{"transaction_expired", "within 5 minutes", "r redo from"}, flow.CreateTransaction, ""},
-		{"api jwt", flow.CreateTransaction, failWith(apiJWT), []string{"Invalid JWT", "check the profile's secret", "esc back to change the input"}, "", "nothing to retry"},
+		{"expired", flow.AwaitSDK, failWith(fmt.Errorf("wait: %w", session.ErrJourneyExpired)), []string{"transaction_expired", "within 5 minutes", "f (or r) fresh transaction"}, flow.CreateTransaction, ""},
+		{"api jwt", flow.CreateTransaction, failWith(apiJWT), []string{"Invalid JWT", "check the profile's secret", "p on the home screen edits the profile's keys"}, "", "nothing to retry"},
 		{"api secret", flow.CreateTransaction, failWith(apiSecret), []string{"apiSecret", "esc back"}, "", "nothing to retry"},
 		{"api server", flow.CreateTransaction, failWith(apiServer), []string{"503", "try again"}, flow.MintToken, ""},
 		{"mismatch", flow.VerifyResult, failWith(mismatch), []string{"smallcase_auth_id_mismatch", "broker account the user connected first"}, flow.CreateTransaction, ""},
@@ -157,8 +157,11 @@ func TestFlowFailures(t *testing.T) {
 			if f == nil || f.failed() == nil || f.failed().Kind != tc.step {
 				t.Fatalf("want a failure at %s, steps %+v", tc.step, f.steps)
 			}
-			if f.finished || len(hs.m.records) != 0 {
+			if f.finished {
 				t.Fatal("a failed journey counts as finished")
+			}
+			if len(hs.m.records) != 1 || hs.m.records[0].ok {
+				t.Fatalf("the failed attempt is not recorded for the export as failed: %+v", hs.m.records)
 			}
 			if f.timerOn {
 				t.Fatal("the countdown still runs after a failure")
@@ -268,7 +271,7 @@ func TestCopyCurl(t *testing.T) {
 	if !strings.Contains(got, "$GATEWALK_API_SECRET") || strings.Contains(got, testAPISecret) || !strings.Contains(got, "curl -sS -X POST") {
 		t.Fatalf("curl = %q", got)
 	}
-	mustContain(t, plain(hs.view()), "curl (copied)", "curl command copied")
+	mustContain(t, plain(hs.view()), "curl (sent to the clipboard", "curl sent to the clipboard by OSC 52")
 	hs.m.flow.sel = 0
 	hs.key("c")
 	mustContain(t, plain(hs.view()), "sent no HTTP request")
@@ -335,7 +338,8 @@ func TestSmallcaseOrderForm(t *testing.T) {
 	if !ok || msg.oc.Type != gateway.OrderBuy || msg.oc.Scid != "SCMO_0002" {
 		t.Fatalf("got %+v", msg)
 	}
-	f.Update(keyMsg("tab"))
+	f.Update(keyMsg("tab"))   // amount
+	f.Update(keyMsg("tab"))   // type
 	f.Update(keyMsg("right")) // INVESTMORE takes an iscid
 	_, cmd = f.Update(keyMsg("enter"))
 	msg = cmd().(orderSubmittedMsg)

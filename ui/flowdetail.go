@@ -2,7 +2,9 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -79,25 +81,42 @@ func shortDuration(d time.Duration) string {
 		return " <1ms"
 	case d < time.Second:
 		return " " + strconv.Itoa(int(d/time.Millisecond)) + "ms"
+	case d < time.Minute:
+		return " " + strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
 	}
-	return " " + strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	// 4m58s, not 298.0s.
+	sec := int(d.Round(time.Second) / time.Second)
+	return " " + strconv.Itoa(sec/60) + "m" + twoDigits(sec%60) + "s"
 }
 
-// statusLine is the countdown and the latest browser event.
-func (f *flowView) statusLine() string {
+// statusLines are the countdown, who answers the SDK step and the latest
+// browser event, one item per line (wrapped under its own indent) in w
+// cells.
+func (f *flowView) statusLines(w int) []string {
 	st := f.st
-	var parts []string
-	if left, ok := f.countdown(); ok {
-		parts = append(parts, st.Countdown.Render("⏱ "+formatCountdown(left))+st.Subtle.Render(" left on the transaction"))
+	var out []string
+	item := func(text string) {
+		for i, l := range wrap(text, w-2) {
+			if i > 0 {
+				l = "  " + l
+			}
+			out = append(out, st.Subtle.Render(l))
+		}
 	}
-	if f.auto != "" && f.running {
-		parts = append(parts, st.Subtle.Render("sandbox answers: "+string(f.auto)))
+	if left, ok := f.countdown(); ok {
+		out = append(out, st.Countdown.Render("⏱ "+formatCountdown(left))+st.Subtle.Render(" left on the transaction"))
+	}
+	if f.auto.On() && f.running {
+		who := "sandbox answers: " + string(f.auto.Scenario)
+		if f.kind == flow.GuestLogin && f.auto.Account != "" {
+			who += " as " + f.auto.Broker + " " + f.auto.Account
+		}
+		item(who)
 	}
 	if n := len(f.events); n > 0 {
-		ev := f.events[n-1]
-		parts = append(parts, st.Subtle.Render("browser: "+eventText(ev)))
+		item("browser: " + eventText(f.events[n-1]))
 	}
-	return strings.Join(parts, "  ")
+	return out
 }
 
 func eventText(ev session.JourneyEvent) string {
@@ -128,34 +147,47 @@ func eventText(ev session.JourneyEvent) string {
 func (f *flowView) View() string {
 	st := f.st
 	head := st.Title.Render(journeyTitle(f.kind)) + st.Subtle.Render(" · "+f.label)
+	note := ""
 	switch {
+	case f.finished && f.note() != "":
+		head += "  " + st.Warn.Render("done, but")
+		note = f.note()
 	case f.finished:
 		head += "  " + st.StatusOK.Render("done")
 	case f.failed() != nil:
 		head += "  " + st.StatusErr.Render("failed")
 	}
-	status := f.statusLine()
 	if f.wide() {
 		lw := f.leftWidth()
-		left := []string{head, ""}
+		left := []string{head}
+		for _, l := range wrap(note, lw) {
+			if note != "" {
+				left = append(left, st.Warn.Render(l))
+			}
+		}
+		left = append(left, "")
 		left = append(left, f.stepsList(lw)...)
-		if status != "" {
+		if status := f.statusLines(lw); len(status) > 0 {
 			left = append(left, "")
-			left = append(left, wrapStyled(status, lw)...)
+			left = append(left, status...)
 		}
 		leftBlock := lipgloss.NewStyle().Width(lw).Render(strings.Join(left, "\n"))
 		return lipgloss.JoinHorizontal(lipgloss.Top, leftBlock, " ", f.rightPane())
 	}
+	if note != "" {
+		head += " " + st.Warn.Render(note)
+	}
 	lines := []string{head}
 	lines = append(lines, f.stepsList(f.w)...)
-	if status != "" {
+	if status := f.narrowStatus(); status != "" {
 		lines = append(lines, pad(status, f.w))
 	}
 	return strings.Join(lines, "\n") + "\n" + f.rightPane()
 }
 
-func wrapStyled(s string, w int) []string {
-	return strings.Split(lipgloss.NewStyle().Width(w).Render(s), "\n")
+// narrowStatus is the status items on one line, for narrow terminals.
+func (f *flowView) narrowStatus() string {
+	return strings.Join(f.statusLines(1000), "  ")
 }
 
 func (f *flowView) wide() bool     { return f.w >= 100 }
@@ -167,7 +199,7 @@ func (f *flowView) paneSize() (int, int) {
 		return f.w - f.leftWidth() - 1, f.h
 	}
 	used := 1 + len(f.steps)
-	if f.statusLine() != "" {
+	if f.narrowStatus() != "" {
 		used++
 	}
 	return f.w, f.h - used
@@ -198,7 +230,7 @@ func (f *flowView) rightPane() string {
 // the keys that redo the right step.
 func (f *flowView) failurePanel(s flow.Step, w int) string {
 	st := f.st
-	p := flow.Explain(s.Err)
+	p := f.problem(s)
 	title := "Failed: " + s.Title
 	if p.Name != "" {
 		title += " · " + p.Name
@@ -222,18 +254,27 @@ func (f *flowView) failurePanel(s flow.Step, w int) string {
 	}
 	var keys string
 	switch {
+	case f.duplicate() != nil && f.dupDeclined:
+		keys = "Not saved. esc back; to add a new user, log in with another broker account" +
+			" (on the sandbox, a on the home screen chooses the account the sandbox answers with)"
 	case f.duplicate() != nil:
 		keys = "y save anyway (both labels, one broker account) · n don't save · esc back"
+	case p.Redo == flow.CreateTransaction:
+		keys = "f (or r) fresh transaction, from “" + f.titleOf(p.Redo) + "” · esc back"
 	case p.Redo != "":
 		keys = "r redo from “" + f.titleOf(p.Redo) + "”"
-		if p.Redo != flow.CreateTransaction && f.step(flow.CreateTransaction) != nil {
+		if f.step(flow.CreateTransaction) != nil {
 			keys += " · f fresh transaction"
 		}
 		keys += " · esc back"
+	case keysRejected(s.Err):
+		keys = "esc back, then p on the home screen edits the profile's keys (the profile restarts with them)"
 	default:
 		keys = "esc back to change the input"
 	}
-	b = append(b, st.Subtle.Render(keys))
+	for _, l := range wrap(keys, inner) {
+		b = append(b, st.Subtle.Render(l))
+	}
 	return st.ErrorPanel.Width(w - 2).Render(strings.Join(b, "\n"))
 }
 
@@ -309,7 +350,8 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 	}
 	if s.Holdings != nil {
 		section("Holdings")
-		add(fmt.Sprintf("%d equities, %d mutual funds (%s, broker %s)", len(s.Holdings.Equities()), len(s.Holdings.MutualFunds()), s.Holdings.Version, s.Holdings.Broker()))
+		add(pluralize(len(s.Holdings.Equities()), "equity", "equities") + ", " + pluralize(len(s.Holdings.MutualFunds()), "mutual fund", "mutual funds") +
+			fmt.Sprintf(" (%s, broker %s)", s.Holdings.Version, s.Holdings.Broker()))
 		add(st.Subtle.Render("h opens the holdings table"))
 	}
 	for i, x := range s.Exchanges {
@@ -378,13 +420,19 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 	}
 	if s.Err != nil && s.State == flow.Failed {
 		section("Error")
-		add(wrap(st.InlineErr.Render(s.Err.Error()), w)...)
+		text := s.Err.Error()
+		if errors.Is(s.Err, context.Canceled) {
+			// Not a Go error string: say what stopped the step.
+			text = "the step was stopped before it finished"
+			if f.tabClosed && s.Kind == flow.AwaitSDK {
+				text = "stopped waiting: the browser tab was closed"
+			}
+		}
+		add(wrap(st.InlineErr.Render(text), w)...)
 	}
 	if f.curl != "" {
-		section("curl (copied)")
-		for _, l := range strings.Split(f.curl, "\n") {
-			add(wrap(l, w)...)
-		}
+		section("curl (sent to the clipboard; pastes as shown)")
+		add(curlLines(f.curl, w)...)
 	}
 	if f.finished && f.kind == flow.GuestLogin {
 		add("", st.StatusOK.Render("Connected. Next: o places an order, i imports holdings for "+f.label+"."))

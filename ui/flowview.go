@@ -16,75 +16,6 @@ import (
 	"gatewalk/session/flow"
 )
 
-// stepFinishedMsg reports that Next returned: the step it ran (a copy, nil
-// when nothing ran) and a snapshot of every step.
-type stepFinishedMsg struct {
-	j     Journey
-	step  *flow.Step
-	steps []flow.Step
-}
-
-// journeyEventMsg is one browser page event; ok is false once the channel
-// is closed.
-type journeyEventMsg struct {
-	j  Journey
-	ev session.JourneyEvent
-	ok bool
-}
-
-// curlCopiedMsg reports the clipboard write of a curl command.
-type curlCopiedMsg struct{ err error }
-
-// journeyFinishedMsg tells the root that a journey ended, for the session
-// export and to refresh the users.
-type journeyFinishedMsg struct {
-	kind  flow.Kind
-	label string
-	steps []flow.Step
-	ok    bool
-}
-
-// Step timeouts: the SDK wait is bounded by the transaction's expiry (plus
-// a margin for the bridge to report it); the rest are API calls or local.
-const (
-	stepTimeout     = 90 * time.Second
-	awaitSDKTimeout = gateway.TransactionLifetime + time.Minute
-)
-
-// runStepCmd runs the journey's next step.
-func runStepCmd(parent context.Context, j Journey, timeout time.Duration) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(parent, timeout)
-		defer cancel()
-		s := j.Next(ctx)
-		var cp *flow.Step
-		if s != nil {
-			c := *s
-			cp = &c
-		}
-		return stepFinishedMsg{j: j, step: cp, steps: j.Snapshot()}
-	}
-}
-
-// waitForJourneyEventCmd reads one browser event; the flow view re-arms it.
-func waitForJourneyEventCmd(j Journey) tea.Cmd {
-	ch := j.Events()
-	return func() tea.Msg {
-		ev, ok := <-ch
-		return journeyEventMsg{j: j, ev: ev, ok: ok}
-	}
-}
-
-// copyCurlCmd puts a curl command on the clipboard.
-func copyCurlCmd(c Clipboard, text string) tea.Cmd {
-	return func() tea.Msg {
-		if c == nil {
-			return curlCopiedMsg{errors.New("no clipboard in this terminal")}
-		}
-		return curlCopiedMsg{c.Copy(text)}
-	}
-}
-
 // flowView is the guided view of one journey: the steps with their state on
 // one side, the selected step's details on the other, a live countdown of
 // the transaction, and a panel explaining a failure with what to redo.
@@ -93,13 +24,22 @@ type flowView struct {
 	km   *KeyMap
 	w, h int
 
-	kind  flow.Kind
-	label string
-	j     Journey
-	clip  Clipboard
+	kind    flow.Kind
+	label   string
+	j       Journey
+	clip    Clipboard
+	profile session.Profile
+	api     string
 
 	ctx    context.Context
 	cancel context.CancelFunc
+	// stepCtx is the running step's context: cancelled when the browser
+	// tab closes during the SDK wait, or when f asks for a fresh
+	// transaction while it waits.
+	stepCtx    context.Context
+	stepCancel context.CancelFunc
+	tabClosed  bool
+	freshAfter bool
 
 	steps    []flow.Step
 	sel      int
@@ -108,7 +48,17 @@ type flowView struct {
 	finished bool
 	now      time.Time
 	demo     bool
-	auto     gateway.Scenario
+	auto     AutoAnswer
+	// dupDeclined is set once n refused to save a duplicate id.
+	dupDeclined bool
+	// attempt counts the runs of this journey (1 + retries); recorded
+	// says the current attempt was handed to the export already.
+	attempt  int
+	recorded bool
+	// ended are the attempts that ended since the root last took them
+	// (takeEnded), for the session export. Every attempt is kept: a failure
+	// that was retried stays next to the attempt that completed.
+	ended []journeyRecord
 
 	spin     spinner.Model
 	timer    timer.Model
@@ -120,10 +70,19 @@ type flowView struct {
 	detail viewport.Model
 }
 
-func newFlowView(st *Styles, km *KeyMap, kind flow.Kind, label string, j Journey, clip Clipboard, now time.Time, demo bool, auto gateway.Scenario) *flowView {
+// flowInfo is where a journey runs, for the screen and the export.
+type flowInfo struct {
+	profile session.Profile
+	api     string
+	auto    AutoAnswer
+	now     time.Time
+	demo    bool
+}
+
+func newFlowView(st *Styles, km *KeyMap, kind flow.Kind, label string, j Journey, clip Clipboard, info flowInfo) *flowView {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &flowView{st: st, km: km, kind: kind, label: label, j: j, clip: clip, ctx: ctx, cancel: cancel,
-		now: now, demo: demo, auto: auto, follow: true}
+		profile: info.profile, api: info.api, now: info.now, demo: info.demo, auto: info.auto, follow: true, attempt: 1}
 	f.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.StepRunning))
 	f.detail = viewport.New(40, 10)
 	f.steps = j.Snapshot()
@@ -153,14 +112,88 @@ func (f *flowView) runNext() tea.Cmd {
 	f.steps[next].Started = f.now
 	f.running, f.finished = true, false
 	if f.follow {
-		f.sel = next
+		f.selectStep(next)
 	}
 	timeout := stepTimeout
 	if f.steps[next].Kind == flow.AwaitSDK {
 		timeout = awaitSDKTimeout
 	}
 	f.refreshDetail()
-	return runStepCmd(f.ctx, f.j, timeout)
+	f.stepCtx, f.stepCancel = context.WithCancel(f.ctx)
+	return runStepCmd(f.stepCtx, f.j, timeout)
+}
+
+// runningStep is the step running now, or nil.
+func (f *flowView) runningStep() *flow.Step {
+	if !f.running {
+		return nil
+	}
+	for i := range f.steps {
+		if f.steps[i].State == flow.Running {
+			return &f.steps[i]
+		}
+	}
+	return nil
+}
+
+// takeEnded hands over the attempts that ended.
+func (f *flowView) takeEnded() []journeyRecord {
+	e := f.ended
+	f.ended = nil
+	return e
+}
+
+// currentTitle names the step running (or failed, or next) for people.
+func (f *flowView) currentTitle() string {
+	for _, st := range []flow.StepState{flow.Running, flow.Failed, flow.Pending} {
+		for _, s := range f.steps {
+			if s.State == st {
+				return s.Title
+			}
+		}
+	}
+	return "the last step"
+}
+
+// cancelStep cancels the running step's context (the journey's Next then
+// returns it failed with context.Canceled).
+func (f *flowView) cancelStep() {
+	if f.stepCancel != nil {
+		f.stepCancel()
+	}
+}
+
+// selectStep selects step i and shows its details from their first line.
+func (f *flowView) selectStep(i int) {
+	if i != f.sel {
+		f.curl = ""
+	}
+	f.sel = i
+	f.refreshDetail()
+	f.detail.GotoTop()
+}
+
+// record is the current attempt as the export keeps it.
+func (f *flowView) record(ok bool, end string) journeyRecord {
+	return journeyRecord{kind: f.kind, label: f.label, steps: append([]flow.Step(nil), f.steps...), ok: ok, end: end,
+		attempt: f.attempt, profile: f.profile, api: f.api, auto: f.auto}
+}
+
+// liveTransaction is the transaction of the running journey, when one was
+// created and the journey is still running; settled says the SDK step had
+// already answered.
+func (f *flowView) liveTransaction() (txn *gateway.TransactionCreated, settled bool) {
+	if f == nil || !f.running {
+		return nil, false
+	}
+	c := f.step(flow.CreateTransaction)
+	if c == nil || c.State != flow.Done || c.Transaction == nil {
+		return nil, false
+	}
+	if a := f.step(flow.AwaitSDK); a != nil && a.State == flow.Done {
+		settled = true
+	}
+	return c.Transaction, settled
 }
 
 func (f *flowView) failed() *flow.Step {
@@ -208,14 +241,25 @@ func (f *flowView) capturing() bool { return false }
 
 func (f *flowView) ShortHelp() []key.Binding {
 	switch {
+	case f.duplicate() != nil && f.dupDeclined:
+		return []key.Binding{f.km.Up, f.km.Down, f.km.Back}
 	case f.duplicate() != nil:
 		return []key.Binding{f.km.Confirm, f.km.Deny, f.km.Back}
 	case f.failed() != nil:
+		switch p := f.problem(*f.failed()); {
+		case p.Redo == "":
+			return []key.Binding{f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
+		case p.Redo == flow.CreateTransaction:
+			return []key.Binding{f.km.Fresh, f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
+		}
 		return []key.Binding{f.km.Retry, f.km.Fresh, f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
 	case f.finished && f.kind == flow.GuestLogin:
 		return []key.Binding{f.km.NextFlow, f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
 	case f.finished && f.kind == flow.HoldingsImport:
 		return []key.Binding{f.km.Holdings, f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
+	}
+	if s := f.runningStep(); s != nil && s.Kind == flow.AwaitSDK && f.step(flow.CreateTransaction) != nil {
+		return []key.Binding{f.km.Fresh, f.km.Up, f.km.Down, f.km.Copy, f.km.Back}
 	}
 	return []key.Binding{f.km.Up, f.km.Down, f.km.Copy, f.km.PageDown, f.km.Back}
 }
@@ -230,6 +274,16 @@ func (f *flowView) stop() {
 	f.cancel()
 	f.j.Close()
 	f.timerOn = false
+}
+
+// sawResult reports whether the browser page posted a result already.
+func (f *flowView) sawResult() bool {
+	for _, ev := range f.events {
+		if ev.Kind == session.JourneyResult {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
@@ -259,8 +313,16 @@ func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if len(f.events) > 20 {
 			f.events = f.events[len(f.events)-20:]
 		}
+		var cmd tea.Cmd
+		if s := f.runningStep(); msg.ev.Kind == session.JourneyTabClosed && s != nil && s.Kind == flow.AwaitSDK && !f.sawResult() {
+			// The page used the transaction; nothing will answer for it any
+			// more, so stop waiting out its five minutes.
+			f.tabClosed = true
+			f.cancelStep()
+			cmd = setStatus("the browser tab was closed before the SDK answered: f starts a fresh transaction", statusError)
+		}
 		f.refreshDetail()
-		return f, waitForJourneyEventCmd(f.j)
+		return f, tea.Batch(waitForJourneyEventCmd(f.j), cmd)
 	case stepFinishedMsg:
 		if msg.j != f.j {
 			return f, nil
@@ -270,7 +332,7 @@ func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if msg.err != nil {
 			return f, setStatus("could not copy ("+msg.err.Error()+"): the command is shown in the pane", statusError)
 		}
-		return f, setStatus("curl command copied (the apiSecret is $GATEWALK_API_SECRET)", statusOK)
+		return f, setStatus("curl sent to the clipboard by OSC 52 (in tmux: set -g set-clipboard on); the pane shows it ready to paste · apiSecret: $GATEWALK_API_SECRET", statusOK)
 	case tea.KeyMsg:
 		return f, f.handleKey(msg)
 	}
@@ -280,6 +342,7 @@ func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (f *flowView) stepFinished(msg stepFinishedMsg) tea.Cmd {
 	f.steps = msg.steps
 	f.running = false
+	f.cancelStep()
 	var cmds []tea.Cmd
 	if s := msg.step; s != nil {
 		switch {
@@ -300,115 +363,44 @@ func (f *flowView) stepFinished(msg stepFinishedMsg) tea.Cmd {
 	}
 	if fs := f.failed(); fs != nil {
 		f.timerOn = false
+		if f.freshAfter && fs.Kind == flow.AwaitSDK {
+			// f during the wait: this attempt ends here, a fresh one starts.
+			f.freshAfter = false
+			f.ended = append(f.ended, f.record(false, "left for a fresh transaction during the SDK wait"))
+			f.recorded = true
+			return tea.Batch(append(cmds, f.retry(flow.CreateTransaction))...)
+		}
 		for i := range f.steps {
 			if f.steps[i].State == flow.Failed {
-				f.sel = i
+				f.selectStep(i)
 			}
 		}
 		f.refreshDetail()
+		if !f.recorded {
+			f.recorded = true
+			p := f.problem(*fs)
+			end := "failed at “" + fs.Title + "”"
+			if p.Name != "" {
+				end += ": " + p.Name
+			}
+			f.ended = append(f.ended, f.record(false, end))
+		}
 		return tea.Batch(cmds...)
 	}
 	if f.allDone() || msg.step == nil {
 		f.finished = true
 		f.timerOn = false
 		f.refreshDetail()
-		cmds = append(cmds, emit(journeyFinishedMsg{kind: f.kind, label: f.label, steps: f.steps, ok: f.allDone()}))
+		if !f.recorded {
+			f.recorded = true
+			rec := f.record(f.allDone(), "")
+			f.ended = append(f.ended, rec)
+			if rec.ok {
+				cmds = append(cmds, emit(journeyFinishedMsg{rec: rec, note: f.note()}))
+			}
+		}
 		return tea.Batch(cmds...)
 	}
 	cmds = append(cmds, f.runNext(), f.spin.Tick)
 	return tea.Batch(cmds...)
-}
-
-func (f *flowView) handleKey(k tea.KeyMsg) tea.Cmd {
-	km := f.km
-	if dup := f.duplicate(); dup != nil && !f.running {
-		switch {
-		case key.Matches(k, km.Confirm):
-			f.j.AllowDuplicate()
-			f.follow = true
-			return tea.Batch(f.runNext(), f.spin.Tick)
-		case key.Matches(k, km.Deny):
-			return setStatus("not saved: "+f.label+" and "+dup.Existing.Label+" stay one user; connect with another broker account to add a new one", statusInfo)
-		}
-	}
-	switch {
-	case key.Matches(k, km.Back):
-		f.stop()
-		return emit(navigatedBackMsg{})
-	case key.Matches(k, km.Up):
-		if f.sel > 0 {
-			f.sel--
-		}
-		f.follow = false
-		f.curl = ""
-	case key.Matches(k, km.Down):
-		if f.sel < len(f.steps)-1 {
-			f.sel++
-		}
-		f.follow = false
-		f.curl = ""
-	case key.Matches(k, km.PageDown):
-		f.detail.HalfPageDown()
-		return nil
-	case key.Matches(k, km.PageUp):
-		f.detail.HalfPageUp()
-		return nil
-	case key.Matches(k, km.Copy):
-		s := f.selected()
-		if s == nil || len(s.Exchanges) == 0 {
-			return setStatus("this step sent no HTTP request: select a create or fetch step", statusInfo)
-		}
-		f.curl = s.Exchanges[len(s.Exchanges)-1].Curl()
-		f.refreshDetail()
-		f.detail.GotoBottom()
-		return copyCurlCmd(f.clip, f.curl)
-	case key.Matches(k, km.Retry) && !f.running:
-		fs := f.failed()
-		if fs == nil {
-			return nil
-		}
-		p := flow.Explain(fs.Err)
-		if p.Redo == "" {
-			return setStatus("nothing to retry as is: "+p.Advice+" (esc goes back)", statusError)
-		}
-		return f.retry(p.Redo)
-	case key.Matches(k, km.Fresh) && !f.running:
-		if f.failed() == nil || f.step(flow.CreateTransaction) == nil {
-			return nil
-		}
-		return f.retry(flow.CreateTransaction)
-	case f.finished && f.kind == flow.GuestLogin && key.Matches(k, km.Order):
-		return emit(openOrderFormMsg{label: f.label})
-	case f.finished && f.kind == flow.GuestLogin && key.Matches(k, km.Import):
-		return emit(openImportFormMsg{label: f.label})
-	case f.finished && f.kind == flow.HoldingsImport && key.Matches(k, km.Holdings):
-		if s := f.step(flow.FetchHoldings); s != nil && s.Holdings != nil {
-			return emit(holdingsFetchedMsg{label: f.label, h: s.Holdings})
-		}
-	}
-	f.refreshDetail()
-	return nil
-}
-
-func (f *flowView) retry(k flow.StepKind) tea.Cmd {
-	f.j.RetryFrom(k)
-	f.follow = true
-	f.curl = ""
-	f.events = nil
-	return tea.Batch(f.runNext(), f.spin.Tick)
-}
-
-func (f *flowView) selected() *flow.Step {
-	if f.sel < 0 || f.sel >= len(f.steps) {
-		return nil
-	}
-	return &f.steps[f.sel]
-}
-
-// countdown is the time left on the live transaction while it matters.
-func (f *flowView) countdown() (time.Duration, bool) {
-	if !f.timerOn {
-		return 0, false
-	}
-	return f.timer.Timeout, true
 }

@@ -129,6 +129,10 @@ var scenes = []struct {
 		hs.key("r")
 	}},
 	{"profiles", func(hs *harness) { hs.key("p") }},
+	{"flow_auto_chooser", func(hs *harness) {
+		hs.withUsers()
+		hs.key("a", "down")
+	}},
 	{"profile_form", func(hs *harness) {
 		hs.key("p", "a")
 		hs.typeText("prod-keys")

@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatewalk/gateway"
 	"gatewalk/session"
@@ -71,7 +73,9 @@ func (v *historyView) capturing() bool  { return false }
 func (v *historyView) ShortHelp() []key.Binding {
 	return []key.Binding{v.km.Up, v.km.Down, v.km.Refetch, v.km.Back}
 }
-func (v *historyView) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
+func (v *historyView) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{v.km.Up, v.km.Down, v.km.Top, v.km.Bottom}, {v.km.Refetch, v.km.Back}}
+}
 
 func (v *historyView) selected() *session.HistoryEntry {
 	if v.cursor >= 0 && v.cursor < len(v.entries) {
@@ -80,13 +84,55 @@ func (v *historyView) selected() *session.HistoryEntry {
 	return nil
 }
 
+// sortPostbacks copies the entries with each one's postbacks in the order
+// they were received.
+func sortPostbacks(es []session.HistoryEntry) []session.HistoryEntry {
+	out := append([]session.HistoryEntry(nil), es...)
+	for i := range out {
+		pbs := append([]session.PostbackRecord(nil), out[i].Postbacks...)
+		sort.SliceStable(pbs, func(a, b int) bool { return pbs[a].ReceivedAt.Before(pbs[b].ReceivedAt) })
+		out[i].Postbacks = pbs
+	}
+	return out
+}
+
+// statusText is an entry's status with its error message, if any.
+func statusText(e session.HistoryEntry) string {
+	status := string(e.Status)
+	if e.ErrorCode != 0 || e.ErrorMessage != "" {
+		status += " " + e.ErrorMessage
+	}
+	return status
+}
+
+// historyWidths sizes the list's columns to the entries: every column as
+// wide as its widest cell when the width allows; otherwise the status and
+// the transaction id share what is left.
+func (v *historyView) historyWidths() (intentW, userW, statusW, idW int) {
+	intentW, userW, statusW, idW = len("INTENT"), len("USER"), len("STATUS"), len("TRANSACTION")
+	for _, e := range v.entries {
+		intentW = max(intentW, ansi.StringWidth(string(e.Intent)))
+		userW = max(userW, ansi.StringWidth(e.User))
+		statusW = max(statusW, ansi.StringWidth(statusText(e)))
+		idW = max(idW, ansi.StringWidth(redactID(e.TransactionID, v.demo)))
+	}
+	userW = min(userW, 16)
+	// cursor, CREATED, the separators and the postback count
+	rest := v.w - 2 - 14 - intentW - userW - 4 - 4
+	if statusW+idW <= rest {
+		return
+	}
+	s := min(statusW, max(rest-idW, min(statusW, rest/2)))
+	return intentW, userW, max(s, 6), max(rest-s, 8)
+}
+
 // refetch is the command the root runs for the r key; it needs the runner.
 type refetchAskedMsg struct{ label, txnID string }
 
 func (v *historyView) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case historyLoadedMsg:
-		v.loading, v.entries, v.err = false, msg.entries, msg.err
+		v.loading, v.entries, v.err = false, sortPostbacks(msg.entries), msg.err
 		if v.cursor >= len(v.entries) {
 			v.cursor = max(len(v.entries)-1, 0)
 		}
@@ -111,6 +157,10 @@ func (v *historyView) Update(msg tea.Msg) (screen, tea.Cmd) {
 			if v.cursor < len(v.entries)-1 {
 				v.cursor++
 			}
+		case key.Matches(msg, v.km.Top):
+			v.cursor = 0
+		case key.Matches(msg, v.km.Bottom):
+			v.cursor = max(len(v.entries)-1, 0)
 		case key.Matches(msg, v.km.Refetch):
 			e := v.selected()
 			switch {
@@ -140,11 +190,8 @@ func (v *historyView) View() string {
 	case len(v.entries) == 0:
 		return b.String() + st.Subtle.Render("No transactions yet: run a guest login, an order or an import from the home screen.")
 	}
-	idW := min(38, max(v.w-2-14-15-10-10-4-4, 10))
-	if v.demo {
-		idW = 10
-	}
-	b.WriteString("  " + st.TableHead.Render(pad("CREATED", 14)+" "+pad("INTENT", 15)+" "+pad("USER", 10)+" "+pad("STATUS", 10)+" "+pad("TRANSACTION", idW)) + "\n")
+	intentW, userW, statusW, idW := v.historyWidths()
+	b.WriteString("  " + st.TableHead.Render(pad("CREATED", 14)+" "+pad("INTENT", intentW)+" "+pad("USER", userW)+" "+pad("STATUS", statusW)+" "+pad("TRANSACTION", idW)) + "\n")
 	listH := max(min(len(v.entries), (v.h-2)/2), 1)
 	start := 0
 	if v.cursor >= listH {
@@ -152,16 +199,12 @@ func (v *historyView) View() string {
 	}
 	for i := start; i < len(v.entries) && i < start+listH; i++ {
 		e := v.entries[i]
-		status := string(e.Status)
-		if e.ErrorCode != 0 || e.ErrorMessage != "" {
-			status += " " + e.ErrorMessage
-		}
 		pb := ""
 		if n := len(e.Postbacks); n > 0 {
 			pb = " ✉" + strconv.Itoa(n)
 		}
-		line := pad(e.CreatedAt.Local().Format("01-02 15:04:05"), 14) + " " + pad(string(e.Intent), 15) + " " + pad(e.User, 10) + " " +
-			pad(status, 10) + " " + pad(redactID(e.TransactionID, v.demo), idW) + pb
+		line := pad(e.CreatedAt.Local().Format("01-02 15:04:05"), 14) + " " + pad(string(e.Intent), intentW) + " " + pad(e.User, userW) + " " +
+			pad(statusText(e), statusW) + " " + pad(redactID(e.TransactionID, v.demo), idW) + pb
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + st.Selected.Render(pad(line, v.w-2)) + "\n")
 		} else {
@@ -176,12 +219,25 @@ func (v *historyView) View() string {
 	if e.Summary != "" {
 		b.WriteString(e.Summary + "\n")
 	}
-	if !e.ExpiresAt.IsZero() {
-		b.WriteString(st.Label.Render("expires ") + e.ExpiresAt.Local().Format("2006-01-02 15:04:05") + "\n")
+	switch {
+	case e.Status.Final():
+		// A finished transaction no longer expires: say how it ended and
+		// when, as far as gatewalk saw it (the last postback).
+		line := st.Label.Render("status  ") + st.Strong.Render(string(e.Status))
+		if n := len(e.Postbacks); n > 0 {
+			line += st.Subtle.Render(" · last postback " + e.Postbacks[n-1].ReceivedAt.Local().Format("2006-01-02 15:04:05"))
+		} else {
+			line += st.Subtle.Render(" · created " + e.CreatedAt.Local().Format("2006-01-02 15:04:05"))
+		}
+		b.WriteString(line + "\n")
+	case !e.ExpiresAt.IsZero():
+		b.WriteString(st.Label.Render("status  ") + string(e.Status) + st.Subtle.Render(" · expires "+e.ExpiresAt.Local().Format("2006-01-02 15:04:05")) + "\n")
 	}
 	if e.ErrorCode != 0 {
 		info := gateway.ExplainSDKError(e.ErrorCode, e.ErrorMessage)
-		b.WriteString(st.InlineErr.Render("error "+e.ErrorMessage+" ("+strconv.Itoa(e.ErrorCode)+"): "+info.Meaning) + "\n")
+		for _, l := range wrap("error "+e.ErrorMessage+" ("+strconv.Itoa(e.ErrorCode)+"): "+info.Meaning, v.w) {
+			b.WriteString(st.InlineErr.Render(l) + "\n")
+		}
 	}
 	for _, p := range e.Postbacks {
 		ok := st.StatusOK.Render("checksum valid")
@@ -199,7 +255,9 @@ func (v *historyView) View() string {
 		case v.fetching == e.TransactionID:
 			b.WriteString(st.Subtle.Render("fetching order details…") + "\n")
 		case v.fetchErr[e.TransactionID] != nil:
-			b.WriteString(st.InlineErr.Render("could not fetch: "+v.fetchErr[e.TransactionID].Error()) + "\n")
+			for _, l := range wrap("could not fetch the order details: "+v.fetchErr[e.TransactionID].Error(), v.w) {
+				b.WriteString(st.InlineErr.Render(l) + "\n")
+			}
 		case v.details[e.TransactionID] != nil:
 			for _, l := range orderLines(st, v.details[e.TransactionID], v.w) {
 				b.WriteString(l + "\n")

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatewalk/gateway"
 )
@@ -34,12 +35,14 @@ type holdingsRow struct {
 
 type column struct {
 	title string
-	width int // 0 = flexible
+	width int // the widest a text column grows; 0 = flexible
 	right bool
 }
 
-var equityCols = []column{{"TICKER", 12, false}, {"ISIN", 12, false}, {"QTY", 8, true}, {"AVG PRICE", 11, true}, {"INVESTED", 14, true}, {"NAME", 0, false}}
-var fundCols = []column{{"FUND", 0, false}, {"ISIN", 12, false}, {"FOLIO", 10, false}, {"UNITS", 10, true}, {"AVG NAV", 10, true}, {"INVESTED", 14, true}, {"P&L", 11, true}}
+// The columns of the two tabs. A text column is as wide as its widest cell
+// up to width; a number column as wide as its widest number.
+var equityCols = []column{{"TICKER", 20, false}, {"ISIN", 12, false}, {"QTY", 1, true}, {"AVG PRICE", 1, true}, {"INVESTED", 1, true}, {"NAME", 0, false}}
+var fundCols = []column{{"FUND", 0, false}, {"ISIN", 12, false}, {"FOLIO", 24, false}, {"UNITS", 1, true}, {"AVG NAV", 1, true}, {"INVESTED", 1, true}, {"P&L", 1, true}}
 
 // holdingsView is the holdings table: sorting, filtering, a mutual funds
 // tab, totals and export. Only the visible rows are drawn.
@@ -61,18 +64,26 @@ type holdingsView struct {
 	totQty, totInv float64
 	totPNL         float64
 
+	// natural is each column's widest cell (or title), per tab, measured
+	// once when the data arrives.
+	natural [2][]int
+
 	filter    textinput.Model
 	filtering bool
 	export    textinput.Model
 	exporting bool
+	// pending is an export waiting for the operator to allow overwriting
+	// an existing file.
+	pending *exportTable
+	pendAbs string
 }
 
 func newHoldingsView(st *Styles, km *KeyMap, label string, h *gateway.Holdings) *holdingsView {
 	v := &holdingsView{st: st, km: km, label: label}
-	v.filter = textinput.New()
+	v.filter = st.newInput()
 	v.filter.Prompt = "/"
 	v.filter.Placeholder = "type to filter by ticker, ISIN or name"
-	v.export = textinput.New()
+	v.export = st.newInput()
 	v.export.Prompt = "export to: "
 	v.export.CharLimit = 512
 	if h != nil {
@@ -82,8 +93,27 @@ func newHoldingsView(st *Styles, km *KeyMap, label string, h *gateway.Holdings) 
 		v.rows[tabFunds] = fundRows(h.MutualFunds())
 	}
 	v.sortCol = [2]int{0, 0}
+	v.natural[tabEquities] = naturalWidths(equityCols, v.rows[tabEquities])
+	v.natural[tabFunds] = naturalWidths(fundCols, v.rows[tabFunds])
 	v.refresh()
 	return v
+}
+
+// naturalWidths is the width each column needs: its title plus the sort
+// arrow, or its widest cell.
+func naturalWidths(cols []column, rows []holdingsRow) []int {
+	out := make([]int, len(cols))
+	for i, c := range cols {
+		out[i] = ansi.StringWidth(c.title) + 1
+	}
+	for _, r := range rows {
+		for i, cell := range r.cells {
+			if w := ansi.StringWidth(cell); w > out[i] {
+				out[i] = w
+			}
+		}
+	}
+	return out
 }
 
 func money(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
@@ -192,15 +222,22 @@ func (v *holdingsView) clamp() {
 
 func (v *holdingsView) SetSize(w, h int) {
 	v.w, v.h = w, h
+	// The fields pad to their width: the prompt, the field and the note
+	// after it fit in w.
 	v.filter.Width = w - 4
-	v.export.Width = w - 14
+	v.export.Width = w - len(v.export.Prompt) - len(exportNote) - 2
 	v.clamp()
 }
 
-func (v *holdingsView) capturing() bool { return v.filtering || v.exporting }
+func (v *holdingsView) capturing() bool { return v.filtering || v.exporting || v.pending != nil }
 
 func (v *holdingsView) ShortHelp() []key.Binding {
-	if v.filtering || v.exporting {
+	switch {
+	case v.pending != nil:
+		return []key.Binding{v.km.Confirm, v.km.Deny}
+	case v.filtering:
+		return []key.Binding{v.km.Enter, v.km.Tab, v.km.Back}
+	case v.exporting:
 		return []key.Binding{v.km.Enter, v.km.Back}
 	}
 	return []key.Binding{v.km.Up, v.km.Down, v.km.Sort, v.km.Filter, v.km.Tab, v.km.Export, v.km.Back}
@@ -233,11 +270,30 @@ func safeFileName(s string) string {
 }
 
 func (v *holdingsView) Update(msg tea.Msg) (screen, tea.Cmd) {
+	if m, ok := msg.(exportExistsMsg); ok {
+		t := m.t
+		v.pending, v.pendAbs = &t, m.abs
+		return v, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return v, nil
 	}
 	switch {
+	case v.pending != nil:
+		switch {
+		case key.Matches(km, v.km.Confirm):
+			t, path := *v.pending, v.pendAbs
+			v.pending, v.pendAbs = nil, ""
+			return v, exportHoldingsCmd(path, t, true)
+		case key.Matches(km, v.km.Deny), key.Matches(km, v.km.Back):
+			// Back to the file name, to choose another.
+			v.pending, v.pendAbs = nil, ""
+			v.exporting = true
+			v.export.CursorEnd()
+			return v, v.export.Focus()
+		}
+		return v, nil
 	case v.exporting:
 		switch {
 		case key.Matches(km, v.km.Back):
@@ -251,7 +307,7 @@ func (v *holdingsView) Update(msg tea.Msg) (screen, tea.Cmd) {
 			}
 			v.exporting = false
 			v.export.Blur()
-			return v, exportHoldingsCmd(path, v.exportRecords())
+			return v, exportHoldingsCmd(path, v.exportRecords(), false)
 		}
 		var cmd tea.Cmd
 		v.export, cmd = v.export.Update(msg)
@@ -267,6 +323,12 @@ func (v *holdingsView) Update(msg tea.Msg) (screen, tea.Cmd) {
 		case key.Matches(km, v.km.Enter):
 			v.filtering = false
 			v.filter.Blur()
+			return v, nil
+		case key.Matches(km, v.km.Tab):
+			// The filter applies to both tabs: tab shows the other one.
+			v.tab = 1 - v.tab
+			v.cursor, v.offset = 0, 0
+			v.refresh()
 			return v, nil
 		}
 		var cmd tea.Cmd
@@ -304,6 +366,7 @@ func (v *holdingsView) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return v, nil
 	case key.Matches(km, v.km.Filter):
 		v.filtering = true
+		v.filter.CursorEnd()
 		return v, v.filter.Focus()
 	case key.Matches(km, v.km.Export):
 		v.exporting = true
@@ -323,6 +386,7 @@ func (v *holdingsView) exportRecords() exportTable {
 	t := exportTable{}
 	for _, c := range cols {
 		t.header = append(t.header, c.title)
+		t.numeric = append(t.numeric, c.right)
 	}
 	rows := v.rows[v.tab]
 	for _, i := range v.idx {

@@ -144,8 +144,8 @@ func TestHoldingsExport(t *testing.T) {
 				t.Fatalf("csv: %v %d rows", err, len(recs))
 			}
 		case "json":
-			var out []map[string]string
-			if err := json.Unmarshal(b, &out); err != nil || len(out) != n || out[0]["ticker"] == "" {
+			var out []map[string]any
+			if err := json.Unmarshal(b, &out); err != nil || len(out) != n || out[0]["ticker"] == "" || out[0]["qty"] == nil {
 				t.Fatalf("json: %v %v", err, out)
 			}
 		}

@@ -13,12 +13,6 @@ func (v *holdingsView) View() string {
 	b.Grow((v.w + 16) * (v.h + 2))
 	st := v.st
 	// Tab bar and header.
-	eqT, mfT := " Equities ("+strconv.Itoa(len(v.rows[tabEquities]))+") ", " Mutual funds ("+strconv.Itoa(len(v.rows[tabFunds]))+") "
-	if v.tab == tabEquities {
-		eqT = st.Selected.Render(eqT)
-	} else {
-		mfT = st.Selected.Render(mfT)
-	}
 	who := v.label
 	if v.broker != "" {
 		who += " · " + v.broker
@@ -26,7 +20,8 @@ func (v *holdingsView) View() string {
 	if v.version != "" {
 		who += " · " + v.version
 	}
-	b.WriteString(eqT + st.Subtle.Render("│") + mfT + "  " + st.Subtle.Render(who) + "\n")
+	b.WriteString(st.tabs(int(v.tab), "Equities ("+strconv.Itoa(len(v.rows[tabEquities]))+")", "Mutual funds ("+strconv.Itoa(len(v.rows[tabFunds]))+")") +
+		"  " + st.Subtle.Render(who) + "\n")
 
 	cols := v.cols()
 	widths := v.widths(cols)
@@ -86,7 +81,7 @@ func (v *holdingsView) View() string {
 				b.WriteString(st.Subtle.Render("No equities in this account.") + "\n")
 			}
 		} else {
-			b.WriteString(st.Subtle.Render("Nothing matches the filter; esc clears it.") + "\n")
+			b.WriteString(st.Subtle.Render("Nothing matches the filter"+v.filterHint()) + "\n")
 		}
 		end++
 	}
@@ -103,24 +98,60 @@ func (v *holdingsView) View() string {
 	}
 	b.WriteString(st.Strong.Render(pad(tot, v.w)) + "\n")
 	switch {
+	case v.pending != nil:
+		b.WriteString(st.Warn.Render(v.pendAbs+" exists: ") + st.Strong.Render("y") + " overwrite it · " + st.Strong.Render("n") + " choose another name")
 	case v.exporting:
-		b.WriteString(v.export.View() + st.Subtle.Render("  (.csv or .json)"))
-	case v.filtering || v.filter.Value() != "":
+		b.WriteString(v.export.View() + st.Subtle.Render(exportNote))
+	case v.filtering:
 		b.WriteString(v.filter.View())
+	case v.filter.Value() != "":
+		b.WriteString(pad(v.filter.Prompt+v.filter.Value(), max(v.w-len(filterNote)-1, 8)) + st.Subtle.Render(filterNote))
 	}
 	return b.String()
 }
 
+// Notes after the export field and after an applied filter.
+const (
+	exportNote = "  (.csv or .json)"
+	filterNote = "  (/ edits the filter, esc there clears it)"
+)
+
+// filterHint says how to get rows back when the filter matches none here.
+// (esc clears the filter only while it is being edited: elsewhere esc
+// leaves the table.)
+func (v *holdingsView) filterHint() string {
+	other := tabFunds
+	if v.tab == tabFunds {
+		other = tabEquities
+	}
+	if !v.filtering {
+		if len(v.rows[other]) > 0 {
+			return " on this tab: tab shows the other one; / then esc clears the filter."
+		}
+		return ": / then esc clears it."
+	}
+	if len(v.rows[other]) > 0 {
+		return " on this tab: tab shows the other one; esc clears the filter."
+	}
+	return ": esc clears it."
+}
+
+// widths sizes the columns to their content (text columns up to their
+// cap), and gives what is left of the width to the flexible column.
 func (v *holdingsView) widths(cols []column) []int {
 	out := make([]int, len(cols))
+	nat := v.natural[v.tab]
 	fixed, flex := len(cols)-1, -1
 	for i, c := range cols {
 		if c.width == 0 {
 			flex = i
 			continue
 		}
-		out[i] = c.width
-		fixed += c.width
+		out[i] = nat[i]
+		if !c.right && out[i] > c.width {
+			out[i] = c.width
+		}
+		fixed += out[i]
 	}
 	if flex >= 0 {
 		out[flex] = max(v.w-fixed, 4)

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatewalk/session"
 )
@@ -50,7 +51,7 @@ type homeView struct {
 
 func newHomeView(st *Styles, km *KeyMap) *homeView {
 	v := &homeView{st: st, km: km, connecting: true}
-	v.prompt = textinput.New()
+	v.prompt = st.newInput()
 	v.prompt.Prompt = "label › "
 	v.prompt.CharLimit = 64
 	return v
@@ -84,13 +85,16 @@ func (v *homeView) ShortHelp() []key.Binding {
 	if v.connErr != nil {
 		return []key.Binding{v.km.Retry, v.km.Profiles, v.km.Quit}
 	}
-	return []key.Binding{v.km.Connect, v.km.Order, v.km.Import, v.km.Holdings, v.km.Token, v.km.History, v.km.Profiles, v.km.Help}
+	// The actions list on the screen shows c o i h t y p m; the footer
+	// gives the keys it does not, so that every key is in sight at 80x24.
+	return []key.Binding{v.km.Auto, v.km.Demo, v.km.ExportSession, v.km.Quit}
 }
 
+// FullHelp is two columns, so that with the global keys the full help fits
+// in 80 columns.
 func (v *homeView) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{v.km.Up, v.km.Down, v.km.ToggleIDs},
-		{v.km.Connect, v.km.Order, v.km.Import, v.km.Holdings},
-		{v.km.Token, v.km.History, v.km.Profiles, v.km.Auto}}
+	return [][]key.Binding{{v.km.Up, v.km.Down, v.km.Connect, v.km.Order, v.km.Import, v.km.Holdings},
+		{v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Auto}}
 }
 
 // suggestLabel proposes the next free userN label.
@@ -232,7 +236,13 @@ func (v *homeView) View() string {
 	if v.showIDs {
 		idW = 26
 	}
-	nameW := max(v.w-idW-20-12-6, 10)
+	// LABEL is as wide as the longest label (labels are short), not the
+	// whole width left over.
+	nameW := len("LABEL") + 1
+	for _, u := range v.users {
+		nameW = max(nameW, ansi.StringWidth(u.Label)+1)
+	}
+	nameW = max(min(nameW, v.w-idW-20-12-6), 10)
 	b.WriteString("  " + st.TableHead.Render(pad("LABEL", nameW)+" "+pad("SMALLCASEAUTHID", idW)+" "+pad("BROKER", 20)+" "+pad("LAST USED", 12)) + "\n")
 	if v.usersErr != nil {
 		b.WriteString("  " + st.InlineErr.Render(v.usersErr.Error()) + "\n")
@@ -262,7 +272,9 @@ func (v *homeView) View() string {
 		b.WriteString("\n" + st.Strong.Render("Connect a new user") + st.Subtle.Render(": a label you choose; the Gateway gives the smallcaseAuthId") + "\n")
 		b.WriteString(v.prompt.View() + "\n")
 		if v.promptErr != "" {
-			b.WriteString(st.InlineErr.Render("↳ "+v.promptErr) + "\n")
+			for _, l := range wrap("↳ "+v.promptErr, v.w) {
+				b.WriteString(st.InlineErr.Render(l) + "\n")
+			}
 		}
 		return b.String()
 	}

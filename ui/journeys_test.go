@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,11 +131,21 @@ func TestJourneyFailureAgainstSandbox(t *testing.T) {
 	tm.Send(keyMsg("c"))
 	wait("label ›")
 	tm.Send(keyMsg("enter"))
-	wait("user_cancelled")
+	wait("fresh transaction, from") // the failure panel
 	tm.Send(keyMsg("r"))
+	// q asks first while the transaction is live; y confirms.
 	tm.Send(keyMsg("q"))
+	tm.Send(keyMsg("y"))
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-	if len(final.records) != 0 {
-		t.Fatal("a cancelled journey was recorded as finished")
+	if len(final.records) < 2 {
+		t.Fatalf("%d attempts recorded, want the failed one and the retry", len(final.records))
+	}
+	for _, r := range final.records {
+		if r.ok {
+			t.Fatalf("a cancelled journey was recorded as completed: %+v", r)
+		}
+	}
+	if !strings.Contains(final.records[0].end, "user_cancelled") {
+		t.Fatalf("first attempt ended %q", final.records[0].end)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -15,12 +16,19 @@ import (
 	"gatewalk/session/flow"
 )
 
-// journeyRecord is a finished (or stopped) journey kept for the export.
+// journeyRecord is one attempt of a journey (completed, failed or
+// stopped) kept for the export, with the profile it ran on.
 type journeyRecord struct {
 	kind  flow.Kind
 	label string
 	steps []flow.Step
 	ok    bool
+	// end says how an attempt that did not complete ended.
+	end     string
+	attempt int
+	profile session.Profile
+	api     string
+	auto    AutoAnswer
 }
 
 // jwtRe matches a compact JWT; the export keeps header and payload and
@@ -28,16 +36,14 @@ type journeyRecord struct {
 var jwtRe = regexp.MustCompile(`(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\.[A-Za-z0-9_-]+`)
 
 // sessionMarkdown renders the journeys of this run as Markdown for a bug
-// report: every step with its request, response, result and timing. The
-// secrets given are removed, the apiSecret header is a variable and JWT
-// signatures are cut.
-func sessionMarkdown(p session.Profile, recs []journeyRecord, now time.Time, secrets ...string) string {
+// report: every attempt, failed ones included, with the profile it ran on,
+// and every step with its request, response, result and timing. p and api
+// are the profile in use at the export. The secrets given are removed, the
+// apiSecret header is a variable and JWT signatures are cut.
+func sessionMarkdown(p session.Profile, api string, recs []journeyRecord, now time.Time, secrets ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# gatewalk session\n\n")
-	fmt.Fprintf(&b, "- exported: %s\n- profile: %s (environment %s, gateway `%s`)\n", now.UTC().Format(time.RFC3339), p.Name, p.Env, p.Gateway)
-	if api := p.ResolvedAPIURL(); api != "" {
-		fmt.Fprintf(&b, "- API: %s\n", api)
-	}
+	fmt.Fprintf(&b, "- exported: %s\n- profile in use: %s\n", now.UTC().Format(time.RFC3339), profileLine(p, api))
 	b.WriteString("- secrets: removed; the `x-gateway-secret` header is shown as `$GATEWALK_API_SECRET`, JWT signatures are cut\n\n")
 	if len(recs) == 0 {
 		b.WriteString("No journey ran in this session.\n")
@@ -46,8 +52,25 @@ func sessionMarkdown(p session.Profile, recs []journeyRecord, now time.Time, sec
 		result := "completed"
 		if !r.ok {
 			result = "did not complete"
+			if r.end != "" {
+				result += " (" + r.end + ")"
+			}
 		}
-		fmt.Fprintf(&b, "## %d. %s · %s · %s\n\n", i+1, journeyTitle(r.kind), r.label, result)
+		attempt := ""
+		if r.attempt > 1 {
+			attempt = fmt.Sprintf(" · attempt %d", r.attempt)
+		}
+		fmt.Fprintf(&b, "## %d. %s · %s%s · %s\n\n", i+1, journeyTitle(r.kind), r.label, attempt, result)
+		fmt.Fprintf(&b, "- profile: %s\n", profileLine(r.profile, r.api))
+		if r.auto.On() {
+			as := ""
+			if r.kind == flow.GuestLogin && r.auto.Account != "" {
+				as = ", as " + r.auto.Broker + " " + r.auto.Account
+			}
+			fmt.Fprintf(&b, "- SDK step: answered by the sandbox itself (%s%s)\n\n", r.auto.Scenario, as)
+		} else {
+			b.WriteString("- SDK step: in the browser\n\n")
+		}
 		b.WriteString("| # | step | state | started | duration | result |\n|---|---|---|---|---|---|\n")
 		for n, s := range r.steps {
 			started := ""
@@ -70,6 +93,21 @@ func sessionMarkdown(p session.Profile, recs []journeyRecord, now time.Time, sec
 	}
 	out := jwtRe.ReplaceAllString(b.String(), "$1.<signature removed>")
 	return scrub(out, secrets...)
+}
+
+// profileLine names a profile, its environment, gateway and API address.
+func profileLine(p session.Profile, api string) string {
+	if p.Name == "" {
+		return "(none started)"
+	}
+	if api == "" {
+		api = p.ResolvedAPIURL()
+	}
+	s := fmt.Sprintf("%s (environment %s, gateway `%s`", p.Name, p.Env, p.Gateway)
+	if api != "" {
+		s += ", API " + api
+	}
+	return s + ")"
 }
 
 func mdCell(s string) string {
@@ -142,6 +180,10 @@ func exportSessionCmd(path, markdown string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		// The status line names the file wherever the TUI was started.
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
 		return sessionExportedMsg{path: path, err: writeFileCtx(ctx, path, []byte(markdown))}
 	}
 }

@@ -120,7 +120,7 @@ func (v *profileView) openForm(p session.Profile, adding bool) tea.Cmd {
 	v.editing, v.adding, v.orig = true, adding, p
 	v.fieldErr, v.formErr = map[string]string{}, ""
 	for i := range v.inputs {
-		t := textinput.New()
+		t := v.st.newInput()
 		t.Prompt = ""
 		t.CharLimit = 256
 		t.Width = max(v.w-24, 20)

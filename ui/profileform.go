@@ -34,13 +34,15 @@ func (v *profileView) View() string {
 	if v.err != nil {
 		b.WriteString(st.InlineErr.Render(v.err.Error()) + "\n")
 	}
-	b.WriteString("  " + st.TableHead.Render(pad("NAME", 16)+" "+pad("ENV", 13)+" "+pad("GATEWAY", 16)+" "+pad("SECRET", 9)+" "+pad("API SECRET", 10)) + "\n")
+	// The marker of the profile in use has a column of its own, left of
+	// NAME; ENV is indented by one like the text inside the badges.
+	b.WriteString("    " + st.TableHead.Render(pad("NAME", 16)+" "+pad(" ENV", 13)+" "+pad("GATEWAY", 16)+" "+pad("SECRET", 9)+" "+pad("API SECRET", 10)) + "\n")
 	for i, p := range v.profiles {
-		mark := " "
+		mark := "  "
 		if p.Name == v.current {
-			mark = "●"
+			mark = "● "
 		}
-		line := pad(mark+" "+p.Name, 16) + " " + pad(envBadge(st, p), 13) + " " + pad(p.Gateway, 16) + " " +
+		line := mark + pad(p.Name, 16) + " " + pad(envBadge(st, p), 13) + " " + pad(p.Gateway, 16) + " " +
 			pad(gateway.MaskSecret(p.Secret), 9) + " " + pad(gateway.MaskSecret(p.APISecret), 10)
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + line + "\n")
@@ -48,6 +50,7 @@ func (v *profileView) View() string {
 			b.WriteString("  " + line + "\n")
 		}
 	}
+	b.WriteString(st.Subtle.Render("  ● in use") + "\n")
 	if p := v.selected(); p != nil {
 		b.WriteString("\n" + st.PaneTitle.Render(p.Name) + "\n")
 		api := p.ResolvedAPIURL()

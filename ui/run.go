@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"time"
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	"github.com/charmbracelet/bubbles/help"
@@ -11,8 +13,28 @@ import (
 	"github.com/muesli/termenv"
 )
 
+// UnfinishedError is what Run returns when the operator confirmed quitting
+// while a journey's transaction was live: the transaction is left as it
+// is, as after an interrupted headless command.
+type UnfinishedError struct {
+	TransactionID string
+	ExpireAt      time.Time
+	// Settled says the SDK step had answered: only fetching the result
+	// was left.
+	Settled bool
+}
+
+// Error says what was left behind.
+func (e *UnfinishedError) Error() string {
+	if e.Settled {
+		return fmt.Sprintf("quit: transaction %s had finished; its result was not fetched", e.TransactionID)
+	}
+	return fmt.Sprintf("quit: transaction %s left unfinished (it expires at %s)", e.TransactionID, e.ExpireAt.Local().Format("15:04:05"))
+}
+
 // Run runs the interface full screen on in/out until the operator quits or
-// ctx ends, then closes the runner.
+// ctx ends, then closes the runner. Quitting while a transaction is live
+// returns an *UnfinishedError.
 func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) error {
 	if cfg.NoColor {
 		lipgloss.SetColorProfile(termenv.Ascii)
@@ -24,18 +46,20 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if m.unfinished != nil {
+		return m.unfinished
+	}
 	return cerr
 }
 
 // OSC52Clipboard copies through the terminal with the OSC 52 escape
-// sequence, written to w (the terminal); inTmux wraps it for tmux.
-func OSC52Clipboard(w io.Writer, inTmux bool) Clipboard {
+// sequence, written to w (the terminal). The sequence is plain even inside
+// tmux: tmux takes it into its paste buffer (and hands it on to the outer
+// terminal with set-clipboard on), while the passthrough wrapping is
+// dropped by tmux 3.3 and later unless allow-passthrough is on.
+func OSC52Clipboard(w io.Writer) Clipboard {
 	return ClipboardFunc(func(text string) error {
-		seq := osc52.New(text)
-		if inTmux {
-			seq = seq.Tmux()
-		}
-		_, err := seq.WriteTo(w)
+		_, err := osc52.New(text).WriteTo(w)
 		return err
 	})
 }

@@ -170,10 +170,14 @@ func TestHistoryRefetch(t *testing.T) {
 func TestDemoRedaction(t *testing.T) {
 	in := "id 5f0321b5f3743c31d95abd35 txn TRX_0123456789abcdef0123456789abcdef key gate•••• url http://localhost:1/j/AbCdEfGhIjKlMn/ jwt eyJhbGciOiJIUzI1NiJ9.eyJndWVzdCI6dHJ1ZX0.sig_part-1"
 	out := demoRedact(in)
-	for _, leak := range []string{"5f0321b5f3743c31d95abd35", "0123456789abcdef", "gate••••", "AbCdEfGhIjKlMn", "eyJndWVzdCI6dHJ1ZX0"} {
+	for _, leak := range []string{"5f0321b5f3743c31d95abd35", "0123456789abcdef", "gate••••", "eyJndWVzdCI6dHJ1ZX0"} {
 		if strings.Contains(out, leak) {
 			t.Fatalf("demo output still shows %q: %s", leak, out)
 		}
+	}
+	// The browser page's loopback link is what the presenter opens.
+	if !strings.Contains(out, "http://localhost:1/j/AbCdEfGhIjKlMn/") {
+		t.Fatalf("demo output hides the page link: %s", out)
 	}
 	hs := newHarness(t, 120, 40)
 	hs.withUsers()
@@ -201,22 +205,32 @@ func TestNoColor(t *testing.T) {
 
 func TestAutoAnswerToggle(t *testing.T) {
 	hs := newHarness(t, 100, 30)
-	var asked []ConnectOptions
+	connects := 0
 	hs.m.cfg.Connect = func(_ contextLike, o ConnectOptions) (Runner, error) {
-		asked = append(asked, o)
-		r := newFakeRunner()
-		if o.Auto {
-			r.auto = gateway.ScenarioSuccess
-		}
-		return r, nil
+		connects++
+		return newFakeRunner(), nil
 	}
 	hs.key("a")
-	if len(asked) != 1 || !asked[0].Auto || !hs.m.auto {
-		t.Fatalf("asked %+v", asked)
+	if _, ok := hs.m.active().(*autoChooser); !ok {
+		t.Fatalf("a opened %T, want the auto-answer chooser", hs.m.active())
 	}
-	mustContain(t, plain(hs.view()), "AUTO")
+	hs.key("enter")
+	want := AutoAnswer{Scenario: gateway.ScenarioSuccess, Broker: "kite-leprechaun", Account: "LEP001"}
+	if connects != 0 || hs.m.runner != screenRunner(hs) || hs.runner.auto != want || hs.m.auto != want {
+		t.Fatalf("auto on: connects %d, runner auto %+v, model %+v", connects, hs.runner.auto, hs.m.auto)
+	}
+	mustContain(t, plain(hs.view()), "AUTO", "kite-leprechaun LEP001")
+	hs.key("a")
+	if connects != 0 || hs.runner.auto.On() || hs.m.auto.On() {
+		t.Fatalf("auto off: connects %d, runner auto %+v", connects, hs.runner.auto)
+	}
+	if strings.Contains(plain(hs.view()), "AUTO") {
+		t.Fatal("the AUTO badge stayed")
+	}
 	hs.runner.profile = session.Profile{Name: "prod", Env: gateway.EnvProduction}
 	hs.m.runner = hs.runner
 	hs.key("a")
 	mustContain(t, plain(hs.view()), "needs a sandbox profile")
 }
+
+func screenRunner(hs *harness) Runner { return hs.runner }

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +33,7 @@ type tokenView struct {
 
 func newTokenView(st *Styles, km *KeyMap, secret string, now time.Time, demo bool) *tokenView {
 	v := &tokenView{st: st, km: km, secret: secret, now: now, demo: demo}
-	v.input = textinput.New()
+	v.input = st.newInput()
 	v.input.Prompt = "JWT › "
 	v.input.Placeholder = "paste a smallcaseAuthToken (eyJ...)"
 	v.input.CharLimit = 8192
@@ -89,7 +91,14 @@ func (v *tokenView) View() string {
 	st := v.st
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Token inspector") + st.Subtle.Render("  decode a JWT, check it with this profile's secret") + "\n\n")
-	b.WriteString(v.input.View() + "\n\n")
+	in := v.input
+	if v.demo {
+		// A pasted token is a credential: in demo mode the field shows
+		// one dot per character, like a secret.
+		in.EchoMode = textinput.EchoPassword
+		in.EchoCharacter = '•'
+	}
+	b.WriteString(in.View() + "\n\n")
 	if v.info == nil && v.err == nil {
 		for _, l := range wrap(`A guest token is {"guest":true,"exp":…}; a connected token is {"smallcaseAuthId":"…","exp":…}. Both are HS256 JWTs signed with the gateway secret and should expire soon after they are minted.`, v.w) {
 			b.WriteString(st.Subtle.Render(l) + "\n")
@@ -102,8 +111,8 @@ func (v *tokenView) View() string {
 		return b.String()
 	}
 	b.WriteString(tokenSummary(st, v.info, v.err, v.now, v.demo, v.secret != ""))
-	b.WriteString("\n" + st.Label.Render("header  ") + compactJSON(v.info.Header, v.demo) + "\n")
-	b.WriteString(st.Label.Render("payload ") + compactJSON(v.info.Payload, v.demo) + "\n")
+	b.WriteString("\n" + st.Label.Render("header  ") + claimsJSON(v.info.RawHeader, v.info.Header, v.demo) + "\n")
+	b.WriteString(st.Label.Render("payload ") + claimsJSON(v.info.RawPayload, v.info.Payload, v.demo) + "\n")
 	return fitLines(b.String(), v.h)
 }
 
@@ -154,11 +163,52 @@ func humanDuration(d time.Duration) string {
 	d = d.Round(time.Second)
 	switch {
 	case d >= 48*time.Hour:
-		return itoa(int(d/(24*time.Hour))) + "d"
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
 	case d >= time.Hour:
-		return itoa(int(d/time.Hour)) + "h" + twoDigits(int(d%time.Hour/time.Minute)) + "m"
+		return strconv.Itoa(int(d/time.Hour)) + "h" + twoDigits(int(d%time.Hour/time.Minute)) + "m"
 	}
 	return formatCountdown(d)
+}
+
+// claimsJSON renders a decoded JWT part on one line with its keys in the
+// order the token carries them (raw is the part's JSON as sent, as in
+// gateway.TokenInfo.RawPayload), ids redacted in demo mode. Without raw, or
+// when raw does not parse as an object, it falls back to compactJSON.
+func claimsJSON(raw string, m map[string]any, demo bool) string {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return compactJSON(m, demo)
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := 0; dec.More(); i++ {
+		t, err := dec.Token()
+		k, ok := t.(string)
+		var val json.RawMessage
+		if err != nil || !ok || dec.Decode(&val) != nil {
+			return compactJSON(m, demo)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		var id string
+		if k == "smallcaseAuthId" && json.Unmarshal(val, &id) == nil {
+			vb, _ := json.Marshal(redactID(id, demo))
+			b.Write(vb)
+			continue
+		}
+		var c bytes.Buffer
+		if json.Compact(&c, val) != nil {
+			return compactJSON(m, demo)
+		}
+		b.Write(c.Bytes())
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // compactJSON renders a claims map on one line with sorted keys, ids

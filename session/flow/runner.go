@@ -93,9 +93,25 @@ type Runner struct {
 	sdkURL  string
 	opt     Options
 
-	mu       sync.Mutex
-	bridge   *session.Bridge
-	bridgeOK bool
+	// sh is what every journey's view of the runner shares: the bridge and
+	// the auto-answer settings, which SetAuto changes without a restart.
+	sh *runnerShared
+}
+
+// runnerShared is the mutable part of a Runner. A journey holds a copy of
+// the Runner taken when it was created (so its auto-answer settings do not
+// change under it) that points to the same runnerShared.
+type runnerShared struct {
+	mu     sync.Mutex
+	bridge *session.Bridge
+	auto   autoSettings
+}
+
+// autoSettings are the Options fields SetAuto changes.
+type autoSettings struct {
+	scenario        gateway.Scenario
+	delay           time.Duration
+	broker, account string
 }
 
 // Setup resolves the profile and its keys (environment overrides applied),
@@ -124,14 +140,10 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{store: store, profile: p, keys: p.Keys(opt.Getenv), opt: opt}
-	if opt.Auto != "" {
-		if p.Env != gateway.EnvSandbox {
-			return nil, &AutoNotSandboxError{Profile: p.Name, Env: p.Env}
-		}
-		if !knownScenario(opt.Auto) {
-			return nil, fmt.Errorf("unknown sandbox scenario %q (want one of %v)", opt.Auto, gateway.Scenarios())
-		}
+	r := &Runner{store: store, profile: p, keys: p.Keys(opt.Getenv), opt: opt,
+		sh: &runnerShared{auto: autoSettings{opt.Auto, opt.AutoDelay, opt.AutoBroker, opt.AutoAccount}}}
+	if err := checkAuto(p, opt.Auto); err != nil {
+		return nil, err
 	}
 	if m := r.keys.Missing(); len(m) > 0 {
 		return nil, &MissingKeysError{Profile: p.Name, Missing: m}
@@ -181,6 +193,47 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 	return r, nil
 }
 
+// checkAuto refuses an auto-answer scenario off the sandbox or unknown to it.
+func checkAuto(p session.Profile, scenario gateway.Scenario) error {
+	if scenario == "" {
+		return nil
+	}
+	if p.Env != gateway.EnvSandbox {
+		return &AutoNotSandboxError{Profile: p.Name, Env: p.Env}
+	}
+	if !knownScenario(scenario) {
+		return fmt.Errorf("unknown sandbox scenario %q (want one of %v)", scenario, gateway.Scenarios())
+	}
+	return nil
+}
+
+// SetAuto changes, without restarting anything, how the SDK step of the
+// journeys created from now on is answered: by the sandbox driver with
+// scenario after delay, logged in as broker and account ("" = the
+// sandbox's default), or by the browser when scenario is "". Journeys
+// already created keep the settings they started with. The sandbox, its
+// state and the browser bridge are untouched.
+func (r *Runner) SetAuto(scenario gateway.Scenario, delay time.Duration, broker, account string) error {
+	if err := checkAuto(r.profile, scenario); err != nil {
+		return err
+	}
+	if scenario == "" {
+		delay, broker, account = 0, "", ""
+	}
+	r.sh.mu.Lock()
+	r.sh.auto = autoSettings{scenario, delay, broker, account}
+	r.sh.mu.Unlock()
+	return nil
+}
+
+// forJourney is the runner as a new journey sees it: a copy whose options
+// carry the auto-answer settings in effect now.
+func (r *Runner) forJourney() *Runner {
+	c := *r
+	c.opt = r.Options()
+	return &c
+}
+
 func knownScenario(s gateway.Scenario) bool {
 	for _, k := range gateway.Scenarios() {
 		if k == s {
@@ -192,10 +245,10 @@ func knownScenario(s gateway.Scenario) bool {
 
 // Close stops the bridge and the in-process sandbox.
 func (r *Runner) Close() error {
-	r.mu.Lock()
-	b := r.bridge
-	r.bridge = nil
-	r.mu.Unlock()
+	r.sh.mu.Lock()
+	b := r.sh.bridge
+	r.sh.bridge = nil
+	r.sh.mu.Unlock()
 	var errs []error
 	if b != nil {
 		errs = append(errs, b.Close())
@@ -228,23 +281,31 @@ func (r *Runner) Sandbox() *sandbox.Server { return r.sb }
 // SDKURL is the web SDK script the browser page loads.
 func (r *Runner) SDKURL() string { return r.sdkURL }
 
-// Options are the options the runner was set up with (defaults filled).
-func (r *Runner) Options() Options { return r.opt }
+// Options are the options the runner was set up with (defaults filled),
+// with the auto-answer settings in effect now (see SetAuto).
+func (r *Runner) Options() Options {
+	o := r.opt
+	r.sh.mu.Lock()
+	a := r.sh.auto
+	r.sh.mu.Unlock()
+	o.Auto, o.AutoDelay, o.AutoBroker, o.AutoAccount = a.scenario, a.delay, a.broker, a.account
+	return o
+}
 
 // Bridge starts the loopback browser bridge on the profile's callback port
 // if it is not running yet, and returns it. A busy port is a
 // *session.PortBusyError.
 func (r *Runner) Bridge() (*session.Bridge, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.bridge != nil {
-		return r.bridge, nil
+	r.sh.mu.Lock()
+	defer r.sh.mu.Unlock()
+	if r.sh.bridge != nil {
+		return r.sh.bridge, nil
 	}
 	b, err := session.StartBridge(session.BridgeConfig{Port: r.profile.CallbackPort, Logf: r.opt.Logf, Now: r.opt.Now})
 	if err != nil {
 		return nil, err
 	}
-	r.bridge = b
+	r.sh.bridge = b
 	return b, nil
 }
 
@@ -277,7 +338,7 @@ func (r *Runner) attempts(method string) int {
 // SDK result, verify the returned token, save the user. When label is
 // already a local user, the result must carry that user's smallcaseAuthId.
 func (r *Runner) GuestLogin(label string) *Journey {
-	return r.withTitles(newJourney(r, GuestLogin, label, MintToken, CreateTransaction, OpenBrowser, AwaitSDK, VerifyResult, SaveUser))
+	return r.withTitles(newJourney(r.forJourney(), GuestLogin, label, MintToken, CreateTransaction, OpenBrowser, AwaitSDK, VerifyResult, SaveUser))
 }
 
 // Order is the connected-user order journey: mint a connected token for the
@@ -289,7 +350,7 @@ func (r *Runner) Order(label string, oc gateway.OrderConfig) *Journey {
 	if r.opt.Postbacks != nil {
 		steps = append(steps, AwaitPostback)
 	}
-	j := newJourney(r, Order, label, steps...)
+	j := newJourney(r.forJourney(), Order, label, steps...)
 	j.order = &oc
 	return r.withTitles(j)
 }
@@ -302,7 +363,7 @@ func (r *Runner) HoldingsImport(label string, opt gateway.HoldingsOptions) *Jour
 	if r.opt.Postbacks != nil {
 		steps = append(steps, AwaitPostback)
 	}
-	j := newJourney(r, HoldingsImport, label, steps...)
+	j := newJourney(r.forJourney(), HoldingsImport, label, steps...)
 	j.holdings = opt
 	return r.withTitles(j)
 }
@@ -310,7 +371,7 @@ func (r *Runner) HoldingsImport(label string, opt gateway.HoldingsOptions) *Jour
 // ViewHoldings is a two-step journey that fetches a connected user's
 // holdings without an import: mint a connected token, fetch holdings.
 func (r *Runner) ViewHoldings(label string, opt gateway.HoldingsOptions) *Journey {
-	j := newJourney(r, HoldingsView, label, MintToken, FetchHoldings)
+	j := newJourney(r.forJourney(), HoldingsView, label, MintToken, FetchHoldings)
 	j.holdings = opt
 	return r.withTitles(j)
 }
@@ -318,7 +379,7 @@ func (r *Runner) ViewHoldings(label string, opt gateway.HoldingsOptions) *Journe
 // ViewOrderDetails is a two-step journey that re-fetches the order details
 // of a past transaction of a user: mint a connected token, fetch orders.
 func (r *Runner) ViewOrderDetails(label, transactionID string) *Journey {
-	j := newJourney(r, OrderDetailsView, label, MintToken, FetchOrders)
+	j := newJourney(r.forJourney(), OrderDetailsView, label, MintToken, FetchOrders)
 	j.txnID = transactionID
 	return r.withTitles(j)
 }
