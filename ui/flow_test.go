@@ -431,3 +431,27 @@ func TestStepWarningsShown(t *testing.T) {
 	hs.startGuest("alice", j)
 	mustContain(t, plain(hs.view()), "warning: the history file could not be written")
 }
+
+func TestMintedTokenShownAsSignedHere(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	minted := func(s *flow.Step) {
+		tok, err := gateway.MintGuestToken("gatewayDemo_secret", testNow.Add(15*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Token = tok
+		s.TokenInfo, _ = gateway.InspectToken(tok, testNow)
+	}
+	j := newFakeJourney(guestSteps...).on(flow.MintToken, minted).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).on(flow.VerifyResult, verified)
+	hs.store.users["sandbox"] = nil
+	hs.startGuest("alice", j)
+	for range len(guestSteps) {
+		hs.key("up")
+	}
+	v := plain(hs.view())
+	mustContain(t, v, "HS256, signed with this profile's secret")
+	mustContain(t, v, `{"guest":true, "exp":`)
+	if strings.Contains(v, "not checked") {
+		t.Fatalf("a token minted here is reported unchecked:\n%s", v)
+	}
+}
