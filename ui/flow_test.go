@@ -455,3 +455,12 @@ func TestMintedTokenShownAsSignedHere(t *testing.T) {
 		t.Fatalf("a token minted here is reported unchecked:\n%s", v)
 	}
 }
+
+func TestLongStepTitlesFitAt120(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).on(flow.VerifyResult, verified)
+	j.steps[1].Title = "Create a HOLDINGS_IMPORT transaction"
+	hs.store.users["sandbox"] = nil
+	hs.startGuest("alice", j)
+	mustContain(t, plain(hs.view()), "Create a HOLDINGS_IMPORT transaction ")
+}

@@ -190,8 +190,17 @@ func (f *flowView) narrowStatus() string {
 	return strings.Join(f.statusLines(1000), "  ")
 }
 
-func (f *flowView) wide() bool     { return f.w >= 100 }
-func (f *flowView) leftWidth() int { return 40 }
+func (f *flowView) wide() bool { return f.w >= 100 }
+
+// leftWidth fits the longest step title (with its mark and duration) when
+// the terminal leaves room, between 40 cells and two fifths of the width.
+func (f *flowView) leftWidth() int {
+	w := 40
+	for _, s := range f.steps {
+		w = max(w, lipgloss.Width(s.Title)+4+7)
+	}
+	return min(w, max(40, f.w*2/5))
+}
 
 // paneSize is the size of the detail pane (inside the frame's body).
 func (f *flowView) paneSize() (int, int) {
