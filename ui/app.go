@@ -386,7 +386,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if m.runner == nil {
 			return m.setStatus("the profile is not ready yet", statusError)
 		}
-		m.push(newHistoryView(m.st, &m.km, m.demo))
+		m.push(newHistoryView(m.st, &m.km, m.demo, m.now))
 		return loadHistoryCmd(m.cfg.Store, m.profile.Name)
 	case refetchAskedMsg:
 		if m.runner == nil {

@@ -54,6 +54,7 @@ type historyView struct {
 	demo bool
 
 	entries []session.HistoryEntry
+	now     time.Time // when the view opened: a live transaction past its expiry shows as expired
 	loading bool
 	err     error
 	cursor  int
@@ -63,8 +64,8 @@ type historyView struct {
 	fetchErr map[string]error
 }
 
-func newHistoryView(st *Styles, km *KeyMap, demo bool) *historyView {
-	return &historyView{st: st, km: km, demo: demo, loading: true,
+func newHistoryView(st *Styles, km *KeyMap, demo bool, now time.Time) *historyView {
+	return &historyView{st: st, km: km, demo: demo, loading: true, now: now,
 		details: map[string]*gateway.OrderDetails{}, fetchErr: map[string]error{}}
 }
 
@@ -96,9 +97,14 @@ func sortPostbacks(es []session.HistoryEntry) []session.HistoryEntry {
 	return out
 }
 
-// statusText is an entry's status with its error message, if any.
-func statusText(e session.HistoryEntry) string {
+// statusText is an entry's status with its error message, if any. A
+// transaction left unfinished (a closed tab, a quit) stays INITIALIZED or
+// USED in the history; past its expiry it is shown as the Gateway has it.
+func statusText(e session.HistoryEntry, now time.Time) string {
 	status := string(e.Status)
+	if !e.Status.Final() && !e.ExpiresAt.IsZero() && !now.IsZero() && now.After(e.ExpiresAt) {
+		status = string(gateway.StatusExpired) + " (left " + status + ")"
+	}
 	if e.ErrorCode != 0 || e.ErrorMessage != "" {
 		status += " " + e.ErrorMessage
 	}
@@ -113,7 +119,7 @@ func (v *historyView) historyWidths() (intentW, userW, statusW, idW int) {
 	for _, e := range v.entries {
 		intentW = max(intentW, ansi.StringWidth(string(e.Intent)))
 		userW = max(userW, ansi.StringWidth(e.User))
-		statusW = max(statusW, ansi.StringWidth(statusText(e)))
+		statusW = max(statusW, ansi.StringWidth(statusText(e, v.now)))
 		idW = max(idW, ansi.StringWidth(redactID(e.TransactionID, v.demo)))
 	}
 	userW = min(userW, 16)
@@ -204,7 +210,7 @@ func (v *historyView) View() string {
 			pb = " ✉" + strconv.Itoa(n)
 		}
 		line := pad(e.CreatedAt.Local().Format("01-02 15:04:05"), 14) + " " + pad(string(e.Intent), intentW) + " " + pad(e.User, userW) + " " +
-			pad(statusText(e), statusW) + " " + pad(redactID(e.TransactionID, v.demo), idW) + pb
+			pad(statusText(e, v.now), statusW) + " " + pad(redactID(e.TransactionID, v.demo), idW) + pb
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + st.Selected.Render(pad(line, v.w-2)) + "\n")
 		} else {
@@ -230,6 +236,8 @@ func (v *historyView) View() string {
 			line += st.Subtle.Render(" · created " + e.CreatedAt.Local().Format("2006-01-02 15:04:05"))
 		}
 		b.WriteString(line + "\n")
+	case !e.ExpiresAt.IsZero() && !v.now.IsZero() && v.now.After(e.ExpiresAt):
+		b.WriteString(st.Label.Render("status  ") + statusText(session.HistoryEntry{Status: e.Status, ExpiresAt: e.ExpiresAt}, v.now) + st.Subtle.Render(" · expired "+e.ExpiresAt.Local().Format("2006-01-02 15:04:05")+" without finishing") + "\n")
 	case !e.ExpiresAt.IsZero():
 		b.WriteString(st.Label.Render("status  ") + string(e.Status) + st.Subtle.Render(" · expires "+e.ExpiresAt.Local().Format("2006-01-02 15:04:05")) + "\n")
 	}

@@ -1,0 +1,40 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+)
+
+func TestHistoryShowsUnfinishedPastExpiryAsExpired(t *testing.T) {
+	st := NewStyles(true)
+	km := DefaultKeyMap()
+	v := newHistoryView(st, &km, false, testNow)
+	v.SetSize(120, 30)
+	v.loading = false
+	v.entries = []session.HistoryEntry{
+		{TransactionID: "TRX_a0000000000000000000000000000001", Intent: gateway.IntentTransaction, User: "alice",
+			CreatedAt: testNow.Add(-time.Hour), ExpiresAt: testNow.Add(-55 * time.Minute), Status: gateway.StatusInitialized},
+		{TransactionID: "TRX_a0000000000000000000000000000002", Intent: gateway.IntentConnect, User: "bob",
+			CreatedAt: testNow.Add(-time.Minute), ExpiresAt: testNow.Add(4 * time.Minute), Status: gateway.StatusInitialized},
+	}
+	out := plain(v.View())
+	mustContain(t, out, "EXPIRED (left INITIALIZED)")
+	mustContain(t, out, "without finishing")
+	mustContain(t, out, "bob   INITIALIZED")
+	if n := countSubstr(out, "EXPIRED (left"); n != 2 { // the list row and the detail of the selected entry
+		t.Fatalf("only the transaction past its expiry is expired; got %d:\n%s", n, out)
+	}
+}
+
+func countSubstr(s, sub string) int {
+	n := 0
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			n++
+		}
+	}
+	return n
+}
