@@ -181,6 +181,10 @@ func printOrders(w io.Writer, od *gateway.OrderDetails) {
 	if od.Broker != "" {
 		fmt.Fprintf(w, "broker:          %s\n", od.Broker)
 	}
+	if len(od.Batches) == 0 {
+		fmt.Fprintln(w, "orders:          none (the transaction placed no orders, e.g. a RECONCILIATION with nothing to reconcile)")
+		return
+	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "BATCH\tTICKER\tSIDE\tQTY\tFILLED\tAVG PRICE\tSTATUS\tMESSAGE")
 	var bad int

@@ -229,7 +229,7 @@ func (oc *OrderConfig) validate() error {
 	case oc.Type == "":
 		return invalid("orderConfig.type", "is required")
 	default:
-		return invalid("orderConfig.type", "unknown order type %q", oc.Type)
+		return invalid("orderConfig.type", "unknown order type %q (want SECURITIES, BUY, INVESTMORE, FIX, MANAGE, REBALANCE, SIP, EXIT or RECONCILIATION)", oc.Type)
 	}
 	if oc.Type != OrderSecurities && len(oc.Securities) > 0 {
 		return invalid("orderConfig.securities", "is taken only by SECURITIES orders")
