@@ -135,20 +135,12 @@ func (c *autoChooser) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if !ok {
 		return c, nil
 	}
+	if cur, moved := moveCursor(c.km, k, c.cursor, len(c.rows)); moved {
+		c.cursor = cur
+		return c, nil
+	}
 	n := len(gateway.Scenarios())
 	switch {
-	case key.Matches(k, c.km.Up):
-		if c.cursor > 0 {
-			c.cursor--
-		}
-	case key.Matches(k, c.km.Down):
-		if c.cursor < len(c.rows)-1 {
-			c.cursor++
-		}
-	case key.Matches(k, c.km.Top):
-		c.cursor = 0
-	case key.Matches(k, c.km.Bottom):
-		c.cursor = len(c.rows) - 1
 	case key.Matches(k, c.km.Left):
 		c.scenario = (c.scenario + n - 1) % n
 	case key.Matches(k, c.km.Right):

@@ -142,3 +142,19 @@ func twoDigits(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// moveCursor moves a list cursor over n rows for the Up, Down, Top and
+// Bottom keys; moved is false for any other key.
+func moveCursor(km *KeyMap, k tea.KeyMsg, cursor, n int) (next int, moved bool) {
+	switch {
+	case key.Matches(k, km.Up):
+		return max(cursor-1, 0), true
+	case key.Matches(k, km.Down):
+		return max(min(cursor+1, n-1), 0), true
+	case key.Matches(k, km.Top):
+		return 0, true
+	case key.Matches(k, km.Bottom):
+		return max(n-1, 0), true
+	}
+	return cursor, false
+}

@@ -152,21 +152,13 @@ func (v *historyView) Update(msg tea.Msg) (screen, tea.Cmd) {
 			delete(v.fetchErr, msg.txnID)
 		}
 	case tea.KeyMsg:
+		if c, moved := moveCursor(v.km, msg, v.cursor, len(v.entries)); moved {
+			v.cursor = c
+			return v, nil
+		}
 		switch {
 		case key.Matches(msg, v.km.Back):
 			return v, emit(navigatedBackMsg{})
-		case key.Matches(msg, v.km.Up):
-			if v.cursor > 0 {
-				v.cursor--
-			}
-		case key.Matches(msg, v.km.Down):
-			if v.cursor < len(v.entries)-1 {
-				v.cursor++
-			}
-		case key.Matches(msg, v.km.Top):
-			v.cursor = 0
-		case key.Matches(msg, v.km.Bottom):
-			v.cursor = max(len(v.entries)-1, 0)
 		case key.Matches(msg, v.km.Refetch):
 			e := v.selected()
 			switch {

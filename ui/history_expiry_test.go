@@ -38,3 +38,21 @@ func countSubstr(s, sub string) int {
 	}
 	return n
 }
+
+func TestMoveCursor(t *testing.T) {
+	km := DefaultKeyMap()
+	for _, tc := range []struct {
+		key       string
+		cursor, n int
+		want      int
+		moved     bool
+	}{
+		{"up", 0, 3, 0, true}, {"up", 2, 3, 1, true}, {"down", 2, 3, 2, true}, {"down", 0, 3, 1, true},
+		{"g", 2, 3, 0, true}, {"G", 0, 3, 2, true}, {"G", 0, 0, 0, true}, {"down", 0, 0, 0, true}, {"x", 1, 3, 1, false},
+	} {
+		got, moved := moveCursor(&km, keyMsg(tc.key), tc.cursor, tc.n)
+		if got != tc.want || moved != tc.moved {
+			t.Errorf("%s from %d of %d: %d %v, want %d %v", tc.key, tc.cursor, tc.n, got, moved, tc.want, tc.moved)
+		}
+	}
+}

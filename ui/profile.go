@@ -215,17 +215,13 @@ func (v *profileView) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if v.editing {
 			return v, v.updateForm(msg)
 		}
+		if c, moved := moveCursor(v.km, msg, v.cursor, len(v.profiles)); moved {
+			v.cursor = c
+			return v, nil
+		}
 		switch {
 		case key.Matches(msg, v.km.Back):
 			return v, emit(navigatedBackMsg{})
-		case key.Matches(msg, v.km.Up):
-			if v.cursor > 0 {
-				v.cursor--
-			}
-		case key.Matches(msg, v.km.Down):
-			if v.cursor < len(v.profiles)-1 {
-				v.cursor++
-			}
 		case key.Matches(msg, v.km.Use):
 			if p := v.selected(); p != nil {
 				return v, emit(profileChosenMsg{p.Name})
