@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -275,7 +276,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			if fs.Name() == "gatewalk" {
 				cmd = "gatewalk help"
 			}
-			return nil, &usageError{fmt.Sprintf("%v\nrun '%s' for usage", err, cmd)}
+			return nil, &usageError{fmt.Sprintf("%v\nrun '%s' for usage", hideFlagValue(err), cmd)}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -335,4 +336,20 @@ func parentHelp(c *cli, args []string, usage, about, missing string) (done bool,
 		return true, usagef("%s", missing)
 	}
 	return true, errHelp()
+}
+
+// flagValueRe matches the flag package's "invalid value" errors, which
+// quote the value given: a key typed after the wrong flag must not be echoed.
+var flagValueRe = regexp.MustCompile(`^invalid (boolean )?value ".*" for (?:flag )?(-\S+): (.*)$`)
+
+// hideFlagValue rewrites a flag parse error so it does not repeat the value.
+func hideFlagValue(err error) string {
+	m := flagValueRe.FindStringSubmatch(err.Error())
+	switch {
+	case m == nil:
+		return err.Error()
+	case m[1] != "":
+		return fmt.Sprintf("%s is a switch and takes no value (the value given is not shown)", m[2])
+	}
+	return fmt.Sprintf("invalid value for %s: %s", m[2], m[3])
 }

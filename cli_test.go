@@ -176,3 +176,22 @@ func TestTokenMintFromProfileAndPastExpiry(t *testing.T) {
 		t.Fatalf("no warning for a past --exp: %q", errb)
 	}
 }
+
+func TestFlagValuesAreNeverEchoed(t *testing.T) {
+	for _, args := range [][]string{
+		{"token", "guest", "--secret-stdin=MySecretValue123456"},
+		{"profile", "add", "x", "--env", "staging", "--gateway", "acme", "--secrets-stdin=MySecretValue123456"},
+		{"login", "--user", "a", "--no-browser=MySecretValue123456"},
+	} {
+		c, out, errb := testCLI("", nil)
+		if code := run(context.Background(), c, args); code != exitUsage {
+			t.Errorf("%v: exit %d", args, code)
+		}
+		if strings.Contains(out.String()+errb.String(), "MySecretValue123456") {
+			t.Errorf("%v: the value was echoed: %s", args, errb)
+		}
+		if !strings.Contains(errb.String(), "takes no value") {
+			t.Errorf("%v: unclear message: %s", args, errb)
+		}
+	}
+}

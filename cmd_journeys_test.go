@@ -263,7 +263,7 @@ func TestHelpOnStdoutErrorsOnStderr(t *testing.T) {
 	code := run(context.Background(), c, []string{"order", "--user", "a", "--buy", "TCS:0"})
 	lines := strings.Split(strings.TrimRight(errb.String(), "\n"), "\n")
 	if code != exitUsage || out.Len() != 0 || len(lines) != 2 ||
-		!strings.HasPrefix(lines[0], `gatewalk order: invalid value "TCS:0" for flag -buy`) || lines[1] != "run 'gatewalk order -h' for usage" {
+		!strings.HasPrefix(lines[0], `gatewalk order: invalid value for -buy: --buy "TCS:0"`) || lines[1] != "run 'gatewalk order -h' for usage" {
 		t.Fatalf("bad flag: exit %d\nstdout: %s\nstderr: %s", code, out, errb)
 	}
 	c, _, errb = testCLI("", nil)

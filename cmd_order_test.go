@@ -33,7 +33,8 @@ func TestOrderAutoOutcomes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.outcome, func(t *testing.T) {
-			code, out, errb := h.run(t, "order", "--user", "alice", "--buy", "TCS:1", "--sell", "INFY:1", "--auto", tc.outcome)
+			// TCS:2: a partial fill needs more than one share to fill in part.
+			code, out, errb := h.run(t, "order", "--user", "alice", "--buy", "TCS:2", "--sell", "INFY:1", "--auto", tc.outcome)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errb)
 			}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -629,11 +631,38 @@ func keysPromptable(c *cli) bool {
 	return c.stdinIsTerminal != nil && c.stdinIsTerminal()
 }
 
+// restoreOnInterrupt makes Ctrl-C at a masked prompt end the command with
+// the terminal's echo back on and nothing saved (exit 130). Nothing else is
+// in flight while the prompt waits. The returned func stops watching.
+func restoreOnInterrupt(c *cli, fd int) (stop func()) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return func() {}
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			term.Restore(fd, state)
+			fmt.Fprintln(c.stderr, "\ninterrupted: nothing was saved")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
+}
+
 // promptSecret asks for one secret without echo on a terminal stdin.
 func promptSecret(c *cli, prompt string) (string, error) {
 	fmt.Fprint(c.stderr, prompt)
 	defer fmt.Fprintln(c.stderr)
 	if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		defer restoreOnInterrupt(c, int(f.Fd()))()
 		b, err := term.ReadPassword(int(f.Fd()))
 		if err != nil {
 			return "", fmt.Errorf("reading the key: %w", err)

@@ -687,3 +687,57 @@ func TestUserLabelRule(t *testing.T) {
 		}
 	}
 }
+
+// TestCtrlCAtTheMaskedPrompt: Ctrl-C at the key prompt ends the command
+// (exit 130) with nothing saved and the terminal's echo back on.
+func TestCtrlCAtTheMaskedPrompt(t *testing.T) {
+	tmux, err := exec.LookPath("tmux")
+	if err != nil || runtime.GOOS == "windows" {
+		t.Skip("needs tmux")
+	}
+	bin := filepath.Join(t.TempDir(), "gatewalk")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cfg := filepath.Join(t.TempDir(), "cfg")
+	sock := filepath.Join(t.TempDir(), "tmux.sock")
+	tm := func(args ...string) string {
+		out, err := exec.Command(tmux, append([]string{"-S", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	// trap : keeps the shell alive through the Ctrl-C (its child still gets
+	// the default disposition) so it can report what the command left.
+	cmdline := "trap : INT; env GATEWALK_CONFIG_DIR=" + cfg + " " + bin +
+		" profile add prod --env production --gateway acmebroking --callback-port 8500; echo EXIT=$?; stty -a | grep -o ' -*echo ' | head -1 | sed 's/^/ECHO=/'; sleep 30"
+	tm("new-session", "-d", "-x", "200", "-y", "20", "sh", "-c", cmdline)
+	defer exec.Command(tmux, "-S", sock, "kill-server").Run()
+	waitFor := func(s string) string {
+		var screen string
+		for range 400 {
+			screen = tm("capture-pane", "-p")
+			if strings.Contains(screen, s) {
+				return screen
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+		t.Fatalf("%q never appeared:\n%s", s, screen)
+		return ""
+	}
+	waitFor("secret (signs smallcaseAuthTokens):")
+	tm("send-keys", "C-c")
+	screen := waitFor("ECHO=")
+	if !strings.Contains(screen, "EXIT=130") || !strings.Contains(screen, "nothing was saved") {
+		t.Fatalf("Ctrl-C at the prompt:\n%s", screen)
+	}
+	if !strings.Contains(screen, "ECHO= echo") || strings.Contains(screen, "ECHO= -echo") {
+		t.Fatalf("the terminal's echo was left off:\n%s", screen)
+	}
+	if st, _, err := session.OpenStore(cfg); err == nil {
+		if _, err := st.Profile("prod"); err == nil {
+			t.Fatal("the profile was saved")
+		}
+	}
+}

@@ -17,6 +17,13 @@ var version = "0.1.0-dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C cancels ctx, so a command can say what it left
+	// unfinished; after that, signals have their default effect again and
+	// a second Ctrl-C ends the process whatever it is doing.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, newCLI(), os.Args[1:])
 	stop()
 	os.Exit(code)

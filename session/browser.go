@@ -2,7 +2,6 @@ package session
 
 import (
 	"fmt"
-	"io"
 	"runtime"
 	"sync"
 
@@ -32,8 +31,12 @@ var quietBrowser sync.Once
 // NewBrowserOpener returns the system browser opener.
 func NewBrowserOpener() *BrowserOpener {
 	quietBrowser.Do(func() {
-		browser.Stdout = io.Discard
-		browser.Stderr = io.Discard
+		// nil, not io.Discard: with a non-file writer exec waits for every
+		// process holding the pipe, and a browser started by xdg-open
+		// inherits it, so Open would last as long as the browser. nil sends
+		// the output to /dev/null and Open returns when the launcher does.
+		browser.Stdout = nil
+		browser.Stderr = nil
 	})
 	return &BrowserOpener{}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -390,7 +391,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return loadHistoryCmd(m.cfg.Store, m.profile.Name)
 	case refetchAskedMsg:
 		if m.runner == nil {
-			return nil
+			return emit(orderDetailsFetchedMsg{txnID: msg.txnID, err: errors.New("the profile is not ready yet (it is starting); try again in a moment")})
 		}
 		return fetchOrderDetailsCmd(m.runner, msg.label, msg.txnID)
 	case openProfilesMsg:

@@ -137,6 +137,7 @@ func (c *autoChooser) Update(msg tea.Msg) (screen, tea.Cmd) {
 	}
 	if cur, moved := moveCursor(c.km, k, c.cursor, len(c.rows)); moved {
 		c.cursor = cur
+		c.scroll()
 		return c, nil
 	}
 	n := len(gateway.Scenarios())

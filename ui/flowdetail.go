@@ -448,7 +448,13 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 	}
 	if f.curl != "" {
 		section("curl (sent to the clipboard; pastes as shown)")
-		add(curlLines(f.curl, w)...)
+		// Demo redaction before the lines are broken: a token split over
+		// lines would no longer match. The clipboard keeps the real command.
+		shown := f.curl
+		if f.demo {
+			shown = demoRedact(shown)
+		}
+		add(curlLines(shown, w)...)
 	}
 	if f.finished && f.kind == flow.GuestLogin {
 		add("", st.StatusOK.Render("Connected. Next: o places an order, i imports holdings for "+f.label+"."))

@@ -97,6 +97,7 @@ func (f *flowView) retry(k flow.StepKind) tea.Cmd {
 	f.curl = ""
 	f.events = nil
 	f.tabClosed, f.dupDeclined = false, false
+	f.freshAfter = false
 	if f.recorded {
 		f.attempt++
 	}

@@ -361,6 +361,10 @@ func (f *flowView) stepFinished(msg stepFinishedMsg) tea.Cmd {
 			f.timerOn = false
 		}
 	}
+	if s := msg.step; s != nil && s.Kind == flow.AwaitSDK && s.State != flow.Failed {
+		// The result won the race with f: carry on with this transaction.
+		f.freshAfter = false
+	}
 	if fs := f.failed(); fs != nil {
 		f.timerOn = false
 		if f.freshAfter && fs.Kind == flow.AwaitSDK {

@@ -624,3 +624,15 @@ func TestStartRefusesRemote(t *testing.T) {
 		t.Errorf("URL %s, SDK %s", u, s.SDKURL())
 	}
 }
+
+// TestDriverTakesOnlyJSON: a cross-site text/plain POST (no preflight) from
+// any page in a browser must not move the clock or finish a journey.
+func TestDriverTakesOnlyJSON(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, path := range []string{"/_sandbox/clock", "/_sandbox/transactions/TRX_00000000000000000000000000000000/complete"} {
+		st, body := e.raw(http.MethodPost, path, map[string]string{"Content-Type": "text/plain"}, []byte(`{"advance":"1000h"}`))
+		if st != http.StatusUnsupportedMediaType {
+			t.Fatalf("%s as text/plain: %d %s", path, st, body)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"time"
 
@@ -15,6 +16,10 @@ import (
 func (s *Server) handleDriverComplete(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		s.writeErr(w, methodNotAllowed("POST"))
+		return
+	}
+	if e := driverJSONOnly(r); e != nil {
+		s.writeErr(w, e)
 		return
 	}
 	var req CompleteRequest
@@ -97,6 +102,10 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodPost:
+		if e := driverJSONOnly(r); e != nil {
+			s.writeErr(w, e)
+			return
+		}
 		var req clockRequest
 		if e := readJSON(w, r, &req); e != nil {
 			s.writeErr(w, e)
@@ -139,4 +148,16 @@ func (s *Server) handleBrokers(w http.ResponseWriter, r *http.Request) {
 		out = append(out, x)
 	}
 	s.writeData(w, http.StatusOK, out)
+}
+
+// driverJSONOnly refuses driver POSTs that are not application/json. A web
+// page can send a cross-site text/plain POST without a preflight; a JSON
+// one needs a preflight the driver never answers, so no page a browser
+// happens to have open can finish journeys or move the clock.
+func driverJSONOnly(r *http.Request) *apiErr {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return fail(http.StatusUnsupportedMediaType, etBadRequest, "the sandbox driver takes only Content-Type: application/json")
+	}
+	return nil
 }

@@ -460,7 +460,7 @@ func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bo
 		}
 		fill := o.Qty
 		ord.Status = "COMPLETE"
-		if sc == gateway.ScenarioPartialFill && i%2 == 0 {
+		if sc == gateway.ScenarioPartialFill && i%2 == 0 && o.Qty > 1 {
 			fill = o.Qty / 2
 			ord.Status = "PARTIAL"
 			ord.StatusMessage = fmt.Sprintf("partially filled: %d of %d; the rest was cancelled", fill, o.Qty)

@@ -183,7 +183,7 @@ func (j *Journey) Next(ctx context.Context) *Step {
 	j.mu.Unlock()
 	if res.State == Failed && ctx.Err() == nil {
 		switch res.Kind {
-		case AwaitSDK, VerifyResult:
+		case OpenBrowser, AwaitSDK, VerifyResult:
 			j.finishHistory(res.Err)
 		case FetchOrders, FetchHoldings:
 			// The transaction itself completed; say the fetch did not.
