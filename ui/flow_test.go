@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -463,4 +466,40 @@ func TestLongStepTitlesFitAt120(t *testing.T) {
 	hs.store.users["sandbox"] = nil
 	hs.startGuest("alice", j)
 	mustContain(t, plain(hs.view()), "Create a HOLDINGS_IMPORT transaction ")
+}
+
+func TestDemoRedactsTheCurlPane(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"success":true,"errors":null,"data":{"transactionId":"TRX_0123456789abcdef0123456789abcdef","expireAt":"2026-03-02T10:35:00Z"}}`)
+	}))
+	defer srv.Close()
+	tok, err := gateway.MintGuestToken(testSecret, testNow.Add(15*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x gateway.Exchange
+	ctx := gateway.WithRecorder(context.Background(), func(e gateway.Exchange) { x = e })
+	c := &gateway.Client{BaseURL: srv.URL, Gateway: "gatewaydemo", APISecret: testAPISecret}
+	if _, err := c.CreateTransaction(ctx, tok, gateway.TransactionRequest{Intent: gateway.IntentConnect}); err != nil {
+		t.Fatal(err)
+	}
+	withExchange := func(s *flow.Step) { created(s); s.Exchanges = []gateway.Exchange{x} }
+	hs := newHarness(t, 120, 40)
+	hs.key("D")
+	j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, withExchange).on(flow.OpenBrowser, browserOpened).on(flow.VerifyResult, verified)
+	hs.store.users["sandbox"] = nil
+	hs.startGuest("alice", j)
+	for range len(guestSteps) {
+		hs.key("up")
+	}
+	hs.key("down") // create_transaction
+	hs.key("c")
+	v := plain(hs.view())
+	mustContain(t, v, "curl")
+	payload := strings.Split(tok, ".")[1]
+	for _, part := range []string{payload[:24], payload[len(payload)-12:], strings.Split(tok, ".")[2][:12]} {
+		if strings.Contains(v, part) {
+			t.Fatalf("demo mode shows the token (%q) in the curl pane:\n%s", part, v)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -54,5 +55,18 @@ func TestMoveCursor(t *testing.T) {
 		if got != tc.want || moved != tc.moved {
 			t.Errorf("%s from %d of %d: %d %v, want %d %v", tc.key, tc.cursor, tc.n, got, moved, tc.want, tc.moved)
 		}
+	}
+}
+
+func TestAutoChooserKeepsTheCursorInView(t *testing.T) {
+	st := NewStyles(true)
+	km := DefaultKeyMap()
+	c := newAutoChooser(st, &km, "gatewaydemo", nil, AutoAnswer{})
+	c.SetSize(80, 12)
+	for range 18 {
+		c.Update(keyMsg("down"))
+	}
+	if !strings.Contains(plain(c.View()), "› iifl-leprechaun       LEP003") {
+		t.Fatalf("the selected row is not drawn after moving down:\n%s", plain(c.View()))
 	}
 }
