@@ -154,19 +154,25 @@ func (s JourneySpec) validate() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("cannot start the browser journey: missing %s", strings.Join(missing, ", "))
 	}
-	u, err := url.Parse(s.SDKURL)
+	return CheckSDKURL(s.SDKURL)
+}
+
+// CheckSDKURL checks a web SDK script URL the way the browser page needs
+// it: absolute, https, or plain http only on a loopback host (the sandbox).
+func CheckSDKURL(sdkURL string) error {
+	u, err := url.Parse(sdkURL)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("SDK script URL %q is not an absolute URL: give one like %s", s.SDKURL, gateway.ProductionSDKURL)
+		return fmt.Errorf("SDK script URL %q is not an absolute URL: give one like %s", sdkURL, gateway.ProductionSDKURL)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopbackHost(u.Hostname()) {
 			return fmt.Errorf("SDK script URL %q uses plain http on a non-loopback host: use https (e.g. %s)",
-				s.SDKURL, gateway.ProductionSDKURL)
+				sdkURL, gateway.ProductionSDKURL)
 		}
 	default:
-		return fmt.Errorf("SDK script URL %q must be http(s)", s.SDKURL)
+		return fmt.Errorf("SDK script URL %q must be http(s)", sdkURL)
 	}
 	return nil
 }

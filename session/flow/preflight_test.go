@@ -362,3 +362,27 @@ func TestSummariesPluralise(t *testing.T) {
 		t.Fatal("plural")
 	}
 }
+
+// TestSDKURLCheckedBeforeTheTransaction: an SDK script URL the browser page
+// would refuse (plain http on a non-loopback host) is caught before any
+// transaction exists.
+func TestSDKURLCheckedBeforeTheTransaction(t *testing.T) {
+	st := newStore(t)
+	sb := externalProfile(t, st, sandbox.Config{}, 0)
+	p, err := st.Profile("ext")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SDKURL = "http://lan-sandbox.example:9400/scdk/2.0.0/scdk.js"
+	if err := st.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	r := setup(t, st, Options{ProfileName: "ext", NoBrowser: true})
+	f := r.GuestLogin("carol").Run(context.Background(), nil)
+	if f == nil || f.Kind != MintToken || !strings.Contains(f.Err.Error(), "plain http on a non-loopback host") {
+		t.Fatalf("failed step %+v, want mint_token refusing the SDK URL", f)
+	}
+	if sb.Transactions() != 0 {
+		t.Fatal("a transaction was created before the SDK URL was checked")
+	}
+}

@@ -140,6 +140,9 @@ func (j *Journey) preflight() error {
 		return err
 	}
 	if r.opt.Auto == "" {
+		if err := session.CheckSDKURL(r.sdkURL); err != nil {
+			return err
+		}
 		if _, err := r.Bridge(); err != nil {
 			return err
 		}
