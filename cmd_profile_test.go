@@ -375,9 +375,12 @@ func TestProfileAndUsersHelp(t *testing.T) {
 	}
 }
 
-// TestProfileAddMaskedPromptInATerminal runs gatewalk in a real terminal
-// (tmux) and types the keys at the prompt: they must not appear on screen.
-func TestProfileAddMaskedPromptInATerminal(t *testing.T) {
+// promptTerminal builds gatewalk and runs cmdline (a sh command line in
+// which BIN and CFG stand for the binary and a fresh config directory) in a
+// real terminal (tmux). It returns the config directory, a tmux command and
+// a wait for text on the screen.
+func promptTerminal(t *testing.T, cmdline string) (cfg string, tm func(args ...string) string, waitFor func(string) string) {
+	t.Helper()
 	tmux, err := exec.LookPath("tmux")
 	if err != nil || runtime.GOOS == "windows" {
 		t.Skip("needs tmux")
@@ -386,22 +389,21 @@ func TestProfileAddMaskedPromptInATerminal(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	cfg := filepath.Join(t.TempDir(), "cfg")
+	cfg = filepath.Join(t.TempDir(), "cfg")
 	sock := filepath.Join(t.TempDir(), "tmux.sock")
-	tm := func(args ...string) string {
+	tm = func(args ...string) string {
 		out, err := exec.Command(tmux, append([]string{"-S", sock}, args...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("tmux %v: %v\n%s", args, err, out)
 		}
 		return string(out)
 	}
-	cmdline := "env GATEWALK_CONFIG_DIR=" + cfg + " " + bin +
-		" profile add prod --env production --gateway acmebroking --callback-port 8500; echo EXIT=$?; sleep 30"
+	cmdline = strings.NewReplacer("BIN", bin, "CFG", cfg).Replace(cmdline)
 	tm("new-session", "-d", "-x", "200", "-y", "20", "sh", "-c", cmdline)
-	defer exec.Command(tmux, "-S", sock, "kill-server").Run()
-	waitFor := func(s string) string {
+	t.Cleanup(func() { exec.Command(tmux, "-S", sock, "kill-server").Run() })
+	waitFor = func(s string) string {
 		var screen string
-		for range 200 {
+		for range 400 {
 			screen = tm("capture-pane", "-p")
 			if strings.Contains(screen, s) {
 				return screen
@@ -411,6 +413,14 @@ func TestProfileAddMaskedPromptInATerminal(t *testing.T) {
 		t.Fatalf("%q never appeared:\n%s", s, screen)
 		return ""
 	}
+	return cfg, tm, waitFor
+}
+
+// TestProfileAddMaskedPromptInATerminal runs gatewalk in a real terminal
+// (tmux) and types the keys at the prompt: they must not appear on screen.
+func TestProfileAddMaskedPromptInATerminal(t *testing.T) {
+	cfg, tm, waitFor := promptTerminal(t, "env GATEWALK_CONFIG_DIR=CFG BIN"+
+		" profile add prod --env production --gateway acmebroking --callback-port 8500; echo EXIT=$?; sleep 30")
 	waitFor("secret (signs smallcaseAuthTokens):")
 	tm("send-keys", "-l", cliSecret)
 	tm("send-keys", "Enter")
@@ -691,41 +701,10 @@ func TestUserLabelRule(t *testing.T) {
 // TestCtrlCAtTheMaskedPrompt: Ctrl-C at the key prompt ends the command
 // (exit 130) with nothing saved and the terminal's echo back on.
 func TestCtrlCAtTheMaskedPrompt(t *testing.T) {
-	tmux, err := exec.LookPath("tmux")
-	if err != nil || runtime.GOOS == "windows" {
-		t.Skip("needs tmux")
-	}
-	bin := filepath.Join(t.TempDir(), "gatewalk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	cfg := filepath.Join(t.TempDir(), "cfg")
-	sock := filepath.Join(t.TempDir(), "tmux.sock")
-	tm := func(args ...string) string {
-		out, err := exec.Command(tmux, append([]string{"-S", sock}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
 	// trap : keeps the shell alive through the Ctrl-C (its child still gets
 	// the default disposition) so it can report what the command left.
-	cmdline := "trap : INT; env GATEWALK_CONFIG_DIR=" + cfg + " " + bin +
-		" profile add prod --env production --gateway acmebroking --callback-port 8500; echo EXIT=$?; stty -a | grep -o ' -*echo ' | head -1 | sed 's/^/ECHO=/'; sleep 30"
-	tm("new-session", "-d", "-x", "200", "-y", "20", "sh", "-c", cmdline)
-	defer exec.Command(tmux, "-S", sock, "kill-server").Run()
-	waitFor := func(s string) string {
-		var screen string
-		for range 400 {
-			screen = tm("capture-pane", "-p")
-			if strings.Contains(screen, s) {
-				return screen
-			}
-			time.Sleep(25 * time.Millisecond)
-		}
-		t.Fatalf("%q never appeared:\n%s", s, screen)
-		return ""
-	}
+	cfg, tm, waitFor := promptTerminal(t, "trap : INT; env GATEWALK_CONFIG_DIR=CFG BIN"+
+		" profile add prod --env production --gateway acmebroking --callback-port 8500; echo EXIT=$?; stty -a | grep -o ' -*echo ' | head -1 | sed 's/^/ECHO=/'; sleep 30")
 	waitFor("secret (signs smallcaseAuthTokens):")
 	tm("send-keys", "C-c")
 	screen := waitFor("ECHO=")
