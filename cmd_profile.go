@@ -815,14 +815,25 @@ environment's presets; --brokers "" allows all brokers.`)
 	if *pf.brokers != "" {
 		warnUnknownBrokers(c, "--brokers", p.Brokers)
 	}
-	if *pf.secretsStdin || *pf.secretsPrompt {
-		p.Secret, p.APISecret, err = readProfileKeys(c, *pf.secretsStdin, *pf.secretsPrompt, "edit "+name)
+	var secret, apiSecret string
+	newKeys := *pf.secretsStdin || *pf.secretsPrompt
+	if newKeys {
+		secret, apiSecret, err = readProfileKeys(c, *pf.secretsStdin, *pf.secretsPrompt, "edit "+name)
 		if err != nil {
 			return err
 		}
 	}
-	if err := st.SaveProfile(p); err != nil {
-		return validationUsage(err)
+	// The flags are applied again to the profile as stored when the lock is
+	// held: a change another process made while the keys were typed stays.
+	p, err = st.UpdateProfile(name, func(q *session.Profile) error {
+		pf.apply(q)
+		if newKeys {
+			q.Secret, q.APISecret = secret, apiSecret
+		}
+		return nil
+	})
+	if err != nil {
+		return validationUsage(profileNotFound(err))
 	}
 	fmt.Fprintf(c.stdout, "Updated profile %s: %s, gateway %s, secret %s, apiSecret %s.\n",
 		name, p.Env, p.Gateway, gateway.MaskSecret(p.Secret), gateway.MaskSecret(p.APISecret))

@@ -402,6 +402,47 @@ func (s *Store) putProfile(p Profile, onlyNew bool) error {
 	})
 }
 
+// UpdateProfile changes the stored profile name with edit, under the
+// store's lock, and returns it as saved: what another process saved in the
+// meantime is kept unless edit changes it. The edited profile is validated
+// as SaveProfile does; an error from edit or validation saves nothing.
+func (s *Store) UpdateProfile(name string, edit func(*Profile) error) (Profile, error) {
+	if name == BuiltinProfileName {
+		return Profile{}, &gateway.ValidationError{Field: "name", Problem: fmt.Sprintf("%q is the built-in profile and cannot be changed", BuiltinProfileName)}
+	}
+	var out Profile
+	err := s.change(func() error {
+		d, err := s.loadProfiles()
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(d.Profiles, func(q Profile) bool { return q.Name == name })
+		if i < 0 {
+			return notFoundProfile(name)
+		}
+		p := d.Profiles[i]
+		p.Brokers = slices.Clone(p.Brokers)
+		if err := edit(&p); err != nil {
+			return err
+		}
+		if p.Name != name {
+			return &gateway.ValidationError{Field: "name", Problem: "cannot be changed by an edit"}
+		}
+		p.Brokers = normaliseBrokers(p.Brokers)
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		p.UpdatedAt = s.now().UTC()
+		d.Profiles[i] = p
+		if err := s.saveProfiles(d); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
 func normaliseBrokers(in []string) []string {
 	var out []string
 	for _, b := range in {

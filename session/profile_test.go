@@ -324,3 +324,40 @@ func TestUnknownBrokers(t *testing.T) {
 		t.Errorf("UnknownBrokers(nil) = %q", got)
 	}
 }
+
+// TestUpdateProfileKeepsAChangeMadeMeanwhile: an edit applies its change to
+// the profile as stored under the lock, so what another store (another
+// process) saved since it was read is kept.
+func TestUpdateProfileKeepsAChangeMadeMeanwhile(t *testing.T) {
+	a := openTestStore(t)
+	b, _, err := OpenStore(a.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Profile{Name: "stg", Env: gateway.EnvStaging, Gateway: "acme", Secret: "secret-value-0001", APISecret: "api-secret-value-0001", CallbackPort: 8421}
+	if err := a.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	// b changes the keys while a's edit (of the port) is being prepared.
+	q, _ := b.Profile("stg")
+	q.Secret, q.APISecret = "secret-value-0002", "api-secret-value-0002"
+	if err := b.SaveProfile(q); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.UpdateProfile("stg", func(p *Profile) error { p.CallbackPort = 8422; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CallbackPort != 8422 || got.Secret != "secret-value-0002" || got.APISecret != "api-secret-value-0002" {
+		t.Fatalf("after the edit: %+v", got.Redacted())
+	}
+	if _, err := a.UpdateProfile("stg", func(p *Profile) error { p.CallbackPort = 80; return nil }); err == nil {
+		t.Fatal("an invalid edit was saved")
+	}
+	if p, _ := a.Profile("stg"); p.CallbackPort != 8422 {
+		t.Fatalf("a refused edit changed the profile: port %d", p.CallbackPort)
+	}
+	if _, err := a.UpdateProfile("nosuch", func(*Profile) error { return nil }); !errors.Is(err, ErrProfileNotFound) {
+		t.Fatalf("unknown profile: %v", err)
+	}
+}
