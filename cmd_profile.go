@@ -881,24 +881,21 @@ func runProfileRemove(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	us, err := st.Users(name)
-	if err != nil {
-		return profileNotFound(err)
-	}
-	if len(us) > 0 && !*yes {
-		return usagef("profile %q has %d local user(s) whose smallcaseAuthIds would be forgotten "+
-			"('gatewalk users list --profile %s' shows them); add --yes to remove it anyway", name, len(us), name)
-	}
 	active, err := st.ActiveName()
 	if err != nil {
 		return err
 	}
-	if err := st.RemoveProfile(name); err != nil {
+	n, err := st.RemoveProfileChecked(name, *yes)
+	var has *session.ProfileHasUsersError
+	if errors.As(err, &has) {
+		return usagef("%v ('gatewalk users list --profile %s' shows them); add --yes to remove it anyway", err, name)
+	}
+	if err != nil {
 		return profileNotFound(err)
 	}
 	fmt.Fprintf(c.stdout, "Removed profile %s", name)
-	if len(us) > 0 {
-		fmt.Fprintf(c.stdout, " and its %d local user(s)", len(us))
+	if n > 0 {
+		fmt.Fprintf(c.stdout, " and its %d local user(s)", n)
 	}
 	fmt.Fprintln(c.stdout, ".")
 	if active == name {

@@ -479,10 +479,30 @@ func (s *Store) UseProfile(name string) error {
 // history. If it was active, the built-in sandbox becomes active. The
 // built-in sandbox profile cannot be removed.
 func (s *Store) RemoveProfile(name string) error {
+	_, err := s.RemoveProfileChecked(name, true)
+	return err
+}
+
+// ProfileHasUsersError refuses to remove a profile that has local users
+// when the caller did not allow it.
+type ProfileHasUsersError struct {
+	Name  string
+	Users int
+}
+
+// Error says how many users would be forgotten.
+func (e *ProfileHasUsersError) Error() string {
+	return fmt.Sprintf("profile %q has %d local user(s) whose smallcaseAuthIds would be forgotten", e.Name, e.Users)
+}
+
+// RemoveProfileChecked is RemoveProfile that, unless allowUsers, refuses
+// with *ProfileHasUsersError when the profile has local users; the check and
+// the removal happen under one lock. It returns how many users went with it.
+func (s *Store) RemoveProfileChecked(name string, allowUsers bool) (removedUsers int, err error) {
 	if name == BuiltinProfileName {
-		return fmt.Errorf("%q is the built-in profile and cannot be removed", BuiltinProfileName)
+		return 0, fmt.Errorf("%q is the built-in profile and cannot be removed", BuiltinProfileName)
 	}
-	return s.change(func() error {
+	return removedUsers, s.change(func() error {
 		d, err := s.loadProfiles()
 		if err != nil {
 			return err
@@ -499,6 +519,10 @@ func (s *Store) RemoveProfile(name string) error {
 		if err != nil {
 			return err
 		}
+		if n := len(u.Profiles[name]); n > 0 && !allowUsers {
+			return &ProfileHasUsersError{Name: name, Users: n}
+		}
+		removedUsers = len(u.Profiles[name])
 		if _, ok := u.Profiles[name]; ok {
 			delete(u.Profiles, name)
 			if err := s.saveUsers(u); err != nil {

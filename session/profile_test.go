@@ -361,3 +361,24 @@ func TestUpdateProfileKeepsAChangeMadeMeanwhile(t *testing.T) {
 		t.Fatalf("unknown profile: %v", err)
 	}
 }
+
+func TestRemoveProfileCheckedRefusesUsersUnderTheLock(t *testing.T) {
+	s := openTestStore(t)
+	p := Profile{Name: "stg", Env: gateway.EnvStaging, Gateway: "acme", Secret: "secret-value-0001", APISecret: "api-secret-value-0001", CallbackPort: 8421}
+	if err := s.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveUser("stg", User{Label: "alice", SmallcaseAuthID: "5f0321b5f3743c31d95abd35"}, false); err != nil {
+		t.Fatal(err)
+	}
+	var has *ProfileHasUsersError
+	if _, err := s.RemoveProfileChecked("stg", false); !errors.As(err, &has) || has.Users != 1 {
+		t.Fatalf("remove without allowing users: %v", err)
+	}
+	if _, err := s.Profile("stg"); err != nil {
+		t.Fatalf("the refused removal removed the profile: %v", err)
+	}
+	if n, err := s.RemoveProfileChecked("stg", true); err != nil || n != 1 {
+		t.Fatalf("remove with users allowed: %d %v", n, err)
+	}
+}
