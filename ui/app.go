@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -422,7 +423,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return m.setStatus("export failed: "+msg.err.Error(), statusError)
 		}
-		return m.setStatus("exported "+itoa(msg.rows)+" rows to "+msg.path, statusOK)
+		return m.setStatus("exported "+strconv.Itoa(msg.rows)+" rows to "+msg.path, statusOK)
 	case sessionExportedMsg:
 		if msg.err != nil {
 			return m.setStatus("export failed: "+msg.err.Error(), statusError)

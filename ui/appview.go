@@ -2,6 +2,7 @@ package ui
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -15,7 +16,7 @@ func (m *Model) View() string {
 	}
 	st := m.st
 	if m.w < 60 || m.h < 16 {
-		return "gatewalk needs a terminal of at least 60x16, and is best at 80x24 or more (this one is " + itoa(m.w) + "x" + itoa(m.h) + ")."
+		return "gatewalk needs a terminal of at least 60x16, and is best at 80x24 or more (this one is " + strconv.Itoa(m.w) + "x" + strconv.Itoa(m.h) + ")."
 	}
 	var b strings.Builder
 	b.WriteString(m.header() + "\n\n")

@@ -133,9 +133,6 @@ func formatCountdown(d time.Duration) string {
 	return strconv.Itoa(s/60) + ":" + twoDigits(s%60)
 }
 
-// itoa is strconv.Itoa under the short name the views use.
-func itoa(n int) string { return strconv.Itoa(n) }
-
 func twoDigits(n int) string {
 	if n < 10 {
 		return "0" + strconv.Itoa(n)
