@@ -1,6 +1,9 @@
 // Command gatewalk walks smallcase Gateway integrations from a terminal: guest
 // login, connected-user orders and holdings imports, on an embedded sandbox
 // or a real Gateway.
+//
+// main only wires the process: the signal context, the real dependencies
+// and the exit code; the command line lives in gatewalk/ui/cli.
 package main
 
 import (
@@ -9,7 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	_ "gatewalk/ui/termprobe" // before Bubble Tea's init: no terminal query outside the TUI
+	"gatewalk/ui/cli"
+	_ "gatewalk/ui/tui/termprobe" // before Bubble Tea's init: no terminal query outside the TUI
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -24,18 +28,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, newCLI(), os.Args[1:])
+	code := cli.Main(ctx, cli.NewFactory(version), os.Args[1:])
 	stop()
 	os.Exit(code)
-}
-
-// commands is the subcommand table; each entry lives in its own cmd_*.go.
-func commands() []command {
-	return []command{
-		tokenCommand(),
-		profileCommand(), usersCommand(),
-		loginCommand(), orderCommand(), holdingsCommand(), demoCommand(),
-		listenCommand(), postbackCommand(),
-		sandboxCommand(),
-	}
 }

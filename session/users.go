@@ -154,7 +154,7 @@ func notFoundUser(profile, label string) error {
 // A smallcaseAuthId that another user of the profile already has is refused
 // with a *DuplicateAuthIDError unless allowDuplicate (the operator confirmed
 // both are the same broker account). Updating a user with a different
-// smallcaseAuthId is refused with an *AuthIDMismatchError: the stored id is
+// smallcaseAuthId is refused with an *gateway.AuthIDMismatchError: the stored id is
 // never overwritten; remove the user to connect the label again. A zero
 // ConnectedAt is stamped with the store's clock; an update keeps the stored
 // ConnectedAt and the later LastUsedAt.
@@ -264,14 +264,14 @@ func (s *Store) changeUser(profile, label string, edit func(us []User, i int) []
 
 // CheckAuthID compares the smallcaseAuthId of a result with the one the
 // flow was started for (the expected user's). It returns an
-// *AuthIDMismatchError when they differ, including when the result carries
+// *gateway.AuthIDMismatchError when they differ, including when the result carries
 // none; it never changes what is stored. A user with no stored id (a guest)
 // matches anything.
 func CheckAuthID(expected User, got string) error {
 	if expected.SmallcaseAuthID == "" || got == expected.SmallcaseAuthID {
 		return nil
 	}
-	return &AuthIDMismatchError{User: expected.Label, Expected: expected.SmallcaseAuthID, Got: got}
+	return &gateway.AuthIDMismatchError{User: expected.Label, Expected: expected.SmallcaseAuthID, Got: got}
 }
 
 // CheckAuthID is the package function CheckAuthID, for callers holding a Store.

@@ -64,7 +64,7 @@ func TestSaveUserNeverOverwritesTheStoredID(t *testing.T) {
 	}
 	first, _ := s.User("sandbox", "alice")
 	err := s.SaveUser("sandbox", User{Label: "alice", SmallcaseAuthID: idB}, true)
-	var mm *AuthIDMismatchError
+	var mm *gateway.AuthIDMismatchError
 	if !errors.As(err, &mm) || mm.Expected != idA || mm.Got != idB || mm.User != "alice" {
 		t.Fatalf("different id for alice: %v", err)
 	}
@@ -95,7 +95,7 @@ func TestCheckAuthID(t *testing.T) {
 		{User{Label: "guest"}, idB, false},
 	} {
 		err := CheckAuthID(tc.user, tc.got)
-		var mm *AuthIDMismatchError
+		var mm *gateway.AuthIDMismatchError
 		if errors.As(err, &mm) != tc.mismatch {
 			t.Errorf("CheckAuthID(%q, %q) = %v", tc.user.SmallcaseAuthID, tc.got, err)
 			continue

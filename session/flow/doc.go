@@ -52,12 +52,12 @@
 // Rules the journeys keep: every transaction created is added to the
 // profile's history and its final status recorded; a connected journey
 // mints its token for the stored smallcaseAuthId and refuses a result for
-// another one (*session.AuthIDMismatchError, never stored); a guest login
+// another one (*gateway.AuthIDMismatchError, never stored); a guest login
 // for an existing label must return that label's id; saving an id another
 // label has fails save_user with *session.DuplicateAuthIDError until
 // AllowDuplicate; a connected journey for an unknown label fails mint_token
 // with *UnknownUserError before any request; an expired transaction fails
-// await_sdk with session.ErrJourneyExpired (browser) or the SDK's
+// await_sdk with bridge.ErrJourneyExpired (browser) or the SDK's
 // transaction_expired error (driver), and RetryFrom(CreateTransaction)
 // makes a fresh one.
 //

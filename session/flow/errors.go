@@ -12,6 +12,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/session/bridge"
 )
 
 // UnknownUserError is a connected journey started for a label the profile
@@ -186,9 +187,9 @@ func Explain(err error) Problem {
 		sdk  *gateway.SDKError
 		api  *gateway.APIError
 		dup  *session.DuplicateAuthIDError
-		mm   *session.AuthIDMismatchError
+		mm   *gateway.AuthIDMismatchError
 		uu   *UnknownUserError
-		busy *session.PortBusyError
+		busy *bridge.PortBusyError
 		ve   *gateway.ValidationError
 		cf   *session.CorruptFileError
 	)
@@ -232,7 +233,7 @@ func Explain(err error) Problem {
 			redo = MintToken
 		}
 		return Problem{Code: sdk.Code, Name: sdk.Message, Meaning: info.Meaning, Advice: info.Advice, Redo: redo}
-	case errors.Is(err, session.ErrJourneyExpired):
+	case errors.Is(err, bridge.ErrJourneyExpired):
 		return Problem{Name: "transaction_expired", Meaning: "the transaction expired before the SDK result came back (a transactionId lives 5 minutes)",
 			Advice: "Create a fresh transaction and finish the browser step within 5 minutes.", Redo: CreateTransaction}
 	case errors.As(err, &api):

@@ -13,6 +13,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
+	"gatewalk/session/bridge"
 )
 
 // noEnv is an environment with nothing set: no overrides, no display.
@@ -33,7 +34,7 @@ func setup(t testing.TB, st *session.Store, opt Options) *Runner {
 		opt.Getenv = noEnv
 	}
 	if opt.Opener == nil {
-		opt.Opener = session.OpenerFunc(func(u string) error {
+		opt.Opener = bridge.OpenerFunc(func(u string) error {
 			t.Errorf("a browser was opened at %s", u)
 			return nil
 		})
@@ -198,7 +199,7 @@ func TestReconnectOtherAccountIsMismatch(t *testing.T) {
 	other := setup(t, st, Options{Auto: gateway.ScenarioSuccess, AutoAccount: "LEP002"})
 	j := other.GuestLogin("alice")
 	f := j.Run(context.Background(), nil)
-	var mm *session.AuthIDMismatchError
+	var mm *gateway.AuthIDMismatchError
 	if f == nil || f.Kind != VerifyResult || !errors.As(f.Err, &mm) {
 		t.Fatalf("re-login of alice with another account: %+v, want verify_result mismatch", f)
 	}
@@ -279,7 +280,7 @@ func TestBrowserJourneyThroughBridge(t *testing.T) {
 			return ":0"
 		}
 		return ""
-	}, Opener: session.OpenerFunc(func(u string) error { opened <- u; return nil })})
+	}, Opener: bridge.OpenerFunc(func(u string) error { opened <- u; return nil })})
 	j := r.GuestLogin("alice")
 	ctx := context.Background()
 	for range 3 {
@@ -316,11 +317,11 @@ func TestBrowserJourneyThroughBridge(t *testing.T) {
 		}
 	}()
 	mustRun(t, j)
-	var kindsSeen []session.JourneyEventKind
+	var kindsSeen []bridge.JourneyEventKind
 	for len(j.Events()) > 0 {
 		kindsSeen = append(kindsSeen, (<-j.Events()).Kind)
 	}
-	if !containsKind(kindsSeen, session.JourneyPageOpened) || !containsKind(kindsSeen, session.JourneyResult) {
+	if !containsKind(kindsSeen, bridge.JourneyPageOpened) || !containsKind(kindsSeen, bridge.JourneyResult) {
 		t.Fatalf("events %v, want page_opened and result", kindsSeen)
 	}
 	if u, err := st.User(session.BuiltinProfileName, "alice"); err != nil || u.SmallcaseAuthID != defaultAuthID() {
@@ -328,7 +329,7 @@ func TestBrowserJourneyThroughBridge(t *testing.T) {
 	}
 }
 
-func containsKind(ks []session.JourneyEventKind, k session.JourneyEventKind) bool {
+func containsKind(ks []bridge.JourneyEventKind, k bridge.JourneyEventKind) bool {
 	for _, x := range ks {
 		if x == k {
 			return true
@@ -351,7 +352,7 @@ func TestBrowserJourneyExpires(t *testing.T) {
 	}
 	r.Sandbox().Advance(gateway.TransactionLifetime + time.Second)
 	s := j.Next(ctx)
-	if s == nil || s.Kind != AwaitSDK || !errors.Is(s.Err, session.ErrJourneyExpired) {
+	if s == nil || s.Kind != AwaitSDK || !errors.Is(s.Err, bridge.ErrJourneyExpired) {
 		t.Fatalf("await after expiry: %+v", s)
 	}
 	if p := Explain(s.Err); p.Redo != CreateTransaction {

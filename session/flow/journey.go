@@ -7,6 +7,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/session/bridge"
 )
 
 // StepKind names a step of a journey.
@@ -65,7 +66,7 @@ type Step struct {
 	BrowserNote string
 	Opened      bool
 	Outcome     *gateway.SDKOutcome
-	Verified    *session.VerifiedResult
+	Verified    *gateway.VerifiedResult
 	Orders      *gateway.OrderDetails
 	Holdings    *gateway.Holdings
 	Postback    *session.PostbackRecord
@@ -76,8 +77,8 @@ type Step struct {
 	// transaction that could not be added to the history.
 	Warnings []string
 	// Err is typed: *gateway.APIError, *gateway.SDKError,
-	// *session.DuplicateAuthIDError, *session.AuthIDMismatchError,
-	// session.ErrJourneyExpired (wrapped), *UnknownUserError, token errors.
+	// *session.DuplicateAuthIDError, *gateway.AuthIDMismatchError,
+	// bridge.ErrJourneyExpired (wrapped), *UnknownUserError, token errors.
 	Err error
 }
 
@@ -111,7 +112,7 @@ type Journey struct {
 	txnID    string // for OrderDetailsView
 
 	mu       sync.Mutex
-	events   chan session.JourneyEvent
+	events   chan bridge.JourneyEvent
 	closed   bool
 	allowDup bool
 	started  time.Time
@@ -121,9 +122,9 @@ type Journey struct {
 	// txnCreated is when create_transaction sent the request, for the
 	// transaction's real lifetime.
 	txnCreated time.Time
-	bj         *session.Journey
+	bj         *bridge.Journey
 	outcome    *gateway.SDKOutcome
-	verified   *session.VerifiedResult
+	verified   *gateway.VerifiedResult
 	authID     string
 	broker     string
 	running    *Step
@@ -131,7 +132,7 @@ type Journey struct {
 }
 
 func newJourney(r *Runner, kind Kind, label string, steps ...StepKind) *Journey {
-	j := &Journey{Kind: kind, UserLabel: label, r: r, events: make(chan session.JourneyEvent, 64)}
+	j := &Journey{Kind: kind, UserLabel: label, r: r, events: make(chan bridge.JourneyEvent, 64)}
 	for _, k := range steps {
 		j.Steps = append(j.Steps, &Step{Kind: k, State: Pending})
 	}
@@ -311,7 +312,7 @@ func (j *Journey) AuthID() string {
 // closed, result...) while await_sdk runs; in auto mode it carries the
 // driver's result. Events are dropped rather than block when nobody reads.
 // The channel is closed by Close.
-func (j *Journey) Events() <-chan session.JourneyEvent { return j.events }
+func (j *Journey) Events() <-chan bridge.JourneyEvent { return j.events }
 
 // RetryFrom resets step k and every later step to pending, so Next runs them
 // again: RetryFrom(CreateTransaction) makes a fresh transaction after an
@@ -392,7 +393,7 @@ func (j *Journey) closeBridgeJourneyLocked() {
 }
 
 // emit hands an event to Events without blocking.
-func (j *Journey) emit(ev session.JourneyEvent) {
+func (j *Journey) emit(ev bridge.JourneyEvent) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {

@@ -15,6 +15,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
+	"gatewalk/session/bridge"
 )
 
 // externalProfile starts a sandbox on loopback with cfg and saves a sandbox
@@ -67,7 +68,7 @@ func TestPreflightSendsNothing(t *testing.T) {
 	}{
 		{"corrupt users file", "users.json", "nope", Options{Auto: gateway.ScenarioSuccess}, 0, new(*session.CorruptFileError), "users.json does not parse"},
 		{"corrupt history file", "history-ext.json", "nope", Options{Auto: gateway.ScenarioSuccess}, 0, new(*session.CorruptFileError), "mv "},
-		{"callback port taken", "", "", Options{NoBrowser: true}, busyPort, new(*session.PortBusyError), "already in use"},
+		{"callback port taken", "", "", Options{NoBrowser: true}, busyPort, new(*bridge.PortBusyError), "already in use"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
+	"gatewalk/session/bridge"
 )
 
 // PostbackWaiter hands the postback of a transaction to the journey that
@@ -42,8 +43,8 @@ type Options struct {
 	// Getenv reads the environment (GATEWALK_PROFILE, GATEWALK_SECRET,
 	// GATEWALK_API_SECRET, SSH and display variables); nil means os.Getenv.
 	Getenv func(string) string
-	// Opener opens the browser; nil means session.NewBrowserOpener().
-	Opener session.Opener
+	// Opener opens the browser; nil means bridge.NewBrowserOpener().
+	Opener bridge.Opener
 	// Logf receives diagnostic lines (never secrets); nil discards them.
 	Logf func(format string, args ...any)
 	// Now is the clock; nil means time.Now.
@@ -103,7 +104,7 @@ type Runner struct {
 // change under it) that points to the same runnerShared.
 type runnerShared struct {
 	mu     sync.Mutex
-	bridge *session.Bridge
+	bridge *bridge.Bridge
 	auto   autoSettings
 }
 
@@ -294,14 +295,14 @@ func (r *Runner) Options() Options {
 
 // Bridge starts the loopback browser bridge on the profile's callback port
 // if it is not running yet, and returns it. A busy port is a
-// *session.PortBusyError.
-func (r *Runner) Bridge() (*session.Bridge, error) {
+// *bridge.PortBusyError.
+func (r *Runner) Bridge() (*bridge.Bridge, error) {
 	r.sh.mu.Lock()
 	defer r.sh.mu.Unlock()
 	if r.sh.bridge != nil {
 		return r.sh.bridge, nil
 	}
-	b, err := session.StartBridge(session.BridgeConfig{Port: r.profile.CallbackPort, Logf: r.opt.Logf, Now: r.opt.Now})
+	b, err := bridge.Start(bridge.Config{Port: r.profile.CallbackPort, Logf: r.opt.Logf, Now: r.opt.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
+	"gatewalk/session/bridge"
 )
 
 // withTitles fills each step's title and why line for the journey's kind.
@@ -140,7 +141,7 @@ func (j *Journey) preflight() error {
 		return err
 	}
 	if r.opt.Auto == "" {
-		if err := session.CheckSDKURL(r.sdkURL); err != nil {
+		if err := bridge.CheckSDKURL(r.sdkURL); err != nil {
 			return err
 		}
 		if _, err := r.Bridge(); err != nil {
@@ -170,7 +171,7 @@ func (j *Journey) annotate(s *Step, err error) error {
 	case errors.Is(err, gateway.ErrTokenSignature) && r.keys.SecretFromEnv:
 		err = &KeyOverrideError{Var: session.EnvSecret, Err: err}
 	}
-	expired := errors.Is(err, session.ErrJourneyExpired) ||
+	expired := errors.Is(err, bridge.ErrJourneyExpired) ||
 		(errors.As(err, &sdk) && sdk.Message == "transaction_expired") ||
 		(errors.As(err, &api) && api.Kind() == gateway.KindExpired)
 	if expired {
@@ -354,7 +355,7 @@ func (j *Journey) openBrowser(s *Step) {
 		s.Err = errors.New("no transaction: create one first")
 		return
 	}
-	bj, err := b.NewJourney(session.JourneySpec{Gateway: r.profile.Gateway, AuthToken: tok, TransactionID: txn.TransactionID,
+	bj, err := b.NewJourney(bridge.JourneySpec{Gateway: r.profile.Gateway, AuthToken: tok, TransactionID: txn.TransactionID,
 		Intent: j.intent(), SDKURL: r.sdkURL, ExpireAt: txn.ExpireAt, Leprechaun: r.profile.Leprechaun, AMO: r.profile.AMO,
 		Brokers: r.profile.Brokers})
 	if err != nil {
@@ -376,12 +377,12 @@ func (j *Journey) open(s *Step, port int) {
 	var why string
 	if r.opt.NoBrowser {
 		why = "--no-browser"
-	} else if ok, reason := session.BrowserAvailable(r.opt.Getenv); !ok {
+	} else if ok, reason := bridge.BrowserAvailable(r.opt.Getenv); !ok {
 		why = reason
 	} else {
-		var op session.Opener = r.opt.Opener
+		var op bridge.Opener = r.opt.Opener
 		if op == nil {
-			op = session.NewBrowserOpener()
+			op = bridge.NewBrowserOpener()
 		}
 		if err := op.Open(url); err != nil {
 			why = fmt.Sprintf("could not open a browser: %v", err)
@@ -398,7 +399,7 @@ func (j *Journey) open(s *Step, port int) {
 		s.Summary = "not opened, " + why + ": open this URL yourself: " + url
 	}
 	s.BrowserNote = "Not opened (" + why + "). Open this link in a browser: " + url
-	if _, ssh := session.OverSSH(r.opt.Getenv); ssh {
+	if _, ssh := bridge.OverSSH(r.opt.Getenv); ssh {
 		s.BrowserNote += "\n" + sshHint(r.profile, port)
 	}
 }
@@ -408,9 +409,9 @@ func (j *Journey) open(s *Step, port int) {
 // page's origin; a sandbox port is just a free one.
 func sshHint(p session.Profile, port int) string {
 	if p.Env != gateway.EnvSandbox {
-		return session.SSHForwardHint(port)
+		return bridge.SSHForwardHint(port)
 	}
-	return session.SandboxSSHForwardHint(port)
+	return bridge.SandboxSSHForwardHint(port)
 }
 
 func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
@@ -435,8 +436,8 @@ func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
 		done := make(chan bool)
 		go func() {
 			sawResult := false
-			forward := func(ev session.JourneyEvent) {
-				sawResult = sawResult || ev.Kind == session.JourneyResult
+			forward := func(ev bridge.JourneyEvent) {
+				sawResult = sawResult || ev.Kind == bridge.JourneyResult
 				j.emit(ev)
 			}
 			defer func() { done <- sawResult }()
@@ -468,12 +469,12 @@ func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
 		// The bridge emits its result event just after Wait returns; when it
 		// is not there yet, announce the result here so readers always see one.
 		if sawResult := <-done; !sawResult && err == nil {
-			j.emit(session.JourneyEvent{Kind: session.JourneyResult, Detail: outcomeDetail(out), At: r.now()})
+			j.emit(bridge.JourneyEvent{Kind: bridge.JourneyResult, Detail: outcomeDetail(out), At: r.now()})
 		}
 	}
 	if err != nil {
 		s.Err = err
-		if errors.Is(err, session.ErrJourneyExpired) {
+		if errors.Is(err, bridge.ErrJourneyExpired) {
 			j.updateHistory(gateway.StatusExpired, 0, "transaction_expired", "expired before the SDK result")
 		}
 		return
@@ -485,7 +486,7 @@ func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
 	if out.Error != nil {
 		s.Err = out.Error
 		// An error may still carry the connected token of a user who logged in.
-		if v, _ := session.VerifyOutcome(out, r.keys.Secret, "", r.now()); v != nil {
+		if v, _ := gateway.VerifyOutcome(out, r.keys.Secret, "", r.now()); v != nil {
 			s.Verified = v
 			s.Summary = fmt.Sprintf("the user had logged in: the error carries a valid connected token for smallcaseAuthId %s (%s)", v.SmallcaseAuthID, v.Broker)
 		}
@@ -520,7 +521,7 @@ func (j *Journey) autoComplete(ctx context.Context, txn *gateway.TransactionCrea
 		out, err = driveSandbox(ctx, r.client, txn.TransactionID, req)
 	}
 	if err == nil {
-		j.emit(session.JourneyEvent{Kind: session.JourneyResult, Detail: "the sandbox driver played " + string(r.opt.Auto) + ": " + outcomeDetail(out), At: r.now()})
+		j.emit(bridge.JourneyEvent{Kind: bridge.JourneyResult, Detail: "the sandbox driver played " + string(r.opt.Auto) + ": " + outcomeDetail(out), At: r.now()})
 	}
 	return out, err
 }
@@ -581,13 +582,13 @@ func (j *Journey) verifyResult(s *Step) {
 		s.Err = errors.New("no SDK result to verify")
 		return
 	}
-	v, err := session.VerifyOutcome(*out, r.keys.Secret, expected, r.now())
+	v, err := gateway.VerifyOutcome(*out, r.keys.Secret, expected, r.now())
 	if v != nil {
 		s.Verified = v
 		s.Token, s.TokenInfo = v.Result.SmallcaseAuthToken, v.Token
 	}
 	if err != nil {
-		var mm *session.AuthIDMismatchError
+		var mm *gateway.AuthIDMismatchError
 		if errors.As(err, &mm) && mm.User == "" {
 			mm.User = j.UserLabel
 		}
@@ -709,7 +710,7 @@ func (j *Journey) fetchHoldings(ctx context.Context, s *Step) {
 	want := j.authID
 	j.mu.Unlock()
 	if got := h.AuthID(); got != "" && want != "" && got != want {
-		s.Err = &session.AuthIDMismatchError{User: j.UserLabel, Expected: want, Got: got}
+		s.Err = &gateway.AuthIDMismatchError{User: j.UserLabel, Expected: want, Got: got}
 		return
 	}
 	s.Summary = fmt.Sprintf("%s holdings from %s: %s, %s", h.Version, h.Broker(), plural(len(h.Equities()), "equity", "equities"),
@@ -781,7 +782,7 @@ func (j *Journey) finishHistory(err error) {
 			status = gateway.StatusCancelled
 		}
 		j.updateHistory(status, sdk.Code, sdk.Message, "")
-	case errors.Is(err, session.ErrJourneyExpired):
+	case errors.Is(err, bridge.ErrJourneyExpired):
 		j.updateHistory(gateway.StatusExpired, 0, "transaction_expired", "expired before the SDK result")
 	case errors.As(err, &api) && api.Kind() == gateway.KindExpired:
 		j.updateHistory(gateway.StatusExpired, 0, api.Error(), "")

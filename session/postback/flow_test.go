@@ -7,6 +7,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/session/bridge"
 	"gatewalk/session/flow"
 	"gatewalk/session/postback"
 )
@@ -32,7 +33,7 @@ func TestOrderJourneyEndsOnTheCompletedPostback(t *testing.T) {
 	defer rcv.Close()
 	r, err := flow.Setup(context.Background(), st, flow.Options{Auto: gateway.ScenarioSuccess, Postbacks: rcv, SandboxPostbackURL: url,
 		Getenv: func(string) string { return "" }, PostbackTimeout: 20 * time.Second,
-		Opener: session.OpenerFunc(func(u string) error { t.Errorf("a browser was opened at %s", u); return nil })})
+		Opener: bridge.OpenerFunc(func(u string) error { t.Errorf("a browser was opened at %s", u); return nil })})
 	if err != nil {
 		t.Fatal(err)
 	}

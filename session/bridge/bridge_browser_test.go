@@ -1,0 +1,440 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"gatewalk/gateway"
+)
+
+// findChromium returns the Chromium (or Chrome) binary, or "".
+// GATEWALK_CHROMIUM names another binary.
+func findChromium() string {
+	if p := os.Getenv("GATEWALK_CHROMIUM"); p != "" {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+		return ""
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// startChromium starts one headless browser for a whole test and returns
+// its context; each subtest opens its own tab with newTab. Without a
+// browser the test skips, unless GATEWALK_REQUIRE_BROWSER=1 makes it fail.
+func startChromium(t *testing.T) context.Context {
+	t.Helper()
+	path := findChromium()
+	if path == "" {
+		if os.Getenv("GATEWALK_REQUIRE_BROWSER") == "1" {
+			t.Fatal("chromium is not installed (or GATEWALK_CHROMIUM names no binary), and GATEWALK_REQUIRE_BROWSER=1 requires the browser tests to run: apt-get install chromium")
+		}
+		t.Skip("SKIPPING browser tests: chromium is not installed (apt-get install chromium); set GATEWALK_REQUIRE_BROWSER=1 to make this a failure")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-popup-blocking", true),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	// The first Do starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(browserCtx); err != nil {
+		if os.Getenv("GATEWALK_REQUIRE_BROWSER") == "1" {
+			t.Fatalf("cannot start %s: %v", path, err)
+		}
+		t.Skipf("SKIPPING browser tests: cannot start %s: %v", path, err)
+	}
+	return browserCtx
+}
+
+// consoleLog collects what a tab wrote to its console.
+type consoleLog struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (c *consoleLog) add(m string) {
+	c.mu.Lock()
+	c.msgs = append(c.msgs, m)
+	c.mu.Unlock()
+}
+
+// problems returns the messages that show the page broken: uncaught
+// exceptions and Content Security Policy refusals.
+func (c *consoleLog) problems() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, m := range c.msgs {
+		if strings.HasPrefix(m, "exception") || strings.Contains(m, "Content Security Policy") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// newTab opens a tab in the shared browser, bounded by a generous deadline
+// so that a broken page fails the test instead of hanging it. The tab's
+// console is collected; at the end of the subtest an exception or a CSP
+// refusal fails it.
+func newTab(t *testing.T, browserCtx context.Context) context.Context {
+	t.Helper()
+	return openTab(t, browserCtx, false)
+}
+
+// openTab is newTab; allowBlocked lets CSP refusals pass, for the test
+// that provokes one.
+func openTab(t *testing.T, browserCtx context.Context, allowBlocked bool) context.Context {
+	t.Helper()
+	tabCtx, cancelTab := chromedp.NewContext(browserCtx)
+	ctx, cancel := context.WithTimeout(tabCtx, 60*time.Second)
+	if err := chromedp.Do(tabCtx); err != nil {
+		cancel()
+		cancelTab()
+		t.Fatalf("cannot open a tab: %v", err)
+	}
+	console := &consoleLog{}
+	messages := chromedp.Console(tabCtx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			console.add(m.String())
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		cancelTab()
+		<-done
+		for _, p := range console.problems() {
+			if allowBlocked && strings.Contains(p, "Content Security Policy") {
+				continue
+			}
+			t.Errorf("page console: %s", p)
+		}
+	})
+	return ctx
+}
+
+// pageText returns the visible status text of the harness page.
+func pageText(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
+	if err != nil {
+		t.Fatalf("reading the page: %v", err)
+	}
+	return text
+}
+
+// waitState waits until the harness page shows state, failing with the
+// page's text when it does not.
+func waitState(ctx context.Context, t *testing.T, state string) {
+	t.Helper()
+	sel := chromedp.CSS(fmt.Sprintf(`body[data-state=%q]`, state))
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(sel)); err != nil {
+		st, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.body.dataset.state + ": " + document.querySelector("main").innerText`))
+		t.Fatalf("page never reached state %q: %v\npage: %s", state, err, st)
+	}
+}
+
+// waitEvent reads journey events until one of kind arrives.
+func waitEvent(t *testing.T, j *Journey, kind JourneyEventKind) JourneyEvent {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	var seen []JourneyEventKind
+	for {
+		select {
+		case ev, ok := <-j.Events():
+			if !ok {
+				t.Fatalf("events closed before %s (saw %v)", kind, seen)
+			}
+			if ev.Kind == kind {
+				return ev
+			}
+			seen = append(seen, ev.Kind)
+		case <-deadline:
+			t.Fatalf("no %s event (saw %v)", kind, seen)
+		}
+	}
+}
+
+// fakeSDK is a stand-in for scdk.js that exercises the page's protocol: it
+// records what the page gave it and settles as its mode says.
+var fakeSDK = template.Must(template.New("scdk").Parse(`
+window.scDK = function (opts) { this.opts = opts; };
+window.scDK.prototype.triggerTransaction = function (args) {
+  var opts = this.opts;
+  var echo = { gateway: opts.gateway, token: opts.smallcaseAuthToken, config: opts.config, args: args };
+  return new Promise(function (resolve, reject) {
+    var mode = {{printf "%q" .Mode}};
+    if (mode === 'hang') { return; }
+    if (mode === 'inline') {
+      var s = document.createElement('script');
+      s.textContent = 'window.injected = true';
+      document.head.appendChild(s);
+      return;
+    }
+    if (mode === 'reject') {
+      var e = new Error('user_cancelled');
+      e.code = 1012;
+      e.data = JSON.stringify({ smallcaseAuthToken: {{printf "%q" .Token}}, broker: 'kite' });
+      reject(e);
+      return;
+    }
+    if (mode === 'throw') { throw { errorCode: 3004, errorMessage: 'init_sdk' }; }
+    var b = document.createElement('button');
+    b.id = 'finish';
+    b.textContent = 'Finish';
+    b.onclick = function () {
+      resolve({ success: true, transaction: 'CONNECT', smallcaseAuthToken: {{printf "%q" .Token}},
+        broker: 'kite-leprechaun', transactionId: args.transactionId, data: echo });
+    };
+    document.body.appendChild(b);
+  });
+};
+`))
+
+// startFakeSDK serves fakeSDK on a loopback port at /MODE/scdk.js.
+func startFakeSDK(t *testing.T, token string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mode := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/scdk.js")
+		w.Header().Set("Content-Type", "text/javascript")
+		fakeSDK.Execute(w, map[string]string{"Mode": mode, "Token": token})
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// closedPort returns a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return port
+}
+
+func TestBridgeInBrowser(t *testing.T) {
+	browserCtx := startChromium(t)
+	connected, err := gateway.MintConnectedToken(bridgeSecret, bridgeAuthID, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdkBase := startFakeSDK(t, connected)
+	b := startTestBridge(t, Config{Logf: t.Logf})
+	journey := func(t *testing.T, sdkURL string) *Journey {
+		spec := bridgeSpec(t, time.Now())
+		spec.SDKURL = sdkURL
+		spec.AMO = true
+		j, err := b.NewJourney(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(j.Close)
+		return j
+	}
+
+	t.Run("sdk load failure", func(t *testing.T) {
+		sdkURL := "http://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/scdk/2.0.0/scdk.js"
+		j := journey(t, sdkURL)
+		ctx := newTab(t, browserCtx)
+		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
+			t.Fatal(err)
+		}
+		waitState(ctx, t, "sdk-failed")
+		ev := waitEvent(t, j, JourneySDKLoadFailed)
+		if !strings.Contains(ev.Detail, sdkURL) || !strings.Contains(ev.Detail, b.Origin()) {
+			t.Errorf("sdk_load_failed detail %q names neither the script nor the origin", ev.Detail)
+		}
+		text := pageText(ctx, t)
+		for _, want := range []string{"could not load", sdkURL, b.Origin(), "whitelisted", "gatewaydemo"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("page text lacks %q:\n%s", want, text)
+			}
+		}
+		if st, _ := j.snapshot(); st != stateWaiting {
+			t.Errorf("a load failure settled the journey")
+		}
+	})
+
+	t.Run("resolved result", func(t *testing.T) {
+		j := journey(t, sdkBase+"/resolve/scdk.js")
+		ctx := newTab(t, browserCtx)
+		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
+			t.Fatal(err)
+		}
+		waitState(ctx, t, "in-progress")
+		for _, k := range []JourneyEventKind{JourneyPageOpened, JourneySDKLoaded, JourneySDKStarted} {
+			waitEvent(t, j, k)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("finish"))); err != nil {
+			t.Fatal(err)
+		}
+		waitState(ctx, t, "done")
+		if text := pageText(ctx, t); !strings.Contains(text, "return to your terminal") {
+			t.Errorf("done page says:\n%s", text)
+		}
+		o, err := j.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Result == nil || o.Result.TransactionID != j.spec.TransactionID {
+			t.Fatalf("outcome %+v", o)
+		}
+		// What the page gave the SDK: exactly the journey's values.
+		var echo struct {
+			Gateway string         `json:"gateway"`
+			Token   string         `json:"token"`
+			Config  map[string]any `json:"config"`
+			Args    struct {
+				TransactionID string   `json:"transactionId"`
+				Brokers       []string `json:"brokers"`
+			} `json:"args"`
+		}
+		if err := json.Unmarshal(o.Result.Data, &echo); err != nil {
+			t.Fatalf("echo %s: %v", o.Result.Data, err)
+		}
+		if echo.Gateway != "gatewaydemo" || echo.Token != j.spec.AuthToken || echo.Config["amo"] != true ||
+			echo.Config["isLeprechaun"] != true || echo.Args.TransactionID != j.spec.TransactionID ||
+			len(echo.Args.Brokers) != 1 || echo.Args.Brokers[0] != "kite-leprechaun" {
+			t.Errorf("the SDK was called with %+v", echo)
+		}
+		vr, err := gateway.VerifyOutcome(o, bridgeSecret, "", time.Now())
+		if err != nil || vr.SmallcaseAuthID != bridgeAuthID {
+			t.Fatalf("gateway.VerifyOutcome: %+v %v", vr, err)
+		}
+		// A reload shows the outcome without running the SDK again.
+		if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+		waitState(ctx, t, "done")
+		if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#finish").length`)); err != nil || n != 0 {
+			t.Errorf("the reloaded page ran the SDK again (%d buttons, %v)", n, err)
+		}
+	})
+
+	t.Run("rejected with a token", func(t *testing.T) {
+		j := journey(t, sdkBase+"/reject/scdk.js")
+		ctx := newTab(t, browserCtx)
+		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
+			t.Fatal(err)
+		}
+		waitState(ctx, t, "failed")
+		text := pageText(ctx, t)
+		info := gateway.ExplainSDKError(1012, "user_cancelled")
+		for _, want := range []string{"user_cancelled", "1012", info.Meaning, info.Advice} {
+			if !strings.Contains(text, want) {
+				t.Errorf("failed page lacks %q:\n%s", want, text)
+			}
+		}
+		o, err := j.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vr, err := gateway.VerifyOutcome(o, bridgeSecret, bridgeAuthID, time.Now())
+		if o.Error == nil || o.Error.Code != 1012 || vr == nil || vr.Broker != "kite" {
+			t.Fatalf("outcome %+v, verified %+v, %v", o, vr, err)
+		}
+	})
+
+	t.Run("thrown error object", func(t *testing.T) {
+		j := journey(t, sdkBase+"/throw/scdk.js")
+		ctx := newTab(t, browserCtx)
+		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
+			t.Fatal(err)
+		}
+		waitState(ctx, t, "failed")
+		o, err := j.Wait(ctx)
+		if err != nil || o.Error == nil || o.Error.Code != 3004 || o.Error.Message != "init_sdk" {
+			t.Fatalf("outcome %+v %v", o, err)
+		}
+	})
+
+	t.Run("sandbox connect then transaction", func(t *testing.T) {
+		sandboxJourneys(t, browserCtx, b)
+	})
+
+	t.Run("blocked by the page policy", func(t *testing.T) {
+		j := journey(t, sdkBase+"/inline/scdk.js")
+		ctx := openTab(t, browserCtx, true)
+		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
+			t.Fatal(err)
+		}
+		ev := waitEvent(t, j, JourneyCSPBlocked)
+		if !strings.Contains(ev.Detail, "script-src") {
+			t.Errorf("csp_blocked detail %q does not name the directive", ev.Detail)
+		}
+		if injected, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.injected === true`)); err != nil || injected {
+			t.Errorf("inline script ran (%v, %v)", injected, err)
+		}
+		if text := pageText(ctx, t); !strings.Contains(text, "blocked") {
+			t.Errorf("the page does not warn:\n%s", text)
+		}
+	})
+
+	t.Run("tab closed", func(t *testing.T) {
+		j := journey(t, sdkBase+"/hang/scdk.js")
+		ctx := newTab(t, browserCtx)
+		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
+			t.Fatal(err)
+		}
+		waitState(ctx, t, "in-progress")
+		waitEvent(t, j, JourneySDKStarted)
+		if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+			t.Fatal(err)
+		}
+		waitEvent(t, j, JourneyTabClosed)
+		if st, _ := j.snapshot(); st != stateWaiting {
+			t.Errorf("closing the tab settled the journey")
+		}
+	})
+}

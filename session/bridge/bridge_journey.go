@@ -1,0 +1,362 @@
+package bridge
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"gatewalk/gateway"
+)
+
+// Errors that end a journey's Wait. They are wrapped: match with errors.Is.
+var (
+	// ErrJourneyExpired: the transaction expired before the page posted a
+	// result. Create a fresh transaction and start a new journey.
+	ErrJourneyExpired = errors.New("the transaction expired before the browser journey finished: " +
+		"create a fresh transaction and open the new link")
+	// ErrJourneyClosed: the journey (or its bridge) was closed before a result.
+	ErrJourneyClosed = errors.New("the browser journey was closed before the SDK returned a result")
+)
+
+// JourneySpec is what the harness page needs to run one transaction. It
+// carries no secret: only the minted auth token, the gateway name, the
+// transaction and display flags reach the browser.
+type JourneySpec struct {
+	Gateway       string         // gateway name given to new scDK({gateway})
+	AuthToken     string         // smallcaseAuthToken given to new scDK (guest or connected)
+	TransactionID string         // passed to triggerTransaction
+	Intent        gateway.Intent // shown on the page
+	SDKURL        string         // the web SDK script: the real scdk.js or the sandbox's
+	ExpireAt      time.Time      // the transaction's expiry; zero means now + gateway.TransactionLifetime
+	Leprechaun    bool           // leprechaun (test) mode, passed in the SDK config
+	AMO           bool           // config.amo: allow after-market orders
+	Brokers       []string       // optional broker list for triggerTransaction
+}
+
+// JourneyEventKind names a step of a journey as the bridge sees it.
+type JourneyEventKind string
+
+// Journey event kinds.
+const (
+	JourneyPageOpened    JourneyEventKind = "page_opened"     // the browser fetched the page
+	JourneySDKLoaded     JourneyEventKind = "sdk_loaded"      // the SDK script loaded and defines scDK
+	JourneySDKLoadFailed JourneyEventKind = "sdk_load_failed" // the SDK script could not load (offline, or origin not whitelisted)
+	JourneySDKStarted    JourneyEventKind = "sdk_started"     // triggerTransaction was called
+	JourneyTabClosed     JourneyEventKind = "tab_closed"      // the page was closed or reloaded before a result
+	JourneyResult        JourneyEventKind = "result"          // the page posted the settled promise
+	JourneyCSPBlocked    JourneyEventKind = "csp_blocked"     // the page's security policy blocked something the SDK tried
+)
+
+// pageEventKinds are the kinds the page may report itself.
+var pageEventKinds = map[JourneyEventKind]bool{
+	JourneySDKLoaded: true, JourneySDKLoadFailed: true, JourneySDKStarted: true, JourneyTabClosed: true,
+	JourneyCSPBlocked: true,
+}
+
+// JourneyEvent is one step of a journey, for progress display.
+type JourneyEvent struct {
+	Kind   JourneyEventKind
+	Detail string // e.g. the load failure's reason, or "error user_cancelled (1012)"
+	At     time.Time
+}
+
+// eventBuffer is how many events a journey holds for a slow reader; beyond
+// it events are dropped rather than blocking the server.
+const eventBuffer = 64
+
+type journeyState int
+
+const (
+	stateWaiting journeyState = iota
+	stateSettled
+	stateExpired
+	stateClosed
+)
+
+// Journey is one transaction run through the harness page, reachable at its
+// own unguessable URL until Close.
+type Journey struct {
+	b     *Bridge
+	spec  JourneySpec
+	nonce string
+
+	mu      sync.Mutex
+	state   journeyState
+	outcome gateway.SDKOutcome
+	events  chan JourneyEvent
+	gone    bool          // events closed: emit nothing more
+	settled chan struct{} // closed when a result is accepted
+	closed  chan struct{} // closed by Close
+}
+
+// nonceBytes is the nonce's entropy: 128 bits.
+const nonceBytes = 16
+
+func newNonce() (string, error) {
+	buf := make([]byte, nonceBytes)
+	if _, err := rand.Read(buf); err != nil {
+		return "", fmt.Errorf("cannot draw a journey nonce: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+// NewJourney registers a journey and returns it; open URL() in a browser.
+func (b *Bridge) NewJourney(spec JourneySpec) (*Journey, error) {
+	if err := spec.validate(); err != nil {
+		return nil, err
+	}
+	if spec.ExpireAt.IsZero() {
+		spec.ExpireAt = b.now().Add(gateway.TransactionLifetime)
+	}
+	spec.Brokers = append([]string(nil), spec.Brokers...)
+	nonce, err := newNonce()
+	if err != nil {
+		return nil, err
+	}
+	j := &Journey{
+		b:       b,
+		spec:    spec,
+		nonce:   nonce,
+		events:  make(chan JourneyEvent, eventBuffer),
+		settled: make(chan struct{}),
+		closed:  make(chan struct{}),
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, errors.New("the browser bridge is closed: start it again")
+	}
+	b.journeys[nonce] = j
+	return j, nil
+}
+
+func (s JourneySpec) validate() error {
+	var missing []string
+	if strings.TrimSpace(s.Gateway) == "" {
+		missing = append(missing, "gateway name")
+	}
+	if strings.TrimSpace(s.AuthToken) == "" {
+		missing = append(missing, "auth token")
+	}
+	if strings.TrimSpace(s.TransactionID) == "" {
+		missing = append(missing, "transactionId")
+	}
+	if strings.TrimSpace(s.SDKURL) == "" {
+		missing = append(missing, "SDK script URL")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("cannot start the browser journey: missing %s", strings.Join(missing, ", "))
+	}
+	return CheckSDKURL(s.SDKURL)
+}
+
+// CheckSDKURL checks a web SDK script URL the way the browser page needs
+// it: absolute, https, or plain http only on a loopback host (the sandbox).
+func CheckSDKURL(sdkURL string) error {
+	u, err := url.Parse(sdkURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("SDK script URL %q is not an absolute URL: give one like %s", sdkURL, gateway.ProductionSDKURL)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopbackHost(u.Hostname()) {
+			return fmt.Errorf("SDK script URL %q uses plain http on a non-loopback host: use https (e.g. %s)",
+				sdkURL, gateway.ProductionSDKURL)
+		}
+	default:
+		return fmt.Errorf("SDK script URL %q must be http(s)", sdkURL)
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sdkOrigin is the scheme://host[:port] of the SDK script, for the CSP.
+func (s JourneySpec) sdkOrigin() string {
+	u, err := url.Parse(s.SDKURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// URL returns the page's address: http://localhost:PORT/j/NONCE/.
+func (j *Journey) URL() string { return j.b.Origin() + "/j/" + j.nonce + "/" }
+
+// Spec returns the journey's spec.
+func (j *Journey) Spec() JourneySpec { return j.spec }
+
+// Events returns the journey's progress events. The channel is buffered and
+// never blocks the server (events beyond its buffer are dropped); it is
+// closed by Close. The result event is queued before Wait returns.
+func (j *Journey) Events() <-chan JourneyEvent { return j.events }
+
+// emit sends an event unless the journey is closed or the buffer is full.
+func (j *Journey) emit(kind JourneyEventKind, detail string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.emitLocked(kind, detail)
+}
+
+func (j *Journey) emitLocked(kind JourneyEventKind, detail string) {
+	if j.gone {
+		return
+	}
+	select {
+	case j.events <- JourneyEvent{Kind: kind, Detail: detail, At: j.b.now()}:
+	default:
+		j.b.logf("bridge: journey event %s dropped: nobody is reading the events", kind)
+	}
+}
+
+// Wait blocks until the page posts the settled promise, the transaction
+// expires (ErrJourneyExpired, wrapped), the journey is closed
+// (ErrJourneyClosed) or ctx ends. It may be called again: a settled journey
+// returns the same outcome every time.
+func (j *Journey) Wait(ctx context.Context) (gateway.SDKOutcome, error) {
+	d := j.spec.ExpireAt.Sub(j.b.now())
+	if d < 0 {
+		d = 0
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-j.settled:
+		return j.result()
+	case <-timer.C:
+		return j.expire()
+	case <-j.closed:
+		return j.result()
+	case <-ctx.Done():
+		// A result that raced with the cancellation still wins.
+		select {
+		case <-j.settled:
+			return j.result()
+		default:
+		}
+		return gateway.SDKOutcome{}, ctx.Err()
+	}
+}
+
+func (j *Journey) result() (gateway.SDKOutcome, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch j.state {
+	case stateSettled:
+		return j.outcome, nil
+	case stateExpired:
+		return gateway.SDKOutcome{}, j.expiredErr()
+	default:
+		return gateway.SDKOutcome{}, ErrJourneyClosed
+	}
+}
+
+// expire marks the journey expired unless a result came first.
+func (j *Journey) expire() (gateway.SDKOutcome, error) {
+	j.mu.Lock()
+	if j.state == stateWaiting {
+		j.state = stateExpired
+	}
+	j.mu.Unlock()
+	return j.result()
+}
+
+func (j *Journey) expiredErr() error {
+	return fmt.Errorf("transaction %s (expired at %s): %w", j.spec.TransactionID,
+		j.spec.ExpireAt.Local().Format("15:04:05"), ErrJourneyExpired)
+}
+
+// settle records the page's outcome once. It reports the HTTP status the
+// page gets: 200 accepted, 409 a result was already accepted, 410 expired,
+// 404 closed.
+func (j *Journey) settle(o gateway.SDKOutcome) int {
+	j.mu.Lock()
+	switch j.state {
+	case stateSettled:
+		j.mu.Unlock()
+		return 409
+	case stateClosed:
+		j.mu.Unlock()
+		return 404
+	case stateWaiting:
+		if !j.b.now().Before(j.spec.ExpireAt) {
+			j.state = stateExpired
+		}
+	}
+	if j.state == stateExpired {
+		j.mu.Unlock()
+		return 410
+	}
+	j.state = stateSettled
+	j.outcome = o
+	// The result event is queued before Wait can return, so a reader of
+	// Events always finds it there once Wait has the outcome.
+	j.emitLocked(JourneyResult, outcomeSummary(o))
+	close(j.settled)
+	j.mu.Unlock()
+	return 200
+}
+
+func outcomeSummary(o gateway.SDKOutcome) string {
+	if o.Error != nil {
+		return fmt.Sprintf("error %s (%d)", o.Error.Message, o.Error.Code)
+	}
+	parts := []string{"resolved"}
+	if o.Result.Transaction != "" {
+		parts = append(parts, o.Result.Transaction)
+	}
+	if o.Result.Broker != "" {
+		parts = append(parts, "broker "+o.Result.Broker)
+	}
+	return strings.Join(parts, " ")
+}
+
+// snapshot returns the state and outcome for the page.
+func (j *Journey) snapshot() (journeyState, gateway.SDKOutcome) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.state == stateWaiting && !j.b.now().Before(j.spec.ExpireAt) {
+		return stateExpired, j.outcome
+	}
+	return j.state, j.outcome
+}
+
+// Close releases the journey's nonce (its URL answers 404 from now on),
+// closes Events and makes a pending Wait return ErrJourneyClosed unless a
+// result was already accepted.
+func (j *Journey) Close() {
+	j.b.release(j.nonce)
+	j.shut()
+}
+
+func (j *Journey) shut() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	select {
+	case <-j.closed:
+		return
+	default:
+	}
+	if j.state == stateWaiting {
+		j.state = stateClosed
+	}
+	// Events are sent under mu after checking shut_, so closing the
+	// channel here cannot race with a send.
+	j.gone = true
+	close(j.closed)
+	close(j.events)
+}

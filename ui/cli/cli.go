@@ -1,0 +1,381 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"gatewalk/gateway"
+)
+
+// Factory carries the process's concrete dependencies, handed to every
+// command, so commands run in tests with buffers, a fixed clock and
+// environment, and without building the binary.
+type Factory struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	now    func() time.Time
+	// stdinIsTerminal reports whether stdin is an interactive terminal.
+	stdinIsTerminal func() bool
+	// stdoutIsTerminal reports whether stdout is a terminal; nil means no.
+	stdoutIsTerminal func() bool
+	// version is what `gatewalk --version` prints.
+	version string
+}
+
+// NewFactory is the Factory of a real process: the standard streams, the
+// process environment and the wall clock. version is printed by --version.
+func NewFactory(version string) *Factory {
+	return &Factory{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		getenv: os.Getenv, now: time.Now, version: version,
+		stdinIsTerminal:  func() bool { return isTerminalFile(os.Stdin) },
+		stdoutIsTerminal: func() bool { return isTerminalFile(os.Stdout) },
+	}
+}
+
+// isTerminalFile reports whether f is a terminal. A character device is not
+// enough: /dev/null is one too.
+func isTerminalFile(f *os.File) bool {
+	return f != nil && term.IsTerminal(int(f.Fd()))
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	// run executes the command; args exclude the command name.
+	run func(ctx context.Context, c *Factory, args []string) error
+}
+
+// Exit codes, documented in `gatewalk help exit-codes` and the README.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2
+	exitSDK      = 3
+	exitRejected = 4
+	exitExpired  = 5
+	// exitInterrupted is 128+SIGINT, as shells report a process that
+	// Ctrl-C ended.
+	exitInterrupted = 130
+)
+
+const exitCodesHelp = `Exit codes:
+    0  success
+    1  anything else (network failure, a corrupt config file, ...)
+    2  usage: an unknown command or flag, or invalid input caught before any request
+    3  the SDK journey ended in an error (user_cancelled, user_mismatch, market_closed, ...)
+    4  keys or token rejected (wrong secret or apiSecret, unknown gateway, invalid or expired JWT),
+       or a postback checksum that does not hold (postback verify)
+    5  the transaction expired before the journey finished
+  130  interrupted (Ctrl-C or SIGTERM) while a journey ran; its transaction is left unfinished
+`
+
+// usageError is bad input caught before anything was sent.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// exitCodedError forces an exit code.
+type exitCodedError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodedError) Error() string { return e.err.Error() }
+func (e *exitCodedError) Unwrap() error { return e.err }
+
+// errSilent ends a command with a code after it already printed why.
+type errSilent struct{ code int }
+
+func (e errSilent) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// exitCode maps an error to the documented exit codes.
+func exitCode(err error) int {
+	var (
+		ue  *usageError
+		ce  *exitCodedError
+		se  errSilent
+		sdk *gateway.SDKError
+		api *gateway.APIError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &se):
+		return se.code
+	case errors.As(err, &ce):
+		return ce.code
+	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &sdk):
+		if sdk.Message == "transaction_expired" {
+			return exitExpired
+		}
+		return exitSDK
+	case errors.As(err, &api):
+		if api.KeysRejected() {
+			return exitRejected
+		}
+		if api.Kind() == gateway.KindExpired {
+			return exitExpired
+		}
+		return exitError
+	case errors.Is(err, gateway.ErrTokenSignature), errors.Is(err, gateway.ErrTokenExpired),
+		errors.Is(err, gateway.ErrTokenAlgorithm), errors.Is(err, gateway.ErrTokenMalformed):
+		return exitRejected
+	}
+	var ve *gateway.ValidationError
+	if errors.As(err, &ve) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// Main runs the command line args (without the program name) and returns
+// the process's exit code.
+func Main(ctx context.Context, c *Factory, args []string) int {
+	if len(args) == 0 {
+		return runDefault(ctx, c)
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		return runHelp(c, args[1:])
+	case "--version", "-version", "version":
+		fmt.Fprintf(c.stdout, "gatewalk %s\n", c.versionString())
+		return exitOK
+	}
+	if strings.HasPrefix(args[0], "-") {
+		return runDefaultWithFlags(ctx, c, args)
+	}
+	for _, cmd := range commands() {
+		if cmd.name == args[0] {
+			err := cmd.run(ctx, c, args[1:])
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			if err != nil {
+				var se errSilent
+				if !errors.As(err, &se) {
+					fmt.Fprintf(c.stderr, "gatewalk %s: %v\n", cmd.name, err)
+				}
+			}
+			return exitCode(err)
+		}
+	}
+	fmt.Fprintf(c.stderr, "gatewalk: unknown command %q\nRun 'gatewalk help' for the list of commands.\n", args[0])
+	return exitUsage
+}
+
+func runHelp(c *Factory, args []string) int {
+	if len(args) > 0 {
+		if args[0] == "exit-codes" {
+			fmt.Fprint(c.stdout, exitCodesHelp)
+			return exitOK
+		}
+		if args[0] == "version" {
+			fmt.Fprintln(c.stdout, "Usage: gatewalk version (or --version)\n\nPrints the version of gatewalk.")
+			return exitOK
+		}
+		for _, cmd := range commands() {
+			if cmd.name == args[0] {
+				// `help profile add` is `profile add -h`.
+				sub := append(append([]string(nil), args[1:]...), "-h")
+				_ = cmd.run(context.Background(), &Factory{stdin: strings.NewReader(""), stdout: c.stdout, stderr: c.stdout, getenv: c.getenv, now: c.now, stdinIsTerminal: func() bool { return false }}, sub)
+				return exitOK
+			}
+		}
+		fmt.Fprintf(c.stderr, "gatewalk help: no help for %q\n", args[0])
+		return exitUsage
+	}
+	printUsage(c.stdout, c.versionString())
+	return exitOK
+}
+
+func printUsage(w io.Writer, version string) {
+	fmt.Fprintf(w, `gatewalk %s: walk smallcase Gateway flows from a terminal.
+
+Usage:
+  gatewalk [--profile NAME] [--demo] [--no-browser]   start the TUI (sandbox profile by default)
+  gatewalk COMMAND [flags]
+
+Commands:
+`, version)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	cmds := commands()
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	cmds = append(cmds,
+		command{name: "help", summary: "this list; help COMMAND [SUBCOMMAND] shows a command's flags, help exit-codes the exit codes"},
+		command{name: "version", summary: "print the version (also --version)"})
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, cmd := range cmds {
+		fmt.Fprintf(tw, "  %s\t%s\n", cmd.name, cmd.summary)
+	}
+	tw.Flush()
+	fmt.Fprint(w, `
+Run 'gatewalk COMMAND -h' for a command's flags, 'gatewalk help exit-codes' for exit codes.
+
+Environment:
+  GATEWALK_CONFIG_DIR   where profiles, users and history live (default: the OS config dir + /gatewalk)
+  GATEWALK_PROFILE      the profile to use when --profile is not given
+  GATEWALK_SECRET       the JWT secret for this run (overrides the profile's)
+  GATEWALK_API_SECRET   the apiSecret for this run (overrides the profile's)
+  NO_COLOR              no colours in the TUI
+`)
+}
+
+// newFlagSet builds a FlagSet whose usage block goes to c.stdout: it is
+// printed only when asked for (-h, --help, `gatewalk help COMMAND`), by
+// parseFlags.
+func newFlagSet(c *Factory, name, usage, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stdout)
+	fs.Usage = func() {
+		fmt.Fprintf(c.stdout, "Usage: gatewalk %s\n\n%s\n", usage, strings.TrimSpace(about))
+		var any bool
+		fs.VisitAll(func(*flag.Flag) { any = true })
+		if any {
+			fmt.Fprintln(c.stdout, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses flags that may come before or after positional
+// arguments, and returns the positional ones. -h or --help prints the usage
+// block (on stdout) and returns flag.ErrHelp; a bad flag is a usageError of
+// one line that points at -h, without the usage block.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage, out := fs.Usage, fs.Output()
+	// The flag package prints the error and the usage on every parse error;
+	// the caller prints the error once, so both are silenced during Parse.
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	defer func() { fs.Usage = usage; fs.SetOutput(out) }()
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out)
+				usage()
+				return nil, err
+			}
+			cmd := "gatewalk " + fs.Name() + " -h"
+			if fs.Name() == "gatewalk" {
+				cmd = "gatewalk help"
+			}
+			return nil, &usageError{fmt.Sprintf("%v\nrun '%s' for usage", hideFlagValue(err), cmd)}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// readSecretLine reads one line from r, trimming the line ending only.
+func readSecretLine(br *bufio.Reader) (string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		if errors.Is(err, io.EOF) {
+			return "", errors.New("nothing on standard input")
+		}
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// unexpectedArgs refuses positional arguments a command does not take,
+// without echoing them: a secret pasted by mistake must not end up on the
+// screen or in a log.
+func unexpectedArgs(pos []string) error {
+	if len(pos) == 0 {
+		return nil
+	}
+	what := "an unexpected argument"
+	if len(pos) > 1 {
+		what = fmt.Sprintf("%d unexpected arguments", len(pos))
+	}
+	return usagef("%s (not shown: secrets are never taken as arguments; they come from the environment, stdin or a prompt). "+
+		"See -h for what the command takes", what)
+}
+
+// errHelp is returned after a command printed its help.
+func errHelp() error { return flag.ErrHelp }
+
+// parentHelp handles a command with subcommands called with no arguments
+// (a usage error, the help on stderr) or with -h/--help/help (the help on
+// stdout). done is false when args name a subcommand.
+func parentHelp(c *Factory, args []string, usage, about, missing string) (done bool, err error) {
+	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
+		return false, nil
+	}
+	w := c.stdout
+	if len(args) == 0 {
+		w = c.stderr
+	}
+	fmt.Fprintf(w, "Usage: gatewalk %s\n\n%s\n", usage, about)
+	if len(args) == 0 {
+		return true, usagef("%s", missing)
+	}
+	return true, errHelp()
+}
+
+// flagValueRe matches the flag package's "invalid value" errors, which
+// quote the value given: a key typed after the wrong flag must not be echoed.
+var flagValueRe = regexp.MustCompile(`^invalid (boolean )?value ".*" for (?:flag )?(-\S+): (.*)$`)
+
+// hideFlagValue rewrites a flag parse error so it does not repeat the value.
+func hideFlagValue(err error) string {
+	m := flagValueRe.FindStringSubmatch(err.Error())
+	switch {
+	case m == nil:
+		return err.Error()
+	case m[1] != "":
+		return fmt.Sprintf("%s is a switch and takes no value (the value given is not shown)", m[2])
+	}
+	return fmt.Sprintf("invalid value for %s: %s", m[2], m[3])
+}
+
+// versionString is the version --version prints.
+func (c *Factory) versionString() string {
+	if c.version == "" {
+		return "0.0.0-dev"
+	}
+	return c.version
+}
+
+// commands is the subcommand table; each entry lives in its own cmd_*.go.
+func commands() []command {
+	return []command{
+		tokenCommand(),
+		profileCommand(), usersCommand(),
+		loginCommand(), orderCommand(), holdingsCommand(), demoCommand(),
+		listenCommand(), postbackCommand(),
+		sandboxCommand(),
+	}
+}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"gatewalk/gateway"
+	"gatewalk/session/flow"
+)
+
+func holdingsCommand() command {
+	return command{name: "holdings", summary: "fetch or import a connected user's holdings (headless)", run: runHoldings}
+}
+
+const holdingsAbout = `Without --import: fetches the user's holdings with a connected token
+(GET /v1/{gateway}/engine/user/holdings), as last imported.
+
+With --import: a HOLDINGS_IMPORT journey first: connected token, transaction,
+browser on the local SDK page (the URL is always printed), SDK result
+verified against the user's smallcaseAuthId, then the fetch.
+
+--v2 asks for the v2 shape (ISINs, positions), --mf adds mutual funds.
+Output: a table (default), --json (one report with every step) or --csv
+(one row per equity and mutual fund). On the sandbox, --auto OUTCOME (with
+--import) completes the SDK step without a browser.`
+
+func runHoldings(ctx context.Context, c *Factory, args []string) error {
+	fs := newFlagSet(c, "holdings", "holdings --user LABEL [--import] [--v2] [--mf] [--json|--csv] [--profile NAME] [--no-browser] [--auto OUTCOME [--auto-broker BROKER] [--auto-account ACCOUNT]]", holdingsAbout)
+	var jf journeyFlags
+	jf.register(fs, true)
+	doImport := fs.Bool("import", false, "run a HOLDINGS_IMPORT journey in the browser first")
+	v2 := fs.Bool("v2", false, "v2 holdings (ISINs, positions)")
+	mf := fs.Bool("mf", false, "include mutual funds")
+	csvOut := fs.Bool("csv", false, "print CSV: one row per equity and mutual fund")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	return jf.finish(c, holdings(ctx, c, &jf, pos, *doImport, gateway.HoldingsOptions{V2: *v2, MFHoldings: *mf}, *csvOut))
+}
+
+func holdings(ctx context.Context, c *Factory, jf *journeyFlags, pos []string, doImport bool, opt gateway.HoldingsOptions, csvOut bool) error {
+	if err := jf.check(pos); err != nil {
+		return err
+	}
+	if csvOut && jf.jsonOut {
+		return usagef("--json and --csv exclude each other")
+	}
+	if !doImport && jf.auto != "" {
+		return usagef("--auto completes the SDK step of an import: add --import")
+	}
+	if !doImport && jf.noBrowser {
+		return usagef("--no-browser is for --import: a plain fetch opens no browser")
+	}
+	hr, err := startHeadless(ctx, c, jf)
+	if err != nil {
+		return err
+	}
+	defer hr.close()
+	if err := hr.requireUser(); err != nil {
+		return err
+	}
+	var j *flow.Journey
+	if doImport {
+		j = hr.runner.HoldingsImport(jf.user, opt)
+	} else {
+		j = hr.runner.ViewHoldings(jf.user, opt)
+	}
+	return hr.drive(ctx, j, func(w io.Writer) {
+		h := j.Step(flow.FetchHoldings).Holdings
+		if h == nil {
+			return
+		}
+		if csvOut {
+			writeHoldingsCSV(w, h)
+			return
+		}
+		printHoldings(w, h)
+	})
+}
+
+// printHoldings prints equities and mutual funds as tables with totals.
+func printHoldings(w io.Writer, h *gateway.Holdings) {
+	fmt.Fprintf(w, "holdings %s of %s at %s\n", h.Version, h.AuthID(), h.Broker())
+	eq := h.Equities()
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TICKER\tISIN\tQUANTITY\tAVG PRICE\tINVESTED\t")
+	var total float64
+	for _, e := range eq {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f\t%.2f\t\n", e.Ticker, e.ISIN, e.Quantity, e.AveragePrice, e.Invested())
+		total += e.Invested()
+	}
+	fmt.Fprintf(tw, "%s\t\t\t\t%.2f\t\n", countOf(len(eq), "equity", "equities"), total)
+	tw.Flush()
+	if mfs := h.MutualFunds(); mfs != nil {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "FOLIO\tFUND\tISIN\tUNITS\tAVG NAV\tLAST NAV\tP&L\t")
+		var pnl float64
+		for _, m := range mfs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.4f\t%.4f\t%.2f\t\n", m.Folio, m.Fund, m.ISIN, m.Quantity, m.AveragePrice, m.LastPrice, m.PNL)
+			pnl += m.PNL
+		}
+		fmt.Fprintf(tw, "%s\t\t\t\t\t\t%.2f\t\n", countOf(len(mfs), "mutual fund", "mutual funds"), pnl)
+		tw.Flush()
+	}
+}
+
+// countOf is "1 equity", "3 equities".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// writeHoldingsCSV writes one row per equity and per mutual fund folio.
+func writeHoldingsCSV(w io.Writer, h *gateway.Holdings) {
+	cw := csv.NewWriter(w)
+	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+	_ = cw.Write([]string{"asset", "ticker", "isin", "name", "exchange", "folio", "quantity", "average_price", "invested"})
+	for _, e := range h.Equities() {
+		_ = cw.Write([]string{"equity", e.Ticker, e.ISIN, e.Name, e.Exchange, "", strconv.Itoa(e.Quantity), f(e.AveragePrice, 2), f(e.Invested(), 2)})
+	}
+	for _, m := range h.MutualFunds() {
+		_ = cw.Write([]string{"mutual_fund", "", m.ISIN, m.Fund, "", m.Folio, f(m.Quantity, 3), f(m.AveragePrice, 4), f(m.Quantity*m.AveragePrice, 2)})
+	}
+	cw.Flush()
+}

@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+	"gatewalk/session/flow"
+	"gatewalk/session/postback"
+	"gatewalk/ui/tui"
+)
+
+// runDefault is `gatewalk` with no arguments: the TUI on the active profile.
+func runDefault(ctx context.Context, c *Factory) int {
+	return runDefaultWithFlags(ctx, c, nil)
+}
+
+// runDefaultWithFlags is `gatewalk [--profile P] [--demo] [--no-browser]`.
+func runDefaultWithFlags(ctx context.Context, c *Factory, args []string) int {
+	fs := newFlagSet(c, "gatewalk", "[--profile NAME] [--demo] [--no-browser]", `Starts the interactive TUI on the active profile (the built-in sandbox
+profile on a fresh machine: no keys, no network).
+
+In the TUI: c connects a user (guest login), o places an order, i imports
+holdings, h views holdings, t inspects a token, y shows the transaction
+history, p switches or edits profiles, D toggles demo mode, a (on the
+sandbox) has the sandbox answer the SDK step itself, as the test account
+you choose, X exports the session to Markdown, ? shows every key.
+--demo starts in demo mode with the sandbox answering by itself.
+
+Quitting while a transaction waits for its SDK result asks first; after
+such a quit the exit status is 130 and the transaction is named on
+stderr.`)
+	profile := fs.String("profile", "", "profile to use (default: $GATEWALK_PROFILE, else the active profile)")
+	demo := fs.Bool("demo", false, "demo mode: secrets and ids redacted on screen, large narration; on the sandbox, the sandbox answers the SDK step itself")
+	noBrowser := fs.Bool("no-browser", false, "show the browser URL instead of opening a browser")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		if errors.Is(err, errHelp()) {
+			return exitOK
+		}
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		return exitCode(err)
+	}
+	if err := unexpectedArgs(pos); err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: %v\nRun 'gatewalk help' for the list of commands.\n", err)
+		return exitUsage
+	}
+	// Both ends must be a terminal: Bubble Tea reads keys from stdin and
+	// draws on stdout. Checked before anything touches the screen.
+	if !c.stdinIsTerminal() || c.stdoutIsTerminal == nil || !c.stdoutIsTerminal() {
+		fmt.Fprintln(c.stderr, "gatewalk: the TUI needs a terminal; see `gatewalk help` for the headless commands")
+		return exitUsage
+	}
+	dir, err := session.DefaultDir(c.getenv)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		return exitError
+	}
+	store, warnings, err := session.OpenStore(dir)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		return exitError
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(c.stderr, "gatewalk: warning: %s\n", w)
+	}
+	// An unknown profile is said here, in plain text, not in a TUI that
+	// would start on nothing.
+	want := *profile
+	if want == "" {
+		want = c.getenv("GATEWALK_PROFILE")
+	}
+	if _, err := store.Profile(want); err != nil {
+		if errors.Is(err, session.ErrProfileNotFound) {
+			fmt.Fprintf(c.stderr, "gatewalk: %v\n", err) // names `gatewalk profile list`
+			return exitUsage
+		}
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		return exitError
+	}
+	opt := flow.Options{ProfileName: *profile, NoBrowser: *noBrowser, Getenv: c.getenv}
+	// Postbacks: an in-process receiver; the embedded sandbox posts to it and
+	// sandbox journeys end on the ORDER_COMPLETED / HOLDINGS_IMPORT postback.
+	rcv := postback.NewReceiver(postback.Config{Store: store, Now: c.now})
+	pbURL, err := rcv.Start("127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: postback receiver: %v\n", err)
+		return exitError
+	}
+	defer rcv.Close()
+	connect := func(ctx context.Context, co tui.ConnectOptions) (tui.Runner, error) {
+		o := opt
+		name := co.Profile
+		if name == "" {
+			name = o.ProfileName
+		}
+		if name == "" {
+			name = c.getenv("GATEWALK_PROFILE")
+		}
+		if p, err := store.Profile(name); err == nil && p.Env == gateway.EnvSandbox && p.APIURL == "" {
+			rcv.SetProfile(p.Name, p.Keys(c.getenv).APISecret)
+			o.Postbacks, o.SandboxPostbackURL = rcv, pbURL
+		}
+		return tui.FlowConnector(store, o)(ctx, co)
+	}
+	cfg := tui.Config{
+		Store:     store,
+		Connect:   connect,
+		Clipboard: tui.OSC52Clipboard(os.Stderr),
+		Profile:   *profile,
+		Demo:      *demo,
+		// A demo does not depend on a browser: on the sandbox, the sandbox
+		// answers the SDK step itself after a short pause (a turns it off).
+		Auto:    *demo,
+		NoColor: c.getenv("NO_COLOR") != "",
+		Now:     c.now(),
+	}
+	if err := tui.Run(ctx, cfg, c.stdin, c.stdout); err != nil {
+		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		var unfinished *tui.UnfinishedError
+		if errors.As(err, &unfinished) {
+			return exitInterrupted
+		}
+		return exitError
+	}
+	return exitOK
+}

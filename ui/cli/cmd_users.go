@@ -1,0 +1,326 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+)
+
+func usersCommand() command {
+	return command{name: "users", summary: "list, show, add and remove local users and their smallcaseAuthIds", run: runUsers}
+}
+
+const usersAbout = `Subcommands:
+  users list                      the profile's local users
+  users show LABEL                one user
+  users add LABEL --auth-id ID    record a user connected elsewhere
+  users remove LABEL              forget a user
+
+Local users belong to a profile (--profile NAME, else $GATEWALK_PROFILE, else
+the active profile). A login saves each user's smallcaseAuthId under a label
+you choose; connected journeys mint tokens for that id and check that every
+result carries it. Two labels never share an id unless you confirm: the same
+id means the same broker account.
+
+A LABEL is 1-64 letters, digits, '-', '_', '.' or '@', starting with a letter
+or digit (alice, Bob.Kite, alice@acme.in). A --broker id outside the known
+list (kite, upstox, hdfc, ... each also with -leprechaun) is kept with a warning.`
+
+func runUsers(ctx context.Context, c *Factory, args []string) error {
+	if done, err := parentHelp(c, args, "users list|show|add|remove [flags]", usersAbout, "a subcommand is required"); done {
+		return err
+	}
+	switch args[0] {
+	case "list", "ls":
+		return runUsersList(c, args[1:])
+	case "show":
+		return runUsersShow(c, args[1:])
+	case "add":
+		return runUsersAdd(c, args[1:])
+	case "remove", "rm":
+		return runUsersRemove(c, args[1:])
+	}
+	// Not echoed: a misplaced secret may be the first argument.
+	return usagef("unknown subcommand (not shown in case it was a secret): want list, show, add or remove")
+}
+
+// usersCmd is what every users subcommand starts from: its flag set,
+// which has --profile.
+type usersCmd struct {
+	c       *Factory
+	fs      *flag.FlagSet
+	profile *string
+}
+
+func newUsersCmd(c *Factory, name, usage, about string) *usersCmd {
+	fs := newFlagSet(c, name, usage, about)
+	profile := fs.String("profile", "", "the profile (default: $GATEWALK_PROFILE, else the active one)")
+	return &usersCmd{c: c, fs: fs, profile: profile}
+}
+
+// label parses args and takes the single LABEL argument; usage is the
+// command line an error about it shows.
+func (uc *usersCmd) label(args []string, usage string) (string, error) {
+	pos, err := parseFlags(uc.fs, args)
+	if err != nil {
+		return "", err
+	}
+	switch len(pos) {
+	case 1:
+		return pos[0], nil
+	case 0:
+		return "", usagef("a LABEL is required: gatewalk %s ('gatewalk users list' shows the labels)", usage)
+	}
+	return "", usagef("one LABEL at a time: %v; usage: gatewalk %s", unexpectedArgs(pos[1:]), usage)
+}
+
+// store opens the store and resolves the profile of the command.
+func (uc *usersCmd) store() (*session.Store, string, error) {
+	st, err := openSessionStore(uc.c)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := profileInUse(uc.c, st, *uc.profile)
+	if err != nil {
+		return nil, "", err
+	}
+	return st, p.Name, nil
+}
+
+// userView is a user as list and show print it.
+type userView struct {
+	Label           string `json:"label"`
+	SmallcaseAuthID string `json:"smallcaseAuthId"`
+	Broker          string `json:"broker"`
+	Leprechaun      bool   `json:"leprechaun"`
+	ConnectedAt     string `json:"connectedAt,omitempty"`
+	LastUsedAt      string `json:"lastUsedAt,omitempty"`
+	// SharedWith lists the other labels with the same smallcaseAuthId (kept
+	// after the operator confirmed).
+	SharedWith []string `json:"sharedWith,omitempty"`
+}
+
+func newUserViews(us []session.User) []userView {
+	out := make([]userView, 0, len(us))
+	for _, u := range us {
+		v := userView{Label: u.Label, SmallcaseAuthID: u.SmallcaseAuthID, Broker: u.Broker, Leprechaun: u.Leprechaun}
+		if !u.ConnectedAt.IsZero() {
+			v.ConnectedAt = u.ConnectedAt.Format(time.RFC3339)
+		}
+		if !u.LastUsedAt.IsZero() {
+			v.LastUsedAt = u.LastUsedAt.Format(time.RFC3339)
+		}
+		for _, o := range us {
+			if o.Label != u.Label && o.SmallcaseAuthID == u.SmallcaseAuthID {
+				v.SharedWith = append(v.SharedWith, o.Label)
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// ago renders t relative to now for tables: "3m ago", "2026-01-02".
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return t.Local().Format("2006-01-02 15:04")
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	case d < 30*24*time.Hour:
+		return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	}
+	return t.Local().Format("2006-01-02")
+}
+
+func runUsersList(c *Factory, args []string) error {
+	uc := newUsersCmd(c, "users list", "users list [--profile NAME] [--json]", "Lists the local users of a profile with their smallcaseAuthIds.")
+	jsonOut := uc.fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(uc.fs, args)
+	if err != nil {
+		return err
+	}
+	if err := unexpectedArgs(pos); err != nil {
+		return &usageError{err.Error() + ". 'gatewalk users show LABEL' shows one user"}
+	}
+	st, name, err := uc.store()
+	if err != nil {
+		return err
+	}
+	us, err := st.Users(name)
+	if err != nil {
+		return err
+	}
+	views := newUserViews(us)
+	if *jsonOut {
+		return writeJSON(c.stdout, views)
+	}
+	if len(us) == 0 {
+		fmt.Fprintf(c.stdout, "Profile %s has no local users yet: 'gatewalk login' connects one.\n", name)
+		return nil
+	}
+	now := c.now()
+	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LABEL\tSMALLCASEAUTHID\tBROKER\tLEPRECHAUN\tCONNECTED\tLAST USED")
+	shared := false
+	for i, v := range views {
+		mark := ""
+		if len(v.SharedWith) > 0 {
+			mark, shared = " (!)", true
+		}
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", v.Label, v.SmallcaseAuthID, mark, dash(v.Broker), yesNo(v.Leprechaun),
+			ago(us[i].ConnectedAt, now), ago(us[i].LastUsedAt, now))
+	}
+	tw.Flush()
+	if shared {
+		fmt.Fprintln(c.stdout, "\n(!) the same smallcaseAuthId as another label: both are the same broker account.")
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func runUsersShow(c *Factory, args []string) error {
+	uc := newUsersCmd(c, "users show", "users show LABEL [--profile NAME] [--json]", "Shows one local user.")
+	jsonOut := uc.fs.Bool("json", false, "print JSON")
+	label, err := uc.label(args, "users show LABEL")
+	if err != nil {
+		return err
+	}
+	st, name, err := uc.store()
+	if err != nil {
+		return err
+	}
+	us, err := st.Users(name)
+	if err != nil {
+		return err
+	}
+	u, err := st.User(name, label)
+	if err != nil {
+		return userNotFound(err)
+	}
+	var v userView
+	for _, x := range newUserViews(us) {
+		if x.Label == label {
+			v = x
+		}
+	}
+	if *jsonOut {
+		return writeJSON(c.stdout, v)
+	}
+	now := c.now()
+	w := c.stdout
+	fmt.Fprintf(w, "user:            %s (profile %s)\n", v.Label, name)
+	fmt.Fprintf(w, "smallcaseAuthId: %s\n", v.SmallcaseAuthID)
+	fmt.Fprintf(w, "broker:          %s\n", dash(v.Broker))
+	fmt.Fprintf(w, "leprechaun:      %s\n", yesNo(v.Leprechaun))
+	fmt.Fprintf(w, "connected:       %s\n", timeLine(u.ConnectedAt, now))
+	fmt.Fprintf(w, "last used:       %s\n", timeLine(u.LastUsedAt, now))
+	if len(v.SharedWith) > 0 {
+		fmt.Fprintf(w, "same id as:      %s (the same broker account)\n", strings.Join(v.SharedWith, ", "))
+	}
+	return nil
+}
+
+func timeLine(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST") + " (" + ago(t, now) + ")"
+}
+
+func userNotFound(err error) error {
+	if errors.Is(err, session.ErrUserNotFound) {
+		return &usageError{err.Error()}
+	}
+	return err
+}
+
+func runUsersAdd(c *Factory, args []string) error {
+	uc := newUsersCmd(c, "users add", "users add LABEL --auth-id ID [--broker NAME] [--leprechaun] [--allow-duplicate] [--profile NAME]",
+		`Records a local user whose smallcaseAuthId you already know (from your
+backend, or a login made elsewhere). An id another label of the profile has
+is refused: the same id means the same broker account. --allow-duplicate
+confirms it. An existing label keeps its id: remove it first to change it.`)
+	fs := uc.fs
+	id := fs.String("auth-id", "", "the user's smallcaseAuthId (24 hex characters)")
+	broker := fs.String("broker", "", "the broker id the user connected (e.g. kite, kite-leprechaun); an unknown id is kept with a warning")
+	lep := fs.Bool("leprechaun", false, "a leprechaun (test) account")
+	allow := fs.Bool("allow-duplicate", false, "save it even though another label has this smallcaseAuthId")
+	label, err := uc.label(args, "users add LABEL --auth-id ID")
+	if err != nil {
+		return err
+	}
+	if *id == "" {
+		return usagef("--auth-id is required: the user's smallcaseAuthId")
+	}
+	if err := gateway.ValidateAuthID(*id); err != nil {
+		return &usageError{"--auth-id: " + err.Error()}
+	}
+	if err := session.ValidateLabel(label); err != nil {
+		return &usageError{err.Error()}
+	}
+	if *broker != "" {
+		warnUnknownBrokers(c, "--broker", []string{*broker})
+	}
+	st, name, err := uc.store()
+	if err != nil {
+		return err
+	}
+	err = st.SaveUser(name, session.User{Label: label, SmallcaseAuthID: *id, Broker: *broker, Leprechaun: *lep}, *allow)
+	var dup *session.DuplicateAuthIDError
+	var mm *gateway.AuthIDMismatchError
+	switch {
+	case errors.As(err, &dup):
+		return &usageError{err.Error() + " (--allow-duplicate)"}
+	case errors.As(err, &mm):
+		return &usageError{fmt.Sprintf("user %q already has smallcaseAuthId %s; gatewalk never overwrites it. "+
+			"To record another id, 'gatewalk users remove %s' first, or choose another label", label, mm.Expected, label)}
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Saved user %s (%s) in profile %s.\n", label, *id, name)
+	return nil
+}
+
+func runUsersRemove(c *Factory, args []string) error {
+	uc := newUsersCmd(c, "users remove", "users remove LABEL [--profile NAME]",
+		"Forgets a local user and its smallcaseAuthId. The user's broker account is untouched;\nconnecting it again returns the same id.")
+	label, err := uc.label(args, "users remove LABEL")
+	if err != nil {
+		return err
+	}
+	st, name, err := uc.store()
+	if err != nil {
+		return err
+	}
+	u, err := st.User(name, label)
+	if err != nil {
+		return userNotFound(err)
+	}
+	if err := st.RemoveUser(name, label); err != nil {
+		return userNotFound(err)
+	}
+	fmt.Fprintf(c.stdout, "Removed user %s (%s) from profile %s.\n", label, u.SmallcaseAuthID, name)
+	return nil
+}

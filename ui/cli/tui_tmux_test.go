@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTUIInARealTerminal starts the built binary in tmux on a fresh config
+// directory, as `go run .` would on a fresh machine, and walks the three
+// journeys with the keys a person presses: the sandbox answers the SDK step
+// (auto-answer, account kite-leprechaun LEP001), so no browser is needed.
+func TestTUIInARealTerminal(t *testing.T) {
+	needTool(t, "tmux", "no real terminal to test the TUI in (apt-get install tmux)")
+	dir := t.TempDir()
+	bin := gatewalkBinary(t)
+	socket := "gatewalk-test-" + filepath.Base(dir)
+	tmux := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("tmux", append([]string{"-L", socket}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	cmd := "GATEWALK_CONFIG_DIR=" + filepath.Join(dir, "cfg") + " TERM=xterm-256color " + bin + " --no-browser"
+	tmux("new-session", "-d", "-s", "gw", "-x", "120", "-y", "40", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "-L", socket, "kill-server").Run() })
+
+	screen := func() string { return tmux("capture-pane", "-p", "-t", "gw") }
+	waitFor := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if strings.Contains(screen(), want) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("the screen never showed %q:\n%s", want, screen())
+	}
+	keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", "gw"}, k...)...) }
+
+	waitFor("Local users")
+	keys("a")
+	waitFor("Auto-answer")
+	keys("Enter")
+	waitFor("AUTO")
+	keys("c")
+	waitFor("label ›")
+	keys("alice", "Enter")
+	waitFor("Guest login for alice completed")
+	keys("o")
+	waitFor("New order")
+	keys("Enter")
+	waitFor("Connected order for alice completed")
+	keys("Escape")
+	waitFor("Local users")
+	keys("i")
+	waitFor("Import holdings")
+	keys("Enter")
+	waitFor("Holdings import for alice completed")
+	keys("Escape")
+	waitFor("alice")
+	home := screen()
+	if !strings.Contains(home, "kite-leprechaun") {
+		t.Fatalf("home does not list alice's broker:\n%s", home)
+	}
+	keys("q")
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := exec.Command("tmux", "-L", socket, "has-session", "-t", "gw").Run(); err != nil {
+			return // the program quit and its window closed
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("q did not quit:\n%s", screen())
+}

@@ -1,0 +1,180 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
+	"gatewalk/session"
+)
+
+// autoChosenMsg asks the root to switch the auto-answer.
+type autoChosenMsg struct{ a AutoAnswer }
+
+// autoRow is one choice of the auto-answer chooser: off, or an account.
+type autoRow struct {
+	broker, account, name string
+	users                 []string // local users connected to this account
+}
+
+// autoChooser picks how the sandbox answers the SDK step: off (the
+// browser), or the outcome and the test account a guest login connects,
+// with the accounts local users already hold marked, since connecting one
+// of them again is a duplicate.
+type autoChooser struct {
+	st   *Styles
+	km   *KeyMap
+	w, h int
+
+	rows     []autoRow // rows[0] is "off"
+	cursor   int
+	offset   int
+	scenario int // index in gateway.Scenarios()
+}
+
+func newAutoChooser(st *Styles, km *KeyMap, gw string, users []session.User, cur AutoAnswer) *autoChooser {
+	c := &autoChooser{st: st, km: km, rows: []autoRow{{}}}
+	byID := map[string][]string{}
+	for _, u := range users {
+		byID[u.SmallcaseAuthID] = append(byID[u.SmallcaseAuthID], u.Label)
+	}
+	for _, b := range sandbox.Brokers() {
+		for _, a := range b.Accounts {
+			c.rows = append(c.rows, autoRow{broker: b.ID, account: a.ID, name: a.Name, users: byID[sandbox.AuthID(gw, b.ID, a.ID)]})
+		}
+	}
+	for i, s := range gateway.Scenarios() {
+		if s == cur.Scenario {
+			c.scenario = i
+		}
+	}
+	// Start on the current account, else on the first one no local user
+	// holds, so that a new guest login adds a new user.
+	c.cursor = -1
+	for i, r := range c.rows[1:] {
+		if cur.On() && r.broker == cur.Broker && r.account == cur.Account {
+			c.cursor = i + 1
+		}
+	}
+	for i, r := range c.rows[1:] {
+		if c.cursor < 0 && len(r.users) == 0 {
+			c.cursor = i + 1
+		}
+	}
+	if c.cursor < 0 {
+		c.cursor = 1
+	}
+	return c
+}
+
+// freeAccount is the first sandbox test account no local user holds (""
+// when every one is taken), so that a guest login answered by the sandbox
+// adds a new user rather than a duplicate.
+func freeAccount(gw string, users []session.User) (broker, account string) {
+	held := map[string]bool{}
+	for _, u := range users {
+		held[u.SmallcaseAuthID] = true
+	}
+	for _, b := range sandbox.Brokers() {
+		for _, a := range b.Accounts {
+			if !held[sandbox.AuthID(gw, b.ID, a.ID)] {
+				return b.ID, a.ID
+			}
+		}
+	}
+	return "", ""
+}
+
+func (c *autoChooser) SetSize(w, h int) { c.w, c.h = w, h; c.scroll() }
+func (c *autoChooser) capturing() bool  { return false }
+
+func (c *autoChooser) ShortHelp() []key.Binding {
+	return []key.Binding{c.km.Up, c.km.Down, key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "outcome")),
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")), c.km.Back}
+}
+
+func (c *autoChooser) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
+
+// head is what the view shows above the list.
+func (c *autoChooser) head() []string {
+	st := c.st
+	lines := []string{st.Title.Render("Auto-answer")}
+	lines = append(lines, wrap("The sandbox answers the SDK step itself after a short pause, without a browser. "+
+		"A guest login connects the account chosen here; orders and imports log in as the user's own account.", c.w)...)
+	lines = append(lines, "",
+		st.Label.Render("outcome ")+"‹ "+st.Strong.Render(string(gateway.Scenarios()[c.scenario]))+" ›"+st.Subtle.Render("  (←/→ changes it)"),
+		"", st.TableHead.Render(pad("    "+pad("BROKER", 22)+pad("ACCOUNT", 9)+pad("NAME", 14)+"CONNECTED AS", c.w)))
+	return lines
+}
+
+func (c *autoChooser) visible() int { return max(c.h-len(c.head()), 3) }
+
+func (c *autoChooser) scroll() {
+	n := c.visible()
+	if c.cursor < c.offset {
+		c.offset = c.cursor
+	}
+	if c.cursor >= c.offset+n {
+		c.offset = c.cursor - n + 1
+	}
+}
+
+func (c *autoChooser) chosen() AutoAnswer {
+	r := c.rows[c.cursor]
+	if r.broker == "" {
+		return AutoAnswer{}
+	}
+	return AutoAnswer{Scenario: gateway.Scenarios()[c.scenario], Broker: r.broker, Account: r.account}
+}
+
+func (c *autoChooser) Update(msg tea.Msg) (screen, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return c, nil
+	}
+	if cur, moved := moveCursor(c.km, k, c.cursor, len(c.rows)); moved {
+		c.cursor = cur
+		c.scroll()
+		return c, nil
+	}
+	n := len(gateway.Scenarios())
+	switch {
+	case key.Matches(k, c.km.Left):
+		c.scenario = (c.scenario + n - 1) % n
+	case key.Matches(k, c.km.Right):
+		c.scenario = (c.scenario + 1) % n
+	case key.Matches(k, c.km.Enter):
+		return c, emit(autoChosenMsg{c.chosen()})
+	}
+	c.scroll()
+	return c, nil
+}
+
+func (c *autoChooser) View() string {
+	st := c.st
+	lines := c.head()
+	end := min(c.offset+c.visible(), len(c.rows))
+	for i := c.offset; i < end; i++ {
+		r := c.rows[i]
+		text := "off: the SDK step runs in the browser"
+		if r.broker != "" {
+			used := ""
+			if len(r.users) > 0 {
+				used = strings.Join(r.users, ", ") + " (a guest login would be a duplicate)"
+			}
+			text = pad(r.broker, 22) + pad(r.account, 9) + pad(r.name, 14) + used
+		}
+		cursor := "    "
+		if i == c.cursor {
+			cursor = "  " + st.Cursor.Render("›") + " "
+			text = st.Selected.Render(text)
+		} else if len(r.users) > 0 {
+			text = st.Subtle.Render(text)
+		}
+		lines = append(lines, cursor+text)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,99 @@
+package tui
+
+import (
+	"context"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+	"gatewalk/session/bridge"
+	"gatewalk/session/flow"
+)
+
+// Store is what the interface reads and writes in the operator's config
+// directory. *session.Store implements it.
+type Store interface {
+	Profiles() ([]session.Profile, error)
+	ActiveName() (string, error)
+	SaveProfile(p session.Profile) error
+	UseProfile(name string) error
+	Users(profile string) ([]session.User, error)
+	History(profile string) ([]session.HistoryEntry, error)
+}
+
+// Journey is one run of a flow, driven step by step. *flow.Journey
+// implements it.
+type Journey interface {
+	// Next runs the next pending step and returns it (nil when the journey
+	// is done or stopped at a failed step).
+	Next(ctx context.Context) *flow.Step
+	// Snapshot copies the steps; safe while Next runs elsewhere.
+	Snapshot() []flow.Step
+	// Events carries the browser page's events while the SDK step runs.
+	Events() <-chan bridge.JourneyEvent
+	// RetryFrom resets a step and the later ones to pending.
+	RetryFrom(k flow.StepKind)
+	// AllowDuplicate confirms saving an id another local user has.
+	AllowDuplicate()
+	// Close releases the browser page and closes Events.
+	Close()
+}
+
+// Runner starts journeys on one profile. FlowRunner adapts a *flow.Runner.
+type Runner interface {
+	Profile() session.Profile
+	// Keys are the profile's secrets after environment overrides: the
+	// secret checks token signatures; both are scrubbed from exports.
+	Keys() session.Keys
+	// Auto is how the SDK step is answered (Scenario "" = the browser).
+	Auto() AutoAnswer
+	// SetAuto changes how the SDK step of the journeys started from now on
+	// is answered, keeping the runner (and the embedded sandbox's state).
+	// Off the sandbox, an answer other than off is refused.
+	SetAuto(a AutoAnswer) error
+	// APIURL is the Gateway API the runner talks to (the embedded
+	// sandbox's address included), for exports.
+	APIURL() string
+	GuestLogin(label string) Journey
+	Order(label string, oc gateway.OrderConfig) Journey
+	HoldingsImport(label string, opt gateway.HoldingsOptions) Journey
+	FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error)
+	FetchOrderDetails(ctx context.Context, label, txnID string) (*gateway.OrderDetails, []gateway.Exchange, error)
+	Close() error
+}
+
+// AutoAnswer says how the SDK step is answered: by the sandbox driver
+// playing Scenario after a short pause, or by the browser (Scenario "").
+// A guest login logs in as Broker and Account ("" = the sandbox's default
+// account); orders and imports log in as the user's own account.
+type AutoAnswer struct {
+	Scenario        gateway.Scenario
+	Broker, Account string
+}
+
+// On reports whether the sandbox answers by itself.
+func (a AutoAnswer) On() bool { return a.Scenario != "" }
+
+// ConnectOptions say how to build a Runner.
+type ConnectOptions struct {
+	// Profile is the profile name; "" means the active one.
+	Profile string
+	// Generation tells apart two connections to the same profile (after
+	// the profile was edited), so a late answer of the first is dropped.
+	Generation int
+}
+
+// Connector builds a Runner: it resolves the profile and its keys, and
+// starts the in-process sandbox and the browser bridge as needed. It is
+// called from a tea.Cmd, never from Update.
+type Connector func(ctx context.Context, opt ConnectOptions) (Runner, error)
+
+// Clipboard copies text to the operator's clipboard (OSC 52 in a terminal).
+type Clipboard interface {
+	Copy(text string) error
+}
+
+// ClipboardFunc adapts a function to Clipboard.
+type ClipboardFunc func(text string) error
+
+// Copy calls f(text).
+func (f ClipboardFunc) Copy(text string) error { return f(text) }

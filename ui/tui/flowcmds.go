@@ -1,0 +1,82 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"gatewalk/gateway"
+	"gatewalk/session/bridge"
+	"gatewalk/session/flow"
+)
+
+// stepFinishedMsg reports that Next returned: the step it ran (a copy, nil
+// when nothing ran) and a snapshot of every step.
+type stepFinishedMsg struct {
+	j     Journey
+	step  *flow.Step
+	steps []flow.Step
+}
+
+// journeyEventMsg is one browser page event; ok is false once the channel
+// is closed.
+type journeyEventMsg struct {
+	j  Journey
+	ev bridge.JourneyEvent
+	ok bool
+}
+
+// curlCopiedMsg reports the clipboard write of a curl command.
+type curlCopiedMsg struct{ err error }
+
+// journeyFinishedMsg tells the root that a journey completed, for the
+// status line and to refresh the users.
+type journeyFinishedMsg struct {
+	rec journeyRecord
+	// note is what the status line adds to a completion (orders the broker
+	// rejected).
+	note string
+}
+
+// Step timeouts: the SDK wait is bounded by the transaction's expiry (plus
+// a margin for the bridge to report it); the rest are API calls or local.
+const (
+	stepTimeout     = 90 * time.Second
+	awaitSDKTimeout = gateway.TransactionLifetime + time.Minute
+)
+
+// runStepCmd runs the journey's next step.
+func runStepCmd(parent context.Context, j Journey, timeout time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, timeout)
+		defer cancel()
+		s := j.Next(ctx)
+		var cp *flow.Step
+		if s != nil {
+			c := *s
+			cp = &c
+		}
+		return stepFinishedMsg{j: j, step: cp, steps: j.Snapshot()}
+	}
+}
+
+// waitForJourneyEventCmd reads one browser event; the flow view re-arms it.
+func waitForJourneyEventCmd(j Journey) tea.Cmd {
+	ch := j.Events()
+	return func() tea.Msg {
+		ev, ok := <-ch
+		return journeyEventMsg{j: j, ev: ev, ok: ok}
+	}
+}
+
+// copyCurlCmd puts a curl command on the clipboard.
+func copyCurlCmd(c Clipboard, text string) tea.Cmd {
+	return func() tea.Msg {
+		if c == nil {
+			return curlCopiedMsg{errors.New("no clipboard in this terminal")}
+		}
+		return curlCopiedMsg{c.Copy(text)}
+	}
+}

@@ -1,0 +1,503 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"gatewalk/gateway"
+	"gatewalk/session/bridge"
+	"gatewalk/session/flow"
+)
+
+// journeyTitle names a journey for people.
+func journeyTitle(k flow.Kind) string {
+	switch k {
+	case flow.GuestLogin:
+		return "Guest login"
+	case flow.Order:
+		return "Connected order"
+	case flow.HoldingsImport:
+		return "Holdings import"
+	}
+	return string(k)
+}
+
+func (f *flowView) stateMark(s flow.Step) string {
+	st := f.st
+	switch s.State {
+	case flow.Running:
+		return f.spin.View()
+	case flow.Done:
+		return st.StepDone.Render("✓")
+	case flow.Failed:
+		return st.StepFailed.Render("✗")
+	case flow.Skipped:
+		return st.StepSkipped.Render("–")
+	}
+	return st.StepPending.Render("·")
+}
+
+// stepsList draws one line per step, w cells wide.
+func (f *flowView) stepsList(w int) []string {
+	var out []string
+	for i, s := range f.steps {
+		title := s.Title
+		if title == "" {
+			title = string(s.Kind)
+		}
+		dur := ""
+		if s.State == flow.Done || s.State == flow.Failed {
+			dur = shortDuration(s.Duration)
+		}
+		line := pad(title, w-4-len(dur)) + dur
+		switch {
+		case i == f.sel:
+			line = f.st.Selected.Render(line)
+		case s.State == flow.Pending || s.State == flow.Skipped:
+			line = f.st.StepPending.Render(line)
+		}
+		cursor := "  "
+		if i == f.sel {
+			cursor = f.st.Cursor.Render("›") + " "
+		}
+		out = append(out, cursor+f.stateMark(s)+" "+line)
+	}
+	return out
+}
+
+func shortDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Millisecond:
+		return " <1ms"
+	case d < time.Second:
+		return " " + strconv.Itoa(int(d/time.Millisecond)) + "ms"
+	case d < time.Minute:
+		return " " + strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	}
+	// 4m58s, not 298.0s.
+	sec := int(d.Round(time.Second) / time.Second)
+	return " " + strconv.Itoa(sec/60) + "m" + twoDigits(sec%60) + "s"
+}
+
+// statusLines are the countdown, who answers the SDK step and the latest
+// browser event, one item per line (wrapped under its own indent) in w
+// cells.
+func (f *flowView) statusLines(w int) []string {
+	st := f.st
+	var out []string
+	item := func(text string) {
+		for i, l := range wrap(text, w-2) {
+			if i > 0 {
+				l = "  " + l
+			}
+			out = append(out, st.Subtle.Render(l))
+		}
+	}
+	if left, ok := f.countdown(); ok {
+		out = append(out, st.Countdown.Render("⏱ "+formatCountdown(left))+st.Subtle.Render(" left on the transaction"))
+	}
+	if f.auto.On() && f.running {
+		who := "sandbox answers: " + string(f.auto.Scenario)
+		if f.kind == flow.GuestLogin && f.auto.Account != "" {
+			who += " as " + f.auto.Broker + " " + f.auto.Account
+		}
+		item(who)
+	}
+	if n := len(f.events); n > 0 {
+		item("browser: " + eventText(f.events[n-1]))
+	}
+	return out
+}
+
+func eventText(ev bridge.JourneyEvent) string {
+	var s string
+	switch ev.Kind {
+	case bridge.JourneyPageOpened:
+		s = "page opened"
+	case bridge.JourneySDKLoaded:
+		s = "SDK loaded"
+	case bridge.JourneySDKLoadFailed:
+		s = "SDK did not load"
+	case bridge.JourneySDKStarted:
+		s = "journey started"
+	case bridge.JourneyTabClosed:
+		s = "tab closed"
+	case bridge.JourneyResult:
+		s = "result posted"
+	default:
+		s = string(ev.Kind)
+	}
+	if ev.Detail != "" {
+		s += " (" + ev.Detail + ")"
+	}
+	return s
+}
+
+// View lays the steps beside the details when there is room, else above.
+func (f *flowView) View() string {
+	st := f.st
+	head := st.Title.Render(journeyTitle(f.kind)) + st.Subtle.Render(" · "+f.label)
+	note := ""
+	switch {
+	case f.finished && f.note() != "":
+		head += "  " + st.Warn.Render("done, but")
+		note = f.note()
+	case f.finished:
+		head += "  " + st.StatusOK.Render("done")
+	case f.failed() != nil:
+		head += "  " + st.StatusErr.Render("failed")
+	}
+	if f.wide() {
+		lw := f.leftWidth()
+		left := []string{head}
+		for _, l := range wrap(note, lw) {
+			if note != "" {
+				left = append(left, st.Warn.Render(l))
+			}
+		}
+		left = append(left, "")
+		left = append(left, f.stepsList(lw)...)
+		if status := f.statusLines(lw); len(status) > 0 {
+			left = append(left, "")
+			left = append(left, status...)
+		}
+		leftBlock := lipgloss.NewStyle().Width(lw).Render(strings.Join(left, "\n"))
+		return lipgloss.JoinHorizontal(lipgloss.Top, leftBlock, " ", f.rightPane())
+	}
+	if note != "" {
+		head += " " + st.Warn.Render(note)
+	}
+	lines := []string{head}
+	lines = append(lines, f.stepsList(f.w)...)
+	if status := f.narrowStatus(); status != "" {
+		lines = append(lines, pad(status, f.w))
+	}
+	return strings.Join(lines, "\n") + "\n" + f.rightPane()
+}
+
+// narrowStatus is the status items on one line, for narrow terminals.
+func (f *flowView) narrowStatus() string {
+	return strings.Join(f.statusLines(1000), "  ")
+}
+
+func (f *flowView) wide() bool { return f.w >= 100 }
+
+// leftWidth fits the longest step title (with its mark and duration) when
+// the terminal leaves room, between 40 cells and two fifths of the width.
+func (f *flowView) leftWidth() int {
+	w := 40
+	for _, s := range f.steps {
+		w = max(w, lipgloss.Width(s.Title)+4+7)
+	}
+	return min(w, max(40, f.w*2/5))
+}
+
+// paneSize is the size of the detail pane (inside the frame's body).
+func (f *flowView) paneSize() (int, int) {
+	if f.wide() {
+		return f.w - f.leftWidth() - 1, f.h
+	}
+	used := 1 + len(f.steps)
+	if f.narrowStatus() != "" {
+		used++
+	}
+	return f.w, f.h - used
+}
+
+// rightPane is the narration or failure panel over the step details.
+func (f *flowView) rightPane() string {
+	w, h := f.paneSize()
+	var top string
+	if s := f.failed(); s != nil && !f.running {
+		top = f.failurePanel(*s, w)
+	} else if s := f.selected(); s != nil && f.demo && s.Why != "" {
+		top = f.st.Narration.Width(w - 2).Render(s.Why)
+	}
+	th := 0
+	if top != "" {
+		th = lipgloss.Height(top)
+	}
+	f.detail.Width, f.detail.Height = w, max(h-th, 1)
+	out := f.detail.View()
+	if top != "" {
+		out = top + "\n" + out
+	}
+	return fitLines(out, h)
+}
+
+// failurePanel explains the failed step: what happened, what to do, and
+// the keys that redo the right step.
+func (f *flowView) failurePanel(s flow.Step, w int) string {
+	st := f.st
+	p := f.problem(s)
+	title := "Failed: " + s.Title
+	if p.Name != "" {
+		title += " · " + p.Name
+		if p.Code != 0 {
+			title += " (" + strconv.Itoa(p.Code) + ")"
+		}
+	}
+	inner := w - 4
+	var b []string
+	b = append(b, st.ErrorTitle.Render(pad(title, inner)))
+	for _, l := range wrap(p.Meaning, inner) {
+		b = append(b, l)
+	}
+	if p.Advice != "" {
+		for i, l := range wrap("What to do: "+p.Advice, inner) {
+			if i == 0 {
+				l = st.Strong.Render(l)
+			}
+			b = append(b, l)
+		}
+	}
+	var keys string
+	switch {
+	case f.duplicate() != nil && f.dupDeclined:
+		keys = "Not saved. esc back; to add a new user, log in with another broker account" +
+			" (on the sandbox, a on the home screen chooses the account the sandbox answers with)"
+	case f.duplicate() != nil:
+		keys = "y save anyway (both labels, one broker account) · n don't save · esc back"
+	case p.Redo == flow.CreateTransaction:
+		keys = "f (or r) fresh transaction, from “" + f.titleOf(p.Redo) + "” · esc back"
+	case p.Redo != "":
+		keys = "r redo from “" + f.titleOf(p.Redo) + "”"
+		if f.step(flow.CreateTransaction) != nil {
+			keys += " · f fresh transaction"
+		}
+		keys += " · esc back"
+	case keysRejected(s.Err):
+		keys = "esc back, then p on the home screen edits the profile's keys (the profile restarts with them)"
+	default:
+		keys = "esc back to change the input"
+	}
+	for _, l := range wrap(keys, inner) {
+		b = append(b, st.Subtle.Render(l))
+	}
+	return st.ErrorPanel.Width(w - 2).Render(strings.Join(b, "\n"))
+}
+
+func (f *flowView) titleOf(k flow.StepKind) string {
+	if s := f.step(k); s != nil && s.Title != "" {
+		return s.Title
+	}
+	return string(k)
+}
+
+// refreshDetail rebuilds the detail pane of the selected step.
+func (f *flowView) refreshDetail() {
+	w, _ := f.paneSize()
+	if w < 20 {
+		w = 20
+	}
+	s := f.selected()
+	if s == nil {
+		f.detail.SetContent("")
+		return
+	}
+	content := strings.Join(f.detailLines(*s, w), "\n")
+	if f.demo {
+		content = demoRedact(content)
+	}
+	f.detail.SetContent(content)
+}
+
+func (f *flowView) detailLines(s flow.Step, w int) []string {
+	st := f.st
+	var out []string
+	add := func(lines ...string) { out = append(out, lines...) }
+	section := func(t string) { add("", st.PaneTitle.Render(t)) }
+	state := string(s.State)
+	if d := shortDuration(s.Duration); d != "" && s.State != flow.Running {
+		state += " ·" + d
+	}
+	add(st.Strong.Render(s.Title) + st.Subtle.Render("  "+state))
+	if s.Why != "" && !f.demo {
+		for _, l := range wrap("why: "+s.Why, w) {
+			add(st.Subtle.Render(l))
+		}
+	}
+	if s.Summary != "" {
+		add(wrap(s.Summary, w)...)
+	}
+	for _, warning := range s.Warnings {
+		for _, l := range wrap("warning: "+warning, w) {
+			add(st.Warn.Render(l))
+		}
+	}
+	if s.TokenInfo != nil {
+		section("Token")
+		info, checked := s.TokenInfo, s.TokenInfo.SignatureChecked
+		if s.Kind == flow.MintToken {
+			// Minted here with the profile's secret: valid by construction.
+			minted := *info
+			minted.SignatureValid = true
+			info, checked = &minted, true
+		}
+		add(strings.Split(strings.TrimRight(tokenSummary(st, info, nil, f.now, f.demo, checked), "\n"), "\n")...)
+		add(st.Label.Render("payload ") + claimsJSON(info.RawPayload, info.Payload, f.demo))
+		if s.Token != "" {
+			add(wrap(st.Label.Render("jwt ")+redactToken(s.Token, f.demo), w)...)
+		}
+	}
+	if s.Transaction != nil {
+		section("Transaction")
+		add(st.Label.Render("transactionId ") + redactID(s.Transaction.TransactionID, f.demo))
+		add(st.Label.Render("expireAt      ") + s.Transaction.ExpireAt.UTC().Format(time.RFC3339))
+	}
+	if s.Outcome != nil {
+		section("SDK result")
+		b, _ := json.Marshal(s.Outcome)
+		add(codeLines(st, string(b), w, 14)...)
+	}
+	if s.Orders != nil {
+		section("Order details")
+		add(orderLines(st, s.Orders, w)...)
+	}
+	if s.Holdings != nil {
+		section("Holdings")
+		add(pluralize(len(s.Holdings.Equities()), "equity", "equities") + ", " + pluralize(len(s.Holdings.MutualFunds()), "mutual fund", "mutual funds") +
+			fmt.Sprintf(" (%s, broker %s)", s.Holdings.Version, s.Holdings.Broker()))
+		add(st.Subtle.Render("h opens the holdings table"))
+	}
+	for i, x := range s.Exchanges {
+		if i < len(s.Exchanges)-1 && len(s.Exchanges) > 2 {
+			continue // retried GETs: show the last attempts only
+		}
+		section(fmt.Sprintf("Request (attempt %d)", x.Attempt))
+		add(wrap(x.Method+" "+x.URL, w)...)
+		for _, h := range []string{gateway.HeaderSecret, gateway.HeaderAuthToken} {
+			if v, ok := x.RequestHeaders[h]; ok {
+				if h == gateway.HeaderAuthToken {
+					v = redactToken(v, f.demo)
+				}
+				add(wrap(st.Label.Render(h+": ")+v, w)...)
+			}
+		}
+		if x.RequestBody != "" {
+			add(codeLines(st, x.RequestBody, w, 12)...)
+		}
+		resp := "Response"
+		if x.Status != 0 {
+			resp += " " + strconv.Itoa(x.Status)
+		}
+		resp += " ·" + shortDuration(x.Duration)
+		section(resp)
+		if x.Error != "" {
+			add(st.InlineErr.Render(x.Error))
+		}
+		if x.ResponseBody != "" {
+			add(codeLines(st, x.ResponseBody, w, 16)...)
+		}
+	}
+	if s.BrowserURL != "" {
+		section("Browser")
+		add(wrap(s.BrowserURL, w)...)
+		if s.BrowserNote != "" {
+			add(wrap(st.Warn.Render(s.BrowserNote), w)...)
+		}
+	}
+	if ob := f.step(flow.OpenBrowser); s.Kind == flow.AwaitSDK && s.State == flow.Running && ob != nil && ob.BrowserURL != "" {
+		section("Browser page")
+		add(wrap(ob.BrowserURL, w)...)
+		if ob.BrowserNote != "" {
+			add(wrap(st.Warn.Render(ob.BrowserNote), w)...)
+		}
+	}
+	if s.Kind == flow.AwaitSDK && len(f.events) > 0 {
+		section("Browser events")
+		for _, ev := range f.events {
+			add(st.Subtle.Render(ev.At.Format("15:04:05")) + " " + eventText(ev))
+		}
+	}
+	if pb := s.Postback; pb != nil {
+		section("Postback")
+		ok := st.StatusOK.Render("checksum valid")
+		if !pb.ChecksumValid {
+			ok = st.StatusErr.Render("checksum INVALID")
+		}
+		add(pb.Event + " " + pb.Status + " · " + ok)
+		if pb.Problem != "" {
+			add(wrap(st.Warn.Render(pb.Problem), w)...)
+		}
+		if len(pb.Body) > 0 {
+			add(codeLines(st, string(pb.Body), w, 12)...)
+		}
+	}
+	if s.Err != nil && s.State == flow.Failed {
+		section("Error")
+		text := s.Err.Error()
+		if errors.Is(s.Err, context.Canceled) {
+			// Not a Go error string: say what stopped the step.
+			text = "the step was stopped before it finished"
+			if f.tabClosed && s.Kind == flow.AwaitSDK {
+				text = "stopped waiting: the browser tab was closed"
+			}
+		}
+		add(wrap(st.InlineErr.Render(text), w)...)
+	}
+	if f.curl != "" {
+		section("curl (sent to the clipboard; pastes as shown)")
+		// Demo redaction before the lines are broken: a token split over
+		// lines would no longer match. The clipboard keeps the real command.
+		shown := f.curl
+		if f.demo {
+			shown = demoRedact(shown)
+		}
+		add(curlLines(shown, w)...)
+	}
+	if f.finished && f.kind == flow.GuestLogin {
+		add("", st.StatusOK.Render("Connected. Next: o places an order, i imports holdings for "+f.label+"."))
+	}
+	return out
+}
+
+// codeLines pretty-prints JSON (or shows text) in at most max lines.
+func codeLines(st *Styles, body string, w, max int) []string {
+	var buf bytes.Buffer
+	text := body
+	if json.Indent(&buf, []byte(body), "", "  ") == nil {
+		text = buf.String()
+	}
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		out = append(out, st.Code.Render(pad(l, w)))
+		if len(out) == max {
+			out = append(out, st.Subtle.Render("… (pgdn scrolls; c copies the request)"))
+			break
+		}
+	}
+	return out
+}
+
+func orderLines(st *Styles, od *gateway.OrderDetails, w int) []string {
+	var out []string
+	if od.Status != "" {
+		out = append(out, st.Label.Render("status ")+string(od.Status))
+	}
+	for _, b := range od.Batches {
+		out = append(out, st.Strong.Render(pad(fmt.Sprintf("batch %s · %s · filled %d/%d · buy %s sell %s", b.BatchID, b.Status, b.Filled, b.Quantity, money(b.BuyAmount), money(b.SellAmount)), w)))
+		out = append(out, st.TableHead.Render(pad("TICKER", 12)+" "+pad("SIDE", 5)+" "+padLeft("QTY", 6)+" "+padLeft("FILLED", 7)+" "+padLeft("AVG", 10)+" "+pad("STATUS", 12)))
+		for _, o := range append(append([]gateway.Order(nil), b.Orders...), b.Unplaced...) {
+			out = append(out, pad(o.Tradingsymbol, 12)+" "+pad(o.TransactionType, 5)+" "+padLeft(strconv.Itoa(o.Quantity), 6)+" "+
+				padLeft(strconv.Itoa(o.FilledQuantity), 7)+" "+padLeft(money(o.AveragePrice), 10)+" "+pad(o.Status, 12))
+			if o.StatusMessage != "" {
+				out = append(out, st.Subtle.Render("  ↳ "+o.StatusMessage))
+			}
+		}
+	}
+	if len(od.Batches) == 0 {
+		out = append(out, st.Subtle.Render("no batches yet"))
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+)
+
+func TestHistoryShowsUnfinishedPastExpiryAsExpired(t *testing.T) {
+	st := NewStyles(true)
+	km := DefaultKeyMap()
+	v := newHistoryView(st, &km, false, testNow)
+	v.SetSize(120, 30)
+	v.loading = false
+	v.entries = []session.HistoryEntry{
+		{TransactionID: "TRX_a0000000000000000000000000000001", Intent: gateway.IntentTransaction, User: "alice",
+			CreatedAt: testNow.Add(-time.Hour), ExpiresAt: testNow.Add(-55 * time.Minute), Status: gateway.StatusInitialized},
+		{TransactionID: "TRX_a0000000000000000000000000000002", Intent: gateway.IntentConnect, User: "bob",
+			CreatedAt: testNow.Add(-time.Minute), ExpiresAt: testNow.Add(4 * time.Minute), Status: gateway.StatusInitialized},
+	}
+	out := plain(v.View())
+	mustContain(t, out, "EXPIRED (left INITIALIZED)")
+	mustContain(t, out, "without finishing")
+	mustContain(t, out, "bob   INITIALIZED")
+	if n := countSubstr(out, "EXPIRED (left"); n != 2 { // the list row and the detail of the selected entry
+		t.Fatalf("only the transaction past its expiry is expired; got %d:\n%s", n, out)
+	}
+}
+
+func countSubstr(s, sub string) int {
+	n := 0
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			n++
+		}
+	}
+	return n
+}
+
+func TestMoveCursor(t *testing.T) {
+	km := DefaultKeyMap()
+	for _, tc := range []struct {
+		key       string
+		cursor, n int
+		want      int
+		moved     bool
+	}{
+		{"up", 0, 3, 0, true}, {"up", 2, 3, 1, true}, {"down", 2, 3, 2, true}, {"down", 0, 3, 1, true},
+		{"g", 2, 3, 0, true}, {"G", 0, 3, 2, true}, {"G", 0, 0, 0, true}, {"down", 0, 0, 0, true}, {"x", 1, 3, 1, false},
+	} {
+		got, moved := moveCursor(&km, keyMsg(tc.key), tc.cursor, tc.n)
+		if got != tc.want || moved != tc.moved {
+			t.Errorf("%s from %d of %d: %d %v, want %d %v", tc.key, tc.cursor, tc.n, got, moved, tc.want, tc.moved)
+		}
+	}
+}
+
+func TestAutoChooserKeepsTheCursorInView(t *testing.T) {
+	st := NewStyles(true)
+	km := DefaultKeyMap()
+	c := newAutoChooser(st, &km, "gatewaydemo", nil, AutoAnswer{})
+	c.SetSize(80, 12)
+	for range 18 {
+		c.Update(keyMsg("down"))
+	}
+	if !strings.Contains(plain(c.View()), "› iifl-leprechaun       LEP003") {
+		t.Fatalf("the selected row is not drawn after moving down:\n%s", plain(c.View()))
+	}
+}

@@ -1,0 +1,89 @@
+package tui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is every key binding of the interface. Screens pick the bindings
+// they show in the footer; matching is always done with key.Matches.
+type KeyMap struct {
+	// Global.
+	Quit, ForceQuit, Help, Back, Demo, ExportSession key.Binding
+	// Movement.
+	Up, Down, PageUp, PageDown, Top, Bottom, Left, Right, Enter, NextField, PrevField key.Binding
+	// Home actions.
+	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs key.Binding
+	// Guided flow.
+	Copy, Retry, Fresh, Confirm, Deny, Auto, NextFlow key.Binding
+	// Holdings view.
+	Sort, Reverse, Filter, Tab, Export key.Binding
+	// Forms and lists.
+	AddRow, DelRow, ToggleSide, SwitchMode, Submit, New, Edit, Use, Refetch key.Binding
+}
+
+// DefaultKeyMap returns the default bindings.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return KeyMap{
+		Quit:          b([]string{"q", "ctrl+c"}, "q", "quit"),
+		ForceQuit:     b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Help:          b([]string{"?"}, "?", "more keys"),
+		Back:          b([]string{"esc"}, "esc", "back"),
+		Demo:          b([]string{"D"}, "D", "demo mode"),
+		ExportSession: b([]string{"X"}, "X", "export session (md)"),
+
+		Up:        b([]string{"up", "k"}, "↑/k", "up"),
+		Down:      b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:    b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+		PageDown:  b([]string{"pgdown", "ctrl+f", " "}, "pgdn", "page down"),
+		Top:       b([]string{"home", "g"}, "g/home", "top"),
+		Bottom:    b([]string{"end", "G"}, "G/end", "bottom"),
+		Left:      b([]string{"left"}, "←", "left"),
+		Right:     b([]string{"right"}, "→", "right"),
+		Enter:     b([]string{"enter"}, "enter", "select"),
+		NextField: b([]string{"tab"}, "tab", "next field"),
+		PrevField: b([]string{"shift+tab"}, "shift+tab", "previous field"),
+
+		Connect:   b([]string{"c"}, "c", "connect user"),
+		Order:     b([]string{"o"}, "o", "order"),
+		Import:    b([]string{"i"}, "i", "import holdings"),
+		Holdings:  b([]string{"h"}, "h", "view holdings"),
+		Token:     b([]string{"t"}, "t", "token inspector"),
+		History:   b([]string{"y"}, "y", "history"),
+		Profiles:  b([]string{"p"}, "p", "profiles"),
+		ToggleIDs: b([]string{"m"}, "m", "mask/show ids"),
+
+		Copy:     b([]string{"c"}, "c", "copy curl"),
+		Retry:    b([]string{"r"}, "r", "retry"),
+		Fresh:    b([]string{"f"}, "f", "fresh transaction"),
+		Confirm:  b([]string{"y"}, "y", "yes"),
+		Deny:     b([]string{"n"}, "n", "no"),
+		Auto:     b([]string{"a"}, "a", "auto-answer"),
+		NextFlow: b([]string{"o", "i"}, "o/i", "order / import"),
+
+		Sort:    b([]string{"s"}, "s", "sort"),
+		Reverse: b([]string{"S"}, "S", "reverse"),
+		Filter:  b([]string{"/"}, "/", "filter"),
+		Tab:     b([]string{"tab"}, "tab", "equities/MF"),
+		Export:  b([]string{"e"}, "e", "export"),
+
+		AddRow:     b([]string{"ctrl+n"}, "ctrl+n", "add row"),
+		DelRow:     b([]string{"ctrl+x"}, "ctrl+x", "remove row"),
+		ToggleSide: b([]string{"ctrl+b"}, "ctrl+b", "BUY/SELL"),
+		SwitchMode: b([]string{"ctrl+t"}, "ctrl+t", "securities/smallcase"),
+		Submit:     b([]string{"enter"}, "enter", "submit"),
+		New:        b([]string{"a"}, "a", "add"),
+		Edit:       b([]string{"e"}, "e", "edit"),
+		Use:        b([]string{"enter"}, "enter", "use"),
+		Refetch:    b([]string{"r"}, "r", "re-fetch orders"),
+	}
+}
+
+// helpKeys adapts a binding list to help.KeyMap.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }

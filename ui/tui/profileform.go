@@ -1,0 +1,133 @@
+package tui
+
+import (
+	"strings"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+)
+
+// envBadge is the environment badge of a profile.
+func envBadge(st *Styles, p session.Profile) string {
+	switch {
+	case p.Env == gateway.EnvSandbox:
+		return st.BadgeSandbox.Render("SANDBOX")
+	case p.Leprechaun:
+		return st.BadgeLeprechaun.Render("LEPRECHAUN")
+	case p.Env == gateway.EnvStaging:
+		return st.BadgeStaging.Render("STAGING")
+	case p.Env == gateway.EnvDevelopment:
+		return st.BadgeStaging.Render("DEVELOPMENT")
+	case p.Env == gateway.EnvProduction:
+		return st.BadgeProduction.Render("PRODUCTION")
+	}
+	return st.BadgeStaging.Render(strings.ToUpper(string(p.Env)))
+}
+
+func (v *profileView) View() string {
+	if v.editing {
+		return v.formView()
+	}
+	st := v.st
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Profiles") + st.Subtle.Render("  enter switches; the active one opens next time") + "\n")
+	if v.err != nil {
+		b.WriteString(st.InlineErr.Render(v.err.Error()) + "\n")
+	}
+	// The marker of the profile in use has a column of its own, left of
+	// NAME; ENV is indented by one like the text inside the badges.
+	b.WriteString("    " + st.TableHead.Render(pad("NAME", 16)+" "+pad(" ENV", 13)+" "+pad("GATEWAY", 16)+" "+pad("SECRET", 9)+" "+pad("API SECRET", 10)) + "\n")
+	for i, p := range v.profiles {
+		mark := "  "
+		if p.Name == v.current {
+			mark = "● "
+		}
+		line := mark + pad(p.Name, 16) + " " + pad(envBadge(st, p), 13) + " " + pad(p.Gateway, 16) + " " +
+			pad(gateway.MaskSecret(p.Secret), 9) + " " + pad(gateway.MaskSecret(p.APISecret), 10)
+		if i == v.cursor {
+			b.WriteString(st.Cursor.Render("› ") + line + "\n")
+		} else {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	b.WriteString(st.Subtle.Render("  ● in use") + "\n")
+	if p := v.selected(); p != nil {
+		b.WriteString("\n" + st.PaneTitle.Render(p.Name) + "\n")
+		api := p.ResolvedAPIURL()
+		if api == "" {
+			api = "the embedded sandbox (loopback, any free port)"
+		}
+		b.WriteString(st.Label.Render("API      ") + api + "\n")
+		if sdk := p.ResolvedSDKURL(); sdk != "" {
+			b.WriteString(st.Label.Render("SDK      ") + sdk + "\n")
+		}
+		origin := p.CallbackOrigin()
+		if origin == "" {
+			origin = "http://localhost:<any free port> (sandbox: no whitelisting needed)"
+		}
+		b.WriteString(st.Label.Render("origin   ") + origin + "\n")
+		if p.Env != gateway.EnvSandbox {
+			b.WriteString(st.Subtle.Render("The Gateway runs the web SDK only on origins smallcase whitelisted for gateway "+p.Gateway+".") + "\n")
+		}
+	}
+	return fitLines(b.String(), v.h)
+}
+
+func (v *profileView) formView() string {
+	st := v.st
+	var b strings.Builder
+	title := "Edit profile " + v.orig.Name
+	if v.adding {
+		title = "Add a profile"
+	}
+	b.WriteString(st.Title.Render(title) + st.Subtle.Render("  secrets are masked and kept in the profile file only") + "\n\n")
+	labels := [pfCount]string{"name", "environment", "gateway", "secret", "apiSecret", "API URL", "SDK URL", "callback port", "leprechaun", "AMO"}
+	for i := 0; i < pfCount; i++ {
+		if i == pfName && !v.adding {
+			b.WriteString("  " + st.Label.Render(pad(labels[i], 14)) + v.orig.Name + "\n")
+			continue
+		}
+		mark := "  "
+		if i == v.field {
+			mark = st.Cursor.Render("› ")
+		}
+		var val string
+		switch i {
+		case pfEnv:
+			val = "‹ " + gateway.EnvironmentNames()[v.env] + " ›"
+		case pfLeprechaun:
+			val = checkbox(v.lep) + st.Subtle.Render(" test brokers (leprechaun mode)")
+		case pfAMO:
+			val = checkbox(v.amo) + st.Subtle.Render(" allow after-market orders")
+		default:
+			val = v.inputs[i].View()
+		}
+		b.WriteString(mark + st.Label.Render(pad(labels[i], 14)) + val + "\n")
+		if e := v.fieldErr[profileFieldNames[i]]; e != "" {
+			for _, l := range wrap("↳ "+e, v.w-18) {
+				b.WriteString("                " + st.InlineErr.Render(l) + "\n")
+			}
+		}
+		if i == pfPort && v.fieldErr["callbackPort"] == "" {
+			origin := "http://localhost:" + strings.TrimSpace(v.inputs[pfPort].Value())
+			if strings.TrimSpace(v.inputs[pfPort].Value()) == "" {
+				origin = "http://localhost:PORT"
+			}
+			for _, l := range wrap("The browser page runs on "+origin+": ask smallcase to whitelist this origin for your gateway, or the web SDK will not load.", v.w-18) {
+				b.WriteString("                " + st.Subtle.Render(l) + "\n")
+			}
+		}
+	}
+	if v.formErr != "" {
+		b.WriteString("\n" + st.StatusErr.Render("Not saved: ") + st.InlineErr.Render(v.formErr) + "\n")
+	}
+	b.WriteString("\n" + st.Subtle.Render("enter saves · tab moves · esc cancels"))
+	return fitLines(b.String(), v.h)
+}
+
+func checkbox(on bool) string {
+	if on {
+		return "[x]"
+	}
+	return "[ ]"
+}
