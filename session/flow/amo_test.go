@@ -24,7 +24,7 @@ func TestAutoOrderHonoursProfileAMO(t *testing.T) {
 		if err := st.SaveProfile(p); err != nil {
 			t.Fatal(err)
 		}
-		r, err := Setup(context.Background(), st, Options{ProfileName: "ext", Auto: gateway.ScenarioSuccess})
+		r, err := Setup(context.Background(), st, Options{Emulators: testEmulators, ProfileName: "ext", Auto: gateway.ScenarioSuccess})
 		if err != nil {
 			t.Fatal(err)
 		}

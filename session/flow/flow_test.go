@@ -28,8 +28,20 @@ func newStore(t testing.TB) *session.Store {
 	return st
 }
 
+// testEmulators is the embedded sandbox, as ui/cli hands it in.
+var testEmulators = Emulators{
+	New:          func(c gateway.EmulatorConfig) Emulator { return sandbox.Embedded(c) },
+	TestAccounts: sandbox.TestAccounts,
+}
+
+// testSandbox is the runner's embedded sandbox.
+func testSandbox(r *Runner) *sandbox.Server { return r.Sandbox().(*sandbox.Server) }
+
 func setup(t testing.TB, st *session.Store, opt Options) *Runner {
 	t.Helper()
+	if opt.Emulators.New == nil {
+		opt.Emulators = testEmulators
+	}
 	if opt.Getenv == nil {
 		opt.Getenv = noEnv
 	}
@@ -223,7 +235,7 @@ func TestOrderUnknownUserSendsNothing(t *testing.T) {
 	if !strings.Contains(f.Err.Error(), "gatewalk login --user nobody") {
 		t.Fatalf("error does not say how to connect the user: %v", f.Err)
 	}
-	if n := r.Sandbox().Transactions(); n != 0 {
+	if n := testSandbox(r).Transactions(); n != 0 {
 		t.Fatalf("the sandbox holds %d transactions, want none", n)
 	}
 }
@@ -242,7 +254,7 @@ func TestExpiredTransactionThenFresh(t *testing.T) {
 	if left := j.ExpireAt().Sub(r.now()); left <= 4*time.Minute || left > gateway.TransactionLifetime {
 		t.Fatalf("countdown starts at %v, want about 5m", left)
 	}
-	r.Sandbox().Advance(gateway.TransactionLifetime + time.Minute)
+	testSandbox(r).Advance(gateway.TransactionLifetime + time.Minute)
 	f := j.Run(ctx, nil)
 	var sdk *gateway.SDKError
 	if f == nil || f.Kind != AwaitSDK || !errors.As(f.Err, &sdk) || sdk.Message != "transaction_expired" {
@@ -300,7 +312,7 @@ func TestBrowserJourneyThroughBridge(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("page answered %d", resp.StatusCode)
 	}
-	out, err := r.Sandbox().Complete(ctx, j.TransactionID(), sandbox.CompleteRequest{Outcome: gateway.ScenarioSuccess})
+	out, err := testSandbox(r).Complete(ctx, j.TransactionID(), sandbox.CompleteRequest{Outcome: gateway.ScenarioSuccess})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +362,7 @@ func TestBrowserJourneyExpires(t *testing.T) {
 	if ob.State != Done || ob.Opened || !strings.Contains(ob.BrowserNote, ob.BrowserURL) {
 		t.Fatalf("--no-browser step %+v: want the URL in the note, not opened", ob)
 	}
-	r.Sandbox().Advance(gateway.TransactionLifetime + time.Second)
+	testSandbox(r).Advance(gateway.TransactionLifetime + time.Second)
 	s := j.Next(ctx)
 	if s == nil || s.Kind != AwaitSDK || !errors.Is(s.Err, bridge.ErrJourneyExpired) {
 		t.Fatalf("await after expiry: %+v", s)
@@ -465,7 +477,7 @@ func TestAutoRefusedOffSandbox(t *testing.T) {
 	if err := st.SaveProfile(p); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Setup(context.Background(), st, Options{ProfileName: "prod", Auto: gateway.ScenarioSuccess, Getenv: noEnv})
+	_, err := Setup(context.Background(), st, Options{Emulators: testEmulators, ProfileName: "prod", Auto: gateway.ScenarioSuccess, Getenv: noEnv})
 	var an *AutoNotSandboxError
 	if !errors.As(err, &an) {
 		t.Fatalf("--auto on production: %v", err)

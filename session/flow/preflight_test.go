@@ -134,7 +134,7 @@ func TestEmbeddedSandboxKeepsTheProfileKeys(t *testing.T) {
 			if !strings.Contains(p.Advice, "$"+v) || !strings.Contains(p.Meaning, "$"+v) || strings.Contains(f.Err.Error(), "check the profile's") {
 				t.Fatalf("problem %+v / error %q: want $%s named, not the profile's key", p, f.Err, v)
 			}
-			if r.Sandbox().Transactions() != 0 {
+			if testSandbox(r).Transactions() != 0 {
 				t.Fatal("a transaction was created with a wrong key")
 			}
 		})
@@ -289,7 +289,7 @@ func TestNotSandboxAccountCaughtFirst(t *testing.T) {
 			t.Fatalf("advice %q", p.Advice)
 		}
 	}
-	if r.Sandbox().Transactions() != 0 {
+	if testSandbox(r).Transactions() != 0 {
 		t.Fatal("a transaction was created")
 	}
 }

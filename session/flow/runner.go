@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"gatewalk/gateway"
-	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
 	"gatewalk/session/bridge"
 )
@@ -21,6 +20,30 @@ import (
 // transactionID, or ctx ends.
 type PostbackWaiter interface {
 	Wait(ctx context.Context, transactionID, event string) (session.PostbackRecord, error)
+}
+
+// Emulator is an embedded sandbox as the runner drives it. The runner never
+// builds one itself: main (through ui/cli) hands in Options.Emulators,
+// made from gateway/sandbox, so the journeys depend only on this contract.
+type Emulator interface {
+	// Start serves the emulated Gateway on addr and returns its base URL.
+	Start(addr string) (string, error)
+	// SDKURL is the emulated web SDK script.
+	SDKURL() string
+	// Now is the emulator's clock (the wall clock plus any offset).
+	Now() time.Time
+	// Play answers a transaction's SDK step as a browser would have.
+	Play(ctx context.Context, transactionID string, a gateway.AutoAnswer) (gateway.SDKOutcome, error)
+	// Close stops it.
+	Close() error
+}
+
+// Emulators builds embedded sandboxes and names their test accounts.
+type Emulators struct {
+	// New builds (without starting) an embedded sandbox.
+	New func(gateway.EmulatorConfig) Emulator
+	// TestAccounts lists the sandbox's test broker accounts on a gateway.
+	TestAccounts func(gatewayName string) []gateway.TestAccount
 }
 
 // Options configure a Runner. The zero value runs the active profile with a
@@ -54,6 +77,9 @@ type Options struct {
 	Postbacks PostbackWaiter
 	// PostbackTimeout bounds await_postback; zero means 30s.
 	PostbackTimeout time.Duration
+	// Emulators provides the in-process sandbox of the built-in sandbox
+	// profile; without it such a profile cannot run.
+	Emulators Emulators
 	// SandboxPostbackURL is where the in-process sandbox POSTs postbacks.
 	SandboxPostbackURL string
 	// HTTPClient is used for the Gateway API; nil means a dedicated client
@@ -90,7 +116,7 @@ type Runner struct {
 	profile session.Profile
 	keys    session.Keys
 	client  *gateway.Client
-	sb      *sandbox.Server
+	sb      Emulator
 	sdkURL  string
 	opt     Options
 
@@ -163,7 +189,11 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 		if idAPISecret == "" {
 			idAPISecret = r.keys.APISecret
 		}
-		sb := sandbox.New(sandbox.Config{Gateway: p.Gateway, Secret: idSecret, APISecret: idAPISecret,
+		if opt.Emulators.New == nil {
+			return nil, fmt.Errorf("profile %q needs the embedded sandbox, which this program was built without: "+
+				"start one with `gatewalk sandbox` and set the profile's --api-url", p.Name)
+		}
+		sb := opt.Emulators.New(gateway.EmulatorConfig{Gateway: p.Gateway, Secret: idSecret, APISecret: idAPISecret,
 			PostbackURL: opt.SandboxPostbackURL, Clock: clock, Logf: opt.Logf})
 		base, err := sb.Start("127.0.0.1:0")
 		if err != nil {
@@ -179,7 +209,7 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 		// Sandbox().Advance moves them all.
 		r.opt.Now = sb.Now
 	} else if p.Env == gateway.EnvSandbox && sdkURL == "" {
-		sdkURL = strings.TrimRight(apiURL, "/") + sandbox.SDKPath
+		sdkURL = strings.TrimRight(apiURL, "/") + gateway.SandboxSDKPath
 	}
 	if apiURL == "" {
 		return nil, fmt.Errorf("profile %q has no API URL: set one with `gatewalk profile edit %s --api-url URL`", p.Name, p.Name)
@@ -276,8 +306,17 @@ func (r *Runner) Store() *session.Store { return r.store }
 // Client is the Gateway API client.
 func (r *Runner) Client() *gateway.Client { return r.client }
 
-// Sandbox is the in-process sandbox, nil off-sandbox.
-func (r *Runner) Sandbox() *sandbox.Server { return r.sb }
+// Sandbox is the in-process sandbox, nil when the profile has none.
+func (r *Runner) Sandbox() Emulator { return r.sb }
+
+// TestAccounts lists the sandbox's test broker accounts on the profile's
+// gateway, for choosing one to auto-answer as; nil off the sandbox.
+func (r *Runner) TestAccounts() []gateway.TestAccount {
+	if r.profile.Env != gateway.EnvSandbox || r.opt.Emulators.TestAccounts == nil {
+		return nil
+	}
+	return r.opt.Emulators.TestAccounts(r.profile.Gateway)
+}
 
 // SDKURL is the web SDK script the browser page loads.
 func (r *Runner) SDKURL() string { return r.sdkURL }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"gatewalk/gateway"
-	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
 	"gatewalk/session/bridge"
 )
@@ -190,13 +189,11 @@ func (j *Journey) annotate(s *Step, err error) error {
 }
 
 // sandboxAccount reports whether id is the smallcaseAuthId of one of the
-// sandbox's leprechaun accounts on gateway gw.
-func sandboxAccount(gw, id string) bool {
-	for _, b := range sandbox.Brokers() {
-		for _, a := range b.Accounts {
-			if sandbox.AuthID(gw, b.ID, a.ID) == id {
-				return true
-			}
+// sandbox's test accounts on the profile's gateway.
+func (r *Runner) sandboxAccount(id string) bool {
+	for _, a := range r.TestAccounts() {
+		if a.SmallcaseAuthID == id {
+			return true
 		}
 	}
 	return false
@@ -226,7 +223,7 @@ func (j *Journey) mintToken(s *Step) {
 		}
 		j.setUser(&u)
 		s.User = &u
-		if r.profile.Env == gateway.EnvSandbox && !sandboxAccount(r.profile.Gateway, u.SmallcaseAuthID) {
+		if r.profile.Env == gateway.EnvSandbox && !r.sandboxAccount(u.SmallcaseAuthID) {
 			// The sandbox would answer 404 (holdings) or log in with another
 			// account (orders): say so before any request.
 			s.Err = &NotSandboxAccountError{Profile: r.profile.Name, Label: j.UserLabel, AuthID: u.SmallcaseAuthID}
@@ -512,11 +509,11 @@ func (j *Journey) autoComplete(ctx context.Context, txn *gateway.TransactionCrea
 		}
 	}
 	// AMO as the browser page would pass it: config.amo from the profile.
-	req := sandbox.CompleteRequest{Broker: r.opt.AutoBroker, Account: r.opt.AutoAccount, Outcome: r.opt.Auto, AMO: r.profile.AMO}
+	req := gateway.AutoAnswer{Broker: r.opt.AutoBroker, Account: r.opt.AutoAccount, Outcome: r.opt.Auto, AMO: r.profile.AMO}
 	var out gateway.SDKOutcome
 	var err error
 	if r.sb != nil {
-		out, err = r.sb.Complete(ctx, txn.TransactionID, req)
+		out, err = r.sb.Play(ctx, txn.TransactionID, req)
 	} else {
 		out, err = driveSandbox(ctx, r.client, txn.TransactionID, req)
 	}
@@ -539,7 +536,7 @@ func outcomeDetail(out gateway.SDKOutcome) string {
 
 // driveSandbox calls the HTTP driver of a sandbox running in another
 // process (POST /_sandbox/transactions/{id}/complete).
-func driveSandbox(ctx context.Context, c *gateway.Client, txnID string, req sandbox.CompleteRequest) (gateway.SDKOutcome, error) {
+func driveSandbox(ctx context.Context, c *gateway.Client, txnID string, req gateway.AutoAnswer) (gateway.SDKOutcome, error) {
 	var out gateway.SDKOutcome
 	body, _ := json.Marshal(req)
 	u := strings.TrimRight(c.BaseURL, "/") + "/_sandbox/transactions/" + url.PathEscape(txnID) + "/complete"

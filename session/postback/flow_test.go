@@ -31,7 +31,7 @@ func TestOrderJourneyEndsOnTheCompletedPostback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rcv.Close()
-	r, err := flow.Setup(context.Background(), st, flow.Options{Auto: gateway.ScenarioSuccess, Postbacks: rcv, SandboxPostbackURL: url,
+	r, err := flow.Setup(context.Background(), st, flow.Options{Emulators: testEmulators, Auto: gateway.ScenarioSuccess, Postbacks: rcv, SandboxPostbackURL: url,
 		Getenv: func(string) string { return "" }, PostbackTimeout: 20 * time.Second,
 		Opener: bridge.OpenerFunc(func(u string) error { t.Errorf("a browser was opened at %s", u); return nil })})
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"golang.org/x/term"
 
 	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
+	"gatewalk/session/flow"
 )
 
 // Factory carries the process's concrete dependencies, handed to every
@@ -34,6 +36,14 @@ type Factory struct {
 	stdoutIsTerminal func() bool
 	// version is what `gatewalk --version` prints.
 	version string
+	// emulators builds the embedded sandbox of the built-in profile.
+	emulators flow.Emulators
+}
+
+// sandboxEmulators is gateway/sandbox as the journey runner takes it.
+var sandboxEmulators = flow.Emulators{
+	New:          func(c gateway.EmulatorConfig) flow.Emulator { return sandbox.Embedded(c) },
+	TestAccounts: sandbox.TestAccounts,
 }
 
 // NewFactory is the Factory of a real process: the standard streams, the
@@ -41,7 +51,7 @@ type Factory struct {
 func NewFactory(version string) *Factory {
 	return &Factory{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		getenv: os.Getenv, now: time.Now, version: version,
+		getenv: os.Getenv, now: time.Now, version: version, emulators: sandboxEmulators,
 		stdinIsTerminal:  func() bool { return isTerminalFile(os.Stdin) },
 		stdoutIsTerminal: func() bool { return isTerminalFile(os.Stdout) },
 	}
@@ -199,7 +209,7 @@ func runHelp(c *Factory, args []string) int {
 			if cmd.name == args[0] {
 				// `help profile add` is `profile add -h`.
 				sub := append(append([]string(nil), args[1:]...), "-h")
-				_ = cmd.run(context.Background(), &Factory{stdin: strings.NewReader(""), stdout: c.stdout, stderr: c.stdout, getenv: c.getenv, now: c.now, stdinIsTerminal: func() bool { return false }}, sub)
+				_ = cmd.run(context.Background(), &Factory{stdin: strings.NewReader(""), stdout: c.stdout, stderr: c.stdout, getenv: c.getenv, now: c.now, emulators: c.emulators, stdinIsTerminal: func() bool { return false }}, sub)
 				return exitOK
 			}
 		}

@@ -72,6 +72,7 @@ func testCLI(stdin string, env map[string]string) (*Factory, *bytes.Buffer, *byt
 		},
 		now:             func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) },
 		stdinIsTerminal: func() bool { return false },
+		emulators:       sandboxEmulators,
 	}
 	return c, &out, &errb
 }

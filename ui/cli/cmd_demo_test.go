@@ -65,7 +65,7 @@ func TestDemoHeadlessText(t *testing.T) {
 // BenchmarkDemoJourney runs `gatewalk demo --headless --json` in-process:
 // a fresh sandbox, a temporary config, three journeys.
 func BenchmarkDemoJourney(b *testing.B) {
-	c := &Factory{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
 		getenv: func(string) string { return "" }, now: time.Now, stdinIsTerminal: func() bool { return false }}
 	ctx := context.Background()
 	for b.Loop() {

@@ -130,9 +130,9 @@ func TestSlowGatewayShowsProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	var errb syncBuffer
-	c := &Factory{stderr: &errb, now: time.Now}
+	c := &Factory{emulators: sandboxEmulators, stderr: &errb, now: time.Now}
 	p := newProgress(c)
-	r, err := flow.Setup(context.Background(), st, flow.Options{ProfileName: "slow", Getenv: func(string) string { return "" },
+	r, err := flow.Setup(context.Background(), st, flow.Options{Emulators: sandboxEmulators, ProfileName: "slow", Getenv: func(string) string { return "" },
 		Timeout: 50 * time.Millisecond, OnAttempt: p.attempt})
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +171,7 @@ func TestSlowGatewayShowsProgress(t *testing.T) {
 func TestInterruptLeavesTheTransaction(t *testing.T) {
 	h := newHeadlessEnv(t)
 	var out, errb syncBuffer
-	c := &Factory{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

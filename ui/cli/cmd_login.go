@@ -225,7 +225,7 @@ func startHeadless(ctx context.Context, c *Factory, jf *journeyFlags) (*headless
 		return nil, err
 	}
 	prog := newProgress(c)
-	r, err := flow.Setup(ctx, store, flow.Options{ProfileName: jf.profile, NoBrowser: jf.noBrowser,
+	r, err := flow.Setup(ctx, store, flow.Options{Emulators: c.emulators, ProfileName: jf.profile, NoBrowser: jf.noBrowser,
 		Auto: gateway.Scenario(jf.auto), AutoBroker: jf.autoBroker, AutoAccount: jf.autoAccount,
 		Getenv: c.getenv, Now: c.now, OnAttempt: prog.attempt})
 	if err != nil {

@@ -92,7 +92,7 @@ func TestHeadlessJourneysInChromium(t *testing.T) {
 
 	journey := func(account string, args ...string) (int, string, string) {
 		var out, errb syncBuffer
-		c := &Factory{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
 			getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()

@@ -50,7 +50,7 @@ func newHeadlessEnv(t testing.TB) *headlessEnv {
 func (h *headlessEnv) run(t testing.TB, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb syncBuffer
-	c := &Factory{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return h.env[k] }, now: time.Now,
 		stdinIsTerminal: func() bool { return false }}
 	code = Main(context.Background(), c, args)
@@ -141,7 +141,7 @@ func TestLoginBrowserPath(t *testing.T) {
 	h := newHeadlessEnv(t)
 	sb, _ := externalSandbox(t, h)
 	var out, errb syncBuffer
-	c := &Factory{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -122,7 +122,7 @@ func (l *lockedBuffer) String() string {
 func startListen(t *testing.T, env map[string]string, args ...string) (string, *lockedBuffer, *lockedBuffer, func() int) {
 	t.Helper()
 	var out, errb lockedBuffer
-	c := &Factory{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
 	ctx, cancel := context.WithCancel(context.Background())
 	codec := make(chan int, 1)

@@ -81,7 +81,7 @@ stderr.`)
 		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
 		return exitError
 	}
-	opt := flow.Options{ProfileName: *profile, NoBrowser: *noBrowser, Getenv: c.getenv}
+	opt := flow.Options{Emulators: c.emulators, ProfileName: *profile, NoBrowser: *noBrowser, Getenv: c.getenv}
 	// Postbacks: an in-process receiver; the embedded sandbox posts to it and
 	// sandbox journeys end on the ORDER_COMPLETED / HOLDINGS_IMPORT postback.
 	rcv := postback.NewReceiver(postback.Config{Store: store, Now: c.now})

@@ -234,7 +234,7 @@ func (m *Model) startJourney(kind flow.Kind, label string) tea.Cmd {
 		if a := m.auto; a.On() && a.Account == "" && m.runner.Auto().On() {
 			// No account chosen: connect one no local user holds, so that
 			// each new user is a new broker account.
-			a.Broker, a.Account = freeAccount(m.profile.Gateway, m.home.users)
+			a.Broker, a.Account = freeAccount(m.testAccounts(), m.home.users)
 			if m.runner.SetAuto(a) == nil {
 				defer func() { _ = m.runner.SetAuto(m.auto) }()
 			}

@@ -55,7 +55,7 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 			if m.auto.On() {
 				return m.chooseAuto(AutoAnswer{})
 			}
-			m.push(newAutoChooser(m.st, &m.km, m.profile.Gateway, m.home.users, m.auto))
+			m.push(newAutoChooser(m.st, &m.km, m.testAccounts(), m.home.users, m.auto))
 			return nil
 		}
 	}

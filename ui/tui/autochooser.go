@@ -7,7 +7,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"gatewalk/gateway"
-	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
 )
 
@@ -35,16 +34,14 @@ type autoChooser struct {
 	scenario int // index in gateway.Scenarios()
 }
 
-func newAutoChooser(st *Styles, km *KeyMap, gw string, users []session.User, cur AutoAnswer) *autoChooser {
+func newAutoChooser(st *Styles, km *KeyMap, accts []gateway.TestAccount, users []session.User, cur AutoAnswer) *autoChooser {
 	c := &autoChooser{st: st, km: km, rows: []autoRow{{}}}
 	byID := map[string][]string{}
 	for _, u := range users {
 		byID[u.SmallcaseAuthID] = append(byID[u.SmallcaseAuthID], u.Label)
 	}
-	for _, b := range sandbox.Brokers() {
-		for _, a := range b.Accounts {
-			c.rows = append(c.rows, autoRow{broker: b.ID, account: a.ID, name: a.Name, users: byID[sandbox.AuthID(gw, b.ID, a.ID)]})
-		}
+	for _, a := range accts {
+		c.rows = append(c.rows, autoRow{broker: a.Broker, account: a.Account, name: a.Name, users: byID[a.SmallcaseAuthID]})
 	}
 	for i, s := range gateway.Scenarios() {
 		if s == cur.Scenario {
@@ -73,16 +70,14 @@ func newAutoChooser(st *Styles, km *KeyMap, gw string, users []session.User, cur
 // freeAccount is the first sandbox test account no local user holds (""
 // when every one is taken), so that a guest login answered by the sandbox
 // adds a new user rather than a duplicate.
-func freeAccount(gw string, users []session.User) (broker, account string) {
+func freeAccount(accts []gateway.TestAccount, users []session.User) (broker, account string) {
 	held := map[string]bool{}
 	for _, u := range users {
 		held[u.SmallcaseAuthID] = true
 	}
-	for _, b := range sandbox.Brokers() {
-		for _, a := range b.Accounts {
-			if !held[sandbox.AuthID(gw, b.ID, a.ID)] {
-				return b.ID, a.ID
-			}
+	for _, a := range accts {
+		if !held[a.SmallcaseAuthID] {
+			return a.Broker, a.Account
 		}
 	}
 	return "", ""
@@ -177,4 +172,13 @@ func (c *autoChooser) View() string {
 		lines = append(lines, cursor+text)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// testAccounts are the sandbox's test accounts on the profile in use, from
+// the runner (nil when there is none).
+func (m *Model) testAccounts() []gateway.TestAccount {
+	if m.runner == nil {
+		return nil
+	}
+	return m.runner.TestAccounts()
 }

@@ -58,6 +58,9 @@ type Runner interface {
 	HoldingsImport(label string, opt gateway.HoldingsOptions) Journey
 	FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error)
 	FetchOrderDetails(ctx context.Context, label, txnID string) (*gateway.OrderDetails, []gateway.Exchange, error)
+	// TestAccounts lists the sandbox's test broker accounts (nil off the
+	// sandbox), for the auto-answer chooser.
+	TestAccounts() []gateway.TestAccount
 	Close() error
 }
 

@@ -49,7 +49,7 @@ func TestAutoAccountForGuestLoginsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr, err := flow.Setup(context.Background(), store, flow.Options{Getenv: func(string) string { return "" }, AutoDelay: time.Millisecond})
+	fr, err := flow.Setup(context.Background(), store, flow.Options{Emulators: testEmulators, Getenv: func(string) string { return "" }, AutoDelay: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

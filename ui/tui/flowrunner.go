@@ -94,3 +94,5 @@ func (f *flowRunner) FetchOrderDetails(ctx context.Context, label, txnID string)
 	return f.r.FetchOrderDetails(ctx, label, txnID)
 }
 func (f *flowRunner) Close() error { return f.r.Close() }
+
+func (f *flowRunner) TestAccounts() []gateway.TestAccount { return f.r.TestAccounts() }

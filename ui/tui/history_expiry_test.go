@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
 )
 
@@ -61,7 +62,7 @@ func TestMoveCursor(t *testing.T) {
 func TestAutoChooserKeepsTheCursorInView(t *testing.T) {
 	st := NewStyles(true)
 	km := DefaultKeyMap()
-	c := newAutoChooser(st, &km, "gatewaydemo", nil, AutoAnswer{})
+	c := newAutoChooser(st, &km, sandbox.TestAccounts("gatewaydemo"), nil, AutoAnswer{})
 	c.SetSize(80, 12)
 	for range 18 {
 		c.Update(keyMsg("down"))

@@ -24,7 +24,7 @@ func TestJourneysAgainstSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	noEnv := func(string) string { return "" }
-	connect := FlowConnector(store, flow.Options{Getenv: noEnv, NoBrowser: true, AutoDelay: 20 * time.Millisecond})
+	connect := FlowConnector(store, flow.Options{Emulators: testEmulators, Getenv: noEnv, NoBrowser: true, AutoDelay: 20 * time.Millisecond})
 	m := New(Config{Store: store, Connect: connect, Auto: true, Now: time.Now(), ExportDir: t.TempDir(), Clipboard: &fakeClip{}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	t.Cleanup(func() { _ = m.Close() })
@@ -115,7 +115,7 @@ func TestJourneyFailureAgainstSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := flow.Setup(context.Background(), store, flow.Options{Getenv: func(string) string { return "" }, Auto: "user_cancelled", AutoDelay: time.Millisecond})
+	r, err := flow.Setup(context.Background(), store, flow.Options{Emulators: testEmulators, Getenv: func(string) string { return "" }, Auto: "user_cancelled", AutoDelay: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
