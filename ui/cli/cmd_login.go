@@ -16,6 +16,7 @@ import (
 	"gatewalk/session"
 	"gatewalk/session/bridge"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 func loginCommand() command {
@@ -506,7 +507,7 @@ func roundDuration(d time.Duration) string {
 func (p *progress) waiting(j *flow.Journey) func() {
 	exp := j.ExpireAt()
 	p.printf("  ...     waiting for the SDK result; the transaction expires at %s (%s)\n",
-		exp.Local().Format("15:04:05"), clock(exp.Sub(p.now())))
+		exp.Local().Format("15:04:05"), present.Countdown(exp.Sub(p.now())))
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -521,11 +522,7 @@ func (p *progress) waiting(j *flow.Journey) func() {
 				p.printf("\r\033[K")
 				cr = false
 			}
-			detail := ""
-			if ev.Detail != "" {
-				detail = ": " + ev.Detail
-			}
-			p.printf("          %s%s\n", eventLabel(ev.Kind), detail)
+			p.printf("          %s\n", eventLine(ev))
 		}
 		for {
 			select {
@@ -557,11 +554,11 @@ func (p *progress) waiting(j *flow.Journey) func() {
 			case <-tick.C:
 				left := exp.Sub(p.now())
 				if p.tty {
-					p.printf("\r\033[K          %s left", clock(left))
+					p.printf("\r\033[K          %s left", present.Countdown(left))
 					cr = true
 				} else if m := int(left / time.Minute); m < lastMinute && left > 0 {
 					lastMinute = m
-					p.printf("          %s left\n", clock(left))
+					p.printf("          %s left\n", present.Countdown(left))
 				}
 			}
 		}
@@ -569,30 +566,10 @@ func (p *progress) waiting(j *flow.Journey) func() {
 	return func() { close(stop); <-done }
 }
 
-// eventLabel names a browser page event for the progress lines.
-func eventLabel(k bridge.JourneyEventKind) string {
-	switch k {
-	case bridge.JourneyPageOpened:
-		return "browser: page opened"
-	case bridge.JourneySDKLoaded:
-		return "browser: SDK loaded"
-	case bridge.JourneySDKLoadFailed:
-		return "browser: the SDK script did not load"
-	case bridge.JourneySDKStarted:
-		return "browser: SDK journey started"
-	case bridge.JourneyTabClosed:
-		return "browser: the tab was closed before a result"
-	case bridge.JourneyResult:
-		return "result"
+// eventLine is a browser event as the progress lines show it.
+func eventLine(ev bridge.JourneyEvent) string {
+	if ev.Kind == bridge.JourneyResult {
+		return "result: " + present.SafeLine(ev.Detail)
 	}
-	return "browser: " + strings.ReplaceAll(string(k), "_", " ")
-}
-
-// clock formats a duration as m:ss (0:00 once past).
-func clock(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int(d.Round(time.Second) / time.Second)
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
+	return "browser: " + present.EventText(ev)
 }

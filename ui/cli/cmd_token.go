@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gatewalk/gateway"
+	"gatewalk/ui/present"
 )
 
 func tokenCommand() command {
@@ -278,44 +279,34 @@ is the argument, or standard input when the argument is - or absent (with
 	return nil
 }
 
-// describeToken renders TokenInfo for people.
+// describeToken renders TokenInfo for people, in the words the TUI uses
+// (ui/present), with the command line's hints on what to do.
 func describeToken(info *gateway.TokenInfo, verr error, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "header:    %s\npayload:   %s\nkind:      %s", oneLine(info.RawHeader), oneLine(info.RawPayload), info.Kind)
-	switch info.Kind {
-	case gateway.TokenGuest:
-		b.WriteString(" (a user who has not connected a broker yet)")
-	case gateway.TokenConnected:
-		fmt.Fprintf(&b, " (smallcaseAuthId %s)", info.SmallcaseAuthID)
-	default:
-		b.WriteString(" (neither {guest:true} nor {smallcaseAuthId}: the Gateway will not accept it)")
-	}
-	b.WriteString("\n")
-	if info.IssuedAt != nil {
-		fmt.Fprintf(&b, "issued:    %s (%s ago)\n", info.IssuedAt.Local().Format(time.RFC1123), now.Sub(*info.IssuedAt).Round(time.Second))
-	}
-	if info.ExpiresAt != nil {
-		if info.Expired {
-			fmt.Fprintf(&b, "expires:   %s (EXPIRED %s ago)\n", info.ExpiresAt.Local().Format(time.RFC1123), (-info.ExpiresIn).Round(time.Second))
-		} else {
-			fmt.Fprintf(&b, "expires:   %s (in %s)\n", info.ExpiresAt.Local().Format(time.RFC1123), info.ExpiresIn.Round(time.Second))
+	fmt.Fprintf(&b, "header:    %s\npayload:   %s\n", present.SafeLine(oneLine(info.RawHeader)), present.SafeLine(oneLine(info.RawPayload)))
+	line := func(f present.Fact) {
+		text := f.Text
+		if f.Tone == present.ToneBad || (f.Label == "signature" && f.Tone == present.ToneWarn && !info.SignatureChecked) {
+			text = strings.ToUpper(text)
 		}
-	} else if _, present := info.Payload["exp"]; !present {
-		b.WriteString("expires:   never (no exp claim; the docs advise a short expiry)\n")
+		if f.Note != "" {
+			text += " (" + f.Note + ")"
+		}
+		fmt.Fprintf(&b, "%-10s %s\n", f.Label+":", text)
 	}
+	line(present.TokenKind(info, false))
+	if f, ok := present.TokenIssued(info, now); ok {
+		line(f)
+	}
+	line(present.TokenExpiry(info, now))
 	for _, p := range info.Problems {
-		fmt.Fprintf(&b, "problem:   %s\n", p)
+		fmt.Fprintf(&b, "problem:   %s\n", present.SafeLine(p))
 	}
-	switch {
-	case !info.SignatureChecked && verr == nil:
-		b.WriteString("signature: NOT CHECKED (no secret: --no-verify, or the profile has none; set GATEWALK_SECRET or use --secret-stdin to verify)\n")
-	case errors.Is(verr, gateway.ErrTokenExpired):
-		b.WriteString("signature: valid, but the token is expired\n")
-	case verr != nil:
-		fmt.Fprintf(&b, "signature: INVALID: %v\n", verr)
-	default:
-		b.WriteString("signature: valid (HS256, checked with the given secret)\n")
+	sig := present.TokenSignature(info, verr, info.SignatureChecked || verr != nil, "the given secret")
+	if !info.SignatureChecked && verr == nil {
+		sig.Note = "no secret: --no-verify, or the profile has none; set GATEWALK_SECRET or use --secret-stdin to verify"
 	}
+	line(sig)
 	return b.String()
 }
 

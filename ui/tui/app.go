@@ -16,6 +16,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // Config is what the interface needs from main.
@@ -410,7 +411,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case reconnectAskedMsg:
 		return m.reconnect(m.connOpt)
 	case journeyFinishedMsg:
-		text := journeyTitle(msg.rec.kind) + " for " + msg.rec.label + " completed"
+		text := present.JourneyTitle(msg.rec.kind) + " for " + msg.rec.label + " completed"
 		level := statusOK
 		if msg.note != "" {
 			text += ", but " + msg.note

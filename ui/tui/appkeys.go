@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"gatewalk/gateway"
+	"gatewalk/ui/present"
 )
 
 // handleKey applies the global keys, then hands the key to the screen.
@@ -107,8 +108,8 @@ func (m *Model) quitPrompt() string {
 	if txn == nil {
 		return "Quit? y quits · any other key stays"
 	}
-	id := redactID(txn.TransactionID, m.demo)
-	what := "is waiting for the SDK result (" + formatCountdown(txn.ExpireAt.Sub(m.now)) + " left) and will be left unfinished"
+	id := present.RedactID(txn.TransactionID, m.demo)
+	what := "is waiting for the SDK result (" + present.Countdown(txn.ExpireAt.Sub(m.now)) + " left) and will be left unfinished"
 	if settled {
 		what = "has finished, but its result is not fetched yet"
 	}

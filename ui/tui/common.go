@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -122,22 +121,6 @@ func wrap(text string, w int) []string {
 		out = append(out, line)
 	}
 	return out
-}
-
-// formatCountdown shows d as m:ss, never negative.
-func formatCountdown(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int(d.Round(time.Second) / time.Second)
-	return strconv.Itoa(s/60) + ":" + twoDigits(s%60)
-}
-
-func twoDigits(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
 }
 
 // moveCursor moves a list cursor over n rows for the Up, Down, Top and

@@ -13,22 +13,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"gatewalk/gateway"
-	"gatewalk/session/bridge"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
-
-// journeyTitle names a journey for people.
-func journeyTitle(k flow.Kind) string {
-	switch k {
-	case flow.GuestLogin:
-		return "Guest login"
-	case flow.Order:
-		return "Connected order"
-	case flow.HoldingsImport:
-		return "Holdings import"
-	}
-	return string(k)
-}
 
 func (f *flowView) stateMark(s flow.Step) string {
 	st := f.st
@@ -55,7 +42,7 @@ func (f *flowView) stepsList(w int) []string {
 		}
 		dur := ""
 		if s.State == flow.Done || s.State == flow.Failed {
-			dur = shortDuration(s.Duration)
+			dur = spaced(present.StepDuration(s.Duration))
 		}
 		line := pad(title, w-4-len(dur)) + dur
 		switch {
@@ -73,22 +60,6 @@ func (f *flowView) stepsList(w int) []string {
 	return out
 }
 
-func shortDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return ""
-	case d < time.Millisecond:
-		return " <1ms"
-	case d < time.Second:
-		return " " + strconv.Itoa(int(d/time.Millisecond)) + "ms"
-	case d < time.Minute:
-		return " " + strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
-	}
-	// 4m58s, not 298.0s.
-	sec := int(d.Round(time.Second) / time.Second)
-	return " " + strconv.Itoa(sec/60) + "m" + twoDigits(sec%60) + "s"
-}
-
 // statusLines are the countdown, who answers the SDK step and the latest
 // browser event, one item per line (wrapped under its own indent) in w
 // cells.
@@ -104,7 +75,7 @@ func (f *flowView) statusLines(w int) []string {
 		}
 	}
 	if left, ok := f.countdown(); ok {
-		out = append(out, st.Countdown.Render("⏱ "+formatCountdown(left))+st.Subtle.Render(" left on the transaction"))
+		out = append(out, st.Countdown.Render("⏱ "+present.Countdown(left))+st.Subtle.Render(" left on the transaction"))
 	}
 	if f.auto.On() && f.running {
 		who := "sandbox answers: " + string(f.auto.Scenario)
@@ -114,39 +85,15 @@ func (f *flowView) statusLines(w int) []string {
 		item(who)
 	}
 	if n := len(f.events); n > 0 {
-		item("browser: " + eventText(f.events[n-1]))
+		item("browser: " + present.EventText(f.events[n-1]))
 	}
 	return out
-}
-
-func eventText(ev bridge.JourneyEvent) string {
-	var s string
-	switch ev.Kind {
-	case bridge.JourneyPageOpened:
-		s = "page opened"
-	case bridge.JourneySDKLoaded:
-		s = "SDK loaded"
-	case bridge.JourneySDKLoadFailed:
-		s = "SDK did not load"
-	case bridge.JourneySDKStarted:
-		s = "journey started"
-	case bridge.JourneyTabClosed:
-		s = "tab closed"
-	case bridge.JourneyResult:
-		s = "result posted"
-	default:
-		s = string(ev.Kind)
-	}
-	if ev.Detail != "" {
-		s += " (" + ev.Detail + ")"
-	}
-	return s
 }
 
 // View lays the steps beside the details when there is room, else above.
 func (f *flowView) View() string {
 	st := f.st
-	head := st.Title.Render(journeyTitle(f.kind)) + st.Subtle.Render(" · "+f.label)
+	head := st.Title.Render(present.JourneyTitle(f.kind)) + st.Subtle.Render(" · "+f.label)
 	note := ""
 	switch {
 	case f.finished && f.note() != "":
@@ -318,7 +265,7 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 	add := func(lines ...string) { out = append(out, lines...) }
 	section := func(t string) { add("", st.PaneTitle.Render(t)) }
 	state := string(s.State)
-	if d := shortDuration(s.Duration); d != "" && s.State != flow.Running {
+	if d := spaced(present.StepDuration(s.Duration)); d != "" && s.State != flow.Running {
 		state += " ·" + d
 	}
 	add(st.Strong.Render(s.Title) + st.Subtle.Render("  "+state))
@@ -347,12 +294,12 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 		add(strings.Split(strings.TrimRight(tokenSummary(st, info, nil, f.now, f.demo, checked), "\n"), "\n")...)
 		add(st.Label.Render("payload ") + claimsJSON(info.RawPayload, info.Payload, f.demo))
 		if s.Token != "" {
-			add(wrap(st.Label.Render("jwt ")+redactToken(s.Token, f.demo), w)...)
+			add(wrap(st.Label.Render("jwt ")+present.RedactToken(s.Token, f.demo), w)...)
 		}
 	}
 	if s.Transaction != nil {
 		section("Transaction")
-		add(st.Label.Render("transactionId ") + redactID(s.Transaction.TransactionID, f.demo))
+		add(st.Label.Render("transactionId ") + present.RedactID(s.Transaction.TransactionID, f.demo))
 		add(st.Label.Render("expireAt      ") + s.Transaction.ExpireAt.UTC().Format(time.RFC3339))
 	}
 	if s.Outcome != nil {
@@ -379,7 +326,7 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 		for _, h := range []string{gateway.HeaderSecret, gateway.HeaderAuthToken} {
 			if v, ok := x.RequestHeaders[h]; ok {
 				if h == gateway.HeaderAuthToken {
-					v = redactToken(v, f.demo)
+					v = present.RedactToken(v, f.demo)
 				}
 				add(wrap(st.Label.Render(h+": ")+v, w)...)
 			}
@@ -391,7 +338,7 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 		if x.Status != 0 {
 			resp += " " + strconv.Itoa(x.Status)
 		}
-		resp += " ·" + shortDuration(x.Duration)
+		resp += " ·" + spaced(present.StepDuration(x.Duration))
 		section(resp)
 		if x.Error != "" {
 			add(st.InlineErr.Render(x.Error))
@@ -417,14 +364,14 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 	if s.Kind == flow.AwaitSDK && len(f.events) > 0 {
 		section("Browser events")
 		for _, ev := range f.events {
-			add(st.Subtle.Render(ev.At.Format("15:04:05")) + " " + eventText(ev))
+			add(st.Subtle.Render(ev.At.Format("15:04:05")) + " " + present.EventText(ev))
 		}
 	}
 	if pb := s.Postback; pb != nil {
 		section("Postback")
-		ok := st.StatusOK.Render("checksum valid")
+		ok := st.StatusOK.Render(present.ChecksumLabel(true))
 		if !pb.ChecksumValid {
-			ok = st.StatusErr.Render("checksum INVALID")
+			ok = st.StatusErr.Render(present.ChecksumLabel(false))
 		}
 		add(pb.Event + " " + pb.Status + " · " + ok)
 		if pb.Problem != "" {
@@ -500,4 +447,12 @@ func orderLines(st *Styles, od *gateway.OrderDetails, w int) []string {
 		out = append(out, st.Subtle.Render("no batches yet"))
 	}
 	return out
+}
+
+// spaced puts a space before a non-empty duration, for after a title.
+func spaced(d string) string {
+	if d == "" {
+		return ""
+	}
+	return " " + d
 }

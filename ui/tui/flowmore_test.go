@@ -21,6 +21,7 @@ import (
 	"gatewalk/session"
 	"gatewalk/session/bridge"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // runAll drives a journey to its end or first failure.
@@ -428,7 +429,7 @@ func TestExpiryPanel(t *testing.T) {
 	if got := roughDuration(5*time.Minute + 280*time.Millisecond); got != "5 minutes" {
 		t.Fatalf("roughDuration(5m0.28s) = %q", got)
 	}
-	if got := shortDuration(300 * time.Second); got != " 5m00s" {
+	if got := present.StepDuration(300 * time.Second); got != "5m00s" {
 		t.Fatalf("shortDuration(300s) = %q", got)
 	}
 }

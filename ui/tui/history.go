@@ -13,6 +13,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/ui/present"
 )
 
 // historyLoadedMsg carries a profile's transaction history.
@@ -120,7 +121,7 @@ func (v *historyView) historyWidths() (intentW, userW, statusW, idW int) {
 		intentW = max(intentW, ansi.StringWidth(string(e.Intent)))
 		userW = max(userW, ansi.StringWidth(e.User))
 		statusW = max(statusW, ansi.StringWidth(statusText(e, v.now)))
-		idW = max(idW, ansi.StringWidth(redactID(e.TransactionID, v.demo)))
+		idW = max(idW, ansi.StringWidth(present.RedactID(e.TransactionID, v.demo)))
 	}
 	userW = min(userW, 16)
 	// cursor, CREATED, the separators and the postback count
@@ -202,7 +203,7 @@ func (v *historyView) View() string {
 			pb = " ✉" + strconv.Itoa(n)
 		}
 		line := pad(e.CreatedAt.Local().Format("01-02 15:04:05"), 14) + " " + pad(string(e.Intent), intentW) + " " + pad(e.User, userW) + " " +
-			pad(statusText(e, v.now), statusW) + " " + pad(redactID(e.TransactionID, v.demo), idW) + pb
+			pad(statusText(e, v.now), statusW) + " " + pad(present.RedactID(e.TransactionID, v.demo), idW) + pb
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + st.Selected.Render(pad(line, v.w-2)) + "\n")
 		} else {
@@ -213,7 +214,7 @@ func (v *historyView) View() string {
 	if e == nil {
 		return b.String()
 	}
-	b.WriteString("\n" + st.PaneTitle.Render("Transaction "+redactID(e.TransactionID, v.demo)) + "\n")
+	b.WriteString("\n" + st.PaneTitle.Render("Transaction "+present.RedactID(e.TransactionID, v.demo)) + "\n")
 	if e.Summary != "" {
 		b.WriteString(e.Summary + "\n")
 	}
@@ -240,9 +241,9 @@ func (v *historyView) View() string {
 		}
 	}
 	for _, p := range e.Postbacks {
-		ok := st.StatusOK.Render("checksum valid")
+		ok := st.StatusOK.Render(present.ChecksumLabel(true))
 		if !p.ChecksumValid {
-			ok = st.StatusErr.Render("checksum INVALID")
+			ok = st.StatusErr.Render(present.ChecksumLabel(false))
 		}
 		line := "✉ " + p.ReceivedAt.Local().Format("15:04:05") + " " + p.Event + " " + p.Status + " · " + ok
 		if p.Problem != "" {

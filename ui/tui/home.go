@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"gatewalk/session"
+	"gatewalk/ui/present"
 )
 
 // Navigation messages the screens send to the root.
@@ -257,9 +258,9 @@ func (v *homeView) View() string {
 	}
 	for i := start; i < len(v.users) && i < start+maxRows; i++ {
 		u := v.users[i]
-		id := maskAuthID(u.SmallcaseAuthID)
+		id := present.MaskAuthID(u.SmallcaseAuthID)
 		if v.showIDs {
-			id = redactID(u.SmallcaseAuthID, v.demo)
+			id = present.RedactID(u.SmallcaseAuthID, v.demo)
 		}
 		line := pad(u.Label, nameW) + " " + pad(id, idW) + " " + pad(u.Broker, 20) + " " + pad(relTime(u.LastUsedAt, v.now), 12)
 		if i == v.cursor {

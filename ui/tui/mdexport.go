@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // journeyRecord is one attempt of a journey (completed, failed or
@@ -30,10 +30,6 @@ type journeyRecord struct {
 	api     string
 	auto    AutoAnswer
 }
-
-// jwtRe matches a compact JWT; the export keeps header and payload and
-// drops the signature, so no exported token can be replayed.
-var jwtRe = regexp.MustCompile(`(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\.[A-Za-z0-9_-]+`)
 
 // sessionMarkdown renders the journeys of this run as Markdown for a bug
 // report: every attempt, failed ones included, with the profile it ran on,
@@ -60,7 +56,7 @@ func sessionMarkdown(p session.Profile, api string, recs []journeyRecord, now ti
 		if r.attempt > 1 {
 			attempt = fmt.Sprintf(" · attempt %d", r.attempt)
 		}
-		fmt.Fprintf(&b, "## %d. %s · %s%s · %s\n\n", i+1, journeyTitle(r.kind), r.label, attempt, result)
+		fmt.Fprintf(&b, "## %d. %s · %s%s · %s\n\n", i+1, present.JourneyTitle(r.kind), r.label, attempt, result)
 		fmt.Fprintf(&b, "- profile: %s\n", profileLine(r.profile, r.api))
 		if r.auto.On() {
 			as := ""
@@ -81,7 +77,7 @@ func sessionMarkdown(p session.Profile, api string, recs []journeyRecord, now ti
 			if s.Err != nil {
 				res = "error: " + s.Err.Error()
 			}
-			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", n+1, s.Title, s.State, started, strings.TrimSpace(shortDuration(s.Duration)), mdCell(res))
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", n+1, s.Title, s.State, started, present.StepDuration(s.Duration), mdCell(res))
 		}
 		b.WriteString("\n")
 		for _, s := range r.steps {
@@ -91,8 +87,8 @@ func sessionMarkdown(p session.Profile, api string, recs []journeyRecord, now ti
 			writeStepMarkdown(&b, s)
 		}
 	}
-	out := jwtRe.ReplaceAllString(b.String(), "$1.<signature removed>")
-	return scrub(out, secrets...)
+	out := present.CutJWTSignatures(b.String())
+	return present.Scrub(out, secrets...)
 }
 
 // profileLine names a profile, its environment, gateway and API address.
@@ -134,7 +130,7 @@ func writeStepMarkdown(b *strings.Builder, s flow.Step) {
 		fmt.Fprintf(b, "JWT: `%s`\n\n", s.Token)
 	}
 	for _, x := range s.Exchanges {
-		fmt.Fprintf(b, "Request (attempt %d, %s):\n\n```http\n%s %s\n", x.Attempt, strings.TrimSpace(shortDuration(x.Duration)), x.Method, x.URL)
+		fmt.Fprintf(b, "Request (attempt %d, %s):\n\n```http\n%s %s\n", x.Attempt, present.StepDuration(x.Duration), x.Method, x.URL)
 		fmt.Fprintf(b, "%s: $GATEWALK_API_SECRET\n", gateway.HeaderSecret)
 		if t := x.AuthToken(); t != "" {
 			fmt.Fprintf(b, "%s: %s\n", gateway.HeaderAuthToken, t)

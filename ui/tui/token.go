@@ -3,9 +3,7 @@ package tui
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"gatewalk/gateway"
+	"gatewalk/ui/present"
 )
 
 // tokenView is the token inspector: paste a JWT, see its header, payload,
@@ -116,58 +115,56 @@ func (v *tokenView) View() string {
 	return fitLines(b.String(), v.h)
 }
 
-// tokenSummary is the shared description of a decoded token: kind, expiry
-// with a countdown, and the signature verdict.
+// tokenSummary renders the shared description of a decoded token (kind,
+// expiry with a countdown, issue time, signature verdict) in the TUI's
+// styles.
 func tokenSummary(st *Styles, info *gateway.TokenInfo, verr error, now time.Time, demo, checked bool) string {
 	var b strings.Builder
-	kind := string(info.Kind)
-	switch info.Kind {
-	case gateway.TokenGuest:
-		kind = "guest  (a user who has not linked a broker yet)"
-	case gateway.TokenConnected:
-		kind = "connected  (smallcaseAuthId " + redactID(info.SmallcaseAuthID, demo) + ")"
-	case gateway.TokenUnknown:
-		kind = "unknown  (neither {guest:true} nor {smallcaseAuthId}: the Gateway will refuse it)"
-	}
-	b.WriteString(st.Label.Render("kind    ") + st.Strong.Render(kind) + "\n")
-	if info.ExpiresAt != nil {
-		left := info.ExpiresAt.Sub(now)
-		exp := info.ExpiresAt.UTC().Format("2006-01-02 15:04:05 UTC")
-		if left > 0 {
-			b.WriteString(st.Label.Render("expires ") + exp + "  " + st.Countdown.Render("in "+humanDuration(left)) + "\n")
-		} else {
-			b.WriteString(st.Label.Render("expires ") + exp + "  " + st.StatusErr.Render("expired "+humanDuration(-left)+" ago") + "\n")
+	for _, f := range present.TokenFacts(info, verr, now, demo, checked, "this profile's secret") {
+		label := f.Label + " "
+		if len(label) < 8 {
+			label += strings.Repeat(" ", 8-len(label))
 		}
-	} else {
-		b.WriteString(st.Label.Render("expires ") + st.Warn.Render("no exp claim: the Gateway expects one") + "\n")
+		text := f.Text
+		sep := "  "
+		if f.Label == "signature" {
+			sep = " "
+		}
+		switch f.Label {
+		case "kind":
+			if f.Note != "" {
+				text += sep + "(" + f.Note + ")"
+			}
+			b.WriteString(st.Label.Render(label) + st.Strong.Render(text) + "\n")
+			continue
+		case "issued":
+			b.WriteString(st.Label.Render(label) + text + "\n")
+			continue
+		}
+		line := st.toned(f.Tone, text)
+		if f.Label == "expires" && f.Note != "" {
+			line = text + sep + st.toned(f.Tone, f.Note)
+		} else if f.Note != "" {
+			line += st.Subtle.Render(sep + "(" + f.Note + ")")
+		}
+		b.WriteString(st.Label.Render(label) + line + "\n")
 	}
-	if info.IssuedAt != nil {
-		b.WriteString(st.Label.Render("issued  ") + info.IssuedAt.UTC().Format("2006-01-02 15:04:05 UTC") + "\n")
-	}
-	sig := ""
-	switch {
-	case !checked:
-		sig = st.Warn.Render("not checked: this profile has no secret")
-	case info.SignatureValid:
-		sig = st.StatusOK.Render("valid") + st.Subtle.Render(" (HS256, signed with this profile's secret)")
-	case errors.Is(verr, gateway.ErrTokenAlgorithm):
-		sig = st.StatusErr.Render("refused: " + verr.Error())
-	default:
-		sig = st.StatusErr.Render("INVALID") + st.Subtle.Render(" (signed with another secret, or tampered)")
-	}
-	b.WriteString(st.Label.Render("signature ") + sig + "\n")
 	return b.String()
 }
 
-func humanDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d >= 48*time.Hour:
-		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-	case d >= time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + "h" + twoDigits(int(d%time.Hour/time.Minute)) + "m"
+// toned styles text in a fact's tone.
+func (st *Styles) toned(t present.Tone, text string) string {
+	switch t {
+	case present.ToneGood:
+		return st.StatusOK.Render(text)
+	case present.ToneWarn:
+		return st.Warn.Render(text)
+	case present.ToneBad:
+		return st.StatusErr.Render(text)
+	case present.ToneLive:
+		return st.Countdown.Render(text)
 	}
-	return formatCountdown(d)
+	return text
 }
 
 // claimsJSON renders a decoded JWT part on one line with its keys in the
@@ -197,7 +194,7 @@ func claimsJSON(raw string, m map[string]any, demo bool) string {
 		b.WriteByte(':')
 		var id string
 		if k == "smallcaseAuthId" && json.Unmarshal(val, &id) == nil {
-			vb, _ := json.Marshal(redactID(id, demo))
+			vb, _ := json.Marshal(present.RedactID(id, demo))
 			b.Write(vb)
 			continue
 		}
@@ -227,7 +224,7 @@ func compactJSON(m map[string]any, demo bool) string {
 		}
 		val := m[k]
 		if s, ok := val.(string); ok && k == "smallcaseAuthId" {
-			val = redactID(s, demo)
+			val = present.RedactID(s, demo)
 		}
 		kb, _ := json.Marshal(k)
 		vb, _ := json.Marshal(val)
