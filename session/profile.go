@@ -539,3 +539,42 @@ func (s *Store) RemoveProfileChecked(name string, allowUsers bool) (removedUsers
 		return s.saveProfiles(d)
 	})
 }
+
+// ProfileEnv names the environment variable that chooses the profile when
+// no --profile flag does.
+const ProfileEnv = "GATEWALK_PROFILE"
+
+// ProfileSource says where the name of the profile in use came from.
+type ProfileSource int
+
+// Profile sources, in the order ResolveProfileName tries them.
+const (
+	FromFlag   ProfileSource = iota // --profile NAME
+	FromEnv                         // $GATEWALK_PROFILE
+	FromActive                      // the active profile (profile use)
+)
+
+// ResolveProfileName is the one rule every command and the TUI follow for
+// the profile of a run: flagValue (--profile), else $GATEWALK_PROFILE, else
+// "" for the active profile.
+func ResolveProfileName(flagValue string, getenv func(string) string) (string, ProfileSource) {
+	if flagValue != "" {
+		return flagValue, FromFlag
+	}
+	if getenv != nil {
+		if v := getenv(ProfileEnv); v != "" {
+			return v, FromEnv
+		}
+	}
+	return "", FromActive
+}
+
+// ResolveProfile loads the profile ResolveProfileName chooses, and says
+// where its name came from (so an unknown name can be blamed on the flag or
+// on the environment). An unknown name is an error wrapping
+// ErrProfileNotFound.
+func (s *Store) ResolveProfile(flagValue string, getenv func(string) string) (Profile, ProfileSource, error) {
+	name, src := ResolveProfileName(flagValue, getenv)
+	p, err := s.Profile(name)
+	return p, src, err
+}

@@ -382,3 +382,38 @@ func TestRemoveProfileCheckedRefusesUsersUnderTheLock(t *testing.T) {
 		t.Fatalf("remove with users allowed: %d %v", n, err)
 	}
 }
+
+func TestResolveProfileName(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == ProfileEnv {
+				return v
+			}
+			return ""
+		}
+	}
+	cases := []struct {
+		flag, env string
+		want      string
+		src       ProfileSource
+	}{
+		{"staging", "prod", "staging", FromFlag},
+		{"", "prod", "prod", FromEnv},
+		{"", "", "", FromActive},
+	}
+	for _, tc := range cases {
+		if got, src := ResolveProfileName(tc.flag, env(tc.env)); got != tc.want || src != tc.src {
+			t.Errorf("ResolveProfileName(%q, env %q) = %q, %v; want %q, %v", tc.flag, tc.env, got, src, tc.want, tc.src)
+		}
+	}
+	st, _, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, src, err := st.ResolveProfile("", env("nowhere")); !errors.Is(err, ErrProfileNotFound) || src != FromEnv {
+		t.Fatalf("unknown $%s: %v, %v", ProfileEnv, src, err)
+	}
+	if p, src, err := st.ResolveProfile("", nil); err != nil || !p.Builtin() || src != FromActive {
+		t.Fatalf("active: %+v %v %v", p, src, err)
+	}
+}

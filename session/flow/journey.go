@@ -404,3 +404,32 @@ func (j *Journey) emit(ev bridge.JourneyEvent) {
 	default:
 	}
 }
+
+// Facts are who and what a journey ran for, as a report names them.
+type Facts struct {
+	Kind    Kind
+	Profile session.Profile
+	// User is the local user's label.
+	User string
+	// SmallcaseAuthID and Broker are those the journey ended with (the
+	// stored user's before a result).
+	SmallcaseAuthID, Broker string
+	TransactionID           string
+	// Started is when the first step started (zero before).
+	Started time.Time
+}
+
+// Facts reports the journey's user, broker, transaction and start.
+func (j *Journey) Facts() Facts {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	f := Facts{Kind: j.Kind, Profile: j.r.profile, User: j.UserLabel, SmallcaseAuthID: j.authID, Broker: j.broker,
+		TransactionID: j.txnID, Started: j.started}
+	if j.txn != nil {
+		f.TransactionID = j.txn.TransactionID
+	}
+	if j.user != nil && f.Broker == "" {
+		f.Broker = j.user.Broker
+	}
+	return f
+}

@@ -159,11 +159,7 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 	if opt.PostbackTimeout <= 0 {
 		opt.PostbackTimeout = 30 * time.Second
 	}
-	name := opt.ProfileName
-	if name == "" {
-		name = opt.Getenv("GATEWALK_PROFILE")
-	}
-	p, err := store.Profile(name)
+	p, _, err := store.ResolveProfile(opt.ProfileName, opt.Getenv)
 	if err != nil {
 		return nil, err
 	}

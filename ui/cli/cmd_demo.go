@@ -11,6 +11,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 func demoCommand() command {
@@ -35,10 +36,10 @@ type DemoReport struct {
 	OK bool `json:"ok"`
 	// SmallcaseAuthID is the guest login's; SameSmallcaseAuthID says whether
 	// the order and the import carried it too.
-	SmallcaseAuthID     string        `json:"smallcaseAuthId"`
-	SameSmallcaseAuthID bool          `json:"sameSmallcaseAuthId"`
-	DurationMs          float64       `json:"durationMs"`
-	Journeys            []flow.Report `json:"journeys"`
+	SmallcaseAuthID     string           `json:"smallcaseAuthId"`
+	SameSmallcaseAuthID bool             `json:"sameSmallcaseAuthId"`
+	DurationMs          float64          `json:"durationMs"`
+	Journeys            []present.Report `json:"journeys"`
 }
 
 func runDemo(ctx context.Context, c *Factory, args []string) error {
@@ -121,7 +122,7 @@ func demoJourneys(ctx context.Context, c *Factory, p *progress) (*DemoReport, er
 		j := mk()
 		p.header(r, j)
 		runJourney(ctx, j, p)
-		jr := j.Report()
+		jr := present.JourneyReport(j)
 		j.Close()
 		rep.Journeys = append(rep.Journeys, jr)
 		if !jr.OK {

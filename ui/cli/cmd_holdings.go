@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 func holdingsCommand() command {
@@ -76,7 +76,7 @@ func holdings(ctx context.Context, c *Factory, jf *journeyFlags, pos []string, d
 			return
 		}
 		if csvOut {
-			writeHoldingsCSV(w, h)
+			_ = writeHoldingsCSV(w, h) // stdout: nothing to tell the user if it fails
 			return
 		}
 		printHoldings(w, h)
@@ -119,15 +119,11 @@ func countOf(n int, one, many string) string {
 }
 
 // writeHoldingsCSV writes one row per equity and per mutual fund folio.
-func writeHoldingsCSV(w io.Writer, h *gateway.Holdings) {
-	cw := csv.NewWriter(w)
-	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
-	_ = cw.Write([]string{"asset", "ticker", "isin", "name", "exchange", "folio", "quantity", "average_price", "invested"})
-	for _, e := range h.Equities() {
-		_ = cw.Write([]string{"equity", e.Ticker, e.ISIN, e.Name, e.Exchange, "", strconv.Itoa(e.Quantity), f(e.AveragePrice, 2), f(e.Invested(), 2)})
+func writeHoldingsCSV(w io.Writer, h *gateway.Holdings) error {
+	data, err := present.HoldingsTable(h).CSV()
+	if err != nil {
+		return err
 	}
-	for _, m := range h.MutualFunds() {
-		_ = cw.Write([]string{"mutual_fund", "", m.ISIN, m.Fund, "", m.Folio, f(m.Quantity, 3), f(m.AveragePrice, 4), f(m.Quantity*m.AveragePrice, 2)})
-	}
-	cw.Flush()
+	_, err = w.Write(data)
+	return err
 }

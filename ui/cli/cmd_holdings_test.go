@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 func TestHoldingsImportFetchAndFormats(t *testing.T) {
@@ -52,7 +53,7 @@ func TestHoldingsImportFetchAndFormats(t *testing.T) {
 	}
 
 	code, out, _ = h.run(t, "holdings", "--user", "alice", "--json")
-	var rep flow.Report
+	var rep present.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 {
 		t.Fatalf("json: exit %d %v\n%s", code, err, out)
 	}

@@ -262,7 +262,7 @@ func (h *headless) drive(ctx context.Context, j *flow.Journey, printResult func(
 	h.prog.header(h.runner, j)
 	runJourney(ctx, j, h.prog)
 	if h.flags.jsonOut {
-		if err := writeJSON(h.c.stdout, j.Report()); err != nil {
+		if err := writeJSON(h.c.stdout, present.JourneyReport(j)); err != nil {
 			return err
 		}
 		h.flags.reported = true

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // TestOrderAutoOutcomes checks the exit code and message of every --auto
@@ -53,7 +54,7 @@ func TestOrderAutoOutcomes(t *testing.T) {
 			}
 			// The same outcome with --json: one report, ok only on success.
 			code, out, _ = h.run(t, "order", "--user", "alice", "--buy", "TCS:1", "--sell", "INFY:1", "--auto", tc.outcome, "--json")
-			var rep flow.Report
+			var rep present.Report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatalf("--json stdout is not one report: %v\n%s", err, out)
 			}

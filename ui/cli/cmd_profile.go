@@ -74,15 +74,6 @@ func openSessionStore(c *Factory) (*session.Store, error) {
 	return st, err
 }
 
-// chosenProfileName is the profile a command uses: --profile, else
-// $GATEWALK_PROFILE, else "" (the active one).
-func chosenProfileName(c *Factory, flagValue string) string {
-	if flagValue != "" {
-		return flagValue
-	}
-	return c.getenv("GATEWALK_PROFILE")
-}
-
 // nameArg takes a profile NAME from the positional argument or --profile.
 func nameArg(pos []string, flagValue, usage string) (string, error) {
 	switch {
@@ -98,24 +89,18 @@ func nameArg(pos []string, flagValue, usage string) (string, error) {
 }
 
 // envProfile names the profile a command uses when --profile is not given.
-const envProfile = "GATEWALK_PROFILE"
+const envProfile = session.ProfileEnv
 
 // profileInUse resolves the profile a command uses: --profile (flagValue),
 // else $GATEWALK_PROFILE, else the active one. A name that is not a profile is
 // a usage error saying where the name came from.
 func profileInUse(c *Factory, st *session.Store, flagValue string) (session.Profile, error) {
-	name, fromEnv := flagValue, false
-	if name == "" {
-		if v := c.getenv(envProfile); v != "" {
-			name, fromEnv = v, true
-		}
-	}
-	p, err := st.Profile(name)
+	p, src, err := st.ResolveProfile(flagValue, c.getenv)
 	if err == nil || !errors.Is(err, session.ErrProfileNotFound) {
 		return p, err
 	}
-	if fromEnv {
-		return session.Profile{}, envProfileError(st, name)
+	if src == session.FromEnv {
+		return session.Profile{}, envProfileError(st, c.getenv(envProfile))
 	}
 	return session.Profile{}, profileNotFound(err)
 }
@@ -857,7 +842,7 @@ func runProfileUse(c *Factory, args []string) error {
 		return profileNotFound(err)
 	}
 	fmt.Fprintf(c.stdout, "Active profile: %s\n", name)
-	if env := c.getenv("GATEWALK_PROFILE"); env != "" && env != name {
+	if env := c.getenv(envProfile); env != "" && env != name {
 		fmt.Fprintf(c.stderr, "gatewalk: note: $GATEWALK_PROFILE=%s still takes precedence in this shell\n", env)
 	}
 	return nil

@@ -69,11 +69,7 @@ stderr.`)
 	}
 	// An unknown profile is said here, in plain text, not in a TUI that
 	// would start on nothing.
-	want := *profile
-	if want == "" {
-		want = c.getenv("GATEWALK_PROFILE")
-	}
-	if _, err := store.Profile(want); err != nil {
+	if _, _, err := store.ResolveProfile(*profile, c.getenv); err != nil {
 		if errors.Is(err, session.ErrProfileNotFound) {
 			fmt.Fprintf(c.stderr, "gatewalk: %v\n", err) // names `gatewalk profile list`
 			return exitUsage
@@ -97,10 +93,7 @@ stderr.`)
 		if name == "" {
 			name = o.ProfileName
 		}
-		if name == "" {
-			name = c.getenv("GATEWALK_PROFILE")
-		}
-		if p, err := store.Profile(name); err == nil && p.Env == gateway.EnvSandbox && p.APIURL == "" {
+		if p, _, err := store.ResolveProfile(name, c.getenv); err == nil && p.Env == gateway.EnvSandbox && p.APIURL == "" {
 			rcv.SetProfile(p.Name, p.Keys(c.getenv).APISecret)
 			o.Postbacks, o.SandboxPostbackURL = rcv, pbURL
 		}

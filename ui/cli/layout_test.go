@@ -46,9 +46,9 @@ func under(path, root string) bool { return path == root || strings.HasPrefix(pa
 // importing ui, nothing in gateway importing session.
 func TestImportRules(t *testing.T) {
 	rules := []struct {
-		name   string
+		name    string
 		applies func(pkg string) bool
-		banned func(imp string) bool
+		banned  func(imp string) bool
 	}{
 		{"only ui/tui imports the terminal UI libraries",
 			func(p string) bool { return !under(p, "gatewalk/ui/tui") },

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,7 +18,7 @@ func TestTUIInARealTerminal(t *testing.T) {
 	needTool(t, "tmux", "no real terminal to test the TUI in (apt-get install tmux)")
 	dir := t.TempDir()
 	bin := gatewalkBinary(t)
-	socket := "gatewalk-test-" + filepath.Base(dir)
+	socket := fmt.Sprintf("gatewalk-test-%d-%s", os.Getpid(), filepath.Base(filepath.Dir(dir)))
 	tmux := func(args ...string) string {
 		t.Helper()
 		out, err := exec.Command("tmux", append([]string{"-L", socket}, args...)...).CombinedOutput()

@@ -1,27 +1,20 @@
 package tui
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"gatewalk/ui/present"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
 
 // exportTable is a table copied out of a view for export.
-type exportTable struct {
-	header  []string
-	numeric []bool // per column: the cells are numbers
-	rows    [][]string
-}
+type exportTable = present.Table
 
 // fileExportedMsg reports a file written by an export; path is absolute.
 type fileExportedMsg struct {
@@ -48,24 +41,10 @@ func exportHoldingsCmd(path string, t exportTable, overwrite bool) tea.Cmd {
 		if abs, err := filepath.Abs(path); err == nil {
 			path = abs
 		}
-		var data []byte
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".json":
-			data = holdingsJSON(t)
-		case ".csv", "":
-			var buf bytes.Buffer
-			w := csv.NewWriter(&buf)
-			_ = w.Write(t.header)
-			_ = w.WriteAll(t.rows)
-			if err := w.Error(); err != nil {
-				return fileExportedMsg{what: "holdings", path: path, err: err}
-			}
-			data = buf.Bytes()
-		default:
-			return fileExportedMsg{what: "holdings", path: path,
-				err: fmt.Errorf("unknown format %q: end the file name in .csv or .json", filepath.Ext(path))}
+		data, err := t.Encode(path)
+		if err != nil {
+			return fileExportedMsg{what: "holdings", path: path, err: err}
 		}
-		var err error
 		if overwrite {
 			err = writeFileCtx(ctx, path, data)
 		} else {
@@ -74,67 +53,8 @@ func exportHoldingsCmd(path string, t exportTable, overwrite bool) tea.Cmd {
 				return exportExistsMsg{abs: path, t: t}
 			}
 		}
-		return fileExportedMsg{what: "holdings", path: path, rows: len(t.rows), err: err}
+		return fileExportedMsg{what: "holdings", path: path, rows: len(t.Rows), err: err}
 	}
-}
-
-// holdingsJSON is the table as a JSON array of objects, one per row, keys
-// in column order (lower case, spaces as underscores), numbers as JSON
-// numbers, nothing HTML-escaped; no rows is [].
-func holdingsJSON(t exportTable) []byte {
-	keys := make([][]byte, len(t.header))
-	for i, h := range t.header {
-		keys[i] = jsonString(strings.ToLower(strings.ReplaceAll(h, " ", "_")))
-	}
-	var b bytes.Buffer
-	b.WriteByte('[')
-	for n, r := range t.rows {
-		if n > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('{')
-		for i := range t.header {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.Write(keys[i])
-			b.WriteByte(':')
-			cell := ""
-			if i < len(r) {
-				cell = r[i]
-			}
-			if i < len(t.numeric) && t.numeric[i] && isJSONNumber(cell) {
-				b.WriteString(cell)
-			} else {
-				b.Write(jsonString(cell))
-			}
-		}
-		b.WriteByte('}')
-	}
-	b.WriteByte(']')
-	var out bytes.Buffer
-	if err := json.Indent(&out, b.Bytes(), "", "  "); err != nil {
-		return append(b.Bytes(), '\n')
-	}
-	out.WriteByte('\n')
-	return out.Bytes()
-}
-
-// isJSONNumber reports whether s is a number as JSON writes one.
-func isJSONNumber(s string) bool {
-	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
-		return false
-	}
-	return json.Valid([]byte(s))
-}
-
-// jsonString encodes s as a JSON string without HTML escaping ("p&l").
-func jsonString(s string) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
 // writeFileCtx writes data to path (0600) unless ctx is already done.

@@ -385,12 +385,12 @@ func (v *holdingsView) exportRecords() exportTable {
 	cols := v.cols()
 	t := exportTable{}
 	for _, c := range cols {
-		t.header = append(t.header, c.title)
-		t.numeric = append(t.numeric, c.right)
+		t.Header = append(t.Header, c.title)
+		t.Numeric = append(t.Numeric, c.right)
 	}
 	rows := v.rows[v.tab]
 	for _, i := range v.idx {
-		t.rows = append(t.rows, append([]string(nil), rows[i].cells...))
+		t.Rows = append(t.Rows, append([]string(nil), rows[i].cells...))
 	}
 	return t
 }

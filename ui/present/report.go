@@ -1,17 +1,18 @@
-package flow
+package present
 
 import (
 	"encoding/json"
 	"time"
 
 	"gatewalk/gateway"
+	"gatewalk/session/flow"
 )
 
 // Report is a journey as a JSON document: every step with its timing, the
 // requests it sent (secrets masked, tokens shortened), what came back, and
 // its result or error.
 type Report struct {
-	Kind            Kind         `json:"kind"`
+	Kind            flow.Kind    `json:"kind"`
 	Profile         string       `json:"profile"`
 	Environment     string       `json:"environment"`
 	Gateway         string       `json:"gateway"`
@@ -28,9 +29,9 @@ type Report struct {
 
 // StepReport is one step of a Report.
 type StepReport struct {
-	Name       StepKind         `json:"name"`
+	Name       flow.StepKind    `json:"name"`
 	Title      string           `json:"title"`
-	State      StepState        `json:"state"`
+	State      flow.StepState   `json:"state"`
 	Start      *time.Time       `json:"start,omitempty"`
 	DurationMs float64          `json:"durationMs"`
 	Request    *RequestSummary  `json:"request,omitempty"`
@@ -62,39 +63,21 @@ type ResponseSummary struct {
 // ErrorReport is a step's error with its explanation.
 type ErrorReport struct {
 	Message string `json:"message"`
-	Problem
+	flow.Problem
 }
 
 // maxBodyPreview bounds the response body kept in a report; the parsed
 // result is in the step's result.
 const maxBodyPreview = 512
 
-// ShortToken shortens a JWT for logs and reports: enough to tell tokens
-// apart, not enough to use one.
-func ShortToken(t string) string {
-	if len(t) <= 24 {
-		return t
-	}
-	return t[:16] + "…" + t[len(t)-6:]
-}
-
 // Report builds the journey's report.
-func (j *Journey) Report() Report {
+// JourneyReport is j as a Report.
+func JourneyReport(j *flow.Journey) Report {
 	steps := j.Snapshot()
-	r := j.r
-	j.mu.Lock()
-	rep := Report{Kind: j.Kind, Profile: r.profile.Name, Environment: string(r.profile.Env), Gateway: r.profile.Gateway,
-		User: j.UserLabel, SmallcaseAuthID: j.authID, Broker: j.broker}
-	if j.txn != nil {
-		rep.TransactionID = j.txn.TransactionID
-	} else {
-		rep.TransactionID = j.txnID
-	}
-	if j.user != nil && rep.Broker == "" {
-		rep.Broker = j.user.Broker
-	}
-	started := j.started
-	j.mu.Unlock()
+	f := j.Facts()
+	rep := Report{Kind: f.Kind, Profile: f.Profile.Name, Environment: string(f.Profile.Env), Gateway: f.Profile.Gateway,
+		User: f.User, SmallcaseAuthID: f.SmallcaseAuthID, Broker: f.Broker, TransactionID: f.TransactionID}
+	started := f.Started
 	if !started.IsZero() {
 		rep.Start = &started
 	}
@@ -119,13 +102,13 @@ func (j *Journey) Report() Report {
 			}
 		}
 		if s.Err != nil {
-			sr.Error = &ErrorReport{Message: s.Err.Error(), Problem: Explain(s.Err)}
+			sr.Error = &ErrorReport{Message: s.Err.Error(), Problem: flow.Explain(s.Err)}
 			rep.OK = false
 			if rep.Error == nil {
 				rep.Error = sr.Error
 			}
 		}
-		if s.State != Done && s.State != Skipped {
+		if s.State != flow.Done && s.State != flow.Skipped {
 			rep.OK = false
 		}
 		rep.Steps = append(rep.Steps, sr)
@@ -160,22 +143,22 @@ func summarize(x gateway.Exchange) (*RequestSummary, *ResponseSummary) {
 }
 
 // stepResult is the JSON result of a step, tokens shortened.
-func stepResult(s *Step) any {
+func stepResult(s *flow.Step) any {
 	switch s.Kind {
-	case MintToken:
+	case flow.MintToken:
 		if s.TokenInfo == nil {
 			return nil
 		}
 		return map[string]any{"token": ShortToken(s.Token), "kind": s.TokenInfo.Kind, "payload": s.TokenInfo.Payload, "expiresAt": s.TokenInfo.ExpiresAt}
-	case CreateTransaction:
+	case flow.CreateTransaction:
 		if s.Transaction != nil {
 			return s.Transaction
 		}
-	case OpenBrowser:
+	case flow.OpenBrowser:
 		if s.BrowserURL != "" {
 			return map[string]any{"url": s.BrowserURL, "opened": s.Opened, "note": s.BrowserNote}
 		}
-	case AwaitSDK:
+	case flow.AwaitSDK:
 		if s.Outcome != nil {
 			o := *s.Outcome
 			if o.Result != nil {
@@ -192,7 +175,7 @@ func stepResult(s *Step) any {
 			}
 			return o
 		}
-	case VerifyResult:
+	case flow.VerifyResult:
 		if v := s.Verified; v != nil {
 			out := map[string]any{"smallcaseAuthId": v.SmallcaseAuthID, "broker": v.Broker, "token": ShortToken(v.Result.SmallcaseAuthToken)}
 			if v.Token != nil {
@@ -202,19 +185,19 @@ func stepResult(s *Step) any {
 			}
 			return out
 		}
-	case SaveUser:
+	case flow.SaveUser:
 		if s.User != nil {
 			return s.User
 		}
-	case FetchOrders:
+	case flow.FetchOrders:
 		if s.Orders != nil {
 			return s.Orders
 		}
-	case FetchHoldings:
+	case flow.FetchHoldings:
 		if s.Holdings != nil {
 			return s.Holdings
 		}
-	case AwaitPostback:
+	case flow.AwaitPostback:
 		if s.Postback != nil {
 			return s.Postback
 		}

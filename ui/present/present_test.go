@@ -1,0 +1,108 @@
+package present
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"gatewalk/session/bridge"
+)
+
+func TestSafeEscapesControlBytes(t *testing.T) {
+	cases := map[string]string{
+		"plain text ₹ ok":          "plain text ₹ ok",
+		"a\x1b[2Jb":                `a\x1b[2Jb`,
+		"\x1b]52;c;aGk=\x07":       `\x1b]52;c;aGk=\x07`,
+		"bell\x07":                 `bell\x07`,
+		"c1 \u009b31m":             `c1 \u009b31m`,
+		"del\x7f":                  `del\x7f`,
+		"bad \xff byte":            `bad \xff byte`,
+		"keeps\nnewline\tand tab":  "keeps\nnewline\tand tab",
+		"nul\x00and backspace\x08": `nul\x00and backspace\x08`,
+	}
+	for in, want := range cases {
+		got := Safe(in)
+		if got != want {
+			t.Errorf("Safe(%q) = %q, want %q", in, got, want)
+		}
+		for _, r := range got {
+			if (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r < 0xa0) {
+				t.Errorf("Safe(%q) kept control %U", in, r)
+			}
+		}
+	}
+	if got := SafeLine("two\nlines\x1b"); got != `two\nlines\x1b` {
+		t.Errorf("SafeLine = %q", got)
+	}
+}
+
+func TestEventTextIsSafe(t *testing.T) {
+	got := EventText(bridge.JourneyEvent{Kind: bridge.JourneySDKLoadFailed, Detail: "blocked\x1b]52;c;x\x07"})
+	if got != `SDK did not load (blocked\x1b]52;c;x\x07)` {
+		t.Fatalf("EventText = %q", got)
+	}
+	if got := EventLabel("some_new_kind\x1b"); got != `some new kind\x1b` {
+		t.Fatalf("EventLabel of an unknown kind = %q", got)
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for d, want := range map[time.Duration]string{-time.Second: "0:00", 59 * time.Second: "0:59", 299500 * time.Millisecond: "5:00"} {
+		if got := Countdown(d); got != want {
+			t.Errorf("Countdown(%v) = %q, want %q", d, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{90 * time.Second: "1:30", 5*time.Hour + 4*time.Minute: "5h04m", 8795 * 24 * time.Hour: "8795d"} {
+		if got := HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{0: "", time.Microsecond: "<1ms", 42 * time.Millisecond: "42ms", 1300 * time.Millisecond: "1.3s", 298 * time.Second: "4m58s"} {
+		if got := StepDuration(d); got != want {
+			t.Errorf("StepDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestMasks(t *testing.T) {
+	if got := RedactID("5f0321b5f3743c31d95abd35", true); got != "5f03"+Mask {
+		t.Errorf("RedactID demo = %q", got)
+	}
+	if got := RedactID("5f0321b5f3743c31d95abd35", false); got != "5f0321b5f3743c31d95abd35" {
+		t.Errorf("RedactID off demo = %q", got)
+	}
+	if got := MaskAuthID("5f0321b5f3743c31d95abd35"); got != Mask+"bd35" {
+		t.Errorf("MaskAuthID = %q", got)
+	}
+	tok := "eyJhbGciOiJIUzI1NiJ9.eyJndWVzdCI6dHJ1ZX0.c2lnbmF0dXJlLWJ5dGVz"
+	if got := RedactToken(tok, true); strings.Contains(got, "c2lnbmF0") || !strings.HasPrefix(got, tok[:10]) {
+		t.Errorf("RedactToken demo = %q", got)
+	}
+	if got := CutJWTSignatures("jwt " + tok + " end"); got != "jwt eyJhbGciOiJIUzI1NiJ9.eyJndWVzdCI6dHJ1ZX0.<signature removed> end" {
+		t.Errorf("CutJWTSignatures = %q", got)
+	}
+	if got := Scrub("key=topsecret-value and abc", "topsecret-value", "abc"); got != "key=[secret removed] and abc" {
+		t.Errorf("Scrub = %q (secrets under four characters are kept)", got)
+	}
+	if got := ShortToken(tok); strings.Contains(got, "c2lnbmF0dXJl") || len(got) >= len(tok) {
+		t.Errorf("ShortToken = %q", got)
+	}
+}
+
+func TestTableExports(t *testing.T) {
+	tb := Table{Header: []string{"Ticker", "P&L"}, Numeric: []bool{false, true}, Rows: [][]string{{"TCS", "12.50"}, {"A,B", "n/a"}}}
+	js := string(tb.JSON())
+	if !strings.Contains(js, `"p&l": 12.50`) || !strings.Contains(js, `"p&l": "n/a"`) || !strings.Contains(js, `"ticker": "A,B"`) {
+		t.Fatalf("JSON:\n%s", js)
+	}
+	if empty := string(Table{Header: []string{"a"}}.JSON()); strings.TrimSpace(empty) != "[]" {
+		t.Fatalf("no rows = %q", empty)
+	}
+	csv, err := tb.CSV()
+	if err != nil || string(csv) != "Ticker,P&L\nTCS,12.50\n\"A,B\",n/a\n" {
+		t.Fatalf("CSV %q %v", csv, err)
+	}
+	if _, err := tb.Encode("out.xlsx"); err == nil || !strings.Contains(err.Error(), ".csv or .json") {
+		t.Fatalf("Encode(.xlsx) = %v", err)
+	}
+}
