@@ -75,6 +75,16 @@ func TestPostbacksMatchedAndUnmatched(t *testing.T) {
 	if err := s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_1"}); err != nil {
 		t.Fatal(err)
 	}
+	// Each step builds on the store the steps before it left.
+	checkMatchedAndUnmatchedPostbacks(t, s)
+	checkLatePostbackMovesOver(t, s)
+	checkReAddKeepsPostbacks(t, s)
+	checkPostbackBounds(t, s)
+}
+
+// checkMatchedAndUnmatchedPostbacks: a postback for TRX_1, which is
+// recorded, is stored with it; one for TRX_2, which is not, is kept apart.
+func checkMatchedAndUnmatchedPostbacks(t *testing.T, s *Store) {
 	ok, err := s.AddPostback("sandbox", "TRX_1", PostbackRecord{Event: "TRANSACTION", Status: "COMPLETED", ChecksumValid: true,
 		Body: json.RawMessage(`{"transactionId":"TRX_1"}`)})
 	if err != nil || !ok {
@@ -93,34 +103,46 @@ func TestPostbacksMatchedAndUnmatched(t *testing.T) {
 	if err != nil || len(un) != 1 || un[0].TransactionID != "TRX_2" || string(un[0].Body) != `"not json"` {
 		t.Fatalf("unmatched: %+v %v", un, err)
 	}
-	// The transaction is recorded after its postback arrived: it moves over.
+}
+
+// checkLatePostbackMovesOver: the transaction is recorded after its
+// postback arrived: it moves over.
+func checkLatePostbackMovesOver(t *testing.T, s *Store) {
 	if err := s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_2"}); err != nil {
 		t.Fatal(err)
 	}
 	if un, _ := s.UnmatchedPostbacks("sandbox"); len(un) != 0 {
 		t.Fatalf("unmatched after the txn was recorded: %+v", un)
 	}
-	h, _ = s.History("sandbox")
+	h, _ := s.History("sandbox")
 	if h[0].TransactionID != "TRX_2" || len(h[0].Postbacks) != 1 || h[0].Postbacks[0].Problem != "checksum mismatch" {
 		t.Fatalf("moved postback: %+v", h[0])
 	}
-	// Recording the transaction again keeps its postbacks.
+}
+
+// checkReAddKeepsPostbacks: recording the transaction again keeps its
+// postbacks.
+func checkReAddKeepsPostbacks(t *testing.T, s *Store) {
 	if err := s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_1", Status: gateway.StatusCompleted}); err != nil {
 		t.Fatal(err)
 	}
-	h, _ = s.History("sandbox")
+	h, _ := s.History("sandbox")
 	for _, e := range h {
 		if e.TransactionID == "TRX_1" && (len(e.Postbacks) != 1 || e.Status != gateway.StatusCompleted) {
 			t.Fatalf("re-added entry: %+v", e)
 		}
 	}
-	// Bounds.
+}
+
+// checkPostbackBounds: the unmatched postbacks and those of one
+// transaction are bounded, and the history holds no secret.
+func checkPostbackBounds(t *testing.T, s *Store) {
 	for i := range MaxUnmatchedPostbacks + 5 {
 		if _, err := s.AddPostback("sandbox", fmt.Sprintf("TRX_u%d", i), PostbackRecord{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	un, _ = s.UnmatchedPostbacks("sandbox")
+	un, _ := s.UnmatchedPostbacks("sandbox")
 	if len(un) != MaxUnmatchedPostbacks || un[0].TransactionID != fmt.Sprintf("TRX_u%d", MaxUnmatchedPostbacks+4) {
 		t.Fatalf("unmatched bound: %d, newest %s", len(un), un[0].TransactionID)
 	}
@@ -129,7 +151,7 @@ func TestPostbacksMatchedAndUnmatched(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h, _ = s.History("sandbox")
+	h, _ := s.History("sandbox")
 	for _, e := range h {
 		if e.TransactionID == "TRX_1" && len(e.Postbacks) != MaxPostbacksPerTransaction {
 			t.Fatalf("per-transaction bound: %d", len(e.Postbacks))

@@ -52,6 +52,8 @@ func startChromium(t *testing.T) context.Context {
 		}
 		t.Skip("SKIPPING browser tests: chromium is not installed (apt-get install chromium); set GATEWALK_REQUIRE_BROWSER=1 to make this a failure")
 	}
+	// Chromium's popup blocker stays on (no disable-popup-blocking), as in
+	// a user's browser.
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -65,7 +67,6 @@ func startChromium(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-popup-blocking", true),
 		chromedp.UserDataDir(t.TempDir()),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -263,6 +264,46 @@ func closedPort(t *testing.T) int {
 	return port
 }
 
+// browserFixture is what the subtests of TestBridgeInBrowser share: one
+// browser, one bridge and one fake SDK server. Each subtest opens its own
+// journey and tab, so they run in parallel.
+type browserFixture struct {
+	browserCtx context.Context
+	b          *Bridge
+	sdkBase    string
+}
+
+// fakeSDKURL is the fake SDK's script in the given mode.
+func (f *browserFixture) fakeSDKURL(mode string) string {
+	return f.sdkBase + "/" + mode + "/scdk.js"
+}
+
+// journey creates a journey whose page loads the SDK from sdkURL.
+func (f *browserFixture) journey(t *testing.T, sdkURL string) *Journey {
+	t.Helper()
+	spec := bridgeSpec(t, time.Now())
+	spec.SDKURL = sdkURL
+	spec.AMO = true
+	j, err := f.b.NewJourney(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(j.Close)
+	return j
+}
+
+// open creates a journey that loads the SDK from sdkURL and opens its page
+// in a new tab (see openTab for allowBlocked).
+func (f *browserFixture) open(t *testing.T, sdkURL string, allowBlocked bool) (*Journey, context.Context) {
+	t.Helper()
+	j := f.journey(t, sdkURL)
+	ctx := openTab(t, f.browserCtx, allowBlocked)
+	if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
+		t.Fatal(err)
+	}
+	return j, ctx
+}
+
 func TestBridgeInBrowser(t *testing.T) {
 	browserCtx := startChromium(t)
 	connected, err := gateway.MintConnectedToken(bridgeSecret, bridgeAuthID, time.Now().Add(time.Hour))
@@ -270,171 +311,155 @@ func TestBridgeInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	sdkBase := startFakeSDK(t, connected)
-	b := startTestBridge(t, Config{Logf: t.Logf})
-	journey := func(t *testing.T, sdkURL string) *Journey {
-		spec := bridgeSpec(t, time.Now())
-		spec.SDKURL = sdkURL
-		spec.AMO = true
-		j, err := b.NewJourney(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(j.Close)
-		return j
+	f := &browserFixture{browserCtx: browserCtx, b: startTestBridge(t, Config{Logf: t.Logf}), sdkBase: sdkBase}
+	for _, tc := range []struct {
+		name string
+		run  func(*testing.T, *browserFixture)
+	}{
+		{"sdk load failure", browserSDKLoadFailure},
+		{"resolved result", browserResolvedResult},
+		{"rejected with a token", browserRejectedWithAToken},
+		{"thrown error object", browserThrownErrorObject},
+		{"sandbox connect then transaction", func(t *testing.T, f *browserFixture) { sandboxJourneys(t, f.browserCtx, f.b) }},
+		{"blocked by the page policy", browserBlockedByThePagePolicy},
+		{"tab closed", browserTabClosed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, f)
+		})
 	}
+}
 
-	t.Run("sdk load failure", func(t *testing.T) {
-		sdkURL := "http://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/scdk/2.0.0/scdk.js"
-		j := journey(t, sdkURL)
-		ctx := newTab(t, browserCtx)
-		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
-			t.Fatal(err)
+func browserSDKLoadFailure(t *testing.T, f *browserFixture) {
+	sdkURL := "http://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/scdk/2.0.0/scdk.js"
+	j, ctx := f.open(t, sdkURL, false)
+	waitState(ctx, t, "sdk-failed")
+	ev := waitEvent(t, j, JourneySDKLoadFailed)
+	if !strings.Contains(ev.Detail, sdkURL) || !strings.Contains(ev.Detail, f.b.Origin()) {
+		t.Errorf("sdk_load_failed detail %q names neither the script nor the origin", ev.Detail)
+	}
+	text := pageText(ctx, t)
+	for _, want := range []string{"could not load", sdkURL, f.b.Origin(), "whitelisted", "gatewaydemo"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("page text lacks %q:\n%s", want, text)
 		}
-		waitState(ctx, t, "sdk-failed")
-		ev := waitEvent(t, j, JourneySDKLoadFailed)
-		if !strings.Contains(ev.Detail, sdkURL) || !strings.Contains(ev.Detail, b.Origin()) {
-			t.Errorf("sdk_load_failed detail %q names neither the script nor the origin", ev.Detail)
-		}
-		text := pageText(ctx, t)
-		for _, want := range []string{"could not load", sdkURL, b.Origin(), "whitelisted", "gatewaydemo"} {
-			if !strings.Contains(text, want) {
-				t.Errorf("page text lacks %q:\n%s", want, text)
-			}
-		}
-		if st, _ := j.snapshot(); st != stateWaiting {
-			t.Errorf("a load failure settled the journey")
-		}
-	})
+	}
+	if st, _ := j.snapshot(); st != stateWaiting {
+		t.Errorf("a load failure settled the journey")
+	}
+}
 
-	t.Run("resolved result", func(t *testing.T) {
-		j := journey(t, sdkBase+"/resolve/scdk.js")
-		ctx := newTab(t, browserCtx)
-		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
-			t.Fatal(err)
-		}
-		waitState(ctx, t, "in-progress")
-		for _, k := range []JourneyEventKind{JourneyPageOpened, JourneySDKLoaded, JourneySDKStarted} {
-			waitEvent(t, j, k)
-		}
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("finish"))); err != nil {
-			t.Fatal(err)
-		}
-		waitState(ctx, t, "done")
-		if text := pageText(ctx, t); !strings.Contains(text, "return to your terminal") {
-			t.Errorf("done page says:\n%s", text)
-		}
-		o, err := j.Wait(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if o.Result == nil || o.Result.TransactionID != j.spec.TransactionID {
-			t.Fatalf("outcome %+v", o)
-		}
-		// What the page gave the SDK: exactly the journey's values.
-		var echo struct {
-			Gateway string         `json:"gateway"`
-			Token   string         `json:"token"`
-			Config  map[string]any `json:"config"`
-			Args    struct {
-				TransactionID string   `json:"transactionId"`
-				Brokers       []string `json:"brokers"`
-			} `json:"args"`
-		}
-		if err := json.Unmarshal(o.Result.Data, &echo); err != nil {
-			t.Fatalf("echo %s: %v", o.Result.Data, err)
-		}
-		if echo.Gateway != "gatewaydemo" || echo.Token != j.spec.AuthToken || echo.Config["amo"] != true ||
-			echo.Config["isLeprechaun"] != true || echo.Args.TransactionID != j.spec.TransactionID ||
-			len(echo.Args.Brokers) != 1 || echo.Args.Brokers[0] != "kite-leprechaun" {
-			t.Errorf("the SDK was called with %+v", echo)
-		}
-		vr, err := gateway.VerifyOutcome(o, bridgeSecret, "", time.Now())
-		if err != nil || vr.SmallcaseAuthID != bridgeAuthID {
-			t.Fatalf("gateway.VerifyOutcome: %+v %v", vr, err)
-		}
-		// A reload shows the outcome without running the SDK again.
-		if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
-			t.Fatal(err)
-		}
-		waitState(ctx, t, "done")
-		if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#finish").length`)); err != nil || n != 0 {
-			t.Errorf("the reloaded page ran the SDK again (%d buttons, %v)", n, err)
-		}
-	})
+func browserResolvedResult(t *testing.T, f *browserFixture) {
+	j, ctx := f.open(t, f.fakeSDKURL("resolve"), false)
+	waitState(ctx, t, "in-progress")
+	for _, k := range []JourneyEventKind{JourneyPageOpened, JourneySDKLoaded, JourneySDKStarted} {
+		waitEvent(t, j, k)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("finish"))); err != nil {
+		t.Fatal(err)
+	}
+	waitState(ctx, t, "done")
+	if text := pageText(ctx, t); !strings.Contains(text, "return to your terminal") {
+		t.Errorf("done page says:\n%s", text)
+	}
+	o, err := j.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Result == nil || o.Result.TransactionID != j.spec.TransactionID {
+		t.Fatalf("outcome %+v", o)
+	}
+	checkSDKEcho(t, j, o.Result.Data)
+	vr, err := gateway.VerifyOutcome(o, bridgeSecret, "", time.Now())
+	if err != nil || vr.SmallcaseAuthID != bridgeAuthID {
+		t.Fatalf("gateway.VerifyOutcome: %+v %v", vr, err)
+	}
+	// A reload shows the outcome without running the SDK again.
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	waitState(ctx, t, "done")
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#finish").length`)); err != nil || n != 0 {
+		t.Errorf("the reloaded page ran the SDK again (%d buttons, %v)", n, err)
+	}
+}
 
-	t.Run("rejected with a token", func(t *testing.T) {
-		j := journey(t, sdkBase+"/reject/scdk.js")
-		ctx := newTab(t, browserCtx)
-		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
-			t.Fatal(err)
-		}
-		waitState(ctx, t, "failed")
-		text := pageText(ctx, t)
-		info := gateway.ExplainSDKError(1012, "user_cancelled")
-		for _, want := range []string{"user_cancelled", "1012", info.Meaning, info.Advice} {
-			if !strings.Contains(text, want) {
-				t.Errorf("failed page lacks %q:\n%s", want, text)
-			}
-		}
-		o, err := j.Wait(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vr, err := gateway.VerifyOutcome(o, bridgeSecret, bridgeAuthID, time.Now())
-		if o.Error == nil || o.Error.Code != 1012 || vr == nil || vr.Broker != "kite" {
-			t.Fatalf("outcome %+v, verified %+v, %v", o, vr, err)
-		}
-	})
+// checkSDKEcho checks what the page gave the fake SDK, as it echoed it in
+// the result's data: exactly the journey's values.
+func checkSDKEcho(t *testing.T, j *Journey, data json.RawMessage) {
+	t.Helper()
+	var echo struct {
+		Gateway string         `json:"gateway"`
+		Token   string         `json:"token"`
+		Config  map[string]any `json:"config"`
+		Args    struct {
+			TransactionID string   `json:"transactionId"`
+			Brokers       []string `json:"brokers"`
+		} `json:"args"`
+	}
+	if err := json.Unmarshal(data, &echo); err != nil {
+		t.Fatalf("echo %s: %v", data, err)
+	}
+	if echo.Gateway != "gatewaydemo" || echo.Token != j.spec.AuthToken || echo.Config["amo"] != true ||
+		echo.Config["isLeprechaun"] != true || echo.Args.TransactionID != j.spec.TransactionID ||
+		len(echo.Args.Brokers) != 1 || echo.Args.Brokers[0] != "kite-leprechaun" {
+		t.Errorf("the SDK was called with %+v", echo)
+	}
+}
 
-	t.Run("thrown error object", func(t *testing.T) {
-		j := journey(t, sdkBase+"/throw/scdk.js")
-		ctx := newTab(t, browserCtx)
-		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
-			t.Fatal(err)
+func browserRejectedWithAToken(t *testing.T, f *browserFixture) {
+	j, ctx := f.open(t, f.fakeSDKURL("reject"), false)
+	waitState(ctx, t, "failed")
+	text := pageText(ctx, t)
+	info := gateway.ExplainSDKError(1012, "user_cancelled")
+	for _, want := range []string{"user_cancelled", "1012", info.Meaning, info.Advice} {
+		if !strings.Contains(text, want) {
+			t.Errorf("failed page lacks %q:\n%s", want, text)
 		}
-		waitState(ctx, t, "failed")
-		o, err := j.Wait(ctx)
-		if err != nil || o.Error == nil || o.Error.Code != 3004 || o.Error.Message != "init_sdk" {
-			t.Fatalf("outcome %+v %v", o, err)
-		}
-	})
+	}
+	o, err := j.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vr, err := gateway.VerifyOutcome(o, bridgeSecret, bridgeAuthID, time.Now())
+	if o.Error == nil || o.Error.Code != 1012 || vr == nil || vr.Broker != "kite" {
+		t.Fatalf("outcome %+v, verified %+v, %v", o, vr, err)
+	}
+}
 
-	t.Run("sandbox connect then transaction", func(t *testing.T) {
-		sandboxJourneys(t, browserCtx, b)
-	})
+func browserThrownErrorObject(t *testing.T, f *browserFixture) {
+	j, ctx := f.open(t, f.fakeSDKURL("throw"), false)
+	waitState(ctx, t, "failed")
+	o, err := j.Wait(ctx)
+	if err != nil || o.Error == nil || o.Error.Code != 3004 || o.Error.Message != "init_sdk" {
+		t.Fatalf("outcome %+v %v", o, err)
+	}
+}
 
-	t.Run("blocked by the page policy", func(t *testing.T) {
-		j := journey(t, sdkBase+"/inline/scdk.js")
-		ctx := openTab(t, browserCtx, true)
-		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
-			t.Fatal(err)
-		}
-		ev := waitEvent(t, j, JourneyCSPBlocked)
-		if !strings.Contains(ev.Detail, "script-src") {
-			t.Errorf("csp_blocked detail %q does not name the directive", ev.Detail)
-		}
-		if injected, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.injected === true`)); err != nil || injected {
-			t.Errorf("inline script ran (%v, %v)", injected, err)
-		}
-		if text := pageText(ctx, t); !strings.Contains(text, "blocked") {
-			t.Errorf("the page does not warn:\n%s", text)
-		}
-	})
+func browserBlockedByThePagePolicy(t *testing.T, f *browserFixture) {
+	j, ctx := f.open(t, f.fakeSDKURL("inline"), true)
+	ev := waitEvent(t, j, JourneyCSPBlocked)
+	if !strings.Contains(ev.Detail, "script-src") {
+		t.Errorf("csp_blocked detail %q does not name the directive", ev.Detail)
+	}
+	if injected, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.injected === true`)); err != nil || injected {
+		t.Errorf("inline script ran (%v, %v)", injected, err)
+	}
+	if text := pageText(ctx, t); !strings.Contains(text, "blocked") {
+		t.Errorf("the page does not warn:\n%s", text)
+	}
+}
 
-	t.Run("tab closed", func(t *testing.T) {
-		j := journey(t, sdkBase+"/hang/scdk.js")
-		ctx := newTab(t, browserCtx)
-		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
-			t.Fatal(err)
-		}
-		waitState(ctx, t, "in-progress")
-		waitEvent(t, j, JourneySDKStarted)
-		if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-			t.Fatal(err)
-		}
-		waitEvent(t, j, JourneyTabClosed)
-		if st, _ := j.snapshot(); st != stateWaiting {
-			t.Errorf("closing the tab settled the journey")
-		}
-	})
+func browserTabClosed(t *testing.T, f *browserFixture) {
+	j, ctx := f.open(t, f.fakeSDKURL("hang"), false)
+	waitState(ctx, t, "in-progress")
+	waitEvent(t, j, JourneySDKStarted)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, j, JourneyTabClosed)
+	if st, _ := j.snapshot(); st != stateWaiting {
+		t.Errorf("closing the tab settled the journey")
+	}
 }

@@ -23,137 +23,173 @@ func clickSC(ctx context.Context, t *testing.T, sc string) {
 	}
 }
 
-// sandboxJourneys drives the harness page in a real browser through a
-// CONNECT and then a TRANSACTION on the in-process sandbox, and checks that
-// the bridge hands back results that verify with the gateway's secret.
-func sandboxJourneys(t *testing.T, browserCtx context.Context, b *Bridge) {
+// sandboxFixture is the in-process sandbox, a client for its API, and the
+// browser and bridge the journeys run in.
+type sandboxFixture struct {
+	browserCtx context.Context
+	b          *Bridge
+	sb         *sandbox.Server
+	client     *gateway.Client
+	secret     string
+}
+
+func newSandboxFixture(t *testing.T, browserCtx context.Context, b *Bridge) *sandboxFixture {
+	t.Helper()
 	sb := sandbox.New(sandbox.Config{Logf: t.Logf})
 	base, err := sb.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sb.Close() })
-	client := &gateway.Client{BaseURL: base, Gateway: sb.Gateway(), APISecret: sandbox.DefaultAPISecret}
-	secret := sandbox.DefaultSecret
-	wantID := sandbox.AuthID(sb.Gateway(), "kite-leprechaun", "LEP001")
-
-	// run creates a transaction with token, opens its journey in a tab and
-	// takes the steps: a string clicks that data-sc control, a func checks
-	// the page. It returns the tab and the verified result.
-	run := func(t *testing.T, token string, req gateway.TransactionRequest, expectedID string,
-		steps ...any) (context.Context, *gateway.VerifiedResult, error) {
-		t.Helper()
-		ctx := newTab(t, browserCtx)
-		txn, err := client.CreateTransaction(ctx, token, req)
-		if err != nil {
-			t.Fatalf("creating the %s transaction: %v", req.Intent, err)
-		}
-		j, err := b.NewJourney(JourneySpec{
-			Gateway:       sb.Gateway(),
-			AuthToken:     token,
-			TransactionID: txn.TransactionID,
-			Intent:        req.Intent,
-			SDKURL:        sb.SDKURL(),
-			ExpireAt:      txn.ExpireAt,
-			Leprechaun:    true,
-			Brokers:       []string{"kite-leprechaun"},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(j.Close)
-		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
-			t.Fatal(err)
-		}
-		waitState(ctx, t, "in-progress")
-		for _, step := range steps {
-			switch step := step.(type) {
-			case string:
-				clickSC(ctx, t, step)
-			case func(context.Context):
-				step(ctx)
-			}
-		}
-		o, err := j.Wait(ctx)
-		if err != nil {
-			t.Fatalf("waiting for the %s result: %v", req.Intent, err)
-		}
-		vr, err := gateway.VerifyOutcome(o, secret, expectedID, time.Now())
-		return ctx, vr, err
+	return &sandboxFixture{
+		browserCtx: browserCtx,
+		b:          b,
+		sb:         sb,
+		client:     &gateway.Client{BaseURL: base, Gateway: sb.Gateway(), APISecret: sandbox.DefaultAPISecret},
+		secret:     sandbox.DefaultSecret,
 	}
+}
 
-	var connectedID string
-	t.Run("connect", func(t *testing.T) {
-		guest, err := gateway.MintGuestToken(secret, time.Now().Add(gateway.DefaultTokenTTL))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, vr, err := run(t, guest, gateway.TransactionRequest{Intent: gateway.IntentConnect}, "",
-			"broker:kite-leprechaun", "account:LEP001", "consent:accept", "confirm")
-		if err != nil {
-			t.Fatalf("gateway.VerifyOutcome: %v", err)
-		}
-		waitState(ctx, t, "done")
-		if vr.SmallcaseAuthID != wantID || vr.Token.Kind != gateway.TokenConnected || !vr.Token.SignatureValid {
-			t.Fatalf("connected %+v (token %+v), want smallcaseAuthId %s", vr, vr.Token, wantID)
-		}
-		if !strings.HasPrefix(vr.Broker, "kite") {
-			t.Errorf("broker %q", vr.Broker)
-		}
-		connectedID = vr.SmallcaseAuthID
+// run creates a transaction with token, opens its journey in a tab and
+// takes the steps: a string clicks that data-sc control, a func checks the
+// page. It returns the tab and the verified result.
+func (f *sandboxFixture) run(t *testing.T, token string, req gateway.TransactionRequest, expectedID string,
+	steps ...any) (context.Context, *gateway.VerifiedResult, error) {
+	t.Helper()
+	ctx := newTab(t, f.browserCtx)
+	txn, err := f.client.CreateTransaction(ctx, token, req)
+	if err != nil {
+		t.Fatalf("creating the %s transaction: %v", req.Intent, err)
+	}
+	j, err := f.b.NewJourney(JourneySpec{
+		Gateway:       f.sb.Gateway(),
+		AuthToken:     token,
+		TransactionID: txn.TransactionID,
+		Intent:        req.Intent,
+		SDKURL:        f.sb.SDKURL(),
+		ExpireAt:      txn.ExpireAt,
+		Leprechaun:    true,
+		Brokers:       []string{"kite-leprechaun"},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(j.Close)
+	if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
+		t.Fatal(err)
+	}
+	waitState(ctx, t, "in-progress")
+	for _, step := range steps {
+		switch step := step.(type) {
+		case string:
+			clickSC(ctx, t, step)
+		case func(context.Context):
+			step(ctx)
+		}
+	}
+	o, err := j.Wait(ctx)
+	if err != nil {
+		t.Fatalf("waiting for the %s result: %v", req.Intent, err)
+	}
+	vr, err := gateway.VerifyOutcome(o, f.secret, expectedID, time.Now())
+	return ctx, vr, err
+}
+
+// sandboxJourneys drives the harness page in a real browser through a
+// CONNECT and then a TRANSACTION on the in-process sandbox, and checks that
+// the bridge hands back results that verify with the gateway's secret. The
+// two TRANSACTION journeys need only the connected user, so they run in
+// parallel once the CONNECT is done.
+func sandboxJourneys(t *testing.T, browserCtx context.Context, b *Bridge) {
+	f := newSandboxFixture(t, browserCtx, b)
+	var connectedID string
+	t.Run("connect", func(t *testing.T) { connectedID = sandboxConnect(t, f) })
 	if connectedID == "" {
 		t.Fatal("the CONNECT journey gave no user; the TRANSACTION cannot run")
 	}
 
-	connected, err := gateway.MintConnectedToken(secret, connectedID, time.Now().Add(gateway.DefaultTokenTTL))
+	connected, err := gateway.MintConnectedToken(f.secret, connectedID, time.Now().Add(gateway.DefaultTokenTTL))
 	if err != nil {
 		t.Fatal(err)
 	}
-	order := gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+	t.Run("transaction", func(t *testing.T) {
+		t.Parallel()
+		sandboxTransaction(t, f, connected, connectedID)
+	})
+	t.Run("transaction by another account", func(t *testing.T) {
+		t.Parallel()
+		sandboxTransactionByAnotherAccount(t, f, connected, connectedID)
+	})
+}
+
+// sandboxOrder is the TRANSACTION the sandbox journeys place: buy 2 TCS.
+func sandboxOrder() gateway.TransactionRequest {
+	return gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
 		Type:       gateway.OrderSecurities,
 		Securities: []gateway.Security{{Ticker: "TCS", Quantity: 2, Type: gateway.Buy}},
 	}}
+}
 
-	t.Run("transaction", func(t *testing.T) {
-		reviewShowsOrder := func(ctx context.Context) {
-			text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-sc="orders"]`)))
-			if err != nil || !strings.Contains(text, "TCS") {
-				t.Errorf("the review screen shows no TCS order: %q %v", text, err)
+// sandboxConnect runs the CONNECT journey and returns the connected user.
+func sandboxConnect(t *testing.T, f *sandboxFixture) string {
+	wantID := sandbox.AuthID(f.sb.Gateway(), "kite-leprechaun", "LEP001")
+	guest, err := gateway.MintGuestToken(f.secret, time.Now().Add(gateway.DefaultTokenTTL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, vr, err := f.run(t, guest, gateway.TransactionRequest{Intent: gateway.IntentConnect}, "",
+		"broker:kite-leprechaun", "account:LEP001", "consent:accept", "confirm")
+	if err != nil {
+		t.Fatalf("gateway.VerifyOutcome: %v", err)
+	}
+	waitState(ctx, t, "done")
+	if vr.SmallcaseAuthID != wantID || vr.Token.Kind != gateway.TokenConnected || !vr.Token.SignatureValid {
+		t.Fatalf("connected %+v (token %+v), want smallcaseAuthId %s", vr, vr.Token, wantID)
+	}
+	if !strings.HasPrefix(vr.Broker, "kite") {
+		t.Errorf("broker %q", vr.Broker)
+	}
+	return vr.SmallcaseAuthID
+}
+
+func sandboxTransaction(t *testing.T, f *sandboxFixture, connected, connectedID string) {
+	reviewShowsOrder := func(ctx context.Context) {
+		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-sc="orders"]`)))
+		if err != nil || !strings.Contains(text, "TCS") {
+			t.Errorf("the review screen shows no TCS order: %q %v", text, err)
+		}
+	}
+	ctx, vr, err := f.run(t, connected, sandboxOrder(), connectedID,
+		"broker:kite-leprechaun", "account:LEP001", "consent:accept", reviewShowsOrder, "scenario:success", "confirm")
+	if err != nil {
+		t.Fatalf("gateway.VerifyOutcome: %v", err)
+	}
+	waitState(ctx, t, "done")
+	if vr.SmallcaseAuthID != connectedID {
+		t.Errorf("the transaction ran for %s, want %s", vr.SmallcaseAuthID, connectedID)
+	}
+	var found bool
+	for _, batch := range vr.Batches {
+		for _, o := range batch.Orders {
+			if o.Tradingsymbol == "TCS" && o.TransactionType == "BUY" && o.Quantity == 2 {
+				found = true
 			}
 		}
-		ctx, vr, err := run(t, connected, order, connectedID,
-			"broker:kite-leprechaun", "account:LEP001", "consent:accept", reviewShowsOrder, "scenario:success", "confirm")
-		if err != nil {
-			t.Fatalf("gateway.VerifyOutcome: %v", err)
-		}
-		waitState(ctx, t, "done")
-		if vr.SmallcaseAuthID != connectedID {
-			t.Errorf("the transaction ran for %s, want %s", vr.SmallcaseAuthID, connectedID)
-		}
-		var found bool
-		for _, batch := range vr.Batches {
-			for _, o := range batch.Orders {
-				if o.Tradingsymbol == "TCS" && o.TransactionType == "BUY" && o.Quantity == 2 {
-					found = true
-				}
-			}
-		}
-		if !found {
-			t.Errorf("no BUY 2 TCS order in the batches %+v", vr.Batches)
-		}
-	})
+	}
+	if !found {
+		t.Errorf("no BUY 2 TCS order in the batches %+v", vr.Batches)
+	}
+}
 
-	t.Run("transaction by another account", func(t *testing.T) {
-		ctx, vr, err := run(t, connected, order, connectedID, "broker:kite-leprechaun", "account:LEP002")
-		var sdkErr *gateway.SDKError
-		if !errors.As(err, &sdkErr) || sdkErr.Message != "user_mismatch" {
-			t.Fatalf("gateway.VerifyOutcome = %+v, %v; want the SDK error user_mismatch", vr, err)
-		}
-		waitState(ctx, t, "failed")
-		if text := pageText(ctx, t); !strings.Contains(text, "user_mismatch") ||
-			!strings.Contains(text, gateway.ExplainSDKError(1001, "user_mismatch").Advice) {
-			t.Errorf("failed page does not explain user_mismatch:\n%s", text)
-		}
-	})
+func sandboxTransactionByAnotherAccount(t *testing.T, f *sandboxFixture, connected, connectedID string) {
+	ctx, vr, err := f.run(t, connected, sandboxOrder(), connectedID, "broker:kite-leprechaun", "account:LEP002")
+	var sdkErr *gateway.SDKError
+	if !errors.As(err, &sdkErr) || sdkErr.Message != "user_mismatch" {
+		t.Fatalf("gateway.VerifyOutcome = %+v, %v; want the SDK error user_mismatch", vr, err)
+	}
+	waitState(ctx, t, "failed")
+	if text := pageText(ctx, t); !strings.Contains(text, "user_mismatch") ||
+		!strings.Contains(text, gateway.ExplainSDKError(1001, "user_mismatch").Advice) {
+		t.Errorf("failed page does not explain user_mismatch:\n%s", text)
+	}
 }

@@ -69,6 +69,17 @@ func TestProfileCommandsLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each step builds on the profiles the steps before it left.
+	checkStagingAdded(t, p, st)
+	checkUseAndShowStaging(t, p)
+	edited := checkProfileEdit(t, p, st)
+	checkRefusedProfileCommands(t, p, st, edited)
+	checkRemoveProfileWithUsers(t, p, st)
+}
+
+// checkStagingAdded: addStaging stored what it was given, and adding the
+// profile again is refused, pointing at profile edit.
+func checkStagingAdded(t *testing.T, p *profileEnv, st *session.Store) {
 	got, err := st.Profile("staging")
 	if err != nil || got.Secret != cliSecret || got.APISecret != cliAPISecret || got.CallbackPort != 8421 ||
 		!got.Leprechaun || got.AMO || strings.Join(got.Brokers, ",") != "kite,hdfc" {
@@ -78,6 +89,10 @@ func TestProfileCommandsLifecycle(t *testing.T) {
 		"--callback-port", "8421", "--secrets-stdin"); code != exitUsage || !strings.Contains(errb, "profile edit staging") {
 		t.Fatalf("adding twice: %d %s", code, errb)
 	}
+}
+
+// checkUseAndShowStaging makes staging the active profile and shows it.
+func checkUseAndShowStaging(t *testing.T, p *profileEnv) {
 	if code, out, _ := p.run(t, "", nil, "profile", "use", "staging"); code != 0 || !strings.Contains(out, "staging") {
 		t.Fatalf("use: %d %s", code, out)
 	}
@@ -85,7 +100,11 @@ func TestProfileCommandsLifecycle(t *testing.T) {
 		!strings.Contains(out, "http://localhost:8421") || !strings.Contains(out, "https://gatewayapi-stag.smallcase.com (staging preset)") {
 		t.Fatalf("show of the active profile: %d\n%s", code, out)
 	}
-	// edit changes only what is given.
+}
+
+// checkProfileEdit: edit changes only what is given, the keys included. It
+// returns the profile as the last edit left it.
+func checkProfileEdit(t *testing.T, p *profileEnv, st *session.Store) session.Profile {
 	if code, _, errb := p.run(t, "", nil, "profile", "edit", "staging", "--amo", "--api-url", "http://127.0.0.1:9000/api"); code != 0 {
 		t.Fatalf("edit: %d %s", code, errb)
 	}
@@ -101,6 +120,12 @@ func TestProfileCommandsLifecycle(t *testing.T) {
 	if got3.Secret != "new-jwt-secret" || got3.APISecret != "new-api-secret" || got3.Leprechaun || !got3.AMO {
 		t.Fatalf("after key edit: %+v", got3)
 	}
+	return got3
+}
+
+// checkRefusedProfileCommands: wrong profile commands are usage errors
+// that leave the staging profile as it was before them.
+func checkRefusedProfileCommands(t *testing.T, p *profileEnv, st *session.Store, before session.Profile) {
 	for _, bad := range [][]string{
 		{"profile", "edit", "staging"},                           // nothing to change
 		{"profile", "edit", "staging", "--callback-port", "80"},  // out of range
@@ -121,10 +146,14 @@ func TestProfileCommandsLifecycle(t *testing.T) {
 		}
 	}
 	after, _ := st.Profile("staging")
-	if after.UpdatedAt != got3.UpdatedAt {
+	if after.UpdatedAt != before.UpdatedAt {
 		t.Fatal("a refused edit changed the profile")
 	}
-	// remove: refused while it has users, unless --yes.
+}
+
+// checkRemoveProfileWithUsers: remove is refused while the profile has
+// users, unless --yes; removing the active profile makes sandbox active.
+func checkRemoveProfileWithUsers(t *testing.T, p *profileEnv, st *session.Store) {
 	if err := st.SaveUser("staging", session.User{Label: "alice", SmallcaseAuthID: "5f0321b5f3743c31d95abd35"}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -263,36 +292,61 @@ func TestNoSecretInProfileOutput(t *testing.T) {
 	}
 }
 
+// Two smallcaseAuthIds for the users tests.
+const usersIDA, usersIDB = "5f0321b5f3743c31d95abd35", "631fad01d9fe7ba34b6c0a3a"
+
 func TestUsersCommands(t *testing.T) {
 	p := newProfileEnv(t)
-	const idA, idB = "5f0321b5f3743c31d95abd35", "631fad01d9fe7ba34b6c0a3a"
+	// Each step builds on the users the steps before it left.
+	checkUsersAdd(t, p)
+	checkUsersListAndShow(t, p)
+	checkUsersRemove(t, p)
+	checkUsersProfileFlag(t, p)
+	for _, bad := range [][]string{
+		{"users"}, {"users", "show"}, {"users", "add", "x"}, {"users", "add", "x", "--auth-id", "nothex"},
+		{"users", "list", "extra"}, {"users", "show", "a", "b"}, {"users", "list", "--profile", "ghost"},
+	} {
+		if code, _, errb := p.run(t, "", nil, bad...); code != exitUsage || errb == "" {
+			t.Errorf("%v: exit %d %q", bad, code, errb)
+		}
+	}
+}
+
+// checkUsersAdd: on an empty list, alice is added; bob with her id only
+// with --allow-duplicate; alice is never given another id.
+func checkUsersAdd(t *testing.T, p *profileEnv) {
 	if code, out, _ := p.run(t, "", nil, "users", "list"); code != 0 || !strings.Contains(out, "no local users") {
 		t.Fatalf("empty list: %d %s", code, out)
 	}
-	if code, _, errb := p.run(t, "", nil, "users", "add", "alice", "--auth-id", idA, "--broker", "kite", "--leprechaun"); code != 0 {
+	if code, _, errb := p.run(t, "", nil, "users", "add", "alice", "--auth-id", usersIDA, "--broker", "kite", "--leprechaun"); code != 0 {
 		t.Fatalf("add: %d %s", code, errb)
 	}
-	code, _, errb := p.run(t, "", nil, "users", "add", "bob", "--auth-id", idA)
+	code, _, errb := p.run(t, "", nil, "users", "add", "bob", "--auth-id", usersIDA)
 	if code != exitUsage || !strings.Contains(errb, "same broker account") || !strings.Contains(errb, "--allow-duplicate") || !strings.Contains(errb, `"alice"`) {
 		t.Fatalf("duplicate: %d %s", code, errb)
 	}
-	if code, _, errb := p.run(t, "", nil, "users", "add", "bob", "--auth-id", idA, "--allow-duplicate"); code != 0 {
+	if code, _, errb := p.run(t, "", nil, "users", "add", "bob", "--auth-id", usersIDA, "--allow-duplicate"); code != 0 {
 		t.Fatalf("confirmed duplicate: %d %s", code, errb)
 	}
-	if code, _, errb := p.run(t, "", nil, "users", "add", "alice", "--auth-id", idB); code != exitUsage || !strings.Contains(errb, "never overwrites") {
+	if code, _, errb := p.run(t, "", nil, "users", "add", "alice", "--auth-id", usersIDB); code != exitUsage || !strings.Contains(errb, "never overwrites") {
 		t.Fatalf("other id for alice: %d %s", code, errb)
 	}
+}
+
+// checkUsersListAndShow: list and show, as text and JSON, mark the id alice
+// and bob share.
+func checkUsersListAndShow(t *testing.T, p *profileEnv) {
 	code, out, _ := p.run(t, "", nil, "users", "list")
-	if code != 0 || !strings.Contains(out, "alice") || !strings.Contains(out, idA+" (!)") || !strings.Contains(out, "kite") {
+	if code != 0 || !strings.Contains(out, "alice") || !strings.Contains(out, usersIDA+" (!)") || !strings.Contains(out, "kite") {
 		t.Fatalf("list: %d\n%s", code, out)
 	}
 	code, out, _ = p.run(t, "", nil, "users", "list", "--json")
 	var views []userView
 	if err := json.Unmarshal([]byte(out), &views); code != 0 || err != nil || len(views) != 2 || views[0].Label != "alice" ||
-		views[0].SmallcaseAuthID != idA || !views[0].Leprechaun || len(views[0].SharedWith) != 1 {
+		views[0].SmallcaseAuthID != usersIDA || !views[0].Leprechaun || len(views[0].SharedWith) != 1 {
 		t.Fatalf("list --json: %d %v\n%s", code, err, out)
 	}
-	if code, out, _ := p.run(t, "", nil, "users", "show", "alice"); code != 0 || !strings.Contains(out, "smallcaseAuthId: "+idA) || !strings.Contains(out, "same id as:      bob") {
+	if code, out, _ := p.run(t, "", nil, "users", "show", "alice"); code != 0 || !strings.Contains(out, "smallcaseAuthId: "+usersIDA) || !strings.Contains(out, "same id as:      bob") {
 		t.Fatalf("show: %d\n%s", code, out)
 	}
 	if code, out, _ := p.run(t, "", nil, "users", "show", "alice", "--json"); code != 0 || !json.Valid([]byte(out)) {
@@ -301,18 +355,25 @@ func TestUsersCommands(t *testing.T) {
 	if code, _, errb := p.run(t, "", nil, "users", "show", "carol"); code != exitUsage || !strings.Contains(errb, "gatewalk users list") {
 		t.Fatalf("show missing: %d %s", code, errb)
 	}
+}
+
+// checkUsersRemove removes bob, once.
+func checkUsersRemove(t *testing.T, p *profileEnv) {
 	if code, out, _ := p.run(t, "", nil, "users", "remove", "bob"); code != 0 || !strings.Contains(out, "Removed user bob") {
 		t.Fatalf("remove: %d %s", code, out)
 	}
 	if code, _, _ := p.run(t, "", nil, "users", "remove", "bob"); code != exitUsage {
 		t.Fatalf("remove twice: %d", code)
 	}
-	// --profile on each.
+}
+
+// checkUsersProfileFlag: --profile on each users command.
+func checkUsersProfileFlag(t *testing.T, p *profileEnv) {
 	addStaging(t, p)
 	if code, out, _ := p.run(t, "", nil, "users", "list", "--profile", "staging"); code != 0 || !strings.Contains(out, "no local users") {
 		t.Fatalf("list --profile: %d %s", code, out)
 	}
-	if code, _, _ := p.run(t, "", nil, "users", "add", "alice", "--auth-id", idA, "--profile", "staging"); code != 0 {
+	if code, _, _ := p.run(t, "", nil, "users", "add", "alice", "--auth-id", usersIDA, "--profile", "staging"); code != 0 {
 		t.Fatal("add --profile")
 	}
 	if code, _, _ := p.run(t, "", nil, "users", "show", "alice", "--profile", "staging"); code != 0 {
@@ -320,14 +381,6 @@ func TestUsersCommands(t *testing.T) {
 	}
 	if code, _, _ := p.run(t, "", nil, "users", "remove", "alice", "--profile", "staging"); code != 0 {
 		t.Fatal("remove --profile")
-	}
-	for _, bad := range [][]string{
-		{"users"}, {"users", "show"}, {"users", "add", "x"}, {"users", "add", "x", "--auth-id", "nothex"},
-		{"users", "list", "extra"}, {"users", "show", "a", "b"}, {"users", "list", "--profile", "ghost"},
-	} {
-		if code, _, errb := p.run(t, "", nil, bad...); code != exitUsage || errb == "" {
-			t.Errorf("%v: exit %d %q", bad, code, errb)
-		}
 	}
 }
 
