@@ -79,7 +79,21 @@ func TestThreeJourneysAuto(t *testing.T) {
 	if r.Sandbox() == nil {
 		t.Fatal("the sandbox profile did not start the in-process sandbox")
 	}
+	login, u := autoGuestLogin(t, st, r)
+	order := autoOrder(t, r, u)
+	imp := autoHoldingsImport(t, r, u)
+	for _, j := range []*Journey{login, order, imp} {
+		if f := j.Facts(); f.SmallcaseAuthID != u.SmallcaseAuthID || f.Kind != j.Kind || f.Started.IsZero() {
+			t.Fatalf("%s facts %+v", j.Kind, f)
+		}
+	}
+	checkHistoryOfThree(t, st, u)
+}
 
+// autoGuestLogin runs a guest login answered by the sandbox and checks its
+// steps and the saved user.
+func autoGuestLogin(t *testing.T, st *session.Store, r *Runner) (*Journey, session.User) {
+	t.Helper()
 	login := r.GuestLogin("alice")
 	var seen []StepKind
 	if f := login.Run(context.Background(), func(s *Step) {
@@ -109,7 +123,12 @@ func TestThreeJourneysAuto(t *testing.T) {
 	if login.AuthID() != u.SmallcaseAuthID {
 		t.Fatalf("journey auth id %q, saved %q", login.AuthID(), u.SmallcaseAuthID)
 	}
+	return login, u
+}
 
+// autoOrder places TCS and INFY for u and checks the token and the batches.
+func autoOrder(t *testing.T, r *Runner, u session.User) *Journey {
+	t.Helper()
 	order := r.Order("alice", gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{
 		{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}, {Ticker: "INFY", Quantity: 2, Type: gateway.Buy}}})
 	mustRun(t, order)
@@ -132,7 +151,12 @@ func TestThreeJourneysAuto(t *testing.T) {
 	if len(order.Step(FetchOrders).Exchanges) == 0 || len(order.Step(CreateTransaction).Exchanges) != 1 {
 		t.Fatal("requests were not recorded on their steps")
 	}
+	return order
+}
 
+// autoHoldingsImport imports v2 holdings with mutual funds for u.
+func autoHoldingsImport(t *testing.T, r *Runner, u session.User) *Journey {
+	t.Helper()
 	imp := r.HoldingsImport("alice", gateway.HoldingsOptions{V2: true, MFHoldings: true})
 	mustRun(t, imp)
 	var body map[string]any
@@ -146,12 +170,13 @@ func TestThreeJourneysAuto(t *testing.T) {
 	if h == nil || h.V2 == nil || h.AuthID() != u.SmallcaseAuthID || len(h.Equities()) == 0 || len(h.MutualFunds()) == 0 {
 		t.Fatalf("holdings %+v: want v2 with equities and mutual funds of %s", h, u.SmallcaseAuthID)
 	}
+	return imp
+}
 
-	for _, j := range []*Journey{login, order, imp} {
-		if f := j.Facts(); f.SmallcaseAuthID != u.SmallcaseAuthID || f.Kind != j.Kind || f.Started.IsZero() {
-			t.Fatalf("%s facts %+v", j.Kind, f)
-		}
-	}
+// checkHistoryOfThree: the three journeys are in history, completed, for
+// alice, whose last use was touched.
+func checkHistoryOfThree(t *testing.T, st *session.Store, u session.User) {
+	t.Helper()
 	hist, err := st.History(session.BuiltinProfileName)
 	if err != nil {
 		t.Fatal(err)

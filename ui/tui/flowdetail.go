@@ -259,154 +259,221 @@ func (f *flowView) refreshDetail() {
 	f.detail.SetContent(content)
 }
 
+// detail collects the lines of the detail pane for one step.
+type detail struct {
+	f   *flowView
+	st  *Styles
+	w   int
+	out []string
+}
+
+func (d *detail) add(lines ...string) { d.out = append(d.out, lines...) }
+func (d *detail) section(t string)    { d.add("", d.st.PaneTitle.Render(t)) }
+
+// detailLines are the detail pane's lines for step s at width w: its
+// title and state, then a section for each thing the step holds.
 func (f *flowView) detailLines(s flow.Step, w int) []string {
-	st := f.st
-	var out []string
-	add := func(lines ...string) { out = append(out, lines...) }
-	section := func(t string) { add("", st.PaneTitle.Render(t)) }
-	state := string(s.State)
-	if d := spaced(present.StepDuration(s.Duration)); d != "" && s.State != flow.Running {
-		state += " ·" + d
+	d := &detail{f: f, st: f.st, w: w}
+	d.heading(s)
+	d.token(s)
+	d.transaction(s)
+	d.sdkResult(s)
+	d.holdings(s)
+	d.exchanges(s)
+	d.browser(s)
+	d.postback(s)
+	d.stepError(s)
+	d.curl()
+	if f.finished && f.kind == flow.GuestLogin {
+		d.add("", d.st.StatusOK.Render("Connected. Next: o places an order, i imports holdings for "+f.label+"."))
 	}
-	add(st.Strong.Render(s.Title) + st.Subtle.Render("  "+state))
-	if s.Why != "" && !f.demo {
+	return d.out
+}
+
+func (d *detail) heading(s flow.Step) {
+	st, w := d.st, d.w
+	state := string(s.State)
+	if dur := spaced(present.StepDuration(s.Duration)); dur != "" && s.State != flow.Running {
+		state += " ·" + dur
+	}
+	d.add(st.Strong.Render(s.Title) + st.Subtle.Render("  "+state))
+	if s.Why != "" && !d.f.demo {
 		for _, l := range wrap("why: "+s.Why, w) {
-			add(st.Subtle.Render(l))
+			d.add(st.Subtle.Render(l))
 		}
 	}
 	if s.Summary != "" {
-		add(wrap(s.Summary, w)...)
+		d.add(wrap(present.Safe(s.Summary), w)...)
 	}
 	for _, warning := range s.Warnings {
-		for _, l := range wrap("warning: "+warning, w) {
-			add(st.Warn.Render(l))
+		for _, l := range wrap("warning: "+present.Safe(warning), w) {
+			d.add(st.Warn.Render(l))
 		}
 	}
-	if s.TokenInfo != nil {
-		section("Token")
-		info, checked := s.TokenInfo, s.TokenInfo.SignatureChecked
-		if s.Kind == flow.MintToken {
-			// Minted here with the profile's secret: valid by construction.
-			minted := *info
-			minted.SignatureValid = true
-			info, checked = &minted, true
-		}
-		add(strings.Split(strings.TrimRight(tokenSummary(st, info, nil, f.now, f.demo, checked), "\n"), "\n")...)
-		add(st.Label.Render("payload ") + claimsJSON(info.RawPayload, info.Payload, f.demo))
-		if s.Token != "" {
-			add(wrap(st.Label.Render("jwt ")+present.RedactToken(s.Token, f.demo), w)...)
-		}
+}
+
+func (d *detail) token(s flow.Step) {
+	if s.TokenInfo == nil {
+		return
 	}
-	if s.Transaction != nil {
-		section("Transaction")
-		add(st.Label.Render("transactionId ") + present.RedactID(s.Transaction.TransactionID, f.demo))
-		add(st.Label.Render("expireAt      ") + s.Transaction.ExpireAt.UTC().Format(time.RFC3339))
+	st, f := d.st, d.f
+	d.section("Token")
+	info, checked := s.TokenInfo, s.TokenInfo.SignatureChecked
+	if s.Kind == flow.MintToken {
+		// Minted here with the profile's secret: valid by construction.
+		minted := *info
+		minted.SignatureValid = true
+		info, checked = &minted, true
 	}
+	d.add(strings.Split(strings.TrimRight(tokenSummary(st, info, nil, f.now, f.demo, checked), "\n"), "\n")...)
+	d.add(st.Label.Render("payload ") + claimsJSON(info.RawPayload, info.Payload, f.demo))
+	if s.Token != "" {
+		d.add(wrap(st.Label.Render("jwt ")+present.RedactToken(present.SafeLine(s.Token), f.demo), d.w)...)
+	}
+}
+
+func (d *detail) transaction(s flow.Step) {
+	if s.Transaction == nil {
+		return
+	}
+	st := d.st
+	d.section("Transaction")
+	d.add(st.Label.Render("transactionId ") + present.RedactID(present.SafeLine(s.Transaction.TransactionID), d.f.demo))
+	d.add(st.Label.Render("expireAt      ") + s.Transaction.ExpireAt.UTC().Format(time.RFC3339))
+}
+
+func (d *detail) sdkResult(s flow.Step) {
 	if s.Outcome != nil {
-		section("SDK result")
+		d.section("SDK result")
 		b, _ := json.Marshal(s.Outcome)
-		add(codeLines(st, string(b), w, 14)...)
+		d.add(codeLines(d.st, string(b), d.w, 14)...)
 	}
 	if s.Orders != nil {
-		section("Order details")
-		add(orderLines(st, s.Orders, w)...)
+		d.section("Order details")
+		d.add(orderLines(d.st, s.Orders, d.w)...)
 	}
-	if s.Holdings != nil {
-		section("Holdings")
-		add(pluralize(len(s.Holdings.Equities()), "equity", "equities") + ", " + pluralize(len(s.Holdings.MutualFunds()), "mutual fund", "mutual funds") +
-			fmt.Sprintf(" (%s, broker %s)", s.Holdings.Version, s.Holdings.Broker()))
-		add(st.Subtle.Render("h opens the holdings table"))
+}
+
+func (d *detail) holdings(s flow.Step) {
+	if s.Holdings == nil {
+		return
 	}
+	d.section("Holdings")
+	d.add(pluralize(len(s.Holdings.Equities()), "equity", "equities") + ", " + pluralize(len(s.Holdings.MutualFunds()), "mutual fund", "mutual funds") +
+		fmt.Sprintf(" (%s, broker %s)", present.SafeLine(s.Holdings.Version), present.SafeLine(s.Holdings.Broker())))
+	d.add(d.st.Subtle.Render("h opens the holdings table"))
+}
+
+// exchanges shows the requests of the step and their responses; of
+// retried GETs, only the last two attempts.
+func (d *detail) exchanges(s flow.Step) {
+	st, w := d.st, d.w
 	for i, x := range s.Exchanges {
 		if i < len(s.Exchanges)-1 && len(s.Exchanges) > 2 {
-			continue // retried GETs: show the last attempts only
+			continue
 		}
-		section(fmt.Sprintf("Request (attempt %d)", x.Attempt))
-		add(wrap(x.Method+" "+x.URL, w)...)
+		d.section(fmt.Sprintf("Request (attempt %d)", x.Attempt))
+		d.add(wrap(x.Method+" "+present.SafeLine(x.URL), w)...)
 		for _, h := range []string{gateway.HeaderSecret, gateway.HeaderAuthToken} {
 			if v, ok := x.RequestHeaders[h]; ok {
 				if h == gateway.HeaderAuthToken {
-					v = present.RedactToken(v, f.demo)
+					v = present.RedactToken(v, d.f.demo)
 				}
-				add(wrap(st.Label.Render(h+": ")+v, w)...)
+				d.add(wrap(st.Label.Render(h+": ")+present.SafeLine(v), w)...)
 			}
 		}
 		if x.RequestBody != "" {
-			add(codeLines(st, x.RequestBody, w, 12)...)
+			d.add(codeLines(st, x.RequestBody, w, 12)...)
 		}
 		resp := "Response"
 		if x.Status != 0 {
 			resp += " " + strconv.Itoa(x.Status)
 		}
 		resp += " ·" + spaced(present.StepDuration(x.Duration))
-		section(resp)
+		d.section(resp)
 		if x.Error != "" {
-			add(st.InlineErr.Render(x.Error))
+			d.add(st.InlineErr.Render(present.SafeLine(x.Error)))
 		}
 		if x.ResponseBody != "" {
-			add(codeLines(st, x.ResponseBody, w, 16)...)
+			d.add(codeLines(st, x.ResponseBody, w, 16)...)
+		}
+	}
+}
+
+// browser shows the page's address and, while the SDK step waits, the
+// page's address again and its events.
+func (d *detail) browser(s flow.Step) {
+	st, w, f := d.st, d.w, d.f
+	page := func(title, url, note string) {
+		d.section(title)
+		d.add(wrap(url, w)...)
+		if note != "" {
+			d.add(wrap(st.Warn.Render(present.Safe(note)), w)...)
 		}
 	}
 	if s.BrowserURL != "" {
-		section("Browser")
-		add(wrap(s.BrowserURL, w)...)
-		if s.BrowserNote != "" {
-			add(wrap(st.Warn.Render(s.BrowserNote), w)...)
-		}
+		page("Browser", s.BrowserURL, s.BrowserNote)
 	}
 	if ob := f.step(flow.OpenBrowser); s.Kind == flow.AwaitSDK && s.State == flow.Running && ob != nil && ob.BrowserURL != "" {
-		section("Browser page")
-		add(wrap(ob.BrowserURL, w)...)
-		if ob.BrowserNote != "" {
-			add(wrap(st.Warn.Render(ob.BrowserNote), w)...)
-		}
+		page("Browser page", ob.BrowserURL, ob.BrowserNote)
 	}
 	if s.Kind == flow.AwaitSDK && len(f.events) > 0 {
-		section("Browser events")
+		d.section("Browser events")
 		for _, ev := range f.events {
-			add(st.Subtle.Render(ev.At.Format("15:04:05")) + " " + present.EventText(ev))
+			d.add(st.Subtle.Render(ev.At.Format("15:04:05")) + " " + present.EventText(ev))
 		}
 	}
-	if pb := s.Postback; pb != nil {
-		section("Postback")
-		ok := st.StatusOK.Render(present.ChecksumLabel(true))
-		if !pb.ChecksumValid {
-			ok = st.StatusErr.Render(present.ChecksumLabel(false))
-		}
-		add(pb.Event + " " + pb.Status + " · " + ok)
-		if pb.Problem != "" {
-			add(wrap(st.Warn.Render(pb.Problem), w)...)
-		}
-		if len(pb.Body) > 0 {
-			add(codeLines(st, string(pb.Body), w, 12)...)
+}
+
+func (d *detail) postback(s flow.Step) {
+	pb := s.Postback
+	if pb == nil {
+		return
+	}
+	st := d.st
+	d.section("Postback")
+	ok := st.StatusOK.Render(present.ChecksumLabel(true))
+	if !pb.ChecksumValid {
+		ok = st.StatusErr.Render(present.ChecksumLabel(false))
+	}
+	d.add(present.SafeLine(pb.Event) + " " + present.SafeLine(pb.Status) + " · " + ok)
+	if pb.Problem != "" {
+		d.add(wrap(st.Warn.Render(present.Safe(pb.Problem)), d.w)...)
+	}
+	if len(pb.Body) > 0 {
+		d.add(codeLines(st, string(pb.Body), d.w, 12)...)
+	}
+}
+
+func (d *detail) stepError(s flow.Step) {
+	if s.Err == nil || s.State != flow.Failed {
+		return
+	}
+	d.section("Error")
+	text := present.Safe(s.Err.Error())
+	if errors.Is(s.Err, context.Canceled) {
+		// Not a Go error string: say what stopped the step.
+		text = "the step was stopped before it finished"
+		if d.f.tabClosed && s.Kind == flow.AwaitSDK {
+			text = "stopped waiting: the browser tab was closed"
 		}
 	}
-	if s.Err != nil && s.State == flow.Failed {
-		section("Error")
-		text := s.Err.Error()
-		if errors.Is(s.Err, context.Canceled) {
-			// Not a Go error string: say what stopped the step.
-			text = "the step was stopped before it finished"
-			if f.tabClosed && s.Kind == flow.AwaitSDK {
-				text = "stopped waiting: the browser tab was closed"
-			}
-		}
-		add(wrap(st.InlineErr.Render(text), w)...)
+	d.add(wrap(d.st.InlineErr.Render(text), d.w)...)
+}
+
+func (d *detail) curl() {
+	f := d.f
+	if f.curl == "" {
+		return
 	}
-	if f.curl != "" {
-		section("curl (sent to the clipboard; pastes as shown)")
-		// Demo redaction before the lines are broken: a token split over
-		// lines would no longer match. The clipboard keeps the real command.
-		shown := f.curl
-		if f.demo {
-			shown = demoRedact(shown)
-		}
-		add(curlLines(shown, w)...)
+	d.section("curl (sent to the clipboard; pastes as shown)")
+	// Demo redaction before the lines are broken: a token split over
+	// lines would no longer match. The clipboard keeps the real command.
+	shown := f.curl
+	if f.demo {
+		shown = demoRedact(shown)
 	}
-	if f.finished && f.kind == flow.GuestLogin {
-		add("", st.StatusOK.Render("Connected. Next: o places an order, i imports holdings for "+f.label+"."))
-	}
-	return out
+	d.add(curlLines(present.Safe(shown), d.w)...)
 }
 
 // codeLines pretty-prints JSON (or shows text) in at most max lines.
@@ -417,7 +484,7 @@ func codeLines(st *Styles, body string, w, max int) []string {
 		text = buf.String()
 	}
 	var out []string
-	for _, l := range strings.Split(text, "\n") {
+	for _, l := range strings.Split(present.Safe(text), "\n") {
 		out = append(out, st.Code.Render(pad(l, w)))
 		if len(out) == max {
 			out = append(out, st.Subtle.Render("… (pgdn scrolls; c copies the request)"))

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"fmt"
+	"gatewalk/gateway"
+	"gatewalk/session"
+	"strings"
+)
+
+func runProfileShow(c *Factory, args []string) error {
+	fs := newFlagSet(c, "profile show", "profile show [NAME] [--profile NAME] [--json]",
+		"Shows a profile with its keys masked (first four characters) and where each\nkey comes from. Without NAME: --profile, else $GATEWALK_PROFILE, else the active profile.")
+	profile := fs.String("profile", "", "the profile to show")
+	jsonOut := fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := nameArg(pos, *profile, "profile show [NAME]")
+	if err != nil {
+		return err
+	}
+	st, err := openSessionStore(c)
+	if err != nil {
+		return err
+	}
+	active, err := st.ActiveName()
+	if err != nil {
+		return err
+	}
+	// The profile this run would use: --profile, else $GATEWALK_PROFILE,
+	// else the active one. NAME shows another without changing that.
+	var p session.Profile
+	inUse := active
+	if len(pos) == 1 {
+		if p, err = st.Profile(pos[0]); err != nil {
+			return profileNotFound(err)
+		}
+		if *profile != "" {
+			inUse = *profile
+		} else if env := c.getenv(envProfile); env != "" {
+			if _, err := st.Profile(env); err == nil {
+				inUse = env
+			}
+		}
+	} else {
+		if p, err = profileInUse(c, st, name); err != nil {
+			return err
+		}
+		inUse = p.Name
+	}
+	v := newProfileView(c, st, p, active, inUse)
+	if *jsonOut {
+		return writeJSON(c.stdout, v)
+	}
+	w := c.stdout
+	status := ""
+	switch {
+	case v.Builtin && v.Active:
+		status = " (built-in, active)"
+	case v.Builtin:
+		status = " (built-in)"
+	case v.Active:
+		status = " (active)"
+	case v.InUse:
+		status = " (in use for this run; the active profile is " + active + ")"
+	}
+	fmt.Fprintf(w, "profile:     %s%s\n", v.Name, status)
+	fmt.Fprintf(w, "environment: %s\n", v.Env)
+	fmt.Fprintf(w, "gateway:     %s\n", v.Gateway)
+	fmt.Fprintf(w, "secret:      %s\n", keyLine(v.Secret, v.SecretSource, p.Secret, "signs smallcaseAuthTokens"))
+	fmt.Fprintf(w, "apiSecret:   %s\n", keyLine(v.APISecret, v.APISecretSource, p.APISecret, "sent as x-gateway-secret"))
+	fmt.Fprintf(w, "API URL:     %s\n", urlLine(v.APIURL, v.APIURLPreset, p.Env))
+	fmt.Fprintf(w, "SDK URL:     %s\n", urlLine(v.SDKURL, v.SDKURLPreset, p.Env))
+	if v.CallbackOrigin == "" {
+		fmt.Fprintln(w, "callback:    any free localhost port (the sandbox runs the SDK on any localhost origin)")
+	} else {
+		fmt.Fprintf(w, "callback:    %s (must be whitelisted by smallcase for gateway %s)\n", v.CallbackOrigin, v.Gateway)
+	}
+	fmt.Fprintf(w, "leprechaun:  %s\n", yesNo(v.Leprechaun))
+	fmt.Fprintf(w, "AMO:         %s\n", yesNo(v.AMO))
+	if len(v.Brokers) == 0 {
+		fmt.Fprintln(w, "brokers:     all")
+	} else {
+		fmt.Fprintf(w, "brokers:     %s\n", strings.Join(v.Brokers, ", "))
+	}
+	if v.Users != nil {
+		fmt.Fprintf(w, "users:       %d ('gatewalk users list --profile %s')\n", *v.Users, v.Name)
+	} else {
+		fmt.Fprintf(w, "users:       unavailable: %s\n", v.UsersUnavailable)
+	}
+	if v.CreatedAt != "" {
+		fmt.Fprintf(w, "created:     %s\nupdated:     %s\n", v.CreatedAt, v.UpdatedAt)
+	}
+	if len(v.MissingKeys) > 0 {
+		fmt.Fprintf(w, "\nMissing: %s. Set them with 'gatewalk profile edit %s --secrets-stdin' or $%s / $%s.\n",
+			strings.Join(v.MissingKeys, " and "), v.Name, session.EnvSecret, session.EnvAPISecret)
+	}
+	return nil
+}
+
+func keyLine(masked, source, stored, role string) string {
+	if masked == "" {
+		return "(none)"
+	}
+	if source != "profile" {
+		s := fmt.Sprintf("%s from $%s for this run (%s)", masked, source, role)
+		if stored != "" {
+			s += "; stored: " + gateway.MaskSecret(stored)
+		}
+		return s
+	}
+	return fmt.Sprintf("%s (%s)", masked, role)
+}
+
+func urlLine(u string, preset bool, env gateway.Environment) string {
+	switch {
+	case u == "" && env == gateway.EnvSandbox:
+		return "the embedded sandbox's (its address is chosen when it starts)"
+	case preset:
+		return u + " (" + string(env) + " preset)"
+	}
+	return u + " (override)"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
