@@ -2,8 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +14,6 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/flow"
-	"gatewalk/ui/present"
 )
 
 // Config is what the interface needs from main.
@@ -37,6 +34,10 @@ type Config struct {
 	Now time.Time
 	// ExportDir is where exports are written ("" = the working directory).
 	ExportDir string
+
+	// sched builds the commands that wait (nil = tea's clock); the tests
+	// set one that never waits.
+	sched scheduler
 }
 
 // usersLoadedMsg carries the local users of a profile.
@@ -71,12 +72,13 @@ func fetchHoldingsCmd(r Runner, label string) tea.Cmd {
 
 // Model is the root of the interface: the frame and a stack of screens.
 type Model struct {
-	cfg  Config
-	st   *Styles
-	km   KeyMap
-	help help.Model
-	w, h int
-	now  time.Time
+	cfg   Config
+	st    *Styles
+	km    KeyMap
+	sched scheduler
+	help  help.Model
+	w, h  int
+	now   time.Time
 
 	runner  Runner
 	profile session.Profile
@@ -111,7 +113,11 @@ type Model struct {
 
 // New builds the interface.
 func New(cfg Config) *Model {
-	m := &Model{cfg: cfg, st: NewStyles(cfg.NoColor), km: DefaultKeyMap(), now: cfg.Now, demo: cfg.Demo, w: 80, h: 24}
+	m := &Model{cfg: cfg, st: NewStyles(cfg.NoColor), km: DefaultKeyMap(), sched: cfg.sched, now: cfg.Now, demo: cfg.Demo, w: 80, h: 24}
+	if m.sched == nil {
+		m.sched = teaScheduler{}
+	}
+	m.st.cursorMode = m.sched.cursorMode()
 	if cfg.Auto {
 		m.auto = AutoAnswer{Scenario: gateway.ScenarioSuccess}
 	}
@@ -131,7 +137,7 @@ func New(cfg Config) *Model {
 
 // Init starts the profile's runner and the clock.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(connectCmd(m.cfg.Connect, m.connOpt), tickClockCmd(), tea.SetWindowTitle("gatewalk"))
+	return tea.Batch(connectCmd(m.cfg.Connect, m.connOpt), tickClockCmd(m.sched), tea.SetWindowTitle("gatewalk"))
 }
 
 // Runner returns the current runner (nil before it connected), for main to
@@ -222,7 +228,7 @@ func (m *Model) setStatus(text string, level statusLevel) tea.Cmd {
 	m.statusID++
 	m.status, m.statusLevel = text, level
 	m.layout()
-	return clearStatusCmd(m.statusID)
+	return clearStatusCmd(m.sched, m.statusID)
 }
 
 func (m *Model) startJourney(kind flow.Kind, label string) tea.Cmd {
@@ -250,7 +256,7 @@ func (m *Model) startJourney(kind flow.Kind, label string) tea.Cmd {
 func (m *Model) openFlow(kind flow.Kind, label string, j Journey) tea.Cmd {
 	m.resetToHome()
 	info := flowInfo{profile: m.profile, api: m.runner.APIURL(), auto: m.runner.Auto(), now: m.now, demo: m.demo}
-	f := newFlowView(m.st, &m.km, kind, label, j, m.cfg.Clipboard, info)
+	f := newFlowView(m.st, &m.km, m.sched, kind, label, j, m.cfg.Clipboard, info)
 	m.flow = f
 	m.selUser = label
 	m.push(f)
@@ -276,184 +282,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case clockTickedMsg:
-		m.now = msg.now
-		cmds := []tea.Cmd{tickClockCmd()}
-		for _, s := range m.stack {
-			_, cmd := s.Update(msg)
-			cmds = append(cmds, cmd)
-		}
-		return m, tea.Batch(cmds...)
+		return m, m.clockTicked(msg)
 	case stepFinishedMsg, journeyEventMsg, spinner.TickMsg, timer.TickMsg, timer.StartStopMsg, timer.TimeoutMsg, curlCopiedMsg:
-		if m.flow == nil {
-			return m, nil
-		}
-		_, cmd := m.flow.Update(msg)
-		// Recorded at once, not by a message that a quit could overtake.
-		m.records = append(m.records, m.flow.takeEnded()...)
-		return m, cmd
+		return m, m.toFlow(msg)
 	}
 	return m, m.route(msg)
-}
-
-func (m *Model) route(msg tea.Msg) tea.Cmd {
-	var restart tea.Cmd
-	if saved, ok := msg.(profileSavedMsg); ok && saved.err == nil && saved.p.Name == m.profile.Name && m.runner != nil {
-		// The profile in use changed: its keys, URLs and port take effect
-		// now, not after switching away and back.
-		m.restartNote = "profile " + saved.p.Name + " is in use: restarted with its new settings"
-		restart = m.restartRunner()
-	}
-	if restart != nil {
-		return tea.Batch(restart, m.toScreens(msg))
-	}
-	switch msg := msg.(type) {
-	case runnerConnectedMsg:
-		if msg.opt != m.connOpt {
-			if msg.r != nil {
-				return closeRunnerCmd(msg.r)
-			}
-			return nil
-		}
-		m.home.connecting = false
-		m.home.connErr = msg.err
-		if msg.err != nil {
-			return nil
-		}
-		m.runner = msg.r
-		m.profile = msg.r.Profile()
-		k := msg.r.Keys()
-		m.secrets = append(m.secrets, k.Secret, k.APISecret)
-		m.home.profile = m.profile.Name
-		return tea.Batch(loadUsersCmd(m.cfg.Store, m.profile.Name), m.applyAuto())
-	case runnerClosedMsg:
-		return nil
-	case usersLoadedMsg:
-		if msg.profile != m.profile.Name {
-			return nil
-		}
-		m.home.usersErr = msg.err
-		m.home.setUsers(msg.users, m.selUser)
-		m.selUser = m.home.selected()
-		return nil
-	case userSelectedMsg:
-		m.selUser = msg.label
-		return nil
-	case navigatedBackMsg:
-		m.back()
-		return nil
-	case guestLoginAskedMsg:
-		return m.startJourney(flow.GuestLogin, msg.label)
-	case openOrderFormMsg:
-		m.selUser = msg.label
-		m.push(newOrderForm(m.st, &m.km, msg.label))
-		return nil
-	case openImportFormMsg:
-		m.selUser = msg.label
-		m.push(newImportForm(m.st, &m.km, msg.label))
-		return nil
-	case orderSubmittedMsg:
-		if m.runner == nil {
-			return m.setStatus("the profile is not ready yet", statusError)
-		}
-		return m.openFlow(flow.Order, msg.label, m.runner.Order(msg.label, msg.oc))
-	case importSubmittedMsg:
-		if m.runner == nil {
-			return m.setStatus("the profile is not ready yet", statusError)
-		}
-		return m.openFlow(flow.HoldingsImport, msg.label, m.runner.HoldingsImport(msg.label, msg.opt))
-	case holdingsAskedMsg:
-		if m.runner == nil {
-			return m.setStatus("the profile is not ready yet", statusError)
-		}
-		return tea.Batch(m.setStatus("fetching the holdings of "+msg.label+"…", statusInfo), fetchHoldingsCmd(m.runner, msg.label))
-	case holdingsFetchedMsg:
-		if msg.err != nil {
-			p := flow.Explain(msg.err)
-			text := p.Advice
-			if text == "" {
-				text = p.Meaning
-			}
-			return m.setStatus("holdings of "+msg.label+" not fetched: "+text, statusError)
-		}
-		m.status = "" // the "fetching…" line is done with
-		m.push(newHoldingsView(m.st, &m.km, msg.label, msg.h))
-		return nil
-	case openTokenMsg:
-		secret := ""
-		if m.runner != nil {
-			secret = m.runner.Keys().Secret
-		}
-		m.push(newTokenView(m.st, &m.km, secret, m.now, m.demo))
-		return nil
-	case openHistoryMsg:
-		if m.runner == nil {
-			return m.setStatus("the profile is not ready yet", statusError)
-		}
-		m.push(newHistoryView(m.st, &m.km, m.demo, m.now))
-		return loadHistoryCmd(m.cfg.Store, m.profile.Name)
-	case refetchAskedMsg:
-		if m.runner == nil {
-			return emit(orderDetailsFetchedMsg{txnID: msg.txnID, err: errors.New("the profile is not ready yet (it is starting); try again in a moment")})
-		}
-		return fetchOrderDetailsCmd(m.runner, msg.label, msg.txnID)
-	case openProfilesMsg:
-		m.push(newProfileView(m.st, &m.km, m.cfg.Store, m.home.profile))
-		return loadProfilesCmd(m.cfg.Store)
-	case profilesChangedMsg:
-		return loadProfilesCmd(m.cfg.Store)
-	case profileChosenMsg:
-		return useProfileCmd(m.cfg.Store, msg.name)
-	case profileUsedMsg:
-		if msg.err != nil {
-			return m.setStatus("could not switch: "+msg.err.Error(), statusError)
-		}
-		return tea.Batch(m.reconnect(ConnectOptions{Profile: msg.name, Generation: m.connOpt.Generation}), m.setStatus("switched to profile "+msg.name, statusOK))
-	case reconnectAskedMsg:
-		return m.reconnect(m.connOpt)
-	case journeyFinishedMsg:
-		text := present.JourneyTitle(msg.rec.kind) + " for " + msg.rec.label + " completed"
-		level := statusOK
-		if msg.note != "" {
-			text += ", but " + msg.note
-			level = statusError
-		}
-		return tea.Batch(m.setStatus(text, level), loadUsersCmd(m.cfg.Store, m.profile.Name))
-	case autoChosenMsg:
-		return m.chooseAuto(msg.a)
-	case fileExportedMsg:
-		if msg.err != nil {
-			return m.setStatus("export failed: "+msg.err.Error(), statusError)
-		}
-		return m.setStatus("exported "+strconv.Itoa(msg.rows)+" rows to "+msg.path, statusOK)
-	case sessionExportedMsg:
-		if msg.err != nil {
-			return m.setStatus("export failed: "+msg.err.Error(), statusError)
-		}
-		return m.setStatus("session exported to "+msg.path+" (secrets removed)", statusOK)
-	}
-	return m.toScreens(msg)
-}
-
-// toScreens hands a result to the screen that asked for it, else to the
-// active screen.
-func (m *Model) toScreens(msg tea.Msg) tea.Cmd {
-	for i := len(m.stack) - 1; i >= 0; i-- {
-		switch msg.(type) {
-		case historyLoadedMsg, orderDetailsFetchedMsg:
-			if _, ok := m.stack[i].(*historyView); !ok {
-				continue
-			}
-		case profilesLoadedMsg, profileSavedMsg:
-			if _, ok := m.stack[i].(*profileView); !ok {
-				continue
-			}
-		default:
-			if i != len(m.stack)-1 {
-				continue
-			}
-		}
-		_, cmd := m.stack[i].Update(msg)
-		return cmd
-	}
-	return nil
 }

@@ -60,8 +60,7 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 	}
-	s, cmd := m.active().Update(k)
-	m.stack[len(m.stack)-1] = s
+	cmd := m.updateAt(len(m.stack)-1, k)
 	if m.flow != nil {
 		m.records = append(m.records, m.flow.takeEnded()...)
 	}
@@ -157,5 +156,5 @@ func (m *Model) exportSession() tea.Cmd {
 	}
 	name := "gatewalk-session-" + m.now.Format("20060102-150405") + ".md"
 	path := filepath.Join(m.cfg.ExportDir, name)
-	return exportSessionCmd(path, sessionMarkdown(m.profile, api, recs, m.now, secrets...))
+	return exportSessionCmd(path, present.SessionMarkdown(m.profile, api, markdownRecords(recs), m.now, secrets...))
 }

@@ -50,12 +50,12 @@ func emit(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 
 func setStatus(text string, level statusLevel) tea.Cmd { return emit(statusMsg{text, level}) }
 
-func tickClockCmd() tea.Cmd {
-	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockTickedMsg{t} })
+func tickClockCmd(s scheduler) tea.Cmd {
+	return s.tick(time.Second, func(t time.Time) tea.Msg { return clockTickedMsg{t} })
 }
 
-func clearStatusCmd(id int) tea.Cmd {
-	return tea.Tick(statusTTL, func(time.Time) tea.Msg { return statusClearedMsg{id} })
+func clearStatusCmd(s scheduler, id int) tea.Cmd {
+	return s.tick(statusTTL, func(time.Time) tea.Msg { return statusClearedMsg{id} })
 }
 
 // pad cuts or pads s (which may hold ANSI styles) to exactly w cells.

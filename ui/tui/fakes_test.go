@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/timer"
 	tea "github.com/charmbracelet/bubbletea"
@@ -90,15 +91,21 @@ type fakeJourney struct {
 	steps    []*flow.Step
 	scripts  map[flow.StepKind][]script
 	attempts map[flow.StepKind]int
+	// waits are the attempts, by step and attempt number, that wait until
+	// their context ends, as the SDK step waits for the browser.
+	waits    map[flow.StepKind]map[int]bool
 	events   chan bridge.JourneyEvent
 	closed   bool
 	retried  []flow.StepKind
 	allowDup bool
-	ctxErr   error
+	// parked tells the harness that a step waits, and for what; the
+	// harness sets it when the journey is handed to the model.
+	parked chan<- (<-chan struct{})
 }
 
 func newFakeJourney(kinds ...flow.StepKind) *fakeJourney {
-	j := &fakeJourney{scripts: map[flow.StepKind][]script{}, attempts: map[flow.StepKind]int{}, events: make(chan bridge.JourneyEvent, 8)}
+	j := &fakeJourney{scripts: map[flow.StepKind][]script{}, attempts: map[flow.StepKind]int{}, waits: map[flow.StepKind]map[int]bool{},
+		events: make(chan bridge.JourneyEvent, 8)}
 	for _, k := range kinds {
 		j.steps = append(j.steps, &flow.Step{Kind: k, Title: "Step " + string(k), Why: "why " + string(k), State: flow.Pending})
 	}
@@ -109,6 +116,27 @@ func newFakeJourney(kinds ...flow.StepKind) *fakeJourney {
 func (j *fakeJourney) on(k flow.StepKind, s ...script) *fakeJourney {
 	j.scripts[k] = append(j.scripts[k], s...)
 	return j
+}
+
+// waiting makes the next attempt of step k (after those given to on) wait
+// until its context ends, as the SDK step waits for the browser; it then
+// fails with the context's error, as the real step does.
+func (j *fakeJourney) waiting(k flow.StepKind) *fakeJourney {
+	if j.waits[k] == nil {
+		j.waits[k] = map[int]bool{}
+	}
+	j.waits[k][len(j.scripts[k])] = true
+	j.scripts[k] = append(j.scripts[k], nil)
+	return j
+}
+
+// park tells the harness that the step waits for ctx, then waits.
+func (j *fakeJourney) park(ctx context.Context) {
+	if j.parked == nil {
+		panic("fakeJourney: a waiting step needs a journey handed over by the harness's runner (or adopt)")
+	}
+	j.parked <- ctx.Done()
+	<-ctx.Done()
 }
 
 func (j *fakeJourney) Next(ctx context.Context) *flow.Step {
@@ -134,7 +162,11 @@ func (j *fakeJourney) Next(ctx context.Context) *flow.Step {
 	if n < len(j.scripts[s.Kind]) {
 		sc = j.scripts[s.Kind][n]
 	}
+	wait := j.waits[s.Kind][n]
 	j.mu.Unlock()
+	if wait {
+		j.park(ctx)
+	}
 	res := flow.Step{Kind: s.Kind, Title: s.Title, Why: s.Why, State: flow.Done, Started: testNow, Duration: 3 * time.Millisecond,
 		Summary: string(s.Kind) + " ok"}
 	if sc != nil {
@@ -214,6 +246,8 @@ type fakeRunner struct {
 	od       *gateway.OrderDetails
 	fetchErr error
 	closed   bool
+	// parked is the harness's, given to every journey handed out.
+	parked chan<- (<-chan struct{})
 }
 
 func newFakeRunner() *fakeRunner { return &fakeRunner{profile: session.BuiltinProfile()} }
@@ -239,6 +273,7 @@ func (r *fakeRunner) next(kind string) Journey {
 	}
 	j := r.journeys[0]
 	r.journeys = r.journeys[1:]
+	j.parked = r.parked
 	return j
 }
 func (r *fakeRunner) GuestLogin(label string) Journey { return r.next("guest:" + label) }
@@ -270,30 +305,119 @@ func (c *fakeClip) Copy(t string) error {
 	return nil
 }
 
-// harness is a root model wired to fakes, at a fixed size and clock.
+// harness is a root model wired to fakes, at a fixed size and clock, with
+// a scheduler that never waits.
 type harness struct {
 	t      *testing.T
 	m      *Model
 	store  *fakeStore
 	runner *fakeRunner
 	clip   *fakeClip
+
+	// scheduled are the commands that would have waited, oldest first.
+	scheduled []scheduledMsg
+	// parked receives what a fake journey's waiting step waits for;
+	// waiting are the commands parked so.
+	parked  chan (<-chan struct{})
+	waiting []parkedCmd
 }
 
+// parkedCmd is a command whose step waits until its context ends (until):
+// its message comes on msg after that.
+type parkedCmd struct {
+	until <-chan struct{}
+	msg   <-chan tea.Msg
+}
+
+// scheduledMsg is what the test scheduler's commands return at once in
+// place of waiting: a tick (after, fire), or a command that waits for an
+// outside event (wait) or on a bubbles component's clock (animation).
+type scheduledMsg struct {
+	after     time.Duration
+	fire      func(time.Time) tea.Msg
+	wait      tea.Cmd
+	animation tea.Cmd
+}
+
+// testScheduler is the tests' scheduler: nothing waits, the cursor does
+// not blink.
+type testScheduler struct{}
+
+func (testScheduler) tick(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	return emit(scheduledMsg{after: d, fire: fn})
+}
+
+func (testScheduler) wait(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return emit(scheduledMsg{wait: cmd})
+}
+
+func (testScheduler) animate(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return emit(scheduledMsg{animation: cmd})
+}
+
+func (testScheduler) cursorMode() cursor.Mode { return cursor.CursorStatic }
+
+// commandGuard bounds the wait for one command to return (or park). It is
+// no drop: a command that takes longer fails the test.
+const commandGuard = time.Minute
+
+// maxMessages bounds the messages of one pump: more fails the test as a
+// command loop.
+const maxMessages = 10000
+
+// newHarness is a harness on the fake runner's sandbox profile at w×h.
 func newHarness(t *testing.T, w, h int) *harness {
 	t.Helper()
-	hs := &harness{t: t, store: newFakeStore(), runner: newFakeRunner(), clip: &fakeClip{}}
-	hs.m = New(Config{Store: hs.store, Clipboard: hs.clip, Now: testNow, ExportDir: t.TempDir(),
-		Connect: func(context.Context, ConnectOptions) (Runner, error) { return hs.runner, nil }})
+	hs := harnessFor(t, newFakeStore(), newFakeRunner())
+	hs.start(Config{Clipboard: hs.clip, ExportDir: t.TempDir(),
+		Connect: func(context.Context, ConnectOptions) (Runner, error) { return hs.runner, nil }}, w, h)
+	return hs
+}
+
+// harnessFor is a harness on store and runner, its model not built yet
+// (start builds it).
+func harnessFor(t *testing.T, store *fakeStore, runner *fakeRunner) *harness {
+	hs := &harness{t: t, store: store, runner: runner, clip: &fakeClip{}, parked: make(chan (<-chan struct{}))}
+	runner.parked = hs.parked
+	return hs
+}
+
+// start builds the model from cfg, with the harness's store, clock and
+// scheduler, at w×h, and runs Init's commands. Closing the model at the
+// end of the test ends the steps that still wait.
+func (hs *harness) start(cfg Config, w, h int) {
+	hs.t.Helper()
+	cfg.Store, cfg.Now, cfg.sched = hs.store, testNow, testScheduler{}
+	hs.m = New(cfg)
+	hs.t.Cleanup(func() { _ = hs.m.Close() })
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.pump(hs.m.Init())
-	return hs
+}
+
+// adopt hands j's waiting steps to the harness, for a journey given to
+// the model without the runner.
+func (hs *harness) adopt(j *fakeJourney) *fakeJourney {
+	j.parked = hs.parked
+	return j
 }
 
 // send delivers msg and runs the commands that follow.
 func (hs *harness) send(msg tea.Msg) {
 	hs.t.Helper()
-	_, cmd := hs.m.Update(msg)
-	hs.pump(cmd)
+	hs.pump(hs.update(msg))
+}
+
+// update hands msg to the model, keeping the model it returns.
+func (hs *harness) update(msg tea.Msg) tea.Cmd {
+	m, cmd := hs.m.Update(msg)
+	hs.m = m.(*Model)
+	return cmd
 }
 
 func (hs *harness) key(keys ...string) {
@@ -315,6 +439,10 @@ func keyMsg(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyUp}
 	case "down":
 		return tea.KeyMsg{Type: tea.KeyDown}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
 	case "backspace":
 		return tea.KeyMsg{Type: tea.KeyBackspace}
 	case "space":
@@ -340,43 +468,145 @@ func (hs *harness) typeText(s string) {
 	}
 }
 
-// pump runs commands and feeds their messages back until none is left.
-// Commands that block (ticks, channel reads) are given up after a short
-// wait; animation and clock messages are dropped so the loop ends.
+// pump runs cmd and every command that follows, each to completion, and
+// feeds their messages to the model until none is left. Nothing is given
+// up after a time:
+//   - what would wait (ticks, browser events, bubbles' timers) comes back
+//     at once as a scheduledMsg, kept in hs.scheduled for the test to fire;
+//   - spinner and timer ticks are dropped by type, so that bubbles never
+//     schedules its next frame;
+//   - a command whose fake step waits for its context parks; once that
+//     context has ended (the operator left, quit or asked for a fresh
+//     transaction), its message is delivered like any other.
 func (hs *harness) pump(cmd tea.Cmd) {
+	hs.t.Helper()
 	queue := []tea.Cmd{cmd}
-	for n := 0; len(queue) > 0 && n < 500; n++ {
+	for n := 0; ; n++ {
+		if n > maxMessages {
+			hs.t.Fatalf("more than %d messages after one input: a command loop", maxMessages)
+		}
+		if len(queue) == 0 {
+			msg, ok := hs.unparked()
+			if !ok {
+				return
+			}
+			queue = append(queue, hs.deliver(msg)...)
+			continue
+		}
 		c := queue[0]
 		queue = queue[1:]
 		if c == nil {
 			continue
 		}
-		ch := make(chan tea.Msg, 1)
-		go func() { ch <- c() }()
-		var msg tea.Msg
-		select {
-		case msg = <-ch:
-		case <-time.After(60 * time.Millisecond):
-			continue
-		}
-		switch msg := msg.(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case tea.QuitMsg, spinner.TickMsg, timer.TickMsg, timer.StartStopMsg, timer.TimeoutMsg, clockTickedMsg, statusClearedMsg:
-		default:
-			if isSequence(msg) {
-				continue
-			}
-			_, next := hs.m.Update(msg)
-			queue = append(queue, next)
+		if msg, ok := hs.run(c); ok {
+			queue = append(queue, hs.deliver(msg)...)
 		}
 	}
 }
 
-func isSequence(msg tea.Msg) bool {
-	_, ok := msg.(interface{ isSeq() })
-	return ok
+// run runs c to completion; ok is false when its step parked instead.
+func (hs *harness) run(c tea.Cmd) (msg tea.Msg, ok bool) {
+	hs.t.Helper()
+	done := make(chan tea.Msg, 1)
+	go func() { done <- c() }()
+	guard := time.NewTimer(commandGuard)
+	defer guard.Stop()
+	select {
+	case msg := <-done:
+		return msg, true
+	case until := <-hs.parked:
+		// Only c runs now (the others parked before): the step is c's.
+		hs.waiting = append(hs.waiting, parkedCmd{until: until, msg: done})
+		return nil, false
+	case <-guard.C:
+		hs.t.Fatalf("a command neither returned nor waited for its context in %v", commandGuard)
+		return nil, false
+	}
+}
+
+// unparked is the message of the oldest parked command whose context has
+// ended; ok is false when there is none.
+func (hs *harness) unparked() (msg tea.Msg, ok bool) {
+	hs.t.Helper()
+	for i, p := range hs.waiting {
+		select {
+		case <-p.until:
+		default:
+			continue
+		}
+		hs.waiting = append(hs.waiting[:i:i], hs.waiting[i+1:]...)
+		guard := time.NewTimer(commandGuard)
+		defer guard.Stop()
+		select {
+		case msg := <-p.msg:
+			return msg, true
+		case <-guard.C:
+			hs.t.Fatalf("a step did not end in %v after its context did", commandGuard)
+		}
+	}
+	return nil, false
+}
+
+// deliver hands msg to the model, or keeps or drops it; it returns the
+// commands that follow.
+func (hs *harness) deliver(msg tea.Msg) []tea.Cmd {
+	switch msg := msg.(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		return msg
+	case scheduledMsg:
+		hs.scheduled = append(hs.scheduled, msg)
+		return nil
+	case tea.QuitMsg:
+		// The program would end here; the test looks at the model.
+		return nil
+	case spinner.TickMsg, timer.TickMsg:
+		// The spinner's or the countdown's next frame: handing it over
+		// would schedule another.
+		return nil
+	}
+	return []tea.Cmd{hs.update(msg)}
+}
+
+// fire delivers, as at time at, the oldest scheduled tick of duration d,
+// and runs what follows; ok is false when there is none.
+func (hs *harness) fire(d time.Duration, at time.Time) (ok bool) {
+	hs.t.Helper()
+	for i, s := range hs.scheduled {
+		if s.fire != nil && s.after == d {
+			hs.scheduled = append(hs.scheduled[:i:i], hs.scheduled[i+1:]...)
+			hs.send(s.fire(at))
+			return true
+		}
+	}
+	return false
+}
+
+// listen runs the oldest scheduled wait for an outside event (which must
+// have happened: the command runs to completion) and what follows; ok is
+// false when there is none.
+func (hs *harness) listen() (ok bool) {
+	hs.t.Helper()
+	for i, s := range hs.scheduled {
+		if s.wait != nil {
+			hs.scheduled = append(hs.scheduled[:i:i], hs.scheduled[i+1:]...)
+			hs.pump(s.wait)
+			return true
+		}
+	}
+	return false
+}
+
+// count is how many scheduled commands match.
+func (hs *harness) count(match func(scheduledMsg) bool) int {
+	n := 0
+	for _, s := range hs.scheduled {
+		if match(s) {
+			n++
+		}
+	}
+	return n
 }
 
 func (hs *harness) view() string { return hs.m.View() }

@@ -231,9 +231,7 @@ func TestDuplicateIDConfirmation(t *testing.T) {
 
 func TestEscStopsARunningJourney(t *testing.T) {
 	hs := newHarness(t, 80, 24)
-	block := make(chan struct{})
-	j := newFakeJourney(guestSteps...).on(flow.AwaitSDK, func(s *flow.Step) { <-block })
-	defer close(block)
+	j := newFakeJourney(guestSteps...).waiting(flow.AwaitSDK)
 	hs.startGuest("dave", j)
 	f := hs.m.flow
 	if f == nil || !f.running {
@@ -250,9 +248,7 @@ func TestEscStopsARunningJourney(t *testing.T) {
 
 func TestCountdownAndEvents(t *testing.T) {
 	hs := newHarness(t, 120, 40)
-	block := make(chan struct{})
-	j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).on(flow.AwaitSDK, func(s *flow.Step) { <-block })
-	defer close(block)
+	j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).waiting(flow.AwaitSDK)
 	hs.startGuest("erin", j)
 	mustContain(t, plain(hs.view()), "5:00 left on the transaction", "http://localhost:41234/j/NONCE1234567890/", "--no-browser")
 	f := hs.m.flow
@@ -391,17 +387,15 @@ func TestViewHoldingsError(t *testing.T) {
 }
 
 func TestConnectFailureAndRetry(t *testing.T) {
-	hs := &harness{t: t, store: newFakeStore(), runner: newFakeRunner(), clip: &fakeClip{}}
+	hs := harnessFor(t, newFakeStore(), newFakeRunner())
 	calls := 0
-	hs.m = New(Config{Store: hs.store, Now: testNow, Connect: func(context.Context, ConnectOptions) (Runner, error) {
+	hs.start(Config{Connect: func(context.Context, ConnectOptions) (Runner, error) {
 		calls++
 		if calls == 1 {
 			return nil, errors.New(`profile "prod" has no secret or apiSecret: set GATEWALK_SECRET`)
 		}
 		return hs.runner, nil
-	}})
-	hs.send(tyWindow(80, 24))
-	hs.pump(hs.m.Init())
+	}}, 80, 24)
 	mustContain(t, plain(hs.view()), "could not start", "GATEWALK_SECRET", "NOT STARTED")
 	hs.key("c")
 	if hs.m.home.prompting {

@@ -9,85 +9,140 @@ import (
 	"gatewalk/session/flow"
 )
 
+// handleKey applies a key: the duplicate confirmation first, then moving,
+// the step's actions and what follows a finished journey. Any other key
+// only redraws the details.
 func (f *flowView) handleKey(k tea.KeyMsg) tea.Cmd {
-	km := f.km
-	if dup := f.duplicate(); dup != nil && !f.running && !f.dupDeclined {
-		switch {
-		case key.Matches(k, km.Confirm):
-			f.j.AllowDuplicate()
-			f.follow = true
-			f.recorded = false
-			return tea.Batch(f.runNext(), f.spin.Tick)
-		case key.Matches(k, km.Deny):
-			f.dupDeclined = true
-			f.refreshDetail()
-			return setStatus("not saved: "+f.label+" and "+dup.Existing.Label+" stay one user; connect with another broker account to add a new one", statusInfo)
+	for _, handle := range []func(tea.KeyMsg) (tea.Cmd, bool){f.duplicateKey, f.moveKey, f.stepKey, f.nextFlowKey} {
+		if cmd, ok := handle(k); ok {
+			return cmd
 		}
 	}
+	f.refreshDetail()
+	return nil
+}
+
+// duplicateKey answers the question of the duplicate-id panel: y saves
+// the user anyway, n keeps the one user.
+func (f *flowView) duplicateKey(k tea.KeyMsg) (tea.Cmd, bool) {
+	dup := f.duplicate()
+	if dup == nil || f.running || f.dupDeclined {
+		return nil, false
+	}
 	switch {
-	case key.Matches(k, km.Back):
+	case key.Matches(k, f.km.Confirm):
+		f.j.AllowDuplicate()
+		f.follow = true
+		f.recorded = false
+		return tea.Batch(f.runNext(), f.spin.Tick), true
+	case key.Matches(k, f.km.Deny):
+		f.dupDeclined = true
+		f.refreshDetail()
+		return setStatus("not saved: "+f.label+" and "+dup.Existing.Label+" stay one user; connect with another broker account to add a new one", statusInfo), true
+	}
+	return nil, false
+}
+
+// moveKey leaves the journey, moves the step selection or scrolls the
+// details.
+func (f *flowView) moveKey(k tea.KeyMsg) (tea.Cmd, bool) {
+	switch {
+	case key.Matches(k, f.km.Back):
 		f.stop()
-		return emit(navigatedBackMsg{})
-	case key.Matches(k, km.Up):
+		return emit(navigatedBackMsg{}), true
+	case key.Matches(k, f.km.Up):
 		if f.sel > 0 {
 			f.selectStep(f.sel - 1)
 		}
 		f.follow = false
-		return nil
-	case key.Matches(k, km.Down):
+	case key.Matches(k, f.km.Down):
 		if f.sel < len(f.steps)-1 {
 			f.selectStep(f.sel + 1)
 		}
 		f.follow = false
-		return nil
-	case key.Matches(k, km.PageDown):
+	case key.Matches(k, f.km.PageDown):
 		f.detail.HalfPageDown()
-		return nil
-	case key.Matches(k, km.PageUp):
+	case key.Matches(k, f.km.PageUp):
 		f.detail.HalfPageUp()
-		return nil
-	case key.Matches(k, km.Copy):
-		s := f.selected()
-		if s == nil || len(s.Exchanges) == 0 {
-			return setStatus("this step sent no HTTP request: select a create or fetch step", statusInfo)
-		}
-		f.curl = s.Exchanges[len(s.Exchanges)-1].Curl()
-		f.refreshDetail()
-		f.detail.GotoBottom()
-		return copyCurlCmd(f.clip, f.curl)
-	case key.Matches(k, km.Retry) && !f.running:
-		fs := f.failed()
-		if fs == nil || f.duplicate() != nil {
-			return nil
-		}
-		p := f.problem(*fs)
-		if p.Redo == "" {
-			return setStatus("nothing to retry as is: "+p.Advice+" (esc goes back)", statusError)
-		}
-		return f.retry(p.Redo)
-	case key.Matches(k, km.Fresh) && f.running:
-		// During the SDK wait: give up this transaction for a fresh one.
-		if s := f.runningStep(); s != nil && s.Kind == flow.AwaitSDK && f.step(flow.CreateTransaction) != nil && !f.freshAfter {
-			f.freshAfter = true
-			f.cancelStep()
-			return setStatus("leaving this transaction: a fresh one is being created", statusInfo)
-		}
-		return nil
-	case key.Matches(k, km.Fresh):
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// stepKey copies the selected step's request, retries a failed step or
+// asks for a fresh transaction.
+func (f *flowView) stepKey(k tea.KeyMsg) (tea.Cmd, bool) {
+	switch {
+	case key.Matches(k, f.km.Copy):
+		return f.copyCurl(), true
+	case key.Matches(k, f.km.Retry) && !f.running:
+		return f.retryFailed(), true
+	case key.Matches(k, f.km.Fresh) && f.running:
+		return f.freshDuringWait(), true
+	case key.Matches(k, f.km.Fresh):
 		if f.failed() == nil || f.step(flow.CreateTransaction) == nil || f.duplicate() != nil {
-			return nil
+			return nil, true
 		}
-		return f.retry(flow.CreateTransaction)
-	case f.finished && f.kind == flow.GuestLogin && key.Matches(k, km.Order):
-		return emit(openOrderFormMsg{label: f.label})
-	case f.finished && f.kind == flow.GuestLogin && key.Matches(k, km.Import):
-		return emit(openImportFormMsg{label: f.label})
-	case f.finished && f.kind == flow.HoldingsImport && key.Matches(k, km.Holdings):
+		return f.retry(flow.CreateTransaction), true
+	}
+	return nil, false
+}
+
+// nextFlowKey goes on from a finished journey: an order or an import for
+// the user a guest login connected, the holdings an import fetched.
+func (f *flowView) nextFlowKey(k tea.KeyMsg) (tea.Cmd, bool) {
+	if !f.finished {
+		return nil, false
+	}
+	switch {
+	case f.kind == flow.GuestLogin && key.Matches(k, f.km.Order):
+		return emit(openOrderFormMsg{label: f.label}), true
+	case f.kind == flow.GuestLogin && key.Matches(k, f.km.Import):
+		return emit(openImportFormMsg{label: f.label}), true
+	case f.kind == flow.HoldingsImport && key.Matches(k, f.km.Holdings):
 		if s := f.step(flow.FetchHoldings); s != nil && s.Holdings != nil {
-			return emit(holdingsFetchedMsg{label: f.label, h: s.Holdings})
+			return emit(holdingsFetchedMsg{label: f.label, h: s.Holdings}), true
 		}
 	}
+	return nil, false
+}
+
+// copyCurl puts the selected step's last request on the clipboard as a
+// curl command, and shows it in the details.
+func (f *flowView) copyCurl() tea.Cmd {
+	s := f.selected()
+	if s == nil || len(s.Exchanges) == 0 {
+		return setStatus("this step sent no HTTP request: select a create or fetch step", statusInfo)
+	}
+	f.curl = s.Exchanges[len(s.Exchanges)-1].Curl()
 	f.refreshDetail()
+	f.detail.GotoBottom()
+	return copyCurlCmd(f.clip, f.curl)
+}
+
+// retryFailed runs the failed step again, or says why it cannot be
+// retried as is.
+func (f *flowView) retryFailed() tea.Cmd {
+	fs := f.failed()
+	if fs == nil || f.duplicate() != nil {
+		return nil
+	}
+	p := f.problem(*fs)
+	if p.Redo == "" {
+		return setStatus("nothing to retry as is: "+p.Advice+" (esc goes back)", statusError)
+	}
+	return f.retry(p.Redo)
+}
+
+// freshDuringWait gives up the transaction the SDK step waits for, for a
+// fresh one (the step's result then starts it, see stepFinished).
+func (f *flowView) freshDuringWait() tea.Cmd {
+	if s := f.runningStep(); s != nil && s.Kind == flow.AwaitSDK && f.step(flow.CreateTransaction) != nil && !f.freshAfter {
+		f.freshAfter = true
+		f.cancelStep()
+		return setStatus("leaving this transaction: a fresh one is being created", statusInfo)
+	}
 	return nil
 }
 

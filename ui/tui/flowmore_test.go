@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,19 +102,15 @@ func TestAutoChooserStartsOnAFreeAccount(t *testing.T) {
 		t.Fatalf("after choosing, %T is active", hs.m.active())
 	}
 	// The flow says who answers.
-	block := make(chan struct{})
-	defer close(block)
-	hs.startGuest("bob", newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.AwaitSDK, func(*flow.Step) { <-block }))
+	hs.startGuest("bob", newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).waiting(flow.AwaitSDK))
 	mustContain(t, plain(hs.view()), "sandbox answers: partial_fill as kite-leprechaun LEP002")
 }
 
 func TestConfigAutoAppliedOnConnect(t *testing.T) {
 	store := newFakeStore()
 	sb := newFakeRunner()
-	m := New(Config{Store: store, Now: testNow, Auto: true, Connect: func(context.Context, ConnectOptions) (Runner, error) { return sb, nil }})
-	hs := &harness{t: t, m: m, store: store, runner: sb, clip: &fakeClip{}}
-	hs.send(tyWindow(100, 30))
-	hs.pump(m.Init())
+	hs := harnessFor(t, store, sb)
+	hs.start(Config{Auto: true, Connect: func(context.Context, ConnectOptions) (Runner, error) { return sb, nil }}, 100, 30)
 	if len(sb.autoSets) != 1 || sb.autoSets[0].Scenario != gateway.ScenarioSuccess {
 		t.Fatalf("auto on connect: %+v", sb.autoSets)
 	}
@@ -134,11 +129,9 @@ func TestConfigAutoAppliedOnConnect(t *testing.T) {
 
 	prod := newFakeRunner()
 	prod.profile = session.Profile{Name: "prod", Env: gateway.EnvProduction}
-	m2 := New(Config{Store: store, Now: testNow, Auto: true, Connect: func(context.Context, ConnectOptions) (Runner, error) { return prod, nil }})
-	hs2 := &harness{t: t, m: m2, store: store, runner: prod, clip: &fakeClip{}}
-	hs2.send(tyWindow(100, 30))
-	hs2.pump(m2.Init())
-	if len(prod.autoSets) != 0 || m2.auto.On() {
+	hs2 := harnessFor(t, store, prod)
+	hs2.start(Config{Auto: true, Connect: func(context.Context, ConnectOptions) (Runner, error) { return prod, nil }}, 100, 30)
+	if len(prod.autoSets) != 0 || hs2.m.auto.On() {
 		t.Fatalf("auto applied off the sandbox: %+v", prod.autoSets)
 	}
 	mustContain(t, plain(hs2.view()), "not the sandbox")
@@ -221,9 +214,7 @@ func TestExportKeepsFailedAttemptsAndTheirProfile(t *testing.T) {
 
 func TestExportKeepsAStoppedJourney(t *testing.T) {
 	hs := newHarness(t, 120, 40)
-	block := make(chan struct{})
-	defer close(block)
-	hs.startGuest("dan", newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.AwaitSDK, func(*flow.Step) { <-block }))
+	hs.startGuest("dan", newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).waiting(flow.AwaitSDK))
 	hs.key("esc")
 	md := readExport(t, hs)
 	mustContain(t, md, "Guest login · dan · did not complete (stopped by the operator while “Step await_sdk” ran)")
@@ -232,42 +223,11 @@ func TestExportKeepsAStoppedJourney(t *testing.T) {
 	}
 }
 
-// waitJourney is a fake journey whose first SDK step waits for its context
-// to end (as the real one waits for the browser) and then returns nothing;
-// the test runs the step again with runStepCmd to see what a cancelled
-// wait returns.
-type waitJourney struct {
-	*fakeJourney
-	waited atomic.Bool
-}
-
-func (w *waitJourney) Next(ctx context.Context) *flow.Step {
-	w.mu.Lock()
-	var next flow.StepKind
-	for _, s := range w.steps {
-		if s.State == flow.Pending {
-			next = s.Kind
-			break
-		}
-	}
-	w.mu.Unlock()
-	if next == flow.AwaitSDK && !w.waited.Swap(true) {
-		<-ctx.Done()
-		return nil
-	}
-	return w.fakeJourney.Next(ctx)
-}
-
 // liveGuest starts a guest login that waits in the SDK step with a live
-// transaction.
-func liveGuest(hs *harness, label string) *waitJourney {
+// transaction, until the step's context ends; a second attempt completes.
+func liveGuest(hs *harness, label string) *fakeJourney {
 	hs.t.Helper()
-	j := &waitJourney{fakeJourney: newFakeJourney(guestSteps...).on(flow.CreateTransaction, created, created).on(flow.OpenBrowser, browserOpened)}
-	hs.t.Cleanup(func() {
-		if hs.m.flow != nil {
-			hs.m.flow.stop()
-		}
-	})
+	j := hs.adopt(newFakeJourney(guestSteps...).on(flow.CreateTransaction, created, created).on(flow.OpenBrowser, browserOpened).waiting(flow.AwaitSDK))
 	hs.m.selUser = label
 	hs.pump(hs.m.openFlow(flow.GuestLogin, label, j))
 	return j
@@ -321,13 +281,12 @@ func TestTabClosedEndsTheWait(t *testing.T) {
 	hs := newHarness(t, 120, 40)
 	j := liveGuest(hs, "fay")
 	f := hs.m.flow
-	hs.send(journeyEventMsg{j: j, ev: bridge.JourneyEvent{Kind: bridge.JourneyTabClosed, Detail: "pagehide", At: testNow}, ok: true})
+	cmd := hs.update(journeyEventMsg{j: j, ev: bridge.JourneyEvent{Kind: bridge.JourneyTabClosed, Detail: "pagehide", At: testNow}, ok: true})
 	if f.stepCtx.Err() == nil || !f.tabClosed {
 		t.Fatal("a closed tab did not cancel the SDK wait")
 	}
-	// The journey's Next returns the cancelled step (the fake's second
-	// attempt sees the cancelled context).
-	hs.pump(runStepCmd(f.stepCtx, j, time.Minute))
+	// The journey's Next returns the cancelled step.
+	hs.pump(cmd)
 	v := plain(hs.view())
 	mustContain(t, v, "tab_closed", "The browser tab was closed before the SDK answered", "invalid_transactionId (3002)", "f (or r) fresh transaction", "stopped waiting: the browser tab was closed")
 	if strings.Contains(v, "context canceled") {
@@ -347,11 +306,12 @@ func TestFreshDuringTheWait(t *testing.T) {
 	j := liveGuest(hs, "gil")
 	f := hs.m.flow
 	mustContain(t, plain(hs.view()), "f fresh transaction")
-	hs.key("f")
+	cmd := hs.update(keyMsg("f"))
 	if f.stepCtx.Err() == nil || !f.freshAfter {
 		t.Fatal("f during the wait did not cancel it")
 	}
-	hs.pump(runStepCmd(f.stepCtx, j, time.Minute))
+	// The cancelled step's result starts the fresh transaction.
+	hs.pump(cmd)
 	if got := j.retried; len(got) != 1 || got[0] != flow.CreateTransaction {
 		t.Fatalf("retried %v, want a fresh transaction", got)
 	}

@@ -21,9 +21,10 @@ import (
 // one side, the selected step's details on the other, a live countdown of
 // the transaction, and a panel explaining a failure with what to redo.
 type flowView struct {
-	st   *Styles
-	km   *KeyMap
-	w, h int
+	st    *Styles
+	km    *KeyMap
+	sched scheduler
+	w, h  int
 
 	kind    flow.Kind
 	label   string
@@ -80,9 +81,9 @@ type flowInfo struct {
 	demo    bool
 }
 
-func newFlowView(st *Styles, km *KeyMap, kind flow.Kind, label string, j Journey, clip Clipboard, info flowInfo) *flowView {
+func newFlowView(st *Styles, km *KeyMap, sched scheduler, kind flow.Kind, label string, j Journey, clip Clipboard, info flowInfo) *flowView {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &flowView{st: st, km: km, kind: kind, label: label, j: j, clip: clip, ctx: ctx, cancel: cancel,
+	f := &flowView{st: st, km: km, sched: sched, kind: kind, label: label, j: j, clip: clip, ctx: ctx, cancel: cancel,
 		profile: info.profile, api: info.api, now: info.now, demo: info.demo, auto: info.auto, follow: true, attempt: 1}
 	f.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.StepRunning))
 	f.detail = viewport.New(40, 10)
@@ -92,8 +93,11 @@ func newFlowView(st *Styles, km *KeyMap, kind flow.Kind, label string, j Journey
 
 // start runs the next pending step and listens to the browser events.
 func (f *flowView) start() tea.Cmd {
-	return tea.Batch(f.runNext(), waitForJourneyEventCmd(f.j), f.spin.Tick)
+	return tea.Batch(f.runNext(), f.listen(), f.spin.Tick)
 }
+
+// listen reads the next browser event; Update re-arms it after each one.
+func (f *flowView) listen() tea.Cmd { return f.sched.wait(waitForJourneyEventCmd(f.j)) }
 
 // runNext marks the next pending step as running in the local copy and
 // runs it.
@@ -298,14 +302,14 @@ func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		f.spin, cmd = f.spin.Update(msg)
-		return f, cmd
+		return f, f.sched.animate(cmd)
 	case timer.TickMsg, timer.StartStopMsg, timer.TimeoutMsg:
 		if !f.timerOn {
 			return f, nil
 		}
 		var cmd tea.Cmd
 		f.timer, cmd = f.timer.Update(msg)
-		return f, cmd
+		return f, f.sched.animate(cmd)
 	case journeyEventMsg:
 		if msg.j != f.j || !msg.ok {
 			return f, nil
@@ -323,7 +327,7 @@ func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
 			cmd = setStatus("the browser tab was closed before the SDK answered: f starts a fresh transaction", statusError)
 		}
 		f.refreshDetail()
-		return f, tea.Batch(waitForJourneyEventCmd(f.j), cmd)
+		return f, tea.Batch(f.listen(), cmd)
 	case stepFinishedMsg:
 		if msg.j != f.j {
 			return f, nil
@@ -357,7 +361,7 @@ func (f *flowView) stepFinished(msg stepFinishedMsg) tea.Cmd {
 			}
 			f.timer = timer.NewWithInterval(f.expireAt.Sub(now).Round(time.Second), time.Second)
 			f.timerOn = true
-			cmds = append(cmds, f.timer.Init())
+			cmds = append(cmds, f.sched.animate(f.timer.Init()))
 		case s.Kind == flow.AwaitSDK:
 			f.timerOn = false
 		}

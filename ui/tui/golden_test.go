@@ -37,9 +37,7 @@ var scenes = []struct {
 	}},
 	{"help_full", func(hs *harness) { hs.key("?") }},
 	{"flow_waiting", func(hs *harness) {
-		block := make(chan struct{})
-		hs.t.Cleanup(func() { close(block) })
-		j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).on(flow.AwaitSDK, func(*flow.Step) { <-block })
+		j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).waiting(flow.AwaitSDK)
 		hs.startGuest("alice", j)
 		hs.send(journeyEventMsg{j: j, ev: bridge.JourneyEvent{Kind: bridge.JourneyPageOpened, At: testNow.Add(3 * time.Second)}, ok: true})
 		hs.m.flow.timer.Timeout = 4*time.Minute + 57*time.Second

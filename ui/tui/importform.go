@@ -35,7 +35,14 @@ func (f *importForm) capturing() bool  { return false }
 func (f *importForm) ShortHelp() []key.Binding {
 	return []key.Binding{f.km.Up, f.km.Down, f.km.Left, f.km.Submit, f.km.Back}
 }
-func (f *importForm) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
+func (f *importForm) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{f.km.Up, f.km.Down, f.km.NextField, f.km.PrevField}, {f.changeKeys(), f.km.Submit, f.km.Back}}
+}
+
+// changeKeys change the focused option.
+func (f *importForm) changeKeys() key.Binding {
+	return anyOf("←/→/space/x", "change", f.km.Left, f.km.Right, f.km.Space, f.km.Check)
+}
 
 func (f *importForm) Update(msg tea.Msg) (screen, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
@@ -51,7 +58,7 @@ func (f *importForm) Update(msg tea.Msg) (screen, tea.Cmd) {
 		f.cursor = (f.cursor + 1) % 2
 	case key.Matches(km, f.km.Down), key.Matches(km, f.km.NextField):
 		f.cursor = (f.cursor + 1) % 2
-	case key.Matches(km, f.km.Left), key.Matches(km, f.km.Right), km.String() == " ", km.String() == "x":
+	case key.Matches(km, f.changeKeys()):
 		if f.cursor == 0 {
 			f.opt.V2 = !f.opt.V2
 		} else {

@@ -17,6 +17,9 @@ type KeyMap struct {
 	Sort, Reverse, Filter, Tab, Export key.Binding
 	// Forms and lists.
 	AddRow, DelRow, ToggleSide, SwitchMode, Submit, New, Edit, Use, Refetch key.Binding
+	// Inside forms, where letters are typed into the fields: the arrows
+	// alone move, space and x change a choice, b and s a side.
+	ArrowUp, ArrowDown, Space, Check, BuySell key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -76,7 +79,23 @@ func DefaultKeyMap() KeyMap {
 		Edit:       b([]string{"e"}, "e", "edit"),
 		Use:        b([]string{"enter"}, "enter", "use"),
 		Refetch:    b([]string{"r"}, "r", "re-fetch orders"),
+
+		ArrowUp:   b([]string{"up"}, "↑", "up"),
+		ArrowDown: b([]string{"down"}, "↓", "down"),
+		Space:     b([]string{" "}, "space", "next choice"),
+		Check:     b([]string{"x"}, "x", "check"),
+		BuySell:   b([]string{"b", "s"}, "b/s", "BUY/SELL"),
 	}
+}
+
+// anyOf is one help entry, k desc, for the keys of several bindings; it
+// matches what any of them matches.
+func anyOf(k, desc string, bs ...key.Binding) key.Binding {
+	var keys []string
+	for _, b := range bs {
+		keys = append(keys, b.Keys()...)
+	}
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
 }
 
 // helpKeys adapts a binding list to help.KeyMap.

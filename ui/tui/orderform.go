@@ -189,13 +189,24 @@ func (f *orderForm) ShortHelp() []key.Binding {
 func (f *orderForm) FullHelp() [][]key.Binding {
 	prev := f.km.PrevField
 	prev.SetHelp(prev.Help().Key, "prev field")
-	rows := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "row"))
 	if f.smallcase {
-		rows.SetHelp("↑/↓", "field")
-		return [][]key.Binding{{f.km.NextField, prev, rows}, {f.km.SwitchMode, f.km.Submit, f.km.Back}}
+		fields := anyOf("↑/↓", "field", f.km.ArrowUp, f.km.ArrowDown)
+		return [][]key.Binding{{f.km.NextField, prev, fields}, {f.typeKeys(), f.km.SwitchMode, f.km.Submit, f.km.Back}}
 	}
+	rows := anyOf("↑/↓", "row", f.km.ArrowUp, f.km.ArrowDown)
 	return [][]key.Binding{{f.km.NextField, prev, rows, f.km.Submit, f.km.Back},
-		{f.km.AddRow, f.km.DelRow, f.km.ToggleSide, f.km.SwitchMode}}
+		{f.km.AddRow, f.km.DelRow, f.km.ToggleSide, f.sideKeys(), f.km.SwitchMode}}
+}
+
+// typeKeys cycle the smallcase order type (its field focused): → and
+// space to the next, ← to the previous.
+func (f *orderForm) typeKeys() key.Binding {
+	return anyOf("←/→/space", "order type", f.km.Left, f.km.Right, f.km.Space)
+}
+
+// sideKeys turn a row's side (its SIDE focused) between BUY and SELL.
+func (f *orderForm) sideKeys() key.Binding {
+	return anyOf("b/s", "side (←/→/space too)", f.km.Space, f.km.Left, f.km.Right, f.km.BuySell)
 }
 
 // rowError is the inline error of one securities row, "" when valid.
@@ -283,10 +294,10 @@ func (f *orderForm) Update(msg tea.Msg) (screen, tea.Cmd) {
 
 func (f *orderForm) updateSmallcase(km tea.KeyMsg) tea.Cmd {
 	switch {
-	case key.Matches(km, f.km.NextField), km.Type == tea.KeyDown:
+	case key.Matches(km, f.km.NextField, f.km.ArrowDown):
 		f.moveSmallcase(+1)
 		return f.focus()
-	case key.Matches(km, f.km.PrevField), km.Type == tea.KeyUp:
+	case key.Matches(km, f.km.PrevField, f.km.ArrowUp):
 		f.moveSmallcase(-1)
 		return f.focus()
 	}
@@ -294,7 +305,7 @@ func (f *orderForm) updateSmallcase(km tea.KeyMsg) tea.Cmd {
 	switch f.scField {
 	case scFieldType:
 		switch {
-		case key.Matches(km, f.km.Right), km.String() == " ":
+		case key.Matches(km, f.km.Right, f.km.Space):
 			f.scType = (f.scType + 1) % len(smallcaseTypes)
 		case key.Matches(km, f.km.Left):
 			f.scType = (f.scType + len(smallcaseTypes) - 1) % len(smallcaseTypes)
@@ -342,12 +353,12 @@ func (f *orderForm) updateSecurities(km tea.KeyMsg) tea.Cmd {
 			f.row = (f.row + len(f.rows) - 1) % len(f.rows)
 		}
 		return f.focus()
-	case km.Type == tea.KeyUp:
+	case key.Matches(km, f.km.ArrowUp):
 		if f.row > 0 {
 			f.row--
 		}
 		return f.focus()
-	case km.Type == tea.KeyDown:
+	case key.Matches(km, f.km.ArrowDown):
 		if f.row < len(f.rows)-1 {
 			f.row++
 		}
@@ -365,7 +376,7 @@ func (f *orderForm) updateSecurities(km tea.KeyMsg) tea.Cmd {
 	case 1:
 		r.qty, cmd = r.qty.Update(km)
 	case 2:
-		if km.String() == " " || km.Type == tea.KeyLeft || km.Type == tea.KeyRight || km.String() == "b" || km.String() == "s" {
+		if key.Matches(km, f.sideKeys()) {
 			r.toggle()
 		}
 	}

@@ -106,7 +106,18 @@ func (v *profileView) ShortHelp() []key.Binding {
 	}
 	return []key.Binding{v.km.Up, v.km.Down, v.km.Use, v.km.New, v.km.Edit, v.km.Back}
 }
-func (v *profileView) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
+func (v *profileView) FullHelp() [][]key.Binding {
+	if v.editing {
+		return [][]key.Binding{{v.km.NextField, v.km.PrevField, anyOf("↑/↓", "field", v.km.ArrowUp, v.km.ArrowDown)},
+			{anyOf("←/→/space", "environment", v.km.Left, v.km.Right, v.km.Space), v.tickKeys(), v.km.Submit, v.km.Back}}
+	}
+	return [][]key.Binding{{v.km.Up, v.km.Down, v.km.Top, v.km.Bottom}, {v.km.Use, v.km.New, v.km.Edit, v.km.Back}}
+}
+
+// tickKeys tick and untick the focused box (leprechaun, AMO).
+func (v *profileView) tickKeys() key.Binding {
+	return anyOf("space/x", "tick a box", v.km.Space, v.km.Check, v.km.Left, v.km.Right)
+}
 
 func (v *profileView) selected() *session.Profile {
 	if v.cursor >= 0 && v.cursor < len(v.profiles) {
@@ -274,13 +285,13 @@ func (v *profileView) updateForm(k tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		return saveProfileCmd(v.store, p)
-	case key.Matches(k, v.km.NextField), k.Type == tea.KeyDown:
+	case key.Matches(k, v.km.NextField, v.km.ArrowDown):
 		v.field = (v.field + 1) % pfCount
 		if !v.adding && v.field == pfName {
 			v.field++
 		}
 		return v.focus()
-	case key.Matches(k, v.km.PrevField), k.Type == tea.KeyUp:
+	case key.Matches(k, v.km.PrevField, v.km.ArrowUp):
 		v.field = (v.field + pfCount - 1) % pfCount
 		if !v.adding && v.field == pfName {
 			v.field = pfCount - 1
@@ -291,14 +302,14 @@ func (v *profileView) updateForm(k tea.KeyMsg) tea.Cmd {
 	case pfEnv:
 		n := len(gateway.EnvironmentNames())
 		switch {
-		case k.Type == tea.KeyRight || k.String() == " ":
+		case key.Matches(k, v.km.Right, v.km.Space):
 			v.env = (v.env + 1) % n
-		case k.Type == tea.KeyLeft:
+		case key.Matches(k, v.km.Left):
 			v.env = (v.env + n - 1) % n
 		}
 		return nil
 	case pfLeprechaun, pfAMO:
-		if k.String() == " " || k.Type == tea.KeyLeft || k.Type == tea.KeyRight || k.String() == "x" {
+		if key.Matches(k, v.tickKeys()) {
 			if v.field == pfLeprechaun {
 				v.lep = !v.lep
 			} else {

@@ -3,6 +3,7 @@ package tui
 import (
 	"io"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/lipgloss"
@@ -60,6 +61,10 @@ type Styles struct {
 	// text cursor must show without colour.
 	Placeholder lipgloss.Style
 	TextCursor  lipgloss.Style
+
+	// cursorMode is how the text fields' cursor behaves (the zero value
+	// blinks); the root sets it from its scheduler.
+	cursorMode cursor.Mode
 }
 
 // NewStyles builds the styles; noColor drops every colour.
@@ -153,6 +158,10 @@ func (s *Styles) newInput() textinput.Model {
 	t.CompletionStyle = s.Placeholder
 	t.Cursor.Style = s.TextCursor
 	t.Cursor.TextStyle = s.Value
+	if s.cursorMode != cursor.CursorBlink {
+		// A command comes back only to start blinking.
+		_ = t.Cursor.SetMode(s.cursorMode)
+	}
 	return t
 }
 
