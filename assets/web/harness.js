@@ -7,6 +7,22 @@
   'use strict';
 
   var base = location.pathname.replace(/[^/]*$/, ''); // /j/NONCE/
+  // tab names this tab to the bridge, which lets only the first tab that
+  // opens the link run the journey. It survives a reload of this tab
+  // (sessionStorage is per tab) and is new in every other tab.
+  var tab = (function () {
+    var key = 'gatewalk-tab:' + base;
+    try {
+      var t = sessionStorage.getItem(key);
+      if (t) return t;
+    } catch (e) { /* storage off: a new id per load */ }
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    var t2 = Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+    try { sessionStorage.setItem(key, t2); } catch (e) { /* as above */ }
+    return t2;
+  }());
+  function endpoint(name) { return base + name + '?tab=' + encodeURIComponent(tab); }
   var SDK_LOAD_TIMEOUT_MS = 30000;
   var journey = null;
   var deadline = 0;
@@ -49,7 +65,7 @@
   }
 
   function postJSON(path, obj) {
-    return fetch(base + path, {
+    return fetch(endpoint(path), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(obj),
@@ -261,7 +277,7 @@
   async function run() {
     var resp;
     try {
-      resp = await fetch(base + 'journey.json', { cache: 'no-store', credentials: 'same-origin' });
+      resp = await fetch(endpoint('journey.json'), { cache: 'no-store', credentials: 'same-origin' });
     } catch (e) {
       show('unreachable', 'Not started', 'gatewalk is not listening',
         'This page could not reach gatewalk at ' + location.origin + '.',
@@ -290,6 +306,25 @@
     }
     if (journey.state === 'expired' || journey.expiresInMs <= 0) {
       showExpired();
+      return;
+    }
+    if (journey.role === 'other') {
+      settled = true; // this tab reports nothing more, not even its closing
+      show('other-tab', 'Open elsewhere', 'This journey is open in another tab',
+        'Another tab opened this link first and runs the journey there; this tab will not start the SDK, ' +
+        'so the transaction cannot run twice.',
+        [['transactionId', journey.transactionId]],
+        'Switch to the first tab and close this one. If you closed the first tab before the smallcase window ' +
+        'opened, reload this page to run the journey here.');
+      return;
+    }
+    if (journey.role === 'restarted') {
+      settled = true;
+      show('restarted', 'Reloaded', 'This tab was reloaded after the SDK started',
+        'The smallcase journey had already started from this tab, so its answer can no longer reach this page. ' +
+        'It is not started again: that could place the orders twice.',
+        [['transactionId', journey.transactionId]],
+        'Return to your terminal: it asks the Gateway what happened to this transaction before offering anything else.');
       return;
     }
     startCountdown();
@@ -338,12 +373,12 @@
     var sent = false;
     try {
       if (navigator.sendBeacon) {
-        sent = navigator.sendBeacon(base + 'event', new Blob([body], { type: 'application/json' }));
+        sent = navigator.sendBeacon(endpoint('event'), new Blob([body], { type: 'application/json' }));
       }
     } catch (e) { sent = false; }
     if (!sent) {
       try {
-        fetch(base + 'event', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'application/json' }, body: body });
+        fetch(endpoint('event'), { method: 'POST', keepalive: true, headers: { 'Content-Type': 'application/json' }, body: body });
       } catch (e) { /* nothing more can be done while the page goes away */ }
     }
   });

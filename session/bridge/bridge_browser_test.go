@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"text/template"
 	"time"
@@ -242,15 +243,24 @@ func startFakeSDK(t *testing.T, token string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	base := "http://" + ln.Addr().String()
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mode := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/scdk.js")
+		if mode == "count" {
+			fakeSDKLoads.Add(1)
+		}
 		w.Header().Set("Content-Type", "text/javascript")
+		w.Header().Set("Cache-Control", "no-store")
 		fakeSDK.Execute(w, map[string]string{"Mode": mode, "Token": token})
 	})}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String()
+	return base
 }
+
+// fakeSDKLoads counts the loads of the fake SDK in mode "count" (only the
+// two-tab test uses that mode): a page loads the SDK only to run it.
+var fakeSDKLoads atomic.Int32
 
 // closedPort returns a loopback port nothing listens on.
 func closedPort(t *testing.T) int {
@@ -323,6 +333,7 @@ func TestBridgeInBrowser(t *testing.T) {
 		{"sandbox connect then transaction", func(t *testing.T, f *browserFixture) { sandboxJourneys(t, f.browserCtx, f.b) }},
 		{"blocked by the page policy", browserBlockedByThePagePolicy},
 		{"tab closed", browserTabClosed},
+		{"two tabs", browserTwoTabs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -461,5 +472,35 @@ func browserTabClosed(t *testing.T, f *browserFixture) {
 	waitEvent(t, j, JourneyTabClosed)
 	if st, _ := j.snapshot(); st != stateWaiting {
 		t.Errorf("closing the tab settled the journey")
+	}
+}
+
+// browserTwoTabs opens one journey's link in two tabs: the first runs the
+// SDK, the second says the journey is open elsewhere and never starts it,
+// and the journey ends with the first tab's result.
+func browserTwoTabs(t *testing.T, f *browserFixture) {
+	before := fakeSDKLoads.Load()
+	j, first := f.open(t, f.fakeSDKURL("count"), false)
+	waitState(first, t, "in-progress")
+	waitEvent(t, j, JourneySDKStarted)
+	second := openTab(t, f.browserCtx, false)
+	if err := chromedp.Do(second, chromedp.Navigate(j.URL())); err != nil {
+		t.Fatal(err)
+	}
+	waitState(second, t, "other-tab")
+	if text := pageText(second, t); !strings.Contains(text, "This journey is open in another tab") {
+		t.Fatalf("second tab says: %s", text)
+	}
+	if err := chromedp.Do(first, chromedp.Click(chromedp.ID("finish"))); err != nil {
+		t.Fatal(err)
+	}
+	waitState(first, t, "done")
+	o, err := j.Wait(first)
+	if err != nil || o.Result == nil || o.Result.Broker != "kite-leprechaun" {
+		t.Fatalf("the journey ended with %+v, %v; want the first tab's result", o, err)
+	}
+	// The second tab never loaded the SDK, so it could not run it.
+	if n := fakeSDKLoads.Load() - before; n != 1 {
+		t.Fatalf("the SDK was loaded %d times for one journey, want once", n)
 	}
 }

@@ -170,6 +170,25 @@ type journeyView struct {
 	Brokers            []string            `json:"brokers,omitempty"`
 	State              string              `json:"state"`
 	Outcome            *outcomeSummaryView `json:"outcome,omitempty"`
+	// Role is this tab's part: "owner" runs the SDK; "other" must not
+	// (another tab runs the journey); "restarted" started it and was
+	// reloaded.
+	Role string `json:"role"`
+}
+
+// tabID is the page's tab id from the query (?tab=): a few letters and
+// digits the page draws once per tab; "" when absent or malformed.
+func tabID(r *http.Request) string {
+	t := r.URL.Query().Get("tab")
+	if len(t) < 8 || len(t) > 64 {
+		return ""
+	}
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return ""
+		}
+	}
+	return t
 }
 
 // outcomeSummaryView tells a reloaded page how the journey ended.
@@ -217,6 +236,13 @@ func (b *Bridge) serveJourney(w http.ResponseWriter, r *http.Request) {
 		v.State = "expired"
 	default:
 		v.State = "waiting"
+		v.Role = j.claim(tabID(r))
+		switch v.Role {
+		case roleOther:
+			j.emit(JourneyOtherTab, "a second tab opened this journey's link; it was told to leave the journey to the first one")
+		case roleRestarted:
+			j.emit(JourneyOtherTab, "the tab running the SDK was reloaded after the SDK started; the SDK's answer cannot reach it any more")
+		}
 	}
 	writeJSON(w, http.StatusOK, v)
 }
@@ -319,6 +345,14 @@ func (b *Bridge) postResult(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if !j.isOwner(tabID(r)) {
+		// Only the tab that runs the journey settles it: another tab's
+		// answer (invalid_transactionId, most likely) is shown, not taken.
+		b.logf("bridge: refused a result for transaction %s from a tab that does not run it", j.spec.TransactionID)
+		j.emit(JourneyOtherTab, "another tab's SDK answered "+outcomeSummary(o)+"; ignored: the first tab runs this journey")
+		jsonError(w, http.StatusConflict, "this journey runs in another tab: its result is the one the terminal takes")
+		return
+	}
 	switch status := j.settle(o); status {
 	case http.StatusOK:
 		ans := resultAnswer{State: "settled"}
@@ -371,7 +405,16 @@ func (b *Bridge) postEvent(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	j.emit(ev.Kind, strings.ToValidUTF8(ev.Detail, "?"))
+	detail := strings.ToValidUTF8(ev.Detail, "?")
+	if !j.isOwner(tabID(r)) {
+		// Another tab's events never end the wait (a closed second tab is
+		// not the journey's tab closing).
+		j.emit(JourneyOtherTab, "another tab: "+string(ev.Kind)+" "+detail)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	j.ownerEvent(ev.Kind)
+	j.emit(ev.Kind, detail)
 	w.WriteHeader(http.StatusNoContent)
 }
 

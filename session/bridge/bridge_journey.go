@@ -52,6 +52,10 @@ const (
 	JourneyTabClosed     JourneyEventKind = "tab_closed"      // the page was closed or reloaded before a result
 	JourneyResult        JourneyEventKind = "result"          // the page posted the settled promise
 	JourneyCSPBlocked    JourneyEventKind = "csp_blocked"     // the page's security policy blocked something the SDK tried
+	// JourneyOtherTab: a tab other than the one running the journey opened
+	// the link or reported something; it never runs the SDK and never
+	// settles the journey.
+	JourneyOtherTab JourneyEventKind = "other_tab"
 )
 
 // pageEventKinds are the kinds the page may report itself.
@@ -94,6 +98,66 @@ type Journey struct {
 	gone    bool          // events closed: emit nothing more
 	settled chan struct{} // closed when a result is accepted
 	closed  chan struct{} // closed by Close
+
+	// The tab that runs the journey: the first page to ask for it claims
+	// it, so that a second tab (or a link opened twice) can never start the
+	// SDK on the same transaction again.
+	claimed bool
+	owner   string // the claiming tab's id ("" for a client that sends none)
+	started bool   // the owner's SDK started: the claim is final
+}
+
+// Tab roles, as journey.json tells a page.
+const (
+	roleOwner = "owner" // this tab runs the journey
+	roleOther = "other" // another tab runs it: do not start the SDK
+	// roleRestarted: this tab started the SDK and was then reloaded; the
+	// SDK's answer can no longer reach this page.
+	roleRestarted = "restarted"
+)
+
+// claim gives tab its role: the first tab to ask owns the journey; the
+// owner may reload and keep it until its SDK started.
+func (j *Journey) claim(tab string) string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch {
+	case !j.claimed:
+		j.claimed, j.owner = true, tab
+		return roleOwner
+	case j.owner != tab:
+		return roleOther
+	case j.started:
+		return roleRestarted
+	}
+	return roleOwner
+}
+
+// isOwner reports whether tab may report for the journey: it claimed it,
+// or nobody has yet (a client that talks to the bridge without the page).
+func (j *Journey) isOwner(tab string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.claimed {
+		j.claimed, j.owner = true, tab
+	}
+	return j.owner == tab
+}
+
+// ownerEvent updates the claim for an event of the owning tab: its SDK
+// started (the claim is final), or it went away before starting (the
+// claim is released, so the link may be opened again).
+func (j *Journey) ownerEvent(kind JourneyEventKind) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch kind {
+	case JourneySDKStarted:
+		j.started = true
+	case JourneyTabClosed:
+		if !j.started {
+			j.claimed, j.owner = false, ""
+		}
+	}
 }
 
 // nonceBytes is the nonce's entropy: 128 bits.

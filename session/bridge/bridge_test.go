@@ -225,7 +225,7 @@ func TestBridgeServesJourneyWithoutSecrets(t *testing.T) {
 	want := map[string]any{
 		"gateway": "gatewaydemo", "smallcaseAuthToken": spec.AuthToken, "transactionId": spec.TransactionID,
 		"intent": "CONNECT", "sdkUrl": spec.SDKURL, "leprechaun": true, "state": "waiting",
-		"expiresInMs": float64(5 * 60 * 1000), "origin": b.Origin(),
+		"expiresInMs": float64(5 * 60 * 1000), "origin": b.Origin(), "role": "owner",
 	}
 	for k, v := range want {
 		if view[k] != v {
@@ -233,7 +233,7 @@ func TestBridgeServesJourneyWithoutSecrets(t *testing.T) {
 		}
 	}
 	allowed := map[string]bool{"gateway": true, "smallcaseAuthToken": true, "transactionId": true, "intent": true,
-		"sdkUrl": true, "origin": true, "expiresInMs": true, "leprechaun": true, "amo": true, "brokers": true, "state": true}
+		"sdkUrl": true, "origin": true, "expiresInMs": true, "leprechaun": true, "amo": true, "brokers": true, "state": true, "role": true}
 	for k := range view {
 		if !allowed[k] {
 			t.Errorf("journey.json carries an unexpected key %q", k)

@@ -1,0 +1,107 @@
+package bridge
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tabRole asks journey.json as tab would and returns the role it is given.
+func tabRole(t *testing.T, b *Bridge, j *Journey, tab string) string {
+	t.Helper()
+	a := bridgeCall(t, "GET", loopbackURL(b, journeyPath(j)+"journey.json?tab="+tab), "", "", "", nil)
+	var v struct{ Role string }
+	if a.status != 200 || json.Unmarshal([]byte(a.body), &v) != nil {
+		t.Fatalf("journey.json for tab %s: %d %s", tab, a.status, a.body)
+	}
+	return v.Role
+}
+
+func tabPost(t *testing.T, b *Bridge, j *Journey, tab, what, body string) int {
+	t.Helper()
+	return bridgeCall(t, "POST", loopbackURL(b, journeyPath(j)+what+"?tab="+tab), "", "application/json", "", []byte(body)).status
+}
+
+// TestOneTabRunsAJourney: the first tab to open the link runs the journey;
+// a second tab is told so, and nothing it reports (its SDK's error, its
+// closing) settles the journey or ends the wait.
+func TestOneTabRunsAJourney(t *testing.T) {
+	b := startTestBridge(t, Config{})
+	j, err := b.NewJourney(bridgeSpec(t, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const first, second = "tab-first-0001", "tab-second-002"
+	if r := tabRole(t, b, j, first); r != roleOwner {
+		t.Fatalf("first tab: role %q", r)
+	}
+	if r := tabRole(t, b, j, second); r != roleOther {
+		t.Fatalf("second tab: role %q, want other", r)
+	}
+	if r := tabRole(t, b, j, first); r != roleOwner {
+		t.Fatalf("first tab reloaded before its SDK started: role %q, want owner", r)
+	}
+	drainEvents(j)
+
+	// The second tab's SDK answers invalid_transactionId and it closes:
+	// neither reaches the journey as its own.
+	if s := tabPost(t, b, j, second, "result", `{"error":{"message":"invalid_transactionId","code":3002}}`); s != 409 {
+		t.Fatalf("second tab's result: %d, want 409", s)
+	}
+	if s := tabPost(t, b, j, second, "event", `{"kind":"tab_closed"}`); s != 204 {
+		t.Fatalf("second tab's tab_closed: %d", s)
+	}
+	for _, ev := range drainEvents(j) {
+		if ev.Kind != JourneyOtherTab {
+			t.Fatalf("a second tab's report reached the journey as %s: %q", ev.Kind, ev.Detail)
+		}
+	}
+	if st, _ := j.snapshot(); st != stateWaiting {
+		t.Fatalf("a second tab settled the journey (state %d)", st)
+	}
+
+	// The first tab starts its SDK: from now on even its own reload is
+	// not allowed to start it again.
+	if s := tabPost(t, b, j, first, "event", `{"kind":"sdk_started"}`); s != 204 {
+		t.Fatal(s)
+	}
+	if r := tabRole(t, b, j, first); r != roleRestarted {
+		t.Fatalf("first tab reloaded after its SDK started: role %q, want restarted", r)
+	}
+	if s := tabPost(t, b, j, first, "result", string(okResultBody(t))); s != 200 {
+		t.Fatalf("first tab's result: %d", s)
+	}
+	o, err := j.Wait(t.Context())
+	if err != nil || o.Result == nil {
+		t.Fatalf("the journey did not end with the first tab's result: %+v %v", o, err)
+	}
+}
+
+// TestClaimReleasedWhenTheFirstTabClosesBeforeStarting: a first tab closed
+// before its SDK started gives the journey up, so the link can be opened
+// again.
+func TestClaimReleasedWhenTheFirstTabClosesBeforeStarting(t *testing.T) {
+	b := startTestBridge(t, Config{})
+	j, err := b.NewJourney(bridgeSpec(t, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tabRole(t, b, j, "tab-first-0001")
+	if s := tabPost(t, b, j, "tab-first-0001", "event", `{"kind":"tab_closed"}`); s != 204 {
+		t.Fatal(s)
+	}
+	if r := tabRole(t, b, j, "tab-later-0003"); r != roleOwner {
+		t.Fatalf("a tab opened after the first closed unstarted: role %q, want owner", r)
+	}
+	if strings.Contains(tabID(mustRequest(t, "/j/x/event?tab=bad%20tab")), " ") {
+		t.Fatal("a malformed tab id was taken")
+	}
+}
+
+func mustRequest(t *testing.T, target string) *http.Request {
+	t.Helper()
+	return httptest.NewRequest("GET", target, nil)
+}
