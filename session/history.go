@@ -25,6 +25,11 @@ const (
 // in the history.
 var ErrTransactionNotFound = errors.New("no such transaction in the history")
 
+// StatusAbandoned is gatewalk's own status (not the Gateway's) for a
+// transaction the operator left while it was still live: the terminal
+// stopped waiting, though a browser tab might still have used it.
+const StatusAbandoned gateway.Status = "ABANDONED"
+
 // HistoryEntry is one transaction a profile created and what became of it.
 type HistoryEntry struct {
 	TransactionID string         `json:"transactionId"`

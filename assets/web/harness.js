@@ -104,6 +104,38 @@
   function startCountdown() {
     tick();
     timer = setInterval(tick, 1000);
+    watchTerminal();
+  }
+
+  // watchTerminal asks the terminal every few seconds whether it still
+  // waits for this journey, so that a page whose terminal stopped waiting
+  // (the operator left the journey, or gatewalk ended) says so instead of
+  // offering a journey nobody will record.
+  function watchTerminal() {
+    var misses = 0;
+    var poll = setInterval(function () {
+      if (settled) { clearInterval(poll); return; }
+      fetch(base + 'state', { cache: 'no-store', credentials: 'same-origin' }).then(function (resp) {
+        if (resp.status === 404) return { state: 'abandoned' };
+        return resp.json();
+      }).then(function (body) {
+        misses = 0;
+        if (settled) return;
+        if (body.state === 'abandoned') { clearInterval(poll); showAbandoned(); }
+        if (body.state === 'expired') { clearInterval(poll); showExpired(); }
+      }).catch(function () {
+        if (++misses >= 2 && !settled) { clearInterval(poll); showAbandoned(); }
+      });
+    }, 2000);
+  }
+
+  function showAbandoned() {
+    stop();
+    show('abandoned', 'Stopped', 'The terminal stopped waiting for this journey',
+      'gatewalk left this journey (or was closed), so nothing this page or the smallcase window does now is recorded.',
+      [['transactionId', journey && journey.transactionId]],
+      'Close the smallcase window if it is still open: orders completed there may still be placed with the broker. ' +
+      'Your terminal says what it knows of this transaction.');
   }
 
   function stop() {

@@ -26,6 +26,7 @@ func (b *Bridge) routes() http.Handler {
 	mux.HandleFunc("GET /j/{nonce}/{$}", b.servePage)
 	mux.HandleFunc("GET /j/{nonce}", b.redirectSlash)
 	mux.HandleFunc("GET /j/{nonce}/journey.json", b.serveJourney)
+	mux.HandleFunc("GET /j/{nonce}/state", b.serveState)
 	mux.HandleFunc("POST /j/{nonce}/result", b.postResult)
 	mux.HandleFunc("POST /j/{nonce}/event", b.postEvent)
 	mux.HandleFunc("GET /static/{name}", b.serveStatic)
@@ -245,6 +246,32 @@ func (b *Bridge) serveJourney(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// serveState tells a waiting page whether the terminal still waits for its
+// journey: {"state": "waiting" | "settled" | "expired" | "abandoned"}. A
+// closed journey answers 404 like any unknown one.
+func (b *Bridge) serveState(w http.ResponseWriter, r *http.Request) {
+	j := b.lookup(w, r)
+	if j == nil {
+		return
+	}
+	state, _ := j.snapshot()
+	j.mu.Lock()
+	abandoned := j.abandoned
+	j.mu.Unlock()
+	s := "waiting"
+	switch {
+	case abandoned:
+		s = "abandoned"
+	case state == stateSettled:
+		s = "settled"
+	case state == stateExpired:
+		s = "expired"
+	case state == stateClosed:
+		s = "abandoned"
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"state": s})
 }
 
 // readJSONBody enforces the body rules shared by the page's posts:

@@ -105,6 +105,8 @@ type Journey struct {
 	claimed bool
 	owner   string // the claiming tab's id ("" for a client that sends none)
 	started bool   // the owner's SDK started: the claim is final
+
+	abandoned bool // the terminal stopped waiting (Abandon)
 }
 
 // Tab roles, as journey.json tells a page.
@@ -397,6 +399,18 @@ func (j *Journey) snapshot() (journeyState, gateway.SDKOutcome) {
 		return stateExpired, j.outcome
 	}
 	return j.state, j.outcome
+}
+
+// Abandon tells the journey's page that the terminal stopped waiting (its
+// state becomes "abandoned" until the journey is closed), and makes a
+// pending Wait return ErrJourneyClosed unless a result was accepted.
+func (j *Journey) Abandon() {
+	j.mu.Lock()
+	if j.state == stateWaiting {
+		j.abandoned = true
+	}
+	j.mu.Unlock()
+	j.shut()
 }
 
 // Close releases the journey's nonce (its URL answers 404 from now on),

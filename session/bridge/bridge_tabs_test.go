@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -104,4 +105,34 @@ func TestClaimReleasedWhenTheFirstTabClosesBeforeStarting(t *testing.T) {
 func mustRequest(t *testing.T, target string) *http.Request {
 	t.Helper()
 	return httptest.NewRequest("GET", target, nil)
+}
+
+// TestAbandonTellsThePage: after Abandon the page's state poll says the
+// terminal stopped waiting, and Wait ends.
+func TestAbandonTellsThePage(t *testing.T) {
+	b := startTestBridge(t, Config{})
+	j, err := b.NewJourney(bridgeSpec(t, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		a := bridgeCall(t, "GET", loopbackURL(b, journeyPath(j)+"state"), "", "", "", nil)
+		var v struct{ State string }
+		_ = json.Unmarshal([]byte(a.body), &v)
+		return v.State
+	}
+	if s := state(); s != "waiting" {
+		t.Fatalf("state %q before Abandon", s)
+	}
+	j.Abandon()
+	if s := state(); s != "abandoned" {
+		t.Fatalf("state %q after Abandon, want abandoned", s)
+	}
+	if _, err := j.Wait(t.Context()); !errors.Is(err, ErrJourneyClosed) {
+		t.Fatalf("Wait after Abandon: %v", err)
+	}
+	j.Close()
+	if a := bridgeCall(t, "GET", loopbackURL(b, journeyPath(j)+"state"), "", "", "", nil); a.status != 404 {
+		t.Fatalf("state of a closed journey: %d, want 404 (the page then says the terminal stopped waiting)", a.status)
+	}
 }

@@ -372,6 +372,24 @@ func (j *Journey) stepLocked(k StepKind) *Step {
 	return nil
 }
 
+// Abandon records that the operator left the journey while its
+// transaction may still be live: history says ABANDONED (when no result
+// settled it), the browser page is told that the terminal stopped
+// waiting, and the journey is closed. Cancel a running Next's context
+// first.
+func (j *Journey) Abandon() {
+	j.mu.Lock()
+	live := j.txn != nil && j.outcome == nil
+	if j.bj != nil {
+		j.bj.Abandon()
+	}
+	j.mu.Unlock()
+	if live {
+		j.updateHistory(session.StatusAbandoned, 0, "", "the terminal stopped waiting while the transaction was live")
+	}
+	j.Close()
+}
+
 // Close releases the journey's browser page and closes Events. It does not
 // interrupt a running Next: cancel its context for that.
 func (j *Journey) Close() {

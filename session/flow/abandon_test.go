@@ -1,0 +1,41 @@
+package flow
+
+import (
+	"context"
+	"testing"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+)
+
+// TestAbandonMarksHistory: a journey left while its transaction is live is
+// ABANDONED in history, not left INITIALIZED.
+func TestAbandonMarksHistory(t *testing.T) {
+	st := newStore(t)
+	mustRun(t, setup(t, st, Options{Auto: gateway.ScenarioSuccess}).GuestLogin("alice"))
+	r := setup(t, st, Options{NoBrowser: true})
+	j := r.Order("alice", gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}})
+	for j.Current() != nil && j.Current().Kind != AwaitSDK {
+		if s := j.Next(context.Background()); s != nil && s.Err != nil {
+			t.Fatalf("%s: %v", s.Kind, s.Err)
+		}
+	}
+	txn := j.TransactionID()
+	if txn == "" {
+		t.Fatal("no transaction was created")
+	}
+	j.Abandon()
+	hist, err := st.History(session.BuiltinProfileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range hist {
+		if e.TransactionID == txn {
+			if e.Status != session.StatusAbandoned {
+				t.Fatalf("history status %q, want %s", e.Status, session.StatusAbandoned)
+			}
+			return
+		}
+	}
+	t.Fatalf("transaction %s is not in history", txn)
+}
