@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 func orderCommand() command {
@@ -32,6 +34,10 @@ Orders:
   --type RECONCILIATION                 reconcile the user's smallcases
 A quantity of 0, a malformed TICKER:QTY or a mix of securities and a
 smallcase is a usage error (exit 2) caught before any request.
+
+On a production profile the order is shown as it will be sent (lines,
+user and broker, profile) and placed only after you type yes; without a
+terminal it needs --yes, else it exits 2 and sends nothing.
 
 On the sandbox, --auto OUTCOME completes the SDK step (no browser). Orders
 the broker rejects (--auto rejected, insufficient_funds) or fills in part
@@ -86,6 +92,8 @@ type orderFlags struct {
 	iscid      string
 	typ        string
 	amount     float64
+	// yes confirms a production order in advance.
+	yes bool
 }
 
 // config builds and validates the orderConfig; every error is a usage error.
@@ -136,6 +144,7 @@ func runOrder(ctx context.Context, c *Factory, args []string) error {
 	fs.StringVar(&of.iscid, "iscid", "", "the smallcase investment ISCID to act on (with --type)")
 	fs.StringVar(&of.typ, "type", "", "order type for --scid/--iscid: BUY, INVESTMORE, FIX, MANAGE, REBALANCE, SIP, EXIT, RECONCILIATION")
 	fs.Float64Var(&of.amount, "amount", 0, "amount to invest (BUY and INVESTMORE only)")
+	fs.BoolVar(&of.yes, "yes", false, "on a production profile, place the order without asking (required without a terminal)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -157,6 +166,9 @@ func order(ctx context.Context, c *Factory, jf *journeyFlags, of orderFlags, pos
 	}
 	defer hr.close()
 	if err := hr.requireUser(); err != nil {
+		return err
+	}
+	if err := confirmOrder(c, hr.runner, jf.user, oc, of.yes); err != nil {
 		return err
 	}
 	j := hr.runner.Order(jf.user, oc)
@@ -210,4 +222,35 @@ func printOrders(w io.Writer, od *gateway.OrderDetails) {
 		}
 		fmt.Fprintf(w, "note: %d %s not fully filled; the journey completed, so gatewalk exits 0 (see the statuses above)\n", bad, verb)
 	}
+}
+
+// confirmOrder shows, on a production profile, the order as it will be
+// sent and asks for "yes" on a terminal before anything is created;
+// without a terminal it requires --yes. Other profiles place test orders
+// and are not asked.
+func confirmOrder(c *Factory, r *flow.Runner, label string, oc gateway.OrderConfig, yes bool) error {
+	p := r.Profile()
+	if p.Env != gateway.EnvProduction {
+		return nil
+	}
+	broker := ""
+	if u, err := r.Store().User(p.Name, label); err == nil {
+		broker = u.Broker
+	}
+	for _, l := range present.OrderReview(p, label, broker, oc) {
+		fmt.Fprintln(c.stderr, l)
+	}
+	if yes {
+		fmt.Fprintln(c.stderr, "confirmed by --yes")
+		return nil
+	}
+	if c.stdinIsTerminal == nil || !c.stdinIsTerminal() {
+		return usagef("profile %q is production: an order without a terminal to confirm it needs --yes; nothing was sent", p.Name)
+	}
+	fmt.Fprint(c.stderr, "Place these real orders? Type yes to confirm: ")
+	line, _ := bufio.NewReader(io.LimitReader(c.stdin, 256)).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" && a != "y" {
+		return usagef("not confirmed: nothing was sent")
+	}
+	return nil
 }
