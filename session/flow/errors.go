@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -84,11 +85,21 @@ type UnreachableError struct {
 	Attempts int
 	Total    time.Duration
 	Err      error
+	// MayHaveCreated: the request was a create that reached the Gateway
+	// (or may have) and got no answer, so a transaction may exist; Sent is
+	// when the request went out. gatewalk never retries a create.
+	MayHaveCreated bool
+	Sent           time.Time
 }
 
 // Error names the Gateway's URL, the reason and, after a retry, the
-// attempts and the time they took.
+// attempts and the time they took. For a create that may have reached the
+// Gateway it says that a transaction may exist.
 func (e *UnreachableError) Error() string {
+	if e.MayHaveCreated {
+		return fmt.Sprintf("the create request sent to %s at %s got no answer (%s): a transaction may have been created; "+
+			"gatewalk does not retry a create, since a retry could make two", e.URL, e.Sent.Local().Format("15:04:05"), e.Reason)
+	}
 	s := fmt.Sprintf("could not reach the Gateway at %s (%s", e.URL, e.Reason)
 	if e.Attempts > 1 {
 		s += fmt.Sprintf("; %d attempts over %s", e.Attempts, roundSeconds(e.Total))
@@ -220,6 +231,11 @@ func Explain(err error) Problem {
 		}
 		p.Redo = CreateTransaction
 		return p
+	case errors.As(err, &un) && un.MayHaveCreated:
+		return Problem{Name: "create_unanswered", Meaning: un.Error(),
+			Advice: "Before creating another transaction, check whether this one exists: the Gateway's dashboard, or a " +
+				"postback for it. Only an unused transaction expires harmlessly in 5 minutes; if it was used, a second create " +
+				"could place the orders twice."}
 	case errors.As(err, &un):
 		return Problem{Name: "unreachable", Meaning: un.Error(),
 			Advice: "Check the profile's API URL (gatewalk profile show) and the network, then try again.", Redo: retryStep(err)}
@@ -378,6 +394,8 @@ func netReason(err error, timeout time.Duration) string {
 		return "connection refused"
 	case errors.Is(err, syscall.ECONNRESET):
 		return "connection reset"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection closed before an answer"
 	case errors.As(err, &dns):
 		if dns.IsNotFound {
 			return "no such host " + dns.Name

@@ -160,6 +160,16 @@ func (j *Journey) annotate(s *Step, err error) error {
 	}
 	r := j.r
 	err = unreachable(err, s.Exchanges, r.timeout())
+	var un *UnreachableError
+	if s.Kind == CreateTransaction && errors.As(err, &un) && un.Reason != "connection refused" &&
+		!strings.HasPrefix(un.Reason, "no such host") && !strings.HasPrefix(un.Reason, "name lookup failed") {
+		// The request may have reached the Gateway: a refused connection
+		// or an unknown host are the only answers that prove it did not.
+		un.MayHaveCreated = true
+		if len(s.Exchanges) > 0 {
+			un.Sent = s.Exchanges[0].Started
+		}
+	}
 	var api *gateway.APIError
 	var sdk *gateway.SDKError
 	switch {
