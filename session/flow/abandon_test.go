@@ -39,3 +39,28 @@ func TestAbandonMarksHistory(t *testing.T) {
 	}
 	t.Fatalf("transaction %s is not in history", txn)
 }
+
+// TestFreshTransactionAbandonsTheLiveOne: replacing a live transaction by
+// a fresh one marks the first ABANDONED in history.
+func TestFreshTransactionAbandonsTheLiveOne(t *testing.T) {
+	st := newStore(t)
+	mustRun(t, setup(t, st, Options{Auto: gateway.ScenarioSuccess}).GuestLogin("alice"))
+	r := setup(t, st, Options{NoBrowser: true})
+	j := r.Order("alice", gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}})
+	for j.Current() != nil && j.Current().Kind != AwaitSDK {
+		if s := j.Next(context.Background()); s != nil && s.Err != nil {
+			t.Fatalf("%s: %v", s.Kind, s.Err)
+		}
+	}
+	first := j.TransactionID()
+	j.RetryFrom(CreateTransaction)
+	hist, err := st.History(session.BuiltinProfileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range hist {
+		if e.TransactionID == first && e.Status != session.StatusAbandoned {
+			t.Fatalf("the replaced transaction is %q in history", e.Status)
+		}
+	}
+}

@@ -319,6 +319,25 @@ func (j *Journey) Events() <-chan bridge.JourneyEvent { return j.events }
 // expiry or an SDK error; RetryFrom(MintToken) starts over with a new token.
 // A kind the journey does not have changes nothing.
 func (j *Journey) RetryFrom(k StepKind) {
+	if id := j.retryFrom(k); id != "" {
+		// The transaction given up was still live: say so in history, as
+		// leaving the journey would.
+		r := j.r
+		err := r.store.UpdateHistory(r.profile.Name, id, func(e *session.HistoryEntry) {
+			if e.Status == "" || e.Status == gateway.StatusInitialized {
+				e.Status = session.StatusAbandoned
+				e.Summary = "replaced by a fresh transaction while it was live"
+			}
+		})
+		if err != nil {
+			r.opt.Logf("history: %v", err)
+		}
+	}
+}
+
+// retryFrom resets the steps and returns the id of a live transaction it
+// gave up ("" when none).
+func (j *Journey) retryFrom(k StepKind) (abandoned string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	idx := -1
@@ -329,7 +348,7 @@ func (j *Journey) RetryFrom(k StepKind) {
 		}
 	}
 	if idx < 0 || j.running != nil {
-		return
+		return ""
 	}
 	for _, s := range j.Steps[idx:] {
 		*s = Step{Kind: s.Kind, Title: s.Title, Why: s.Why, State: Pending}
@@ -337,6 +356,12 @@ func (j *Journey) RetryFrom(k StepKind) {
 		case MintToken:
 			j.token = ""
 		case CreateTransaction:
+			if j.txn != nil && j.outcome == nil && j.historyOK {
+				abandoned = j.txn.TransactionID
+			}
+			if j.bj != nil {
+				j.bj.Abandon()
+			}
 			j.closeBridgeJourneyLocked()
 			j.txn, j.outcome, j.verified = nil, nil, nil
 			j.historyOK = false
@@ -346,6 +371,7 @@ func (j *Journey) RetryFrom(k StepKind) {
 			j.verified = nil
 		}
 	}
+	return abandoned
 }
 
 // AllowDuplicate records that the operator confirmed saving a

@@ -17,6 +17,7 @@ import (
 	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // TestLoginChecksBeforeTheTransaction: a users or history file that does
@@ -177,13 +178,7 @@ func TestInterruptLeavesTheTransaction(t *testing.T) {
 	defer cancel()
 	done := make(chan int)
 	go func() { done <- Main(ctx, c, []string{"login", "--user", "carol", "--no-browser"}) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(errb.String(), "waiting for the SDK result") {
-		if time.Now().After(deadline) {
-			t.Fatalf("never waited:\n%s", errb.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitForOutput(t, &errb, "waiting for the SDK result")
 	cancel()
 	code := <-done
 	got := errb.String()
@@ -349,5 +344,50 @@ func TestResultLineEveryTime(t *testing.T) {
 		if code != 0 || !strings.Contains(errb, "result: the sandbox driver played success") {
 			t.Fatalf("run %d: exit %d, no result line:\n%s", i, code, errb)
 		}
+	}
+}
+
+// waitForOutput waits until a command running in another goroutine has
+// written want to buf (the command's own progress line is the only signal
+// a headless command gives), failing after a generous deadline.
+func waitForOutput(t *testing.T, buf *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(buf.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never printed %q:\n%s", want, buf.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestInterruptedOrderAsksTheGateway: an order interrupted while its page
+// waits is checked with the Gateway before anything is advised: on the
+// sandbox the transaction is unused, so no orders were placed.
+func TestInterruptedOrderAsksTheGateway(t *testing.T) {
+	h := newHeadlessEnv(t)
+	if code, _, errb := h.run(t, "login", "--user", "alice", "--auto", "success"); code != 0 {
+		t.Fatalf("login: %d %s", code, errb)
+	}
+	var out, errb syncBuffer
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int)
+	go func() {
+		done <- Main(ctx, c, []string{"order", "--user", "alice", "--buy", "TCS:1", "--no-browser", "--json"})
+	}()
+	waitForOutput(t, &errb, "waiting for the SDK result")
+	cancel()
+	if code := <-done; code != exitInterrupted {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	if got := errb.String(); !strings.Contains(got, "checking with the Gateway") || !strings.Contains(got, "no orders were placed") {
+		t.Fatalf("stderr:\n%s", got)
+	}
+	var rep present.Report
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil || rep.Resolution == nil || !rep.Resolution.Known || rep.Resolution.Placed {
+		t.Fatalf("report resolution %+v (%v)\n%s", rep.Resolution, err, out.String())
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"gatewalk/ui/present"
 	"io"
 	"strings"
+	"time"
 )
 
 // journeyFlags are the flags every headless journey command takes.
@@ -201,17 +202,20 @@ func (h *headless) drive(ctx context.Context, j *flow.Journey, printResult func(
 	defer j.Close()
 	h.prog.header(h.runner, j)
 	runJourney(ctx, j, h.prog)
+	res := h.resolve(ctx, j)
 	if h.flags.jsonOut {
-		if err := writeJSON(h.c.stdout, present.JourneyReport(j)); err != nil {
+		rep := present.JourneyReport(j)
+		rep.Resolution = res
+		if err := writeJSON(h.c.stdout, rep); err != nil {
 			return err
 		}
 		h.flags.reported = true
 	}
 	if ctx.Err() != nil {
-		return interruptedError(j)
+		return withResolution(interruptedError(j), res)
 	}
 	if f := j.Failed(); f != nil {
-		return journeyError(f)
+		return withResolution(journeyError(f), res)
 	}
 	if !h.flags.jsonOut {
 		printResult(h.c.stdout)
@@ -297,4 +301,51 @@ func journeyExitCode(err error) int {
 		return exitError
 	}
 	return exitCode(err)
+}
+
+// resolve asks the Gateway what became of the journey's transaction when
+// the journey ended without a clear answer (see flow.Journey.NeedsResolution),
+// and says it on stderr; nil when there was nothing to ask.
+func (h *headless) resolve(ctx context.Context, j *flow.Journey) *flow.Resolution {
+	var err error
+	if ctx.Err() != nil {
+		err = ctx.Err()
+	} else if f := j.Failed(); f != nil {
+		err = f.Err
+	}
+	if !j.NeedsResolution(err) {
+		return nil
+	}
+	fmt.Fprintf(h.c.stderr, "checking with the Gateway what became of %s ...\n", j.TransactionID())
+	// An interrupt must not stop the check: it is what the operator needs
+	// to know before doing anything else.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	res := j.Resolve(rctx)
+	fmt.Fprintf(h.c.stderr, "  %s\n", present.SafeLine(res.Summary()))
+	return &res
+}
+
+// withResolution replaces the advice of a journey error when the Gateway
+// says the orders were placed, or cannot say: a fresh transaction for the
+// same order could place them twice.
+func withResolution(err error, res *flow.Resolution) error {
+	if res == nil || (res.Known && !res.Placed) {
+		return err
+	}
+	var ce *exitCodedError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	msg := ce.err.Error()
+	if i := strings.Index(msg, "\n  what to do: "); i >= 0 {
+		msg = msg[:i]
+	}
+	if res.Placed {
+		msg += "\n  what to do: do NOT create a fresh transaction for this order: the Gateway says it was placed (" + res.Source + ")"
+	} else {
+		msg += "\n  what to do: find out whether " + res.TransactionID + " placed orders (the broker's order book, the Gateway dashboard, " +
+			"or its ORDER_COMPLETED postback) before creating a fresh transaction: if it did, a fresh one places them twice"
+	}
+	return &exitCodedError{code: ce.code, err: errors.New(msg)}
 }

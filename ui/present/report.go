@@ -25,6 +25,9 @@ type Report struct {
 	DurationMs      float64      `json:"durationMs"`
 	Steps           []StepReport `json:"steps"`
 	Error           *ErrorReport `json:"error,omitempty"`
+	// Resolution is what the Gateway said became of the transaction when
+	// the journey ended without a clear answer (set by the headless driver).
+	Resolution *flow.Resolution `json:"resolution,omitempty"`
 }
 
 // StepReport is one step of a Report.

@@ -105,9 +105,9 @@ type Model struct {
 	// export (its journeys may have run on an earlier profile).
 	secrets  []string
 	quitting bool
-	// quitAsked shows the quit confirmation (a transaction is live);
-	// unfinished is what quitting left behind, for Run.
-	quitAsked  bool
+	// asked is the confirmation shown before leaving a live transaction
+	// (nil when none is); unfinished is what quitting left behind, for Run.
+	asked      *leaveAsk
 	unfinished *UnfinishedError
 }
 
@@ -186,6 +186,10 @@ func (m *Model) leaveFlow() {
 
 // bodyHeight is what is left between the header and the footer.
 func (m *Model) helpView() string {
+	if m.asked != nil {
+		// The footer answers the question of the status line.
+		return m.help.View(helpKeys{short: m.leaveKeys()})
+	}
 	short := m.active().ShortHelp()
 	if !m.active().capturing() {
 		// In a text field ? is typed, not a key: offer it only elsewhere.

@@ -13,14 +13,8 @@ import (
 // handleKey applies the global keys, then hands the key to the screen.
 func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 	km := &m.km
-	if m.quitAsked {
-		// y, q or ctrl+c again quits; any other key stays.
-		m.quitAsked = false
-		m.layout()
-		if key.Matches(k, km.Confirm) || key.Matches(k, km.Quit) {
-			return m.quit()
-		}
-		return m.setStatus("still here: the journey goes on", statusInfo)
+	if m.asked != nil {
+		return m.answerLeave(k)
 	}
 	if key.Matches(k, km.ForceQuit) {
 		return m.askQuit()
@@ -42,8 +36,7 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		case key.Matches(k, km.Back) && len(m.stack) > 1:
 			// Synchronous, so that keys typed right after esc reach the
 			// screen below.
-			m.back()
-			return nil
+			return m.askBack()
 		case key.Matches(k, km.ExportSession):
 			return m.exportSession()
 		case key.Matches(k, km.Auto) && m.active() == screen(m.home):
@@ -88,31 +81,6 @@ func (m *Model) chooseAuto(a AutoAnswer) tea.Cmd {
 		as = "; guest logins connect " + m.auto.Broker + " " + m.auto.Account
 	}
 	return m.setStatus("auto-answer on: the sandbox answers "+string(m.auto.Scenario)+" after a short pause"+as+" (a turns it off)", statusInfo)
-}
-
-// askQuit quits at once, unless a journey's transaction is live: then it
-// asks first, since quitting leaves the transaction unfinished.
-func (m *Model) askQuit() tea.Cmd {
-	if txn, _ := m.flow.liveTransaction(); txn == nil {
-		return m.quit()
-	}
-	m.quitAsked = true
-	m.layout()
-	return nil
-}
-
-// quitPrompt is the confirmation shown while quitAsked.
-func (m *Model) quitPrompt() string {
-	txn, settled := m.flow.liveTransaction()
-	if txn == nil {
-		return "Quit? y quits · any other key stays"
-	}
-	id := present.RedactID(txn.TransactionID, m.demo)
-	what := "is waiting for the SDK result (" + present.Countdown(txn.ExpireAt.Sub(m.now)) + " left) and will be left unfinished"
-	if settled {
-		what = "has finished, but its result is not fetched yet"
-	}
-	return "Quit? Transaction " + id + " " + what + ". y quits · any other key stays"
 }
 
 func (m *Model) quit() tea.Cmd {

@@ -34,7 +34,7 @@ func (m *Model) routeSession(msg tea.Msg) (tea.Cmd, bool) {
 	case runnerClosedMsg:
 		return nil, true
 	case reconnectAskedMsg:
-		return m.reconnect(m.connOpt), true
+		return m.askLeave(leaveAsk{kind: leaveReconnect, opt: m.connOpt}), true
 	case usersLoadedMsg:
 		m.usersLoaded(msg)
 		return nil, true
@@ -57,8 +57,7 @@ func (m *Model) routeSession(msg tea.Msg) (tea.Cmd, bool) {
 func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case navigatedBackMsg:
-		m.back()
-		return nil, true
+		return m.askBack(), true
 	case guestLoginAskedMsg:
 		return m.startJourney(flow.GuestLogin, msg.label), true
 	case openOrderFormMsg:
@@ -69,6 +68,8 @@ func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	case orderSubmittedMsg:
 		return m.orderSubmitted(msg), true
+	case orderConfirmedMsg:
+		return m.orderConfirmed(msg), true
 	case importSubmittedMsg:
 		return m.importSubmitted(msg), true
 	case holdingsAskedMsg:
@@ -154,7 +155,7 @@ func (m *Model) profileUsed(msg profileUsedMsg) tea.Cmd {
 	if msg.err != nil {
 		return m.setStatus("could not switch: "+msg.err.Error(), statusError)
 	}
-	return tea.Batch(m.reconnect(ConnectOptions{Profile: msg.name, Generation: m.connOpt.Generation}), m.setStatus("switched to profile "+msg.name, statusOK))
+	return m.askLeave(leaveAsk{kind: leaveSwitch, opt: ConnectOptions{Profile: msg.name, Generation: m.connOpt.Generation}})
 }
 
 // pushFor opens a screen for the user label.
@@ -163,9 +164,35 @@ func (m *Model) pushFor(label string, s screen) {
 	m.push(s)
 }
 
+// orderSubmitted shows the order from the form as it will be sent; only
+// enter on that review creates it (orderConfirmed).
 func (m *Model) orderSubmitted(msg orderSubmittedMsg) tea.Cmd {
 	if m.runner == nil {
 		return m.notReady()
+	}
+	if _, ok := m.active().(*orderForm); !ok {
+		// A second enter on the form, typed before the review opened.
+		return nil
+	}
+	info := reviewInfo{label: msg.label, profile: m.profile, auto: m.runner.Auto(), gen: m.connOpt.Generation}
+	for _, u := range m.home.users {
+		if u.Label == msg.label {
+			info.broker = u.Broker
+		}
+	}
+	m.push(newOrderReview(m.st, &m.km, info, msg.oc))
+	return nil
+}
+
+// orderConfirmed creates the reviewed order, unless the connection changed
+// since the review: then the operator reviews it again.
+func (m *Model) orderConfirmed(msg orderConfirmedMsg) tea.Cmd {
+	if _, ok := m.active().(*orderReview); !ok {
+		return nil
+	}
+	if m.runner == nil || msg.gen != m.connOpt.Generation {
+		m.back()
+		return m.setStatus("not placed: the profile restarted since the review; check the order and press enter again", statusError)
 	}
 	return m.openFlow(flow.Order, msg.label, m.runner.Order(msg.label, msg.oc))
 }

@@ -40,7 +40,7 @@ func (m *Model) View() string {
 
 	style := st.StatusInfo
 	switch {
-	case m.quitAsked:
+	case m.asked != nil:
 		style = st.StatusErr
 	case m.statusLevel == statusOK:
 		style = st.StatusOK
@@ -57,8 +57,8 @@ func (m *Model) View() string {
 // statusLines is the status message on one line, or two when it is long.
 func (m *Model) statusLines() []string {
 	text := m.status
-	if m.quitAsked {
-		text = m.quitPrompt()
+	if m.asked != nil {
+		text = m.leavePrompt()
 	}
 	if text == "" {
 		return []string{""}

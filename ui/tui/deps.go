@@ -34,6 +34,11 @@ type Journey interface {
 	RetryFrom(k flow.StepKind)
 	// AllowDuplicate confirms saving an id another local user has.
 	AllowDuplicate()
+	// Abandon is Close for a journey left while its transaction is live:
+	// it marks the history entry ABANDONED (unless a result settled it)
+	// and tells the browser page that the terminal stopped waiting. Cancel
+	// a running Next's context first.
+	Abandon()
 	// Close releases the browser page and closes Events.
 	Close()
 }

@@ -93,9 +93,15 @@ type fakeJourney struct {
 	attempts map[flow.StepKind]int
 	// waits are the attempts, by step and attempt number, that wait until
 	// their context ends, as the SDK step waits for the browser.
-	waits    map[flow.StepKind]map[int]bool
-	events   chan bridge.JourneyEvent
-	closed   bool
+	waits  map[flow.StepKind]map[int]bool
+	events chan bridge.JourneyEvent
+	closed bool
+	// abandoned is set by Abandon; cancelledFirst says the context of the
+	// last step Next ran had ended when Abandon was called.
+	abandoned      bool
+	cancelledFirst bool
+	// stepCtx is the context of the last Next.
+	stepCtx  context.Context
 	retried  []flow.StepKind
 	allowDup bool
 	// parked tells the harness that a step waits, and for what; the
@@ -158,6 +164,7 @@ func (j *fakeJourney) Next(ctx context.Context) *flow.Step {
 	}
 	n := j.attempts[s.Kind]
 	j.attempts[s.Kind]++
+	j.stepCtx = ctx
 	var sc script
 	if n < len(j.scripts[s.Kind]) {
 		sc = j.scripts[s.Kind][n]
@@ -225,6 +232,23 @@ func (j *fakeJourney) Close() {
 		j.closed = true
 		close(j.events)
 	}
+}
+
+// Abandon records the abandon, then closes as the real journey does.
+func (j *fakeJourney) Abandon() {
+	j.mu.Lock()
+	j.abandoned = true
+	j.cancelledFirst = j.stepCtx == nil || j.stepCtx.Err() != nil
+	j.mu.Unlock()
+	j.Close()
+}
+
+// wasAbandoned reports Abandon, and whether the step's context had ended
+// before it.
+func (j *fakeJourney) wasAbandoned() (abandoned, cancelledFirst bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.abandoned, j.cancelledFirst
 }
 
 func (j *fakeJourney) isClosed() bool {
@@ -447,6 +471,8 @@ func keyMsg(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyBackspace}
 	case "space":
 		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
 	case "ctrl+n":
 		return tea.KeyMsg{Type: tea.KeyCtrlN}
 	case "ctrl+x":

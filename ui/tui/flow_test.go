@@ -287,7 +287,10 @@ func TestOrderJourney(t *testing.T) {
 	j := newFakeJourney(orderSteps...).on(flow.FetchOrders, func(s *flow.Step) { s.Orders = od; s.Summary = "2 orders" })
 	hs.runner.journeys = append(hs.runner.journeys, j)
 	hs.key("o")
-	// Row 1 is TCS x1 BUY; add INFY x2 SELL, first with a bad ticker.
+	// Row 1 TCS x1 BUY, then INFY x2 SELL, first with a bad ticker.
+	hs.typeText("tcs")
+	hs.key("tab")
+	hs.typeText("1")
 	hs.key("ctrl+n")
 	hs.typeText("in fy")
 	hs.key("enter")
@@ -300,12 +303,16 @@ func TestOrderJourney(t *testing.T) {
 	}
 	hs.typeText("infy")
 	hs.key("tab")
-	hs.key("backspace")
 	hs.typeText("0")
 	mustContain(t, plain(hs.view()), "quantity must be 1 or more")
 	hs.key("backspace")
 	hs.typeText("2")
 	hs.key("tab", "space")
+	hs.key("enter")
+	if len(hs.runner.orders) != 0 {
+		t.Fatal("the form placed the order without its review")
+	}
+	mustContain(t, plain(hs.view()), "Review the order", "BUY TCS × 1", "SELL INFY × 2")
 	hs.key("enter")
 	if len(hs.runner.orders) != 1 {
 		t.Fatalf("orders submitted: %d", len(hs.runner.orders))
@@ -417,7 +424,7 @@ func TestPostbackStepShown(t *testing.T) {
 		s.Postback = &session.PostbackRecord{Event: gateway.EventOrderCompleted, Status: "COMPLETED", ChecksumValid: false, Problem: "checksum does not match"}
 	})
 	hs.runner.journeys = append(hs.runner.journeys, j)
-	hs.key("o", "enter")
+	hs.placeOrder("TCS", "1")
 	mustContain(t, plain(hs.view()), "Postback", "ORDER_COMPLETED COMPLETED", "checksum INVALID", "checksum does not match")
 }
 

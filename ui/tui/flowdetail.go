@@ -197,9 +197,7 @@ func (f *flowView) failurePanel(s flow.Step, w int) string {
 	inner := w - 4
 	var b []string
 	b = append(b, st.ErrorTitle.Render(pad(title, inner)))
-	for _, l := range wrap(p.Meaning, inner) {
-		b = append(b, l)
-	}
+	b = append(b, wrap(p.Meaning, inner)...)
 	if p.Advice != "" {
 		for i, l := range wrap("What to do: "+p.Advice, inner) {
 			if i == 0 {

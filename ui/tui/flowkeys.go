@@ -48,7 +48,8 @@ func (f *flowView) duplicateKey(k tea.KeyMsg) (tea.Cmd, bool) {
 func (f *flowView) moveKey(k tea.KeyMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(k, f.km.Back):
-		f.stop()
+		// The root leaves the journey (asking first when its
+		// transaction is live).
 		return emit(navigatedBackMsg{}), true
 	case key.Matches(k, f.km.Up):
 		if f.sel > 0 {

@@ -215,7 +215,7 @@ func TestExportKeepsFailedAttemptsAndTheirProfile(t *testing.T) {
 func TestExportKeepsAStoppedJourney(t *testing.T) {
 	hs := newHarness(t, 120, 40)
 	hs.startGuest("dan", newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).waiting(flow.AwaitSDK))
-	hs.key("esc")
+	hs.key("esc", "y")
 	md := readExport(t, hs)
 	mustContain(t, md, "Guest login · dan · did not complete (stopped by the operator while “Step await_sdk” ran)")
 	if !strings.Contains(hs.m.status, "session exported to "+hs.m.cfg.ExportDir+string(filepath.Separator)) {
@@ -423,7 +423,7 @@ func TestAllOrdersRejected(t *testing.T) {
 		Orders: []gateway.Order{{Tradingsymbol: "TCS", TransactionType: "BUY", Quantity: 1, Status: "REJECTED", StatusMessage: "RMS: margin"},
 			{Tradingsymbol: "INFY", TransactionType: "SELL", Quantity: 2, Status: "REJECTED", StatusMessage: "insufficient holdings"}}}}}
 	hs.runner.journeys = append(hs.runner.journeys, newFakeJourney(orderSteps...).on(flow.FetchOrders, func(s *flow.Step) { s.Orders = od }))
-	hs.key("o", "enter")
+	hs.placeOrder("TCS", "1")
 	v := plain(hs.view())
 	mustContain(t, v, "Connected order · alice  done, but", "the broker rejected every order (2 of 2)",
 		"Connected order for alice completed, but the broker rejected every order")

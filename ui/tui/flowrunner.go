@@ -41,6 +41,9 @@ func FlowRunner(r *flow.Runner) Runner {
 	return &flowRunner{r: r, delay: delay, auto: AutoAnswer{Scenario: o.Auto, Broker: o.AutoBroker, Account: o.AutoAccount}}
 }
 
+// A *flow.Journey is handed to the screens as it is.
+var _ Journey = (*flow.Journey)(nil)
+
 type flowRunner struct {
 	r     *flow.Runner
 	delay time.Duration

@@ -274,10 +274,18 @@ func (f *flowView) FullHelp() [][]key.Binding {
 		{f.km.Copy, f.km.Retry, f.km.Fresh, f.km.Confirm, f.km.Deny}, {f.km.NextFlow, f.km.Holdings, f.km.Back}}
 }
 
-// stop cancels a running step and releases the journey.
+// stop cancels a running step and releases the journey. A journey left
+// while its transaction is live is abandoned, not only closed: its history
+// says ABANDONED and the browser page is told that nothing waits for it.
+// The step's context is cancelled first, as Abandon asks.
 func (f *flowView) stop() {
+	live, _ := f.liveTransaction()
 	f.cancel()
-	f.j.Close()
+	if live != nil {
+		f.j.Abandon()
+	} else {
+		f.j.Close()
+	}
 	f.timerOn = false
 }
 

@@ -46,6 +46,9 @@ func TestOrderFormScrollsToFocusedRow(t *testing.T) {
 	hs := newHarness(t, 80, 24)
 	hs.withUsers()
 	hs.key("o")
+	hs.typeText("TCS")
+	hs.key("tab")
+	hs.typeText("1")
 	for range 15 {
 		hs.key("ctrl+n")
 	}
@@ -55,7 +58,7 @@ func TestOrderFormScrollsToFocusedRow(t *testing.T) {
 	if focused == "" {
 		t.Fatalf("the focused 16th row is not on screen:\n%s", v)
 	}
-	mustContain(t, v, `"BAD ONE" is not a trading symbol`, "enter submits", "row 16 of 16", "↑ ")
+	mustContain(t, v, `"BAD ONE" is not a trading symbol`, "enter reviews", "row 16 of 16", "↑ ")
 	hs.key("enter")
 	v = plain(hs.view())
 	mustContain(t, v, "Cannot submit: row 2: ticker is empty")
@@ -222,6 +225,7 @@ func TestFullHelpFitsAt80(t *testing.T) {
 	}{
 		{"home", func(hs *harness) {}},
 		{"order", func(hs *harness) { hs.key("o") }},
+		{"order review", func(hs *harness) { hs.key("o"); hs.typeText("INFY"); hs.key("tab"); hs.typeText("3"); hs.key("enter") }},
 		{"import", func(hs *harness) { hs.key("i") }},
 		{"holdings", func(hs *harness) { hs.runner.holdings = sampleHoldings(20, 2); hs.key("h") }},
 		{"history", func(hs *harness) { hs.withHistory(); hs.key("y") }},

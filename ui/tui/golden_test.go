@@ -68,7 +68,7 @@ var scenes = []struct {
 			Orders: []gateway.Order{{Tradingsymbol: "TCS", TransactionType: "BUY", Quantity: 1, FilledQuantity: 1, AveragePrice: 3500.5, Status: "COMPLETE"},
 				{Tradingsymbol: "INFY", TransactionType: "SELL", Quantity: 2, Status: "REJECTED", StatusMessage: "insufficient holdings"}}}}}
 		hs.runner.journeys = append(hs.runner.journeys, newFakeJourney(orderSteps...).on(flow.FetchOrders, func(s *flow.Step) { s.Orders = od; s.Summary = "2 orders in 1 batch" }))
-		hs.key("o", "enter")
+		hs.placeOrder("TCS", "1")
 	}},
 	{"flow_demo", func(hs *harness) {
 		hs.key("D")
@@ -78,8 +78,37 @@ var scenes = []struct {
 	}},
 	{"order_form", func(hs *harness) {
 		hs.withUsers()
-		hs.key("o", "ctrl+n")
+		hs.key("o")
+		hs.typeText("tcs")
+		hs.key("tab")
+		hs.typeText("2")
+		hs.key("ctrl+n")
 		hs.typeText("bad ticker")
+		hs.key("ctrl+n")
+	}},
+	{"order_review", func(hs *harness) {
+		hs.withUsers()
+		hs.key("o")
+		hs.typeText("INFY")
+		hs.key("tab")
+		hs.typeText("3")
+		hs.key("ctrl+n")
+		hs.typeText("TCS")
+		hs.key("tab")
+		hs.typeText("1")
+		hs.key("ctrl+b", "enter")
+	}},
+	{"order_review_production", func(hs *harness) {
+		hs.onProfile(prodProfile)
+		hs.key("o")
+		hs.typeText("INFY")
+		hs.key("tab")
+		hs.typeText("3")
+		hs.key("enter")
+	}},
+	{"flow_leave_asked", func(hs *harness) {
+		liveOrder(hs)
+		hs.key("esc")
 	}},
 	{"order_form_smallcase", func(hs *harness) {
 		hs.withUsers()

@@ -48,8 +48,15 @@ func TestJourneysAgainstSandbox(t *testing.T) {
 
 	keys("o")
 	wait("New order")
+	tm.Type("TCS")
+	keys("tab")
+	tm.Type("1")
 	keys("ctrl+n")
 	tm.Type("INFY")
+	keys("tab")
+	tm.Type("3")
+	keys("enter")
+	wait("Review the order")
 	keys("enter")
 	wait("Connected order · user1  done")
 

@@ -17,6 +17,8 @@ type KeyMap struct {
 	Sort, Reverse, Filter, Tab, Export key.Binding
 	// Forms and lists.
 	AddRow, DelRow, ToggleSide, SwitchMode, Submit, New, Edit, Use, Refetch key.Binding
+	// The order form and its review.
+	ReviewOrder, PlaceOrder, EditOrder key.Binding
 	// Inside forms, where letters are typed into the fields: the arrows
 	// alone move, space and x change a choice, b and s a side.
 	ArrowUp, ArrowDown, Space, Check, BuySell key.Binding
@@ -79,6 +81,10 @@ func DefaultKeyMap() KeyMap {
 		Edit:       b([]string{"e"}, "e", "edit"),
 		Use:        b([]string{"enter"}, "enter", "use"),
 		Refetch:    b([]string{"r"}, "r", "re-fetch orders"),
+
+		ReviewOrder: b([]string{"enter"}, "enter", "review"),
+		PlaceOrder:  b([]string{"enter"}, "enter", "place the order"),
+		EditOrder:   b([]string{"esc"}, "esc", "edit the order"),
 
 		ArrowUp:   b([]string{"up"}, "↑", "up"),
 		ArrowDown: b([]string{"down"}, "↓", "down"),

@@ -8,12 +8,12 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"gatewalk/gateway"
+	"gatewalk/ui/present"
 )
 
-// orderSubmittedMsg carries a validated order for the order journey.
+// orderSubmittedMsg carries a validated order to its review (orderreview.go).
 type orderSubmittedMsg struct {
 	label string
 	oc    gateway.OrderConfig
@@ -38,7 +38,11 @@ const (
 
 // orderForm builds a TRANSACTION's orderConfig: rows of ticker, quantity and
 // side, or a smallcase order by scid/iscid with an optional amount. Fields
-// are checked as typed.
+// are checked as typed, and each valid row shows the line it sends. No
+// field starts with a value: the examples are placeholders, so what is
+// typed is never glued to a default, and an empty field is refused rather
+// than sent as its example. Enter hands the order to the review
+// (orderreview.go); nothing is created from the form itself.
 type orderForm struct {
 	st    *Styles
 	km    *KeyMap
@@ -57,6 +61,9 @@ type orderForm struct {
 
 	formErr string // why enter did not submit
 	note    string // what a key could not do (it blocks nothing)
+	// tried is set once enter was refused: from then on the focused row
+	// says too that a field is empty, not only what was typed wrong.
+	tried bool
 }
 
 func newOrderForm(st *Styles, km *KeyMap, label string) *orderForm {
@@ -68,24 +75,24 @@ func newOrderForm(st *Styles, km *KeyMap, label string) *orderForm {
 	f.scAmount.Prompt = ""
 	f.scAmount.Placeholder = "optional, in rupees (e.g. 5000)"
 	f.scAmount.CharLimit = 12
-	f.addRow("TCS", "1", gateway.Buy)
+	f.addRow(gateway.Buy)
 	f.focus()
 	return f
 }
 
-func (f *orderForm) addRow(ticker, qty string, side gateway.Side) {
+// addRow adds an empty row: its examples are placeholders, drawn faint
+// and gone at the first key, never values.
+func (f *orderForm) addRow(side gateway.Side) {
 	t := f.st.newInput()
 	t.Prompt = ""
-	t.Placeholder = "TICKER"
+	t.Placeholder = "e.g. TCS"
 	t.CharLimit = 30
 	t.Width = 14
-	t.SetValue(ticker)
 	q := f.st.newInput()
 	q.Prompt = ""
-	q.Placeholder = "qty"
+	q.Placeholder = "e.g. 1"
 	q.CharLimit = 7
 	q.Width = 8
-	q.SetValue(qty)
 	f.rows = append(f.rows, orderRow{ticker: t, qty: q, side: side})
 }
 
@@ -179,9 +186,9 @@ func (f *orderForm) ShortHelp() []key.Binding {
 	// Most needed first: a narrow footer cuts from the end (ctrl+t is also
 	// on the tab bar).
 	if f.smallcase {
-		return fitShortHelp([]key.Binding{f.km.Submit, f.km.Back, f.km.NextField, f.km.SwitchMode}, f.w)
+		return fitShortHelp([]key.Binding{f.km.ReviewOrder, f.km.Back, f.km.NextField, f.km.SwitchMode}, f.w)
 	}
-	return fitShortHelp([]key.Binding{f.km.Submit, f.km.Back, f.km.AddRow, f.km.DelRow, f.km.ToggleSide, f.km.NextField, f.km.SwitchMode}, f.w)
+	return fitShortHelp([]key.Binding{f.km.ReviewOrder, f.km.Back, f.km.AddRow, f.km.DelRow, f.km.ToggleSide, f.km.NextField, f.km.SwitchMode}, f.w)
 }
 
 // FullHelp is two columns, worded short enough that with the global keys
@@ -191,10 +198,10 @@ func (f *orderForm) FullHelp() [][]key.Binding {
 	prev.SetHelp(prev.Help().Key, "prev field")
 	if f.smallcase {
 		fields := anyOf("↑/↓", "field", f.km.ArrowUp, f.km.ArrowDown)
-		return [][]key.Binding{{f.km.NextField, prev, fields}, {f.typeKeys(), f.km.SwitchMode, f.km.Submit, f.km.Back}}
+		return [][]key.Binding{{f.km.NextField, prev, fields}, {f.typeKeys(), f.km.SwitchMode, f.km.ReviewOrder, f.km.Back}}
 	}
 	rows := anyOf("↑/↓", "row", f.km.ArrowUp, f.km.ArrowDown)
-	return [][]key.Binding{{f.km.NextField, prev, rows, f.km.Submit, f.km.Back},
+	return [][]key.Binding{{f.km.NextField, prev, rows, f.km.ReviewOrder, f.km.Back},
 		{f.km.AddRow, f.km.DelRow, f.km.ToggleSide, f.sideKeys(), f.km.SwitchMode}}
 }
 
@@ -210,25 +217,69 @@ func (f *orderForm) sideKeys() key.Binding {
 }
 
 // rowError is the inline error of one securities row, "" when valid.
-func rowError(r orderRow) string {
+func rowError(r orderRow) string { return rowProblem(r, true) }
+
+// rowProblem is what is wrong with a row; without empty, a field left
+// empty is not a problem yet (the row being typed).
+func rowProblem(r orderRow, empty bool) string {
 	t := strings.TrimSpace(r.ticker.Value())
 	switch {
-	case t == "":
+	case t == "" && empty:
 		return "ticker is empty (e.g. TCS, INFY, M&M)"
-	case !gateway.ValidTicker(t):
+	case t != "" && !gateway.ValidTicker(t):
 		return strconv.Quote(t) + " is not a trading symbol: upper case letters, digits, & - . _"
 	}
 	q := strings.TrimSpace(r.qty.Value())
 	n, err := strconv.Atoi(q)
 	switch {
+	case q == "" && empty:
+		return "quantity is empty: how many shares (e.g. 1)"
 	case q == "":
-		return "quantity is empty"
 	case err != nil:
 		return "quantity " + strconv.Quote(q) + " is not a whole number"
 	case n < 1:
 		return "quantity must be 1 or more"
 	}
 	return ""
+}
+
+// security is the row as it is sent; ok is false while the row is not
+// valid.
+func (r orderRow) security() (s gateway.Security, ok bool) {
+	if rowError(r) != "" {
+		return s, false
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(r.qty.Value()))
+	return gateway.Security{Ticker: strings.TrimSpace(r.ticker.Value()), Quantity: n, Type: r.side}, true
+}
+
+// sentLine is how a valid row is sent ("BUY INFY × 3"), "" otherwise.
+func (r orderRow) sentLine() string {
+	s, ok := r.security()
+	if !ok {
+		return ""
+	}
+	return present.OrderLines(gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{s}})[0]
+}
+
+// digitsOnly keeps the digits a key types into the quantity; ok is false
+// when it types only other characters. Keys that type nothing (backspace,
+// the arrows) pass as they are.
+func digitsOnly(k tea.KeyMsg) (tea.KeyMsg, bool) {
+	if len(k.Runes) == 0 {
+		return k, true
+	}
+	var ds []rune
+	for _, r := range k.Runes {
+		if r >= '0' && r <= '9' {
+			ds = append(ds, r)
+		}
+	}
+	if len(ds) == 0 {
+		return k, false
+	}
+	k.Type, k.Runes = tea.KeyRunes, ds
+	return k, true
 }
 
 // config builds the orderConfig; the error names what to fix.
@@ -255,8 +306,8 @@ func (f *orderForm) config() (gateway.OrderConfig, error) {
 			if e := rowError(r); e != "" {
 				return oc, errors.New("row " + strconv.Itoa(i+1) + ": " + e)
 			}
-			n, _ := strconv.Atoi(strings.TrimSpace(r.qty.Value()))
-			oc.Securities = append(oc.Securities, gateway.Security{Ticker: strings.TrimSpace(r.ticker.Value()), Quantity: n, Type: r.side})
+			sec, _ := r.security()
+			oc.Securities = append(oc.Securities, sec)
 		}
 	}
 	req := gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &oc}
@@ -275,10 +326,10 @@ func (f *orderForm) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch {
 	case key.Matches(km, f.km.Back):
 		return f, emit(navigatedBackMsg{})
-	case key.Matches(km, f.km.Submit):
+	case key.Matches(km, f.km.ReviewOrder):
 		oc, err := f.config()
 		if err != nil {
-			f.formErr = err.Error()
+			f.formErr, f.tried = err.Error(), true
 			return f, nil
 		}
 		return f, emit(orderSubmittedMsg{label: f.label, oc: oc})
@@ -323,7 +374,7 @@ func (f *orderForm) updateSecurities(km tea.KeyMsg) tea.Cmd {
 	r := &f.rows[f.row]
 	switch {
 	case key.Matches(km, f.km.AddRow):
-		f.addRow("", "1", gateway.Buy)
+		f.addRow(gateway.Buy)
 		f.row, f.col = len(f.rows)-1, 0
 		return f.focus()
 	case key.Matches(km, f.km.DelRow):
@@ -374,7 +425,12 @@ func (f *orderForm) updateSecurities(km tea.KeyMsg) tea.Cmd {
 			r.ticker.SetCursor(pos)
 		}
 	case 1:
-		r.qty, cmd = r.qty.Update(km)
+		k, ok := digitsOnly(km)
+		if !ok {
+			f.note = "the quantity takes digits only: a whole number of shares"
+			return nil
+		}
+		r.qty, cmd = r.qty.Update(k)
 	case 2:
 		if key.Matches(km, f.sideKeys()) {
 			r.toggle()
@@ -389,163 +445,4 @@ func (r *orderRow) toggle() {
 	} else {
 		r.side = gateway.Buy
 	}
-}
-
-func (f *orderForm) View() string {
-	st := f.st
-	var top, bottom []string
-	top = append(top, st.Title.Render("New order")+st.Subtle.Render("  for "+f.label+": a TRANSACTION, connected token"), "")
-	mode := 0
-	if f.smallcase {
-		mode = 1
-	}
-	top = append(top, st.tabs(mode, "Securities", "Smallcase")+st.Subtle.Render("   ctrl+t switches"), "")
-
-	bottom = append(bottom, "")
-	switch {
-	case f.formErr != "":
-		bottom = append(bottom, leadWrap(st.StatusErr.Render("Cannot submit: "), st.InlineErr, f.formErr, f.w)...)
-	case f.note != "":
-		bottom = append(bottom, leadWrap("", st.Warn, f.note, f.w)...)
-	default:
-		bottom = append(bottom, leadWrap("", st.Subtle, "enter submits: gatewalk mints a connected token for "+f.label+" and creates the transaction.", f.w)...)
-	}
-
-	var body []string
-	if f.smallcase {
-		body = f.smallcaseLines()
-	} else {
-		body = f.rowLines(f.h - len(top) - len(bottom))
-	}
-	lines := append(append(top, body...), bottom...)
-	return fitLines(strings.Join(lines, "\n"), f.h)
-}
-
-// leadWrap wraps text to w cells after a styled lead on the first line.
-func leadWrap(lead string, style lipgloss.Style, text string, w int) []string {
-	lw := lipgloss.Width(lead)
-	ls := wrap(text, w-lw)
-	out := make([]string, len(ls))
-	for i, l := range ls {
-		if i == 0 {
-			out[i] = lead + style.Render(l)
-		} else {
-			out[i] = strings.Repeat(" ", lw) + style.Render(l)
-		}
-	}
-	return out
-}
-
-func (f *orderForm) smallcaseLines() []string {
-	st := f.st
-	var out []string
-	mark := func(i int) string {
-		if f.scField == i {
-			return st.Cursor.Render("› ")
-		}
-		return "  "
-	}
-	t := f.scTypeValue()
-	out = append(out, mark(scFieldType)+st.Label.Render(pad("type", 8))+"‹ "+st.Strong.Render(string(t))+" ›")
-	switch t {
-	case gateway.OrderBuy:
-		out = append(out, mark(scFieldID)+st.Label.Render(pad("scid", 8))+f.scID.View())
-	case gateway.OrderReconciliation:
-		out = append(out, "  "+st.Label.Render(pad("id", 8))+st.Subtle.Render("none: RECONCILIATION takes neither a scid nor an iscid"))
-	default:
-		out = append(out, mark(scFieldID)+st.Label.Render(pad("iscid", 8))+f.scID.View())
-	}
-	if f.scFieldUsed(scFieldAmount) {
-		out = append(out, mark(scFieldAmount)+st.Label.Render(pad("amount", 8))+f.scAmount.View())
-		if e := f.amountError(); e != "" {
-			out = append(out, leadWrap("          ", st.InlineErr, "↳ "+e, f.w)...)
-		}
-	} else {
-		out = append(out, "  "+st.Label.Render(pad("amount", 8))+st.Subtle.Render("only BUY and INVESTMORE take an amount"))
-	}
-	out = append(out, "")
-	for _, l := range wrap("BUY takes a smallcase id (scid); INVESTMORE, FIX, MANAGE, REBALANCE, SIP and EXIT take the user's investment id (iscid); RECONCILIATION takes neither. BUY and INVESTMORE may set an amount to invest.", f.w) {
-		out = append(out, st.Subtle.Render(l))
-	}
-	return out
-}
-
-// rowLines draws the securities rows in at most h lines, scrolled so that
-// the focused row and its inline error are always in view.
-func (f *orderForm) rowLines(h int) []string {
-	st := f.st
-	blocks := make([][]string, len(f.rows))
-	total := 0
-	for i, r := range f.rows {
-		mark := "  "
-		if i == f.row {
-			mark = st.Cursor.Render("› ")
-		}
-		side := string(r.side)
-		if i == f.row && f.col == 2 {
-			side = st.Selected.Render("‹" + side + "›")
-		} else {
-			side = " " + side + " "
-		}
-		b := []string{mark + pad(r.ticker.View(), 16) + " " + pad(r.qty.View(), 9) + " " + side}
-		if e := rowError(r); e != "" && (r.ticker.Value() != "" || i != f.row) {
-			b = append(b, leadWrap("    ", st.InlineErr, "↳ "+e, f.w)...)
-		}
-		blocks[i] = b
-		total += len(b)
-	}
-	head := "  " + st.TableHead.Render(pad("TICKER", 16)+" "+pad("QTY", 9)+" "+pad("SIDE", 6))
-	if total+1 <= h {
-		f.offset = 0
-		out := []string{head}
-		for _, b := range blocks {
-			out = append(out, b...)
-		}
-		return out
-	}
-	// Not all rows fit: keep the focused row in a window, with a line
-	// above and below saying how many rows are out of view.
-	avail := max(h-3, len(blocks[f.row]))
-	if f.row < f.offset {
-		f.offset = f.row
-	}
-	used := func(from, to int) int {
-		n := 0
-		for i := from; i <= to; i++ {
-			n += len(blocks[i])
-		}
-		return n
-	}
-	for f.offset < f.row && used(f.offset, f.row) > avail {
-		f.offset++
-	}
-	end := f.row + 1
-	for end < len(blocks) && used(f.offset, end) <= avail {
-		end++
-	}
-	// Fill the space left above when the window reaches the last row.
-	for f.offset > 0 && used(f.offset-1, end-1) <= avail {
-		f.offset--
-	}
-	out := []string{head + st.Subtle.Render("  row "+strconv.Itoa(f.row+1)+" of "+strconv.Itoa(len(f.rows)))}
-	if f.offset > 0 {
-		out = append(out, st.Subtle.Render("  ↑ "+pluralize(f.offset, "more row", "more rows")))
-	} else {
-		out = append(out, "")
-	}
-	for i := f.offset; i < end; i++ {
-		out = append(out, blocks[i]...)
-	}
-	if n := len(blocks) - end; n > 0 {
-		out = append(out, st.Subtle.Render("  ↓ "+pluralize(n, "more row", "more rows")))
-	}
-	return out
-}
-
-// pluralize is "1 row" or "n rows".
-func pluralize(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

@@ -178,8 +178,8 @@ func TestFormKeysInTheirHelp(t *testing.T) {
 		{"order rows", []string{"up", "down"},
 			func() screen {
 				f := newOrderForm(st, &km, "alice")
-				f.addRow("INFY", "1", gateway.Buy)
-				f.addRow("ITC", "1", gateway.Buy)
+				f.addRow(gateway.Buy)
+				f.addRow(gateway.Buy)
 				f.row = 1
 				return f
 			},
