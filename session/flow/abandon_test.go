@@ -15,11 +15,7 @@ func TestAbandonMarksHistory(t *testing.T) {
 	mustRun(t, setup(t, st, Options{Auto: gateway.ScenarioSuccess}).GuestLogin("alice"))
 	r := setup(t, st, Options{NoBrowser: true})
 	j := r.Order("alice", gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}})
-	for j.Current() != nil && j.Current().Kind != AwaitSDK {
-		if s := j.Next(context.Background()); s != nil && s.Err != nil {
-			t.Fatalf("%s: %v", s.Kind, s.Err)
-		}
-	}
+	runUntilSDK(t, j)
 	txn := j.TransactionID()
 	if txn == "" {
 		t.Fatal("no transaction was created")
@@ -47,11 +43,7 @@ func TestFreshTransactionAbandonsTheLiveOne(t *testing.T) {
 	mustRun(t, setup(t, st, Options{Auto: gateway.ScenarioSuccess}).GuestLogin("alice"))
 	r := setup(t, st, Options{NoBrowser: true})
 	j := r.Order("alice", gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}})
-	for j.Current() != nil && j.Current().Kind != AwaitSDK {
-		if s := j.Next(context.Background()); s != nil && s.Err != nil {
-			t.Fatalf("%s: %v", s.Kind, s.Err)
-		}
-	}
+	runUntilSDK(t, j)
 	first := j.TransactionID()
 	j.RetryFrom(CreateTransaction)
 	hist, err := st.History(session.BuiltinProfileName)
@@ -61,6 +53,17 @@ func TestFreshTransactionAbandonsTheLiveOne(t *testing.T) {
 	for _, e := range hist {
 		if e.TransactionID == first && e.Status != session.StatusAbandoned {
 			t.Fatalf("the replaced transaction is %q in history", e.Status)
+		}
+	}
+}
+
+// runUntilSDK runs j's steps up to (not including) the SDK wait: its
+// transaction is then created and live.
+func runUntilSDK(t *testing.T, j *Journey) {
+	t.Helper()
+	for j.Current() != nil && j.Current().Kind != AwaitSDK {
+		if s := j.Next(context.Background()); s != nil && s.Err != nil {
+			t.Fatalf("%s: %v", s.Kind, s.Err)
 		}
 	}
 }

@@ -24,11 +24,7 @@ func TestResolveTellsPlacedFromUnused(t *testing.T) {
 	}
 
 	unused := setup(t, st, Options{NoBrowser: true}).Order("alice", oc)
-	for unused.Current() != nil && unused.Current().Kind != AwaitSDK {
-		if s := unused.Next(context.Background()); s.Err != nil {
-			t.Fatal(s.Err)
-		}
-	}
+	runUntilSDK(t, unused)
 	res = unused.Resolve(context.Background())
 	if !res.Known || res.Placed || res.Status != gateway.StatusInitialized || !strings.Contains(res.Summary(), "no orders were placed") {
 		t.Fatalf("an unused transaction resolved as %+v", res)
