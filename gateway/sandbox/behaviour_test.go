@@ -30,6 +30,7 @@ func equity(h *gateway.Holdings, ticker string) (gateway.Equity, bool) {
 // TestHoldingsChangeAfterImport: orders change the live portfolio and an
 // import after them shows it; a SELL beyond the holding is rejected.
 func TestHoldingsChangeAfterImport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	tok := e.connected("upstox-leprechaun", "LEP003")
@@ -94,6 +95,7 @@ func TestHoldingsChangeAfterImport(t *testing.T) {
 // TestUserMismatchAndStableIDs: a connected token binds the account; the
 // same account always gets the same smallcaseAuthId, across servers.
 func TestUserMismatchAndStableIDs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	guestID := e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
 	first := e.outcome(guestID, sandbox.CompleteRequest{Broker: "upstox", Account: "lep002"})
@@ -144,26 +146,32 @@ func TestUserMismatchAndStableIDs(t *testing.T) {
 	}
 }
 
+// marketCase is one journey of TestMarketModes.
+type marketCase struct {
+	name     string
+	market   sandbox.MarketMode
+	at       time.Time
+	amo      bool
+	override sandbox.MarketMode
+	outcome  gateway.Scenario
+	want     string // "open", "amo", "closed" or "amo_rejected"
+	connect  bool
+}
+
+// marketOrder is the TRANSACTION of TestMarketModes.
+var marketOrder = gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+	Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}}}
+
 // TestMarketModes: the SDK goes on when the market is open, or closed in
 // its AMO window with AMO enabled (config.amo, the driver's amo), placing
 // after-market orders; anything else rejects market_closed. A journey's
 // market override stands in for the sandbox's market; the market_closed
 // scenario rejects whatever the market; other intents ignore the market.
 func TestMarketModes(t *testing.T) {
-	order := gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
-		Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}}}
+	t.Parallel()
 	saturday := time.Date(2026, 3, 7, 6, 0, 0, 0, time.UTC)
 	afterClose := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC) // 15:45 IST
-	cases := []struct {
-		name     string
-		market   sandbox.MarketMode
-		at       time.Time
-		amo      bool
-		override sandbox.MarketMode
-		outcome  gateway.Scenario
-		want     string // "open", "amo" or "closed"
-		connect  bool
-	}{
+	cases := []marketCase{
 		{"open", sandbox.MarketOpen, afterClose, false, "", "", "open", false},
 		{"open_with_amo_enabled", sandbox.MarketOpen, afterClose, true, "", "", "open", false},
 		{"closed", sandbox.MarketClosed, monday10IST, false, "", "", "closed", false},
@@ -184,69 +192,102 @@ func TestMarketModes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, func(c *sandbox.Config) {
-				at := tc.at
-				c.Market, c.Clock = tc.market, func() time.Time { return at }
-			})
-			req := order
-			if tc.connect {
-				req = gateway.TransactionRequest{Intent: gateway.IntentConnect}
-			}
-			id := e.create(docsGuestToken, req)
-			st, body := e.complete(id, sandbox.CompleteRequest{AMO: tc.amo, Market: tc.override, Outcome: tc.outcome})
-			if st != http.StatusOK {
-				t.Fatalf("HTTP %d: %s", st, body)
-			}
-			checkOutcomeReference(t, body)
-			var o gateway.SDKOutcome
-			if err := json.Unmarshal(body, &o); err != nil {
-				t.Fatal(err)
-			}
-			v, _ := e.s.Transaction(id)
-			switch tc.want {
-			case "closed":
-				if o.Error == nil || o.Error.Code != 4004 || o.Error.Message != "market_closed" {
-					t.Fatalf("want market_closed: %+v %+v", o.Result, o.Error)
-				}
-				if v.Status != gateway.StatusErrored || v.Error.Code != 4004 {
-					t.Errorf("transaction %s %+v", v.Status, v.Error)
-				}
-			case "open":
-				if o.Result == nil || (!tc.connect && o.Result.OrderBatches[0].Variety != "regular") {
-					t.Fatalf("want a regular fill: %+v %+v", o.Result, o.Error)
-				}
-				if !tc.connect && o.Result.OrderBatches[0].Orders[0].Status != "COMPLETE" {
-					t.Errorf("order %+v", o.Result.OrderBatches[0].Orders[0])
-				}
-			case "amo":
-				if o.Result == nil {
-					t.Fatalf("want AMO orders: %+v", o.Error)
-				}
-				b := o.Result.OrderBatches[0]
-				if b.Variety != "amo" || b.Status != "PLACED" || b.Orders[0].Status != "PLACED" || b.Orders[0].FilledQuantity != 0 || b.CompletedDate != "" || b.Filled != 0 {
-					t.Errorf("AMO batch: %+v", b)
-				}
-				if v.Status != gateway.StatusCompleted {
-					t.Errorf("transaction %s", v.Status)
-				}
-			case "amo_rejected":
-				if o.Result == nil || o.Result.OrderBatches[0].Variety != "amo" || o.Result.OrderBatches[0].Status != "ERROR" ||
-					o.Result.OrderBatches[0].Orders[0].Status != "REJECTED" {
-					t.Fatalf("want a rejected AMO batch: %+v %+v", o.Result, o.Error)
-				}
-			}
+			t.Parallel()
+			runMarketCase(t, tc)
 		})
 	}
 	if _, err := sandbox.ParseMarketMode("sometimes"); err == nil {
 		t.Error("ParseMarketMode accepts nonsense")
 	}
-	// The in-process driver takes the same fields; a bad override is a 400.
+	checkMarketDriver(t)
+}
+
+// runMarketCase plays one journey of TestMarketModes through the driver and
+// checks the outcome and the transaction against tc.want.
+func runMarketCase(t *testing.T, tc marketCase) {
+	e := newEnv(t, func(c *sandbox.Config) {
+		at := tc.at
+		c.Market, c.Clock = tc.market, func() time.Time { return at }
+	})
+	req := marketOrder
+	if tc.connect {
+		req = gateway.TransactionRequest{Intent: gateway.IntentConnect}
+	}
+	id := e.create(docsGuestToken, req)
+	st, body := e.complete(id, sandbox.CompleteRequest{AMO: tc.amo, Market: tc.override, Outcome: tc.outcome})
+	if st != http.StatusOK {
+		t.Fatalf("HTTP %d: %s", st, body)
+	}
+	checkOutcomeReference(t, body)
+	var o gateway.SDKOutcome
+	if err := json.Unmarshal(body, &o); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := e.s.Transaction(id)
+	switch tc.want {
+	case "closed":
+		wantMarketClosed(t, o, v)
+	case "open":
+		wantRegularFill(t, o, tc.connect)
+	case "amo":
+		wantAMOPlaced(t, o, v)
+	case "amo_rejected":
+		if o.Result == nil || o.Result.OrderBatches[0].Variety != "amo" || o.Result.OrderBatches[0].Status != "ERROR" ||
+			o.Result.OrderBatches[0].Orders[0].Status != "REJECTED" {
+			t.Fatalf("want a rejected AMO batch: %+v %+v", o.Result, o.Error)
+		}
+	}
+}
+
+// wantMarketClosed: the journey rejected market_closed and the transaction
+// shows it.
+func wantMarketClosed(t *testing.T, o gateway.SDKOutcome, v sandbox.TransactionView) {
+	t.Helper()
+	if o.Error == nil || o.Error.Code != 4004 || o.Error.Message != "market_closed" {
+		t.Fatalf("want market_closed: %+v %+v", o.Result, o.Error)
+	}
+	if v.Status != gateway.StatusErrored || v.Error.Code != 4004 {
+		t.Errorf("transaction %s %+v", v.Status, v.Error)
+	}
+}
+
+// wantRegularFill: the journey succeeded and, unless it is a CONNECT,
+// placed regular orders that filled.
+func wantRegularFill(t *testing.T, o gateway.SDKOutcome, connect bool) {
+	t.Helper()
+	if o.Result == nil || (!connect && o.Result.OrderBatches[0].Variety != "regular") {
+		t.Fatalf("want a regular fill: %+v %+v", o.Result, o.Error)
+	}
+	if !connect && o.Result.OrderBatches[0].Orders[0].Status != "COMPLETE" {
+		t.Errorf("order %+v", o.Result.OrderBatches[0].Orders[0])
+	}
+}
+
+// wantAMOPlaced: the journey placed after-market orders, unfilled, and the
+// transaction completed.
+func wantAMOPlaced(t *testing.T, o gateway.SDKOutcome, v sandbox.TransactionView) {
+	t.Helper()
+	if o.Result == nil {
+		t.Fatalf("want AMO orders: %+v", o.Error)
+	}
+	b := o.Result.OrderBatches[0]
+	if b.Variety != "amo" || b.Status != "PLACED" || b.Orders[0].Status != "PLACED" || b.Orders[0].FilledQuantity != 0 || b.CompletedDate != "" || b.Filled != 0 {
+		t.Errorf("AMO batch: %+v", b)
+	}
+	if v.Status != gateway.StatusCompleted {
+		t.Errorf("transaction %s", v.Status)
+	}
+}
+
+// checkMarketDriver: the in-process driver takes the same fields as the
+// HTTP one; a bad override is a 400 that leaves the transaction runnable.
+func checkMarketDriver(t *testing.T) {
 	e := newEnv(t, func(c *sandbox.Config) { c.Market = sandbox.MarketAMO })
-	o, err := e.s.Complete(context.Background(), e.create(docsGuestToken, order), sandbox.CompleteRequest{AMO: true})
+	o, err := e.s.Complete(context.Background(), e.create(docsGuestToken, marketOrder), sandbox.CompleteRequest{AMO: true})
 	if err != nil || o.Result == nil || o.Result.OrderBatches[0].Variety != "amo" {
 		t.Errorf("Complete with AMO: %+v %v", o, err)
 	}
-	id := e.create(docsGuestToken, order)
+	id := e.create(docsGuestToken, marketOrder)
 	if _, err := e.s.Complete(context.Background(), id, sandbox.CompleteRequest{Market: "auto"}); !errors.Is(err, sandbox.ErrBadRequest) {
 		t.Errorf("Complete with market auto: %v, want ErrBadRequest", err)
 	}
@@ -266,6 +307,7 @@ func TestMarketModes(t *testing.T) {
 // after-market orders still PLACED: they read CANCELLED AMO in the order
 // details, the batch CANCELLED; other investments' orders stay.
 func TestCancelAMO(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *sandbox.Config) { c.Market = sandbox.MarketAMO })
 	tok := e.connected("kite-leprechaun", "LEP001")
 	const iscid, other = "62bd5f8b4ec1a3d0e9a8c2f1", "62bd5f8b4ec1a3d0e9a8c2f2"
@@ -328,6 +370,7 @@ func TestCancelAMO(t *testing.T) {
 // TestBSEPositions: every demo account holds some equities on BSE only and
 // the rest on NSE; v1 and v2 say so, and orders on a BSE holding go to BSE.
 func TestBSEPositions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	for _, b := range sandbox.Brokers() {
@@ -406,6 +449,7 @@ func TestBSEPositions(t *testing.T) {
 // TestExpiry: the clock endpoint moves time; a transaction that expired
 // before it ran settles transaction_expired 3001 and shows EXPIRED.
 func TestExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *sandbox.Config) { c.TxnTTL = 10 * time.Second })
 	id := e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
 	st, body := e.raw("POST", "/_sandbox/clock", nil, []byte(`{"advance":"11s"}`))
@@ -429,12 +473,15 @@ func TestExpiry(t *testing.T) {
 // TestPostbacks: signed postbacks for orders and imports, retried on
 // failures with backoff, bounded.
 func TestPostbacks(t *testing.T) {
+	t.Parallel()
 	var (
 		mu       sync.Mutex
 		got      []gateway.Postback
 		raws     [][]byte
 		attempts = map[string]int{}
 		failures = 2
+		// delivered closes when the four postbacks have arrived.
+		delivered = make(chan struct{})
 	)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -452,6 +499,9 @@ func TestPostbacks(t *testing.T) {
 		}
 		got = append(got, p)
 		raws = append(raws, b)
+		if len(got) == 4 {
+			close(delivered)
+		}
 	}))
 	defer recv.Close()
 	e := newEnv(t, func(c *sandbox.Config) {
@@ -466,15 +516,9 @@ func TestPostbacks(t *testing.T) {
 	mf := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentMFHoldingsImport})
 	e.outcome(mf, sandbox.CompleteRequest{})
 
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n >= 4 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-delivered:
+	case <-time.After(10 * time.Second):
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -521,6 +565,7 @@ func TestPostbacks(t *testing.T) {
 // TestPostbackAttemptsBounded: a receiver that always fails gets exactly
 // PostbackAttempts tries.
 func TestPostbackAttemptsBounded(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	n := 0
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -532,22 +577,27 @@ func TestPostbackAttemptsBounded(t *testing.T) {
 	defer recv.Close()
 	var logs []string
 	var lmu sync.Mutex
+	gaveUp := make(chan struct{}) // closes when the sandbox logs that it gave up
+	var gaveUpOnce sync.Once
 	e := newEnv(t, func(c *sandbox.Config) {
 		c.PostbackURL, c.PostbackBackoff, c.PostbackAttempts = recv.URL, time.Millisecond, 3
-		c.Logf = func(f string, a ...any) { lmu.Lock(); logs = append(logs, fmt.Sprintf(f, a...)); lmu.Unlock() }
+		c.Logf = func(f string, a ...any) {
+			lmu.Lock()
+			defer lmu.Unlock()
+			line := fmt.Sprintf(f, a...)
+			logs = append(logs, line)
+			if strings.Contains(line, "gave up after 3 attempts") {
+				gaveUpOnce.Do(func() { close(gaveUp) })
+			}
+		}
 	})
 	e.outcome(e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentHoldingsImport}), sandbox.CompleteRequest{})
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		lmu.Lock()
-		done := strings.Contains(strings.Join(logs, "\n"), "gave up after 3 attempts")
-		lmu.Unlock()
-		if done || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-gaveUp:
+	case <-time.After(5 * time.Second):
 	}
-	time.Sleep(20 * time.Millisecond)
+	// Close waits for the deliveries to stop: no attempt can follow.
+	e.s.Close()
 	mu.Lock()
 	defer mu.Unlock()
 	if n != 3 {
@@ -564,6 +614,7 @@ func TestPostbackAttemptsBounded(t *testing.T) {
 
 // TestConcurrentCreate: 50 clients create 10,000 transactions with no error.
 func TestConcurrentCreate(t *testing.T) {
+	t.Parallel()
 	s := sandbox.New(sandbox.Config{})
 	base, err := s.Start("127.0.0.1:0")
 	if err != nil {
@@ -608,6 +659,7 @@ func TestConcurrentCreate(t *testing.T) {
 
 // TestStartRefusesRemote: only loopback addresses unless allowed.
 func TestStartRefusesRemote(t *testing.T) {
+	t.Parallel()
 	s := sandbox.New(sandbox.Config{})
 	defer s.Close()
 	if _, err := s.Start("0.0.0.0:0"); err == nil || !strings.Contains(err.Error(), "loopback") {
@@ -628,6 +680,7 @@ func TestStartRefusesRemote(t *testing.T) {
 // TestDriverTakesOnlyJSON: a cross-site text/plain POST (no preflight) from
 // any page in a browser must not move the clock or finish a journey.
 func TestDriverTakesOnlyJSON(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, path := range []string{"/_sandbox/clock", "/_sandbox/transactions/TRX_00000000000000000000000000000000/complete"} {
 		st, body := e.raw(http.MethodPost, path, map[string]string{"Content-Type": "text/plain"}, []byte(`{"advance":"1000h"}`))

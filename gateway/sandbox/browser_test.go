@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,8 +34,47 @@ func chromiumPath() string {
 	return ""
 }
 
-// browser starts headless Chromium for a test, or skips without one
-// (GATEWALK_REQUIRE_BROWSER=1 turns the skip into a failure).
+// shared is the one headless Chromium of the test binary: the first test
+// that needs a browser starts it, every browser test opens its own tabs in
+// it, and TestMain closes it after the last test.
+var shared struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	err    error
+}
+
+// startBrowser starts the shared Chromium at path. The popup blocker stays
+// on, as in a user's browser.
+func startBrowser(path string) {
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true))
+	ctx, cancel := chromedp.NewContext(alloc)
+	shared.ctx, shared.cancel = ctx, func() { cancel(); cancelAlloc() }
+	if err := chromedp.Do(ctx); err != nil {
+		shared.err = fmt.Errorf("cannot start %s: %w", path, err)
+	}
+}
+
+// closeBrowser ends the shared Chromium, if a test started it.
+func closeBrowser() {
+	if shared.cancel != nil {
+		shared.cancel()
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	closeBrowser()
+	os.Exit(code)
+}
+
+// browser returns the shared headless Chromium for a test, or skips without
+// one (GATEWALK_REQUIRE_BROWSER=1 turns the skip into a failure).
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath()
@@ -44,18 +84,11 @@ func browser(t *testing.T) context.Context {
 		}
 		t.Skip("SKIPPING browser tests: chromium is not installed (apt-get install chromium)")
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()))
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("cannot start %s: %v", path, err)
+	shared.once.Do(func() { startBrowser(path) })
+	if shared.err != nil {
+		t.Fatal(shared.err)
 	}
-	return ctx
+	return shared.ctx
 }
 
 // hostPage is a partner page on another loopback origin that loads the
@@ -119,9 +152,21 @@ func (j *journey) start(token, txn string, brokers ...string) {
 	}
 }
 
+// overlayStyled holds once the overlay's stylesheet applies: the script
+// adds it when the journey opens, and a click aimed at a control before it
+// applies could land where the control was before the layout moved.
+const overlayStyled = `(function () {
+  var o = document.querySelector('[data-sc="overlay"]');
+  return !!o && getComputedStyle(o).position === 'fixed';
+})()`
+
 func (j *journey) click(sc string) {
 	j.t.Helper()
 	sel := chromedp.CSS(fmt.Sprintf(`[data-sc=%q]:not([disabled])`, sc))
+	styled := chromedp.Poll[bool](overlayStyled, chromedp.WithPollingInterval(10*time.Millisecond))
+	if _, err := chromedp.Run(j.ctx, styled); err != nil {
+		j.t.Fatalf("click %s: the overlay is not styled: %v", sc, err)
+	}
 	if err := chromedp.Do(j.ctx, chromedp.WaitVisible(sel), chromedp.Click(sel)); err != nil {
 		j.t.Fatalf("click %s: %v", sc, err)
 	}
@@ -156,247 +201,287 @@ func (j *journey) outcome() gateway.SDKOutcome {
 	return o
 }
 
+// marketLine waits for the review screen and reads the market line.
+func (j *journey) marketLine() string {
+	j.t.Helper()
+	sel := chromedp.CSS(`[data-sc="market"]`)
+	if err := chromedp.Do(j.ctx, chromedp.WaitVisible(sel)); err != nil {
+		j.t.Fatal(err)
+	}
+	text, err := chromedp.Run(j.ctx, chromedp.Text(sel))
+	if err != nil {
+		j.t.Fatal(err)
+	}
+	return text
+}
+
+// toReview runs a journey on kite-leprechaun LEP001 to its review screen.
+func (j *journey) toReview(tok, id string) {
+	j.t.Helper()
+	j.start(tok, id, "kite")
+	j.click("broker:kite-leprechaun")
+	j.click("account:LEP001")
+	j.click("consent:accept")
+}
+
+// webOrder is the TRANSACTION of the order journeys.
+var webOrder = gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+	Type: gateway.OrderSecurities, Securities: []gateway.Security{
+		{Ticker: "TCS", Quantity: 4, Type: gateway.Buy}, {Ticker: "ITC", Quantity: 10, Type: gateway.Buy}}}}
+
+// webJourneys are the journeys TestWebScriptJourneys plays in the browser:
+// each gets a fresh sandbox (mut changes its config) and a partner page in
+// its own tab, with config as the page's scDK config when set.
+var webJourneys = []struct {
+	name   string
+	mut    func(*sandbox.Config)
+	config string
+	run    func(t *testing.T, j *journey)
+}{
+	{"connect_success", nil, "", webConnectSuccess},
+	{"order_partial_fill", nil, "", webOrderPartialFill},
+	{"consent_denied", nil, "", webConsentDenied},
+	{"close_before_login", nil, "", webCloseBeforeLogin},
+	{"wrong_account_for_connected_user", nil, "", webWrongAccount},
+	{"brokers_filter", nil, "", webBrokersFilter},
+	{"token_not_signed_with_the_secret", nil, "", webTokenNotSigned},
+	{"origin_not_whitelisted", func(c *sandbox.Config) { c.AllowedOrigins = []string{"http://localhost:3000"} }, "", webOriginNotWhitelisted},
+	{"amo_enabled_places_after_market_orders", func(c *sandbox.Config) { c.Market = sandbox.MarketAMO }, "", webAMOEnabled},
+	{"amo_not_enabled_rejects_market_closed", func(c *sandbox.Config) { c.Market = sandbox.MarketAMO }, `{}`, webAMONotEnabled},
+	{"market_toggle_opens_a_closed_market", func(c *sandbox.Config) { c.Market = sandbox.MarketClosed }, `{}`, webMarketToggle},
+	{"unknown_gateway", nil, "", webUnknownGateway},
+}
+
+// browserTabs is how many journeys TestWebScriptJourneys plays at once.
+const browserTabs = 4
+
+// TestWebScriptJourneys plays webJourneys side by side, browserTabs at a
+// time in tabs of the shared Chromium. A journey mostly waits on the
+// browser, so they run as subtests started from goroutines rather than as
+// parallel subtests: they do not take the -parallel slots that the
+// CPU-bound tests share.
 func TestWebScriptJourneys(t *testing.T) {
+	t.Parallel()
 	bctx := browser(t)
-	order := gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
-		Type: gateway.OrderSecurities, Securities: []gateway.Security{
-			{Ticker: "TCS", Quantity: 4, Type: gateway.Buy}, {Ticker: "ITC", Quantity: 10, Type: gateway.Buy}}}}
-
-	t.Run("connect_success", func(t *testing.T) {
-		j := newJourney(t, bctx, nil)
-		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
-		j.start(docsGuestToken, id)
-		j.click("broker:upstox-leprechaun")
-		j.click("account:LEP002")
-		j.click("consent:accept")
-		j.click("confirm")
-		o := j.outcome()
-		if o.Result == nil || !o.Result.Success || o.Result.Transaction != "CONNECT" || o.Result.Broker != "upstox-leprechaun" || o.Result.TransactionID != id {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-		info, err := gateway.VerifyToken(o.Result.SmallcaseAuthToken, sandbox.DefaultSecret, time.Now())
-		if err != nil || info.SmallcaseAuthID != sandbox.AuthID("gatewaydemo", "upstox-leprechaun", "LEP002") {
-			t.Errorf("token: %v %+v", err, info)
-		}
-		if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusCompleted {
-			t.Errorf("status %s", v.Status)
-		}
-		out, err := chromedp.Run(j.ctx, chromedp.Evaluate[bool](`window.__sdk.brokerLogout()`, chromedp.EvalAwaitPromise))
-		if err != nil || !out {
-			t.Errorf("brokerLogout: %v %v", out, err)
-		}
-	})
-
-	t.Run("order_partial_fill", func(t *testing.T) {
-		j := newJourney(t, bctx, nil)
-		tok := j.e.connected("kite-leprechaun", "LEP001")
-		id := j.e.create(tok, order)
-		j.start(tok, id, "kite")
-		j.click("broker:kite-leprechaun")
-		j.click("account:LEP001")
-		j.click("consent:accept")
-		rows, err := chromedp.Run(j.ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-sc="orders"] tbody tr').length`))
-		if err != nil || rows != 2 {
-			t.Errorf("order review shows %d rows (%v), want 2", rows, err)
-		}
-		j.click("scenario:partial_fill")
-		if !j.until(`document.querySelector('[data-sc="scenario:partial_fill"]').getAttribute('aria-pressed') === 'true' && ` +
-			`document.querySelector('[data-sc="scenario:success"]').getAttribute('aria-pressed') === 'false'`) {
-			t.Error("the picked scenario is not marked aria-pressed")
-		}
-		j.click("confirm")
-		o := j.outcome()
-		if o.Result == nil || len(o.Result.OrderBatches) != 1 || o.Result.OrderBatches[0].Orders[0].Status != "PARTIAL" {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-		if o.Result.Signup {
-			t.Error("a connected user's order is not a signup")
-		}
-	})
-
-	t.Run("consent_denied", func(t *testing.T) {
-		j := newJourney(t, bctx, nil)
-		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentHoldingsImport})
-		j.start(docsGuestToken, id)
-		j.click("broker:kite-leprechaun")
-		j.click("account:LEP003")
-		j.click("consent:deny")
-		o := j.outcome()
-		if o.Error == nil || o.Error.Code != 1003 || o.Error.Message != "consent_denied" || o.Error.Data == nil || o.Error.Data.SmallcaseAuthToken == "" {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-	})
-
-	t.Run("close_before_login", func(t *testing.T) {
-		j := newJourney(t, bctx, nil)
-		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
-		j.start(docsGuestToken, id)
-		if err := chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`))); err != nil {
-			t.Fatal(err)
-		}
-		j.click("close")
-		o := j.outcome()
-		if o.Error == nil || o.Error.Code != 1010 || o.Error.Message != "user_cancelled" || o.Error.Data != nil {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-		if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusCancelled {
-			t.Errorf("status %s", v.Status)
-		}
-		// The same transaction cannot run again.
-		j.start(docsGuestToken, id)
-		if o := j.outcome(); o.Error == nil || o.Error.Code != 3002 || o.Error.Message != "invalid_transactionId" {
-			t.Errorf("second run: %+v %+v", o.Result, o.Error)
-		}
-	})
-
-	t.Run("wrong_account_for_connected_user", func(t *testing.T) {
-		j := newJourney(t, bctx, nil)
-		tok := j.e.connected("kite-leprechaun", "LEP001")
-		id := j.e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentConnect})
-		j.start(tok, id)
-		chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`)))
-		first, _ := chromedp.Run(j.ctx, chromedp.AttributeValue(chromedp.CSS(`[data-sc^="broker:"]`), "data-sc"))
-		if first.Value != "broker:kite-leprechaun" {
-			t.Errorf("the bound broker is not listed first: %s", first.Value)
-		}
-		j.click("broker:kite-leprechaun")
-		j.click("account:LEP002")
-		o := j.outcome()
-		if o.Error == nil || o.Error.Code != 1001 || o.Error.Message != "user_mismatch" {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-	})
-
-	t.Run("brokers_filter", func(t *testing.T) {
-		j := newJourney(t, bctx, nil)
-		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
-		j.start(docsGuestToken, id, "upstox", "hdfc-leprechaun")
-		if err := chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`))); err != nil {
-			t.Fatal(err)
-		}
-		shown, err := chromedp.Run(j.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-sc^="broker:"]')).map(function(b){return b.getAttribute('data-sc')})`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Join(shown, ",") != "broker:upstox-leprechaun,broker:hdfc-leprechaun" {
-			t.Errorf("brokers shown: %v", shown)
-		}
-		j.click("broker:hdfc-leprechaun")
-		j.click("account:LEP001")
-		j.click("close")
-		if o := j.outcome(); o.Error == nil || o.Error.Code != 1012 || o.Error.Data == nil || o.Error.Data.Broker != "hdfc-leprechaun" {
-			t.Errorf("close after login: %+v %+v", o.Result, o.Error)
-		}
-	})
-
-	t.Run("token_not_signed_with_the_secret", func(t *testing.T) {
-		j := newJourney(t, bctx, nil)
-		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
-		bad, _ := gateway.MintGuestToken("have-a-good-day", time.Now().Add(time.Hour))
-		j.start(bad, id)
-		if o := j.outcome(); o.Error == nil || o.Error.Code != 90 || o.Error.Message != "invalid_jwt" {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-		if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusInitialized {
-			t.Errorf("a refused init touched the transaction: %s", v.Status)
-		}
-	})
-
-	t.Run("origin_not_whitelisted", func(t *testing.T) {
-		j := newJourney(t, bctx, func(c *sandbox.Config) { c.AllowedOrigins = []string{"http://localhost:3000"} })
-		id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
-		j.start(docsGuestToken, id)
-		if o := j.outcome(); o.Error == nil || o.Error.Code != 100 || o.Error.Message != "invalid_gateway" {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-	})
-
-	// marketLine waits for the review screen and reads the market line.
-	marketLine := func(j *journey) string {
-		j.t.Helper()
-		sel := chromedp.CSS(`[data-sc="market"]`)
-		if err := chromedp.Do(j.ctx, chromedp.WaitVisible(sel)); err != nil {
-			j.t.Fatal(err)
-		}
-		text, err := chromedp.Run(j.ctx, chromedp.Text(sel))
-		if err != nil {
-			j.t.Fatal(err)
-		}
-		return text
+	tabs := make(chan struct{}, browserTabs)
+	var wg sync.WaitGroup
+	for _, tc := range webJourneys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tabs <- struct{}{}
+			defer func() { <-tabs }()
+			t.Run(tc.name, func(t *testing.T) {
+				j := newJourney(t, bctx, tc.mut)
+				if tc.config != "" {
+					j.config = tc.config
+				}
+				tc.run(t, j)
+			})
+		}()
 	}
-	toReview := func(j *journey, tok, id string) {
-		j.t.Helper()
-		j.start(tok, id, "kite")
-		j.click("broker:kite-leprechaun")
-		j.click("account:LEP001")
-		j.click("consent:accept")
+	wg.Wait()
+}
+
+func webConnectSuccess(t *testing.T, j *journey) {
+	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j.start(docsGuestToken, id)
+	j.click("broker:upstox-leprechaun")
+	j.click("account:LEP002")
+	j.click("consent:accept")
+	j.click("confirm")
+	o := j.outcome()
+	if o.Result == nil || !o.Result.Success || o.Result.Transaction != "CONNECT" || o.Result.Broker != "upstox-leprechaun" || o.Result.TransactionID != id {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
 	}
+	info, err := gateway.VerifyToken(o.Result.SmallcaseAuthToken, sandbox.DefaultSecret, time.Now())
+	if err != nil || info.SmallcaseAuthID != sandbox.AuthID("gatewaydemo", "upstox-leprechaun", "LEP002") {
+		t.Errorf("token: %v %+v", err, info)
+	}
+	if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusCompleted {
+		t.Errorf("status %s", v.Status)
+	}
+	out, err := chromedp.Run(j.ctx, chromedp.Evaluate[bool](`window.__sdk.brokerLogout()`, chromedp.EvalAwaitPromise))
+	if err != nil || !out {
+		t.Errorf("brokerLogout: %v %v", out, err)
+	}
+}
 
-	t.Run("amo_enabled_places_after_market_orders", func(t *testing.T) {
-		j := newJourney(t, bctx, func(c *sandbox.Config) { c.Market = sandbox.MarketAMO })
-		tok := j.e.connected("kite-leprechaun", "LEP001")
-		id := j.e.create(tok, order)
-		toReview(j, tok, id)
-		if line := marketLine(j); !strings.Contains(line, "after-market orders (AMO)") {
-			t.Errorf("market line: %q", line)
-		}
-		j.click("confirm")
-		o := j.outcome()
-		if o.Result == nil || len(o.Result.OrderBatches) != 1 {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-		if b := o.Result.OrderBatches[0]; b.Variety != "amo" || b.Status != "PLACED" || b.Orders[0].Status != "PLACED" || b.Orders[0].FilledQuantity != 0 {
-			t.Errorf("AMO batch: %+v", b)
-		}
-	})
+func webOrderPartialFill(t *testing.T, j *journey) {
+	tok := j.e.connected("kite-leprechaun", "LEP001")
+	id := j.e.create(tok, webOrder)
+	j.start(tok, id, "kite")
+	j.click("broker:kite-leprechaun")
+	j.click("account:LEP001")
+	j.click("consent:accept")
+	rows, err := chromedp.Run(j.ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-sc="orders"] tbody tr').length`))
+	if err != nil || rows != 2 {
+		t.Errorf("order review shows %d rows (%v), want 2", rows, err)
+	}
+	j.click("scenario:partial_fill")
+	if !j.until(`document.querySelector('[data-sc="scenario:partial_fill"]').getAttribute('aria-pressed') === 'true' && ` +
+		`document.querySelector('[data-sc="scenario:success"]').getAttribute('aria-pressed') === 'false'`) {
+		t.Error("the picked scenario is not marked aria-pressed")
+	}
+	j.click("confirm")
+	o := j.outcome()
+	if o.Result == nil || len(o.Result.OrderBatches) != 1 || o.Result.OrderBatches[0].Orders[0].Status != "PARTIAL" {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+	if o.Result.Signup {
+		t.Error("a connected user's order is not a signup")
+	}
+}
 
-	t.Run("amo_not_enabled_rejects_market_closed", func(t *testing.T) {
-		j := newJourney(t, bctx, func(c *sandbox.Config) { c.Market = sandbox.MarketAMO })
-		j.config = `{}`
-		tok := j.e.connected("kite-leprechaun", "LEP001")
-		id := j.e.create(tok, order)
-		toReview(j, tok, id)
-		if line := marketLine(j); !strings.Contains(line, "did not enable AMO") || !strings.Contains(line, "market_closed") {
-			t.Errorf("market line: %q", line)
-		}
-		j.click("confirm")
-		o := j.outcome()
-		if o.Error == nil || o.Error.Code != 4004 || o.Error.Message != "market_closed" || o.Error.Data == nil {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-	})
+func webConsentDenied(t *testing.T, j *journey) {
+	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentHoldingsImport})
+	j.start(docsGuestToken, id)
+	j.click("broker:kite-leprechaun")
+	j.click("account:LEP003")
+	j.click("consent:deny")
+	o := j.outcome()
+	if o.Error == nil || o.Error.Code != 1003 || o.Error.Message != "consent_denied" || o.Error.Data == nil || o.Error.Data.SmallcaseAuthToken == "" {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+}
 
-	t.Run("market_toggle_opens_a_closed_market", func(t *testing.T) {
-		j := newJourney(t, bctx, func(c *sandbox.Config) { c.Market = sandbox.MarketClosed })
-		j.config = `{}`
-		tok := j.e.connected("kite-leprechaun", "LEP001")
-		id := j.e.create(tok, order)
-		toReview(j, tok, id)
-		if line := marketLine(j); !strings.HasPrefix(line, "Market closed: the journey will reject market_closed") {
-			t.Errorf("market line: %q", line)
-		}
-		j.click("market:open")
-		if !j.until(`document.querySelector('[data-sc="market:open"]').getAttribute('aria-pressed') === 'true' && ` +
-			`document.querySelector('[data-sc="market:configured"]').getAttribute('aria-pressed') === 'false' && ` +
-			`document.querySelector('[data-sc="market"]').textContent.indexOf('Market open') === 0`) {
-			t.Errorf("after the toggle: market:open not marked, or the market line says %q", marketLine(j))
-		}
-		j.click("confirm")
-		o := j.outcome()
-		if o.Result == nil || o.Result.OrderBatches[0].Variety != "regular" || o.Result.OrderBatches[0].Orders[0].Status != "COMPLETE" {
-			t.Fatalf("%+v %+v", o.Result, o.Error)
-		}
-	})
+func webCloseBeforeLogin(t *testing.T, j *journey) {
+	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j.start(docsGuestToken, id)
+	if err := chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`))); err != nil {
+		t.Fatal(err)
+	}
+	j.click("close")
+	o := j.outcome()
+	if o.Error == nil || o.Error.Code != 1010 || o.Error.Message != "user_cancelled" || o.Error.Data != nil {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+	if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusCancelled {
+		t.Errorf("status %s", v.Status)
+	}
+	// The same transaction cannot run again.
+	j.start(docsGuestToken, id)
+	if o := j.outcome(); o.Error == nil || o.Error.Code != 3002 || o.Error.Message != "invalid_transactionId" {
+		t.Errorf("second run: %+v %+v", o.Result, o.Error)
+	}
+}
 
-	t.Run("unknown_gateway", func(t *testing.T) {
-		j := newJourney(t, bctx, nil)
-		js := `new scDK({gateway: 'nosuch', smallcaseAuthToken: 'x'}).triggerTransaction({transactionId: 'TRX_1'}).then(function(){return 'resolved'}, function(e){return e.message + ' ' + e.code})`
-		out, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out != "invalid_gateway 100" {
-			t.Errorf("got %q", out)
-		}
-	})
+func webWrongAccount(t *testing.T, j *journey) {
+	tok := j.e.connected("kite-leprechaun", "LEP001")
+	id := j.e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j.start(tok, id)
+	chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`)))
+	first, _ := chromedp.Run(j.ctx, chromedp.AttributeValue(chromedp.CSS(`[data-sc^="broker:"]`), "data-sc"))
+	if first.Value != "broker:kite-leprechaun" {
+		t.Errorf("the bound broker is not listed first: %s", first.Value)
+	}
+	j.click("broker:kite-leprechaun")
+	j.click("account:LEP002")
+	o := j.outcome()
+	if o.Error == nil || o.Error.Code != 1001 || o.Error.Message != "user_mismatch" {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+}
+
+func webBrokersFilter(t *testing.T, j *journey) {
+	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j.start(docsGuestToken, id, "upstox", "hdfc-leprechaun")
+	if err := chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`))); err != nil {
+		t.Fatal(err)
+	}
+	shown, err := chromedp.Run(j.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-sc^="broker:"]')).map(function(b){return b.getAttribute('data-sc')})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(shown, ",") != "broker:upstox-leprechaun,broker:hdfc-leprechaun" {
+		t.Errorf("brokers shown: %v", shown)
+	}
+	j.click("broker:hdfc-leprechaun")
+	j.click("account:LEP001")
+	j.click("close")
+	if o := j.outcome(); o.Error == nil || o.Error.Code != 1012 || o.Error.Data == nil || o.Error.Data.Broker != "hdfc-leprechaun" {
+		t.Errorf("close after login: %+v %+v", o.Result, o.Error)
+	}
+}
+
+func webTokenNotSigned(t *testing.T, j *journey) {
+	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	bad, _ := gateway.MintGuestToken("have-a-good-day", time.Now().Add(time.Hour))
+	j.start(bad, id)
+	if o := j.outcome(); o.Error == nil || o.Error.Code != 90 || o.Error.Message != "invalid_jwt" {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+	if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusInitialized {
+		t.Errorf("a refused init touched the transaction: %s", v.Status)
+	}
+}
+
+func webOriginNotWhitelisted(t *testing.T, j *journey) {
+	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j.start(docsGuestToken, id)
+	if o := j.outcome(); o.Error == nil || o.Error.Code != 100 || o.Error.Message != "invalid_gateway" {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+}
+
+func webAMOEnabled(t *testing.T, j *journey) {
+	tok := j.e.connected("kite-leprechaun", "LEP001")
+	id := j.e.create(tok, webOrder)
+	j.toReview(tok, id)
+	if line := j.marketLine(); !strings.Contains(line, "after-market orders (AMO)") {
+		t.Errorf("market line: %q", line)
+	}
+	j.click("confirm")
+	o := j.outcome()
+	if o.Result == nil || len(o.Result.OrderBatches) != 1 {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+	if b := o.Result.OrderBatches[0]; b.Variety != "amo" || b.Status != "PLACED" || b.Orders[0].Status != "PLACED" || b.Orders[0].FilledQuantity != 0 {
+		t.Errorf("AMO batch: %+v", b)
+	}
+}
+
+func webAMONotEnabled(t *testing.T, j *journey) {
+	tok := j.e.connected("kite-leprechaun", "LEP001")
+	id := j.e.create(tok, webOrder)
+	j.toReview(tok, id)
+	if line := j.marketLine(); !strings.Contains(line, "did not enable AMO") || !strings.Contains(line, "market_closed") {
+		t.Errorf("market line: %q", line)
+	}
+	j.click("confirm")
+	o := j.outcome()
+	if o.Error == nil || o.Error.Code != 4004 || o.Error.Message != "market_closed" || o.Error.Data == nil {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+}
+
+func webMarketToggle(t *testing.T, j *journey) {
+	tok := j.e.connected("kite-leprechaun", "LEP001")
+	id := j.e.create(tok, webOrder)
+	j.toReview(tok, id)
+	if line := j.marketLine(); !strings.HasPrefix(line, "Market closed: the journey will reject market_closed") {
+		t.Errorf("market line: %q", line)
+	}
+	j.click("market:open")
+	if !j.until(`document.querySelector('[data-sc="market:open"]').getAttribute('aria-pressed') === 'true' && ` +
+		`document.querySelector('[data-sc="market:configured"]').getAttribute('aria-pressed') === 'false' && ` +
+		`document.querySelector('[data-sc="market"]').textContent.indexOf('Market open') === 0`) {
+		t.Errorf("after the toggle: market:open not marked, or the market line says %q", j.marketLine())
+	}
+	j.click("confirm")
+	o := j.outcome()
+	if o.Result == nil || o.Result.OrderBatches[0].Variety != "regular" || o.Result.OrderBatches[0].Orders[0].Status != "COMPLETE" {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+}
+
+func webUnknownGateway(t *testing.T, j *journey) {
+	js := `new scDK({gateway: 'nosuch', smallcaseAuthToken: 'x'}).triggerTransaction({transactionId: 'TRX_1'}).then(function(){return 'resolved'}, function(e){return e.message + ' ' + e.code})`
+	out, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "invalid_gateway 100" {
+		t.Errorf("got %q", out)
+	}
 }

@@ -42,8 +42,10 @@ var intentCases = []struct {
 // documented guest token, finishes it with the driver and reads the order
 // details, checking each answer against its fixture and openapi.json.
 func TestContractIntents(t *testing.T) {
+	t.Parallel()
 	for _, tc := range intentCases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, nil)
 			var last []byte // the response body of the latest client call
 			ctx := gateway.WithRecorder(context.Background(), func(x gateway.Exchange) { last = []byte(x.ResponseBody) })
@@ -88,23 +90,7 @@ func TestContractIntents(t *testing.T) {
 					t.Errorf("FETCH_FUNDS: want fund > 0, got %v", r.Fund)
 				}
 			case gateway.IntentTransaction:
-				od, err := e.client.FetchOrderDetails(ctx, e.token(wantID), tx.TransactionID)
-				if err != nil {
-					t.Fatalf("order details: %v", err)
-				}
-				e.fixture("orders_"+tc.name, last)
-				checkReference(t, "order_batch", last)
-				a, _ := json.Marshal(od.Batches)
-				b, _ := json.Marshal(r.OrderBatches)
-				if len(r.OrderBatches) == 0 {
-					b = []byte("[]")
-				}
-				if string(a) != string(b) {
-					t.Errorf("order details batches differ from the SDK result's orderBatches:\n%s\n%s", a, b)
-				}
-				if od.Status != gateway.StatusCompleted || od.SmallcaseAuthID != wantID {
-					t.Errorf("order details: status %s id %s", od.Status, od.SmallcaseAuthID)
-				}
+				checkIntentOrderDetails(t, e, ctx, &last, tc.name, tx.TransactionID, r, wantID)
 			}
 			v, _ := e.s.Transaction(tx.TransactionID)
 			if v.Status != gateway.StatusCompleted || v.Error == nil || v.Error.Value {
@@ -115,10 +101,35 @@ func TestContractIntents(t *testing.T) {
 	}
 }
 
+// checkIntentOrderDetails reads the order details of a finished
+// TRANSACTION and checks them against their fixture, the reference and the
+// SDK result r. last is where ctx's recorder keeps the latest response body.
+func checkIntentOrderDetails(t *testing.T, e *env, ctx context.Context, last *[]byte, name, id string, r *gateway.SDKResult, wantID string) {
+	t.Helper()
+	od, err := e.client.FetchOrderDetails(ctx, e.token(wantID), id)
+	if err != nil {
+		t.Fatalf("order details: %v", err)
+	}
+	e.fixture("orders_"+name, *last)
+	checkReference(t, "order_batch", *last)
+	a, _ := json.Marshal(od.Batches)
+	b, _ := json.Marshal(r.OrderBatches)
+	if len(r.OrderBatches) == 0 {
+		b = []byte("[]")
+	}
+	if string(a) != string(b) {
+		t.Errorf("order details batches differ from the SDK result's orderBatches:\n%s\n%s", a, b)
+	}
+	if od.Status != gateway.StatusCompleted || od.SmallcaseAuthID != wantID {
+		t.Errorf("order details: status %s id %s", od.Status, od.SmallcaseAuthID)
+	}
+}
+
 // TestDocumentedSampleTokenCreates is the acceptance check: the docs' guest
 // token and the demo apiSecret create a transaction on a fresh sandbox with
 // the real clock.
 func TestDocumentedSampleTokenCreates(t *testing.T) {
+	t.Parallel()
 	s := sandbox.New(sandbox.Config{})
 	base, err := s.Start("127.0.0.1:0")
 	if err != nil {
@@ -149,6 +160,7 @@ func TestDocumentedSampleTokenCreates(t *testing.T) {
 
 // TestContractHoldings reads every holdings shape for a test account.
 func TestContractHoldings(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tok := e.connected("kite-leprechaun", "LEP001")
 	for _, tc := range []struct {
@@ -206,87 +218,113 @@ func TestContractHoldings(t *testing.T) {
 	e.checkOpenAPI(false)
 }
 
+// scenarioErrors are the scenarios that reject a TRANSACTION: the SDK
+// error, whether it carries data, and the transaction's status after it.
+var scenarioErrors = map[gateway.Scenario]struct {
+	code   int
+	name   string
+	data   bool
+	status gateway.Status
+}{
+	gateway.ScenarioMarketClosed:  {4004, "market_closed", true, gateway.StatusErrored},
+	gateway.ScenarioUserCancelled: {1012, "user_cancelled", true, gateway.StatusCancelled},
+	gateway.ScenarioConsentDenied: {1003, "consent_denied", true, gateway.StatusErrored},
+	gateway.ScenarioUserMismatch:  {1001, "user_mismatch", false, gateway.StatusErrored},
+	gateway.ScenarioExpired:       {1005, "transaction_expired", true, gateway.StatusExpired},
+}
+
 // TestContractScenarios plays every scenario on a TRANSACTION.
 func TestContractScenarios(t *testing.T) {
+	t.Parallel()
 	for _, sc := range gateway.Scenarios() {
 		t.Run(string(sc), func(t *testing.T) {
-			e := newEnv(t, nil)
-			tok := e.connected("kite-leprechaun", "LEP002")
-			id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
-				Type: gateway.OrderSecurities, Securities: []gateway.Security{
-					{Ticker: "ITC", Quantity: 10, Type: gateway.Buy}, {Ticker: "SBIN", Quantity: 4, Type: gateway.Buy}, {Ticker: "TCS", Quantity: 3, Type: gateway.Buy}}}})
-			st, body := e.complete(id, sandbox.CompleteRequest{Outcome: sc})
-			if st != http.StatusOK {
-				t.Fatalf("HTTP %d %s", st, body)
-			}
-			e.fixture("scenario_"+string(sc), body)
-			checkOutcomeReference(t, body)
-			var o gateway.SDKOutcome
-			if err := json.Unmarshal(body, &o); err != nil {
-				t.Fatal(err)
-			}
-			v, _ := e.s.Transaction(id)
-			wantErr := map[gateway.Scenario]struct {
-				code   int
-				name   string
-				data   bool
-				status gateway.Status
-			}{
-				gateway.ScenarioMarketClosed:  {4004, "market_closed", true, gateway.StatusErrored},
-				gateway.ScenarioUserCancelled: {1012, "user_cancelled", true, gateway.StatusCancelled},
-				gateway.ScenarioConsentDenied: {1003, "consent_denied", true, gateway.StatusErrored},
-				gateway.ScenarioUserMismatch:  {1001, "user_mismatch", false, gateway.StatusErrored},
-				gateway.ScenarioExpired:       {1005, "transaction_expired", true, gateway.StatusExpired},
-			}
-			if w, ok := wantErr[sc]; ok {
-				if o.Error == nil || o.Error.Code != w.code || o.Error.Message != w.name || (o.Error.Data != nil) != w.data {
-					t.Fatalf("want reject %s %d (data %v), got %s", w.name, w.code, w.data, body)
-				}
-				if info := gateway.ExplainSDKError(o.Error.Code, o.Error.Message); info.Name != w.name {
-					t.Errorf("ExplainSDKError(%d, %s) = %+v", o.Error.Code, o.Error.Message, info)
-				}
-				if v.Status != w.status || !v.Error.Value || v.Error.Code != w.code || v.Error.Message != w.name {
-					t.Errorf("transaction: %s %+v, want %s", v.Status, v.Error, w.status)
-				}
-				return
-			}
-			if o.Result == nil || len(o.Result.OrderBatches) != 1 {
-				t.Fatalf("want a result with one batch: %s", body)
-			}
-			if v.Status != gateway.StatusCompleted {
-				t.Errorf("transaction status %s", v.Status)
-			}
-			orders := o.Result.OrderBatches[0].Orders
-			count := map[string]int{}
-			for _, ord := range orders {
-				count[ord.Status]++
-				if ord.Status == "REJECTED" && ord.StatusMessage == "" {
-					t.Errorf("rejected order without a statusMessage: %+v", ord)
-				}
-				if ord.Status == "REJECTED" && ord.FilledQuantity != 0 {
-					t.Errorf("rejected order filled: %+v", ord)
-				}
-			}
-			switch sc {
-			case gateway.ScenarioSuccess:
-				if count["COMPLETE"] != 3 {
-					t.Errorf("success: %v", count)
-				}
-			case gateway.ScenarioPartialFill:
-				if count["PARTIAL"] == 0 || count["COMPLETE"] == 0 {
-					t.Errorf("partial_fill: %v", count)
-				}
-			case gateway.ScenarioRejected:
-				if count["REJECTED"] != 3 {
-					t.Errorf("rejected: %v", count)
-				}
-			case gateway.ScenarioInsufficientFunds:
-				if count["REJECTED"] != 3 || !strings.Contains(strings.ToLower(orders[0].StatusMessage), "insufficient funds") {
-					t.Errorf("insufficient_funds: %v %q", count, orders[0].StatusMessage)
-				}
-			}
-			e.checkOpenAPI(false)
+			t.Parallel()
+			runScenario(t, sc)
 		})
+	}
+}
+
+// runScenario plays scenario sc on a TRANSACTION of three orders and
+// checks the outcome against its fixture, the reference and openapi.json.
+func runScenario(t *testing.T, sc gateway.Scenario) {
+	e := newEnv(t, nil)
+	tok := e.connected("kite-leprechaun", "LEP002")
+	id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+		Type: gateway.OrderSecurities, Securities: []gateway.Security{
+			{Ticker: "ITC", Quantity: 10, Type: gateway.Buy}, {Ticker: "SBIN", Quantity: 4, Type: gateway.Buy}, {Ticker: "TCS", Quantity: 3, Type: gateway.Buy}}}})
+	st, body := e.complete(id, sandbox.CompleteRequest{Outcome: sc})
+	if st != http.StatusOK {
+		t.Fatalf("HTTP %d %s", st, body)
+	}
+	e.fixture("scenario_"+string(sc), body)
+	checkOutcomeReference(t, body)
+	var o gateway.SDKOutcome
+	if err := json.Unmarshal(body, &o); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := e.s.Transaction(id)
+	if _, ok := scenarioErrors[sc]; ok {
+		wantScenarioError(t, sc, o, v, body)
+		return
+	}
+	wantScenarioOrders(t, sc, o, v, body)
+	e.checkOpenAPI(false)
+}
+
+// wantScenarioError: a rejecting scenario settled its SDK error, which
+// ExplainSDKError knows, and the transaction shows it.
+func wantScenarioError(t *testing.T, sc gateway.Scenario, o gateway.SDKOutcome, v sandbox.TransactionView, body []byte) {
+	t.Helper()
+	w := scenarioErrors[sc]
+	if o.Error == nil || o.Error.Code != w.code || o.Error.Message != w.name || (o.Error.Data != nil) != w.data {
+		t.Fatalf("want reject %s %d (data %v), got %s", w.name, w.code, w.data, body)
+	}
+	if info := gateway.ExplainSDKError(o.Error.Code, o.Error.Message); info.Name != w.name {
+		t.Errorf("ExplainSDKError(%d, %s) = %+v", o.Error.Code, o.Error.Message, info)
+	}
+	if v.Status != w.status || !v.Error.Value || v.Error.Code != w.code || v.Error.Message != w.name {
+		t.Errorf("transaction: %s %+v, want %s", v.Status, v.Error, w.status)
+	}
+}
+
+// wantScenarioOrders: a scenario that places orders gave one batch whose
+// orders' statuses are the scenario's.
+func wantScenarioOrders(t *testing.T, sc gateway.Scenario, o gateway.SDKOutcome, v sandbox.TransactionView, body []byte) {
+	t.Helper()
+	if o.Result == nil || len(o.Result.OrderBatches) != 1 {
+		t.Fatalf("want a result with one batch: %s", body)
+	}
+	if v.Status != gateway.StatusCompleted {
+		t.Errorf("transaction status %s", v.Status)
+	}
+	orders := o.Result.OrderBatches[0].Orders
+	count := map[string]int{}
+	for _, ord := range orders {
+		count[ord.Status]++
+		if ord.Status == "REJECTED" && ord.StatusMessage == "" {
+			t.Errorf("rejected order without a statusMessage: %+v", ord)
+		}
+		if ord.Status == "REJECTED" && ord.FilledQuantity != 0 {
+			t.Errorf("rejected order filled: %+v", ord)
+		}
+	}
+	switch sc {
+	case gateway.ScenarioSuccess:
+		if count["COMPLETE"] != 3 {
+			t.Errorf("success: %v", count)
+		}
+	case gateway.ScenarioPartialFill:
+		if count["PARTIAL"] == 0 || count["COMPLETE"] == 0 {
+			t.Errorf("partial_fill: %v", count)
+		}
+	case gateway.ScenarioRejected:
+		if count["REJECTED"] != 3 {
+			t.Errorf("rejected: %v", count)
+		}
+	case gateway.ScenarioInsufficientFunds:
+		if count["REJECTED"] != 3 || !strings.Contains(strings.ToLower(orders[0].StatusMessage), "insufficient funds") {
+			t.Errorf("insufficient_funds: %v %q", count, orders[0].StatusMessage)
+		}
 	}
 }
 
@@ -294,6 +332,7 @@ func TestContractScenarios(t *testing.T) {
 // the envelope, how gateway.APIError classifies it, the fixture and the
 // OpenAPI description of the response.
 func TestContractErrors(t *testing.T) {
+	t.Parallel()
 	guest := docsGuestToken
 	type result struct {
 		status int
@@ -508,6 +547,7 @@ func TestContractErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, nil)
 			r := tc.run(e)
 			if r.status != tc.status {
@@ -530,6 +570,7 @@ func TestContractErrors(t *testing.T) {
 // TestValidationMatchesClient: the server's 400 message is exactly what
 // TransactionRequest.Validate says, so client and server agree.
 func TestValidationMatchesClient(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	bad := []gateway.TransactionRequest{
 		{Intent: "LOGIN"},

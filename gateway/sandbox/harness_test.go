@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -134,18 +135,56 @@ func newEnv(t *testing.T, mut func(*sandbox.Config)) *env {
 	hc := &http.Client{Transport: rec, Timeout: 10 * time.Second}
 	e := &env{t: t, s: s, base: base, rec: rec, hc: hc,
 		client: &gateway.Client{BaseURL: base, Gateway: s.Gateway(), APISecret: sandbox.DefaultAPISecret, HTTP: hc, Retries: -1}}
-	loader := openapi3.NewLoader()
-	e.spec, err = loader.LoadFromData(s.OpenAPI())
-	if err != nil {
-		t.Fatalf("openapi.json does not load: %v", err)
-	}
-	if err := e.spec.Validate(loader.Context); err != nil {
-		t.Fatalf("openapi.json is not a valid OpenAPI document: %v", err)
+	if e.spec, err = loadOpenAPI(s.OpenAPI(), base); err != nil {
+		t.Fatal(err)
 	}
 	if e.router, err = gorillamux.NewRouter(e.spec); err != nil {
 		t.Fatalf("openapi router: %v", err)
 	}
 	return e
+}
+
+// openAPIs holds the openapi.json documents loaded and validated so far, by
+// their text with the sandbox's base URL taken out (see loadOpenAPI).
+var openAPIs sync.Map // string -> *openapi3.T, read-only
+
+// loadOpenAPI loads and validates doc, a sandbox's openapi.json, served at
+// base. Sandboxes' documents differ only by the base URL in their one
+// server: when doc holds base exactly once and is, but for it, a document
+// already loaded and validated, it is that document with base as its server
+// (a shallow copy: the rest is shared, read-only). Loading is most of what
+// newEnv costs.
+func loadOpenAPI(doc []byte, base string) (*openapi3.T, error) {
+	q, err := json.Marshal(base)
+	if err != nil {
+		return nil, err
+	}
+	key := ""
+	if bytes.Count(doc, q) == 1 {
+		key = string(bytes.Replace(doc, q, []byte(`"__SERVER__"`), 1))
+		if v, ok := openAPIs.Load(key); ok {
+			spec := *v.(*openapi3.T)
+			spec.Servers = make(openapi3.Servers, len(v.(*openapi3.T).Servers))
+			for i, sv := range v.(*openapi3.T).Servers {
+				c := *sv
+				c.URL = base
+				spec.Servers[i] = &c
+			}
+			return &spec, nil
+		}
+	}
+	loader := openapi3.NewLoader()
+	spec, err := loader.LoadFromData(doc)
+	if err != nil {
+		return nil, fmt.Errorf("openapi.json does not load: %w", err)
+	}
+	if err := spec.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("openapi.json is not a valid OpenAPI document: %w", err)
+	}
+	if key != "" && len(spec.Servers) == 1 && spec.Servers[0].URL == base {
+		openAPIs.Store(key, spec)
+	}
+	return spec, nil
 }
 
 // connected mints a connected token for a broker account on the sandbox clock.

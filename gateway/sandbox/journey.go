@@ -196,133 +196,197 @@ func (s *Server) journeyMarket(override MarketMode, now time.Time) marketState {
 
 // play runs a claimed transaction to its end with the logged-in account.
 func (s *Server) play(t txn, ref accountRef, req CompleteRequest) gateway.SDKOutcome {
-	sc := req.Outcome
-	now := s.now()
-	userID := AuthID(s.cfg.Gateway, ref.Broker.ID, ref.Account.ID)
-	login := func(x *txn) { x.Broker, x.Account, x.UserAuthID = ref.Broker.ID, ref.Account.ID, userID }
+	p := &playback{t: t, ref: ref, req: req, sc: req.Outcome, now: s.now(),
+		userID: AuthID(s.cfg.Gateway, ref.Broker.ID, ref.Account.ID)}
+	if out := s.refuse(p); out != nil {
+		return *out
+	}
+	return s.fulfil(p)
+}
 
-	if (t.AuthID != "" && t.AuthID != userID) || sc == gateway.ScenarioUserMismatch {
+// playback is one journey being played to its end: the claimed
+// transaction, the account that logged in, and what the journey gathers.
+type playback struct {
+	t      txn
+	ref    accountRef
+	req    CompleteRequest
+	sc     gateway.Scenario
+	now    time.Time
+	userID string
+
+	tok         string // the connected token the journey hands out
+	signup      bool
+	mkt         marketState
+	needsMarket bool // a TRANSACTION that places orders
+
+	res     *gateway.SDKResult
+	batches []gateway.OrderBatch
+	posts   []gateway.Postback
+}
+
+// login records the account that logged in on the transaction.
+func (p *playback) login(x *txn) {
+	x.Broker, x.Account, x.UserAuthID = p.ref.Broker.ID, p.ref.Account.ID, p.userID
+}
+
+// postback queues a postback of the journey, sent once it is recorded.
+func (p *playback) postback(event string, status gateway.Status, v any) {
+	raw, _ := json.Marshal(v)
+	pb := gateway.Postback{Timestamp: fmt.Sprint(p.now.UnixMilli()), SmallcaseAuthID: p.userID, TransactionID: p.t.ID,
+		Intent: p.t.Req.Intent, Event: event, Status: status, Broker: p.ref.Broker.ID, Data: raw}
+	if event == gateway.EventMFHoldingsImport {
+		pb.SmallcaseAuthID = ""
+	}
+	p.posts = append(p.posts, pb)
+}
+
+// scenarioRejects are the scenarios that end a journey after the login
+// with an SDK error that carries the token.
+var scenarioRejects = map[gateway.Scenario]struct {
+	status gateway.Status
+	code   int
+	name   string
+}{
+	gateway.ScenarioUserCancelled: {gateway.StatusCancelled, 1012, "user_cancelled"},
+	gateway.ScenarioConsentDenied: {gateway.StatusErrored, 1003, "consent_denied"},
+	gateway.ScenarioExpired:       {gateway.StatusExpired, 1005, "transaction_expired"},
+}
+
+// refuse ends the journey with an SDK error when it cannot succeed: another
+// account than the bound one, no token, a rejecting scenario or a closed
+// market. It returns nil when the journey goes on, with p's token, signup
+// and market filled in.
+func (s *Server) refuse(p *playback) *gateway.SDKOutcome {
+	t := p.t
+	if (t.AuthID != "" && t.AuthID != p.userID) || p.sc == gateway.ScenarioUserMismatch {
 		s.finish(t.ID, gateway.StatusErrored, 1001, "user_mismatch", nil)
-		return *sdkFail(1001, "user_mismatch", nil)
+		return sdkFail(1001, "user_mismatch", nil)
 	}
-	if !now.Before(t.ExpireAt) {
+	if !p.now.Before(t.ExpireAt) {
 		// The user took longer than the transaction lives.
-		sc = gateway.ScenarioExpired
+		p.sc = gateway.ScenarioExpired
 	}
-	tok, err := gateway.MintConnectedToken(s.cfg.Secret, userID, now.Add(gateway.DefaultTokenTTL))
+	tok, err := gateway.MintConnectedToken(s.cfg.Secret, p.userID, p.now.Add(gateway.DefaultTokenTTL))
 	if err != nil {
 		s.finish(t.ID, gateway.StatusErrored, 2000, "internal_error", nil)
-		return *sdkFail(2000, "internal_error", nil)
+		return sdkFail(2000, "internal_error", nil)
 	}
+	p.tok = tok
 	s.mu.Lock()
-	signup := t.AuthID == "" && !s.connected[userID]
+	p.signup = t.AuthID == "" && !s.connected[p.userID]
 	s.mu.Unlock()
-	data := &gateway.SDKErrorData{SmallcaseAuthToken: tok, Broker: ref.Broker.ID, Signup: signup}
+	data := &gateway.SDKErrorData{SmallcaseAuthToken: tok, Broker: p.ref.Broker.ID, Signup: p.signup}
 
-	intent := t.Req.Intent
-	isOrder := intent == gateway.IntentTransaction
-	switch {
-	case sc == gateway.ScenarioUserCancelled:
-		s.finish(t.ID, gateway.StatusCancelled, 1012, "user_cancelled", login)
-		return *sdkFail(1012, "user_cancelled", data)
-	case sc == gateway.ScenarioConsentDenied:
-		s.finish(t.ID, gateway.StatusErrored, 1003, "consent_denied", login)
-		return *sdkFail(1003, "consent_denied", data)
-	case sc == gateway.ScenarioExpired:
-		s.finish(t.ID, gateway.StatusExpired, 1005, "transaction_expired", login)
-		return *sdkFail(1005, "transaction_expired", data)
+	if r, ok := scenarioRejects[p.sc]; ok {
+		s.finish(t.ID, r.status, r.code, r.name, p.login)
+		return sdkFail(r.code, r.name, data)
 	}
 	// The SDK proceeds when the market is open, or closed in its AMO window
 	// with AMO enabled by the page; else market_closed. The market_closed
 	// scenario rejects whatever the market.
-	mkt := s.journeyMarket(req.Market, now)
-	needsMarket := isOrder && t.Req.OrderConfig != nil && t.Req.OrderConfig.Type != gateway.OrderReconciliation
-	if needsMarket && (sc == gateway.ScenarioMarketClosed || !(mkt.Open || (mkt.AMO && req.AMO))) {
-		s.finish(t.ID, gateway.StatusErrored, 4004, "market_closed", login)
-		return *sdkFail(4004, "market_closed", data)
+	p.mkt = s.journeyMarket(p.req.Market, p.now)
+	oc := t.Req.OrderConfig
+	p.needsMarket = t.Req.Intent == gateway.IntentTransaction && oc != nil && oc.Type != gateway.OrderReconciliation
+	if p.needsMarket && (p.sc == gateway.ScenarioMarketClosed || !(p.mkt.Open || (p.mkt.AMO && p.req.AMO))) {
+		s.finish(t.ID, gateway.StatusErrored, 4004, "market_closed", p.login)
+		return sdkFail(4004, "market_closed", data)
 	}
+	return nil
+}
 
-	res := &gateway.SDKResult{
-		Success: true, Transaction: string(intent), SmallcaseAuthToken: tok, Broker: ref.Broker.ID,
-		TransactionID: t.ID, Signup: signup, Notes: t.Req.Notes,
+// fulfil plays the intent of a journey that goes on, records its success
+// and sends its postbacks.
+func (s *Server) fulfil(p *playback) gateway.SDKOutcome {
+	t := p.t
+	p.res = &gateway.SDKResult{
+		Success: true, Transaction: string(t.Req.Intent), SmallcaseAuthToken: p.tok, Broker: p.ref.Broker.ID,
+		TransactionID: t.ID, Signup: p.signup, Notes: t.Req.Notes,
 	}
-	var (
-		batches []gateway.OrderBatch
-		posts   []gateway.Postback
-	)
-	ts := fmt.Sprint(now.UnixMilli())
-	pb := func(event string, status gateway.Status, v any) {
-		raw, _ := json.Marshal(v)
-		p := gateway.Postback{Timestamp: ts, SmallcaseAuthID: userID, TransactionID: t.ID, Intent: intent,
-			Event: event, Status: status, Broker: ref.Broker.ID, Data: raw}
-		if event == gateway.EventMFHoldingsImport {
-			p.SmallcaseAuthID = ""
-		}
-		posts = append(posts, p)
-	}
-
 	s.mu.Lock()
-	s.connected[userID] = true
-	live := s.livePortfolio(userID, ref)
-	switch intent {
-	case gateway.IntentTransaction:
-		if needsMarket {
-			amo := !mkt.Open
-			b := s.execute(t, planOrders(t.Req.OrderConfig), sc, amo, live, now)
-			batches = []gateway.OrderBatch{b}
-		} else {
-			batches = []gateway.OrderBatch{}
-		}
-		res.OrderBatches = batches
-	case gateway.IntentFetchFunds:
-		f := round2(live.Funds)
-		res.Fund = &f
-	case gateway.IntentHoldingsImport:
-		sn := s.importHoldings(userID, ref, now)
-		mf := t.Req.AssetConfig != nil && t.Req.AssetConfig.MFHoldings
-		res.Data = mustJSON(map[string]any{"securities": len(sn.p.Positions), "mutualFunds": len(sn.p.Folios), "snapshotDate": stamp(now)})
-		if t.Req.Version == "v2" {
-			pb(gateway.EventHoldingsImport, gateway.StatusCompleted, holdingsV2(userID, ref.Broker.ID, sn, mf))
-		} else {
-			pb(gateway.EventHoldingsImport, gateway.StatusCompleted, holdingsV1(userID, ref.Broker.ID, sn, mf))
-		}
-	case gateway.IntentMFHoldingsImport:
-		sn := s.importHoldings(userID, ref, now)
-		pb(gateway.EventMFHoldingsImport, gateway.StatusCompleted, mfBlock(sn))
-	case gateway.IntentAuthoriseHoldings:
-		res.Data = mustJSON(map[string]any{"authorised": true})
-	case gateway.IntentSIPSetup:
-		oc := t.Req.OrderConfig
-		amt := oc.Amount
-		if amt == 0 {
-			amt = 5000
-		}
-		res.Data = mustJSON(map[string]any{"sipAction": "create", "sipActive": true, "amount": amt, "frequency": "monthly",
-			"iscid": oc.Iscid, "scid": oc.Scid, "scheduledDate": now.AddDate(0, 1, 0).UTC().Format("2006-01-02"), "sipType": "amount"})
-	}
+	s.connected[p.userID] = true
+	s.playIntent(p, s.livePortfolio(p.userID, p.ref))
 	s.mu.Unlock()
-	if intent == gateway.IntentCancelAMO {
+	if t.Req.Intent == gateway.IntentCancelAMO {
 		iscid := t.Req.OrderConfig.Iscid
-		n := s.store.cancelAMO(userID, iscid, t.ID)
-		res.Data = mustJSON(map[string]any{"iscid": iscid, "cancelled": true, "cancelledOrders": n})
+		n := s.store.cancelAMO(p.userID, iscid, t.ID)
+		p.res.Data = mustJSON(map[string]any{"iscid": iscid, "cancelled": true, "cancelledOrders": n})
 	}
 
-	if len(batches) > 0 {
-		pb(gateway.EventOrderPlaced, gateway.StatusProcessing, map[string]any{"batches": batches})
-		if batches[0].Variety != "amo" {
-			pb(gateway.EventOrderCompleted, gateway.StatusCompleted, map[string]any{"batches": batches})
+	if len(p.batches) > 0 {
+		p.postback(gateway.EventOrderPlaced, gateway.StatusProcessing, map[string]any{"batches": p.batches})
+		if p.batches[0].Variety != "amo" {
+			p.postback(gateway.EventOrderCompleted, gateway.StatusCompleted, map[string]any{"batches": p.batches})
 		}
 	}
-	out := gateway.SDKOutcome{Result: res}
+	out := gateway.SDKOutcome{Result: p.res}
 	s.finish(t.ID, gateway.StatusCompleted, 0, "", func(x *txn) {
-		login(x)
-		x.Batches = batches
+		p.login(x)
+		x.Batches = p.batches
 		x.Outcome = &out
 	})
-	for _, p := range posts {
-		s.post.send(p)
+	for _, pb := range p.posts {
+		s.post.send(pb)
 	}
 	return out
+}
+
+// playIntent does what the journey's intent does on the account's live
+// portfolio (s.mu held). CANCEL_AMO is played by fulfil, outside s.mu.
+func (s *Server) playIntent(p *playback, live *portfolio) {
+	switch p.t.Req.Intent {
+	case gateway.IntentTransaction:
+		s.playOrders(p, live)
+	case gateway.IntentFetchFunds:
+		f := round2(live.Funds)
+		p.res.Fund = &f
+	case gateway.IntentHoldingsImport:
+		s.playHoldingsImport(p)
+	case gateway.IntentMFHoldingsImport:
+		sn := s.importHoldings(p.userID, p.ref, p.now)
+		p.postback(gateway.EventMFHoldingsImport, gateway.StatusCompleted, mfBlock(sn))
+	case gateway.IntentAuthoriseHoldings:
+		p.res.Data = mustJSON(map[string]any{"authorised": true})
+	case gateway.IntentSIPSetup:
+		playSIPSetup(p)
+	}
+}
+
+// playOrders places a TRANSACTION's orders (s.mu held); one that needs no
+// market, a reconciliation, places none.
+func (s *Server) playOrders(p *playback, live *portfolio) {
+	if p.needsMarket {
+		amo := !p.mkt.Open
+		b := s.execute(p.t, planOrders(p.t.Req.OrderConfig), p.sc, amo, live, p.now)
+		p.batches = []gateway.OrderBatch{b}
+	} else {
+		p.batches = []gateway.OrderBatch{}
+	}
+	p.res.OrderBatches = p.batches
+}
+
+// playHoldingsImport snapshots the portfolio and posts it back in the
+// version asked for (s.mu held).
+func (s *Server) playHoldingsImport(p *playback) {
+	t := p.t
+	sn := s.importHoldings(p.userID, p.ref, p.now)
+	mf := t.Req.AssetConfig != nil && t.Req.AssetConfig.MFHoldings
+	p.res.Data = mustJSON(map[string]any{"securities": len(sn.p.Positions), "mutualFunds": len(sn.p.Folios), "snapshotDate": stamp(p.now)})
+	if t.Req.Version == "v2" {
+		p.postback(gateway.EventHoldingsImport, gateway.StatusCompleted, holdingsV2(p.userID, p.ref.Broker.ID, sn, mf))
+	} else {
+		p.postback(gateway.EventHoldingsImport, gateway.StatusCompleted, holdingsV1(p.userID, p.ref.Broker.ID, sn, mf))
+	}
+}
+
+// playSIPSetup answers a SIP_SETUP with the SIP it sets up.
+func playSIPSetup(p *playback) {
+	oc := p.t.Req.OrderConfig
+	amt := oc.Amount
+	if amt == 0 {
+		amt = 5000
+	}
+	p.res.Data = mustJSON(map[string]any{"sipAction": "create", "sipActive": true, "amount": amt, "frequency": "monthly",
+		"iscid": oc.Iscid, "scid": oc.Scid, "scheduledDate": p.now.AddDate(0, 1, 0).UTC().Format("2006-01-02"), "sipType": "amount"})
 }
 
 func mustJSON(v any) json.RawMessage {

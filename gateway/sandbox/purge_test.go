@@ -21,10 +21,19 @@ func heapInUse() uint64 {
 	return m.HeapAlloc
 }
 
-// TestExpiredTransactionsArePurged creates 100,000 transactions, lets them
-// expire and checks that the store and the heap return to where they were.
-func TestExpiredTransactionsArePurged(t *testing.T) {
-	const n = 100_000
+// purgeHeap is the heap (HeapAlloc after a GC) around one purgeRound.
+type purgeHeap struct {
+	base  uint64 // before the transactions
+	peak  uint64 // with them all in the store
+	after uint64 // after they expired and were purged
+}
+
+// purgeRound creates n transactions from parallel clients on a fresh
+// sandbox with a one-minute TTL, lets them expire and checks that the store
+// holds them all until their expiry and none once the expired retention has
+// passed. With measure, it reads the heap before, at the peak and after.
+func purgeRound(tb testing.TB, n int, measure bool) purgeHeap {
+	tb.Helper()
 	clock := monday10IST
 	s := sandbox.New(sandbox.Config{Clock: func() time.Time { return clock }, TxnTTL: time.Minute})
 	defer s.Close()
@@ -38,13 +47,16 @@ func TestExpiredTransactionsArePurged(t *testing.T) {
 		return w.Code
 	}
 	if create() != 200 {
-		t.Fatal("create failed")
+		tb.Fatal("create failed")
 	}
 	s.Advance(3 * time.Minute)
 	if s.Transactions() != 0 {
-		t.Fatalf("warm-up transaction not purged: %d", s.Transactions())
+		tb.Fatalf("warm-up transaction not purged: %d", s.Transactions())
 	}
-	base := heapInUse()
+	var h purgeHeap
+	if measure {
+		h.base = heapInUse()
+	}
 
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0) * 2
@@ -55,7 +67,7 @@ func TestExpiredTransactionsArePurged(t *testing.T) {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
 				if code := create(); code != 200 {
-					failed.Do(func() { t.Errorf("create: HTTP %d", code) })
+					failed.Do(func() { tb.Errorf("create: HTTP %d", code) })
 					return
 				}
 			}
@@ -63,24 +75,61 @@ func TestExpiredTransactionsArePurged(t *testing.T) {
 	}
 	wg.Wait()
 	if got := s.Transactions(); got != n {
-		t.Fatalf("store holds %d, want %d", got, n)
+		tb.Fatalf("store holds %d, want %d", got, n)
 	}
-	peak := heapInUse()
+	if measure {
+		h.peak = heapInUse()
+	}
 
 	s.Advance(59 * time.Second) // not expired yet
 	if got := s.Transactions(); got != n {
-		t.Fatalf("store holds %d before expiry, want %d", got, n)
+		tb.Fatalf("store holds %d before expiry, want %d", got, n)
 	}
 	s.Advance(2*time.Minute + time.Second) // expired, and past the expired retention
 	if got := s.Transactions(); got != 0 {
-		t.Fatalf("store holds %d after expiry and purge, want 0", got)
+		tb.Fatalf("store holds %d after expiry and purge, want 0", got)
 	}
-	after := heapInUse()
-	t.Logf("heap: %d KiB before, %d KiB with %d transactions, %d KiB after the purge", base>>10, peak>>10, n, after>>10)
-	if peak <= base {
-		t.Fatalf("heap did not grow with %d transactions (%d -> %d): the measure is broken", n, base, peak)
+	if measure {
+		h.after = heapInUse()
 	}
-	if grown := int64(after) - int64(base); grown > int64(peak-base)/10 {
-		t.Errorf("heap kept %d KiB of the %d KiB the transactions took", grown>>10, (peak-base)>>10)
+	return h
+}
+
+// TestExpiredTransactionsArePurged creates 2,000 transactions, lets them
+// expire and checks that the store lets go of them: past the 1,024 above
+// which the store also rebuilds its map. TestPurgeReleasesTransactions
+// checks that nothing else keeps them, and BenchmarkExpiredTransactionsPurge
+// measures the heap with 100,000.
+func TestExpiredTransactionsArePurged(t *testing.T) {
+	t.Parallel()
+	purgeRound(t, 2_000, false)
+}
+
+// BenchmarkExpiredTransactionsPurge creates 100,000 transactions, lets them
+// expire and checks that the heap returns to where it was: it fails when
+// more than a tenth of what the transactions took stays after the purge.
+// It reports the heap the transactions took (peak-KiB), what stayed after
+// the purge (retained-KiB) and the heap per transaction (B/txn).
+//
+//	go test ./gateway/sandbox -run '^$' -bench ExpiredTransactionsPurge -benchtime 1x
+func BenchmarkExpiredTransactionsPurge(b *testing.B) {
+	const n = 100_000
+	var took, kept float64
+	for i := 0; i < b.N; i++ {
+		h := purgeRound(b, n, true)
+		b.Logf("heap: %d KiB before, %d KiB with %d transactions, %d KiB after the purge", h.base>>10, h.peak>>10, n, h.after>>10)
+		if h.peak <= h.base {
+			b.Fatalf("heap did not grow with %d transactions (%d -> %d): the measure is broken", n, h.base, h.peak)
+		}
+		grown := int64(h.after) - int64(h.base)
+		if grown > int64(h.peak-h.base)/10 {
+			b.Errorf("heap kept %d KiB of the %d KiB the transactions took", grown>>10, (h.peak-h.base)>>10)
+		}
+		took += float64(h.peak - h.base)
+		kept += float64(grown)
 	}
+	rounds := float64(b.N)
+	b.ReportMetric(took/rounds/1024, "peak-KiB")
+	b.ReportMetric(kept/rounds/1024, "retained-KiB")
+	b.ReportMetric(took/rounds/n, "B/txn")
 }

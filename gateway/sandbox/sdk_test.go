@@ -11,6 +11,7 @@ import (
 // TestScriptEndpointsCORS checks the whitelisting the web script relies on,
 // without a browser: preflights, origins and sessions.
 func TestScriptEndpointsCORS(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	do := func(method, path, origin, body string, hdr map[string]string) *http.Response {
 		req, _ := http.NewRequest(method, e.base+path, strings.NewReader(body))
