@@ -98,6 +98,11 @@ type Journey struct {
 	gone    bool          // events closed: emit nothing more
 	settled chan struct{} // closed when a result is accepted
 	closed  chan struct{} // closed by Close
+	// lapsed is closed when a page's post finds the transaction expired
+	// by the bridge's clock (which may run ahead of the wall clock, as the
+	// sandbox's does), so Wait need not wait for its wall-clock timer.
+	lapsed     chan struct{}
+	lapsedOnce sync.Once
 
 	// The tab that runs the journey: the first page to ask for it claims
 	// it, so that a second tab (or a link opened twice) can never start the
@@ -193,6 +198,7 @@ func (b *Bridge) NewJourney(spec JourneySpec) (*Journey, error) {
 		events:  make(chan JourneyEvent, eventBuffer),
 		settled: make(chan struct{}),
 		closed:  make(chan struct{}),
+		lapsed:  make(chan struct{}),
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -305,6 +311,8 @@ func (j *Journey) Wait(ctx context.Context) (gateway.SDKOutcome, error) {
 		return j.result()
 	case <-timer.C:
 		return j.expire()
+	case <-j.lapsed:
+		return j.expire()
 	case <-j.closed:
 		return j.result()
 	case <-ctx.Done():
@@ -365,6 +373,7 @@ func (j *Journey) settle(o gateway.SDKOutcome) int {
 	}
 	if j.state == stateExpired {
 		j.mu.Unlock()
+		j.lapsedOnce.Do(func() { close(j.lapsed) })
 		return 410
 	}
 	j.state = stateSettled

@@ -3,9 +3,11 @@ package bridge
 import (
 	"encoding/json"
 	"errors"
+	"gatewalk/gateway"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -134,5 +136,49 @@ func TestAbandonTellsThePage(t *testing.T) {
 	j.Close()
 	if a := bridgeCall(t, "GET", loopbackURL(b, journeyPath(j)+"state"), "", "", "", nil); a.status != 404 {
 		t.Fatalf("state of a closed journey: %d, want 404 (the page then says the terminal stopped waiting)", a.status)
+	}
+}
+
+// TestWaitEndsWhenThePageFindsTheTransactionExpired: with a clock that
+// runs ahead of the wall clock (the sandbox's, after an advance), a page's
+// post that finds the transaction expired ends Wait at once, rather than
+// when the wall clock's five minutes are up.
+func TestWaitEndsWhenThePageFindsTheTransactionExpired(t *testing.T) {
+	clock := &bridgeClock{t: time.Now()}
+	read := make(chan struct{}, 1)
+	watching := atomic.Bool{}
+	now := func() time.Time {
+		if watching.Load() {
+			select {
+			case read <- struct{}{}:
+			default:
+			}
+		}
+		return clock.Now()
+	}
+	b := startTestBridge(t, Config{Now: now})
+	j, err := b.NewJourney(bridgeSpec(t, clock.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	watching.Store(true)
+	go func() {
+		_, err := j.Wait(t.Context())
+		done <- err
+	}()
+	<-read // Wait has read the clock and set its five-minute timer
+	watching.Store(false)
+	clock.Advance(gateway.TransactionLifetime + time.Minute)
+	if s := tabPost(t, b, j, "tab-first-0001", "result", `{"error":{"message":"transaction_expired","code":1005}}`); s != 410 {
+		t.Fatalf("result after expiry: %d, want 410", s)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrJourneyExpired) {
+			t.Fatalf("Wait: %v, want ErrJourneyExpired", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Wait did not end when the page found the transaction expired")
 	}
 }
