@@ -158,7 +158,31 @@ type Exchange struct {
 	Attempt         int               `json:"attempt"`
 	Started         time.Time         `json:"started"`
 	Duration        time.Duration     `json:"duration"`
-	authTokenHeader string
+	// ServerTime is the server's clock when it answered: the
+	// X-Sandbox-Time header (a sandbox's clock, which may be advanced),
+	// else the Date header (to the second); zero without either.
+	ServerTime time.Time `json:"serverTime,omitzero"`
+	// ServerTimePrecise reports that ServerTime came from X-Sandbox-Time.
+	ServerTimePrecise bool `json:"-"`
+	authTokenHeader   string
+}
+
+// HeaderSandboxTime is the header in which a sandbox tells its clock.
+const HeaderSandboxTime = "X-Sandbox-Time"
+
+// serverTime reads the server's clock from a response's headers.
+func serverTime(h http.Header) (t time.Time, precise bool) {
+	if v := h.Get(HeaderSandboxTime); v != "" {
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t, true
+		}
+	}
+	if v := h.Get("Date"); v != "" {
+		if t, err := http.ParseTime(v); err == nil {
+			return t, false
+		}
+	}
+	return time.Time{}, false
 }
 
 // Curl renders the request as a curl command. The apiSecret is replaced by
@@ -384,6 +408,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	x.Duration = time.Since(x.Started)
 	x.Status = resp.StatusCode
 	x.ResponseBody = string(raw)
+	x.ServerTime, x.ServerTimePrecise = serverTime(resp.Header)
 	if err != nil {
 		x.Error = err.Error()
 		record(ctx, x)

@@ -82,6 +82,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// The sandbox's clock (which POST /_sandbox/clock advances), so that a
+	// client's countdown follows it: precisely, and as the Date header.
+	now := s.now()
+	w.Header().Set(gateway.HeaderSandboxTime, now.UTC().Format(time.RFC3339Nano))
+	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

@@ -122,6 +122,9 @@ type Journey struct {
 	// txnCreated is when create_transaction sent the request, for the
 	// transaction's real lifetime.
 	txnCreated time.Time
+	// serverOffset is how far the Gateway's clock runs ahead of the
+	// runner's (a sandbox's advanced clock, or a skewed local clock).
+	serverOffset time.Duration
 	bj         *bridge.Journey
 	outcome    *gateway.SDKOutcome
 	verified   *gateway.VerifiedResult
@@ -279,15 +282,28 @@ func (j *Journey) Snapshot() []Step {
 	return out
 }
 
-// ExpireAt is the expiry of the live transaction (zero before one exists),
-// for the 5:00 countdown.
+// ExpireAt is the expiry of the live transaction (zero before one exists)
+// on the runner's clock: the Gateway's expireAt moved by how far the
+// Gateway's clock runs ahead of it, so the page, the bridge and the
+// terminal agree on when it expires.
 func (j *Journey) ExpireAt() time.Time {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.txn == nil {
 		return time.Time{}
 	}
-	return j.txn.ExpireAt
+	return j.txn.ExpireAt.Add(-j.serverOffset)
+}
+
+// WallExpireAt is ExpireAt on the wall clock (time.Now), for countdowns a
+// face draws from its own clock ticks: with an in-process sandbox whose
+// clock was advanced, the runner's clock runs ahead of the wall clock.
+func (j *Journey) WallExpireAt() time.Time {
+	exp := j.ExpireAt()
+	if exp.IsZero() {
+		return exp
+	}
+	return exp.Add(-j.r.now().Sub(time.Now()))
 }
 
 // TransactionID is the live transaction's id ("" before one exists).

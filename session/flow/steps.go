@@ -297,8 +297,10 @@ func (j *Journey) createTransaction(ctx context.Context, s *Step) {
 		return
 	}
 	s.Transaction = txn
+	offset := serverOffset(s.Exchanges, r.now())
 	j.mu.Lock()
 	j.txn, j.txnCreated, j.outcome, j.verified = txn, created, nil, nil
+	j.serverOffset = offset
 	j.mu.Unlock()
 	s.Summary = fmt.Sprintf("%s %s, expires %s", req.Intent, txn.TransactionID, txn.ExpireAt.Local().Format("15:04:05"))
 	herr := r.store.AddHistory(r.profile.Name, session.HistoryEntry{TransactionID: txn.TransactionID, Intent: req.Intent,
@@ -363,7 +365,7 @@ func (j *Journey) openBrowser(s *Step) {
 		return
 	}
 	bj, err := b.NewJourney(bridge.JourneySpec{Gateway: r.profile.Gateway, AuthToken: tok, TransactionID: txn.TransactionID,
-		Intent: j.intent(), SDKURL: r.sdkURL, ExpireAt: txn.ExpireAt, Leprechaun: r.profile.Leprechaun, AMO: r.profile.AMO,
+		Intent: j.intent(), SDKURL: r.sdkURL, ExpireAt: j.ExpireAt(), Leprechaun: r.profile.Leprechaun, AMO: r.profile.AMO,
 		Brokers: r.profile.Brokers})
 	if err != nil {
 		s.Err = err
@@ -796,4 +798,31 @@ func (j *Journey) finishHistory(err error) {
 	case err != nil:
 		j.updateHistory(gateway.StatusErrored, 0, err.Error(), "")
 	}
+}
+
+// serverOffset is how far the server's clock runs ahead of the runner's,
+// from the create's answer: a sandbox's X-Sandbox-Time exactly, or the
+// Date header when it is off by two seconds or more (its resolution is a
+// second). Expiry times the server gives are moved by it onto the
+// runner's clock.
+func serverOffset(xs []gateway.Exchange, now time.Time) time.Duration {
+	if len(xs) == 0 {
+		return 0
+	}
+	x := xs[len(xs)-1]
+	if x.ServerTime.IsZero() {
+		return 0
+	}
+	// The server answered between the request's start and now.
+	d := x.ServerTime.Sub(now)
+	if x.ServerTimePrecise {
+		if d > -time.Second && d < time.Second {
+			return 0 // the same clock (an in-process sandbox): no drift to correct
+		}
+		return d
+	}
+	if d > -2*time.Second && d < 2*time.Second {
+		return 0
+	}
+	return d
 }

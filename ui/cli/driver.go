@@ -226,7 +226,7 @@ func (h *headless) drive(ctx context.Context, j *flow.Journey, printResult func(
 // interruptedError says what an interrupted journey leaves behind.
 func interruptedError(j *flow.Journey) error {
 	msg := "interrupted before any transaction was created"
-	exp := j.ExpireAt()
+	exp := j.WallExpireAt()
 	id := j.TransactionID()
 	switch {
 	case exp.IsZero() || id == "":

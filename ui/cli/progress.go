@@ -158,7 +158,7 @@ func roundDuration(d time.Duration) string {
 // already delivered has been shown, so the same run always prints the same
 // lines.
 func (p *progress) waiting(j *flow.Journey) func() {
-	exp := j.ExpireAt()
+	exp := j.WallExpireAt()
 	p.printf("  ...     waiting for the SDK result; the transaction expires at %s (%s)\n",
 		exp.Local().Format("15:04:05"), present.Countdown(exp.Sub(p.now())))
 	stop := make(chan struct{})
