@@ -277,6 +277,18 @@
           return;
         }
         if (resp.status === 410) {
+          if (outcome.result) {
+            // The SDK resolved after the terminal stopped waiting: what it
+            // returned is the only record of it, so it stays on the page.
+            stop();
+            show('refused', 'Not delivered', 'The SDK finished after the terminal stopped waiting',
+              'The transaction had expired by the terminal\'s clock, but the SDK reports that it completed: ' +
+              'orders may have been placed.',
+              [['transactionId', journey.transactionId]],
+              'Check the broker\'s order book before creating a fresh transaction. Here is what the SDK returned:');
+            showRaw(outcome);
+            return;
+          }
           showExpired();
           return;
         }

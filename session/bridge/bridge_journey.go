@@ -367,7 +367,10 @@ func (j *Journey) settle(o gateway.SDKOutcome) int {
 		j.mu.Unlock()
 		return 404
 	case stateWaiting:
-		if !j.b.now().Before(j.spec.ExpireAt) {
+		// A result the SDK resolved with is taken even past the expiry by
+		// this terminal's clock: the Gateway, not this clock, decided, and
+		// a resolved TRANSACTION means orders may have been placed.
+		if !j.b.now().Before(j.spec.ExpireAt) && o.Result == nil {
 			j.state = stateExpired
 		}
 	}

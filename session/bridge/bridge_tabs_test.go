@@ -182,3 +182,30 @@ func TestWaitEndsWhenThePageFindsTheTransactionExpired(t *testing.T) {
 		t.Fatal("Wait did not end when the page found the transaction expired")
 	}
 }
+
+// TestLateSuccessIsTaken: a result the SDK resolved with is taken even
+// when it arrives past the expiry by the bridge's clock (the Gateway
+// decided, and orders may have been placed); a late error is not.
+func TestLateSuccessIsTaken(t *testing.T) {
+	clock := &bridgeClock{t: time.Now()}
+	b := startTestBridge(t, Config{Now: clock.Now})
+	late, err := b.NewJourney(bridgeSpec(t, clock.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(gateway.TransactionLifetime + time.Second)
+	if s := tabPost(t, b, late, "tab-first-0001", "result", string(okResultBody(t))); s != 200 {
+		t.Fatalf("a late success: %d, want 200", s)
+	}
+	if o, err := late.Wait(t.Context()); err != nil || o.Result == nil {
+		t.Fatalf("Wait after a late success: %+v %v", o, err)
+	}
+	lateErr, err := b.NewJourney(bridgeSpec(t, clock.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(gateway.TransactionLifetime + time.Second)
+	if s := tabPost(t, b, lateErr, "tab-first-0001", "result", `{"error":{"message":"transaction_expired","code":1005}}`); s != 410 {
+		t.Fatalf("a late error: %d, want 410", s)
+	}
+}

@@ -6,12 +6,16 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"gatewalk/gateway"
 	"gatewalk/gateway/sandbox"
+	"gatewalk/session"
+	"gatewalk/session/flow"
 )
 
 // headlessChromium starts a headless browser for the test. Without one the
@@ -56,6 +60,14 @@ func playSandboxPage(ctx context.Context, t *testing.T, pageURL, account string)
 	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL)); err != nil {
 		t.Fatal(err)
 	}
+	playSandboxScreens(ctx, t, account, "")
+}
+
+// playSandboxScreens clicks through the overlay already open in ctx's tab
+// until the page is done, failed or expired, or (when stopAt is not "")
+// until it shows the screen stopAt, which it leaves unclicked.
+func playSandboxScreens(ctx context.Context, t *testing.T, account, stopAt string) {
+	t.Helper()
 	clicks := map[string]string{
 		"screen:brokers": `[data-sc="broker:kite-leprechaun"]`,
 		"screen:login":   `[data-sc="account:` + account + `"]`,
@@ -69,7 +81,7 @@ func playSandboxPage(ctx context.Context, t *testing.T, pageURL, account string)
 			t.Fatalf("reading the page: %v", err)
 		}
 		page, screen, _ := strings.Cut(state, "|")
-		if page == "done" || page == "failed" {
+		if page == "done" || page == "failed" || page == "expired" || (stopAt != "" && screen == stopAt) {
 			return
 		}
 		if sel, ok := clicks[screen]; ok {
@@ -136,5 +148,66 @@ func TestHeadlessJourneysInChromium(t *testing.T) {
 	code, out, errb = journey("LEP002", "order", "--user", "eve", "--buy", "TCS:1", "--no-browser")
 	if code != 0 || !strings.Contains(out, "TCS") || !strings.Contains(out, "COMPLETE") {
 		t.Fatalf("order: exit %d\nstdout: %s\nstderr: %s", code, out, errb)
+	}
+}
+
+// TestExpiryWhileThePageIsOpen: a transaction that expires while its SDK
+// page is open (the sandbox's clock moves past it before the user
+// confirms) fails with transaction_expired in the page, the terminal
+// (exit 5) and history, and the sandbox places no orders.
+func TestExpiryWhileThePageIsOpen(t *testing.T) {
+	browserCtx := headlessChromium(t)
+	h := newHeadlessEnv(t)
+	if code, _, errb := h.run(t, "login", "--user", "eve", "--auto", "success", "--auto-account", "LEP002"); code != 0 {
+		t.Fatalf("login: %d\n%s", code, errb)
+	}
+	var sb atomic.Pointer[sandbox.Server]
+	em := flow.Emulators{TestAccounts: sandbox.TestAccounts, New: func(c gateway.EmulatorConfig) flow.Emulator {
+		s := sandbox.Embedded(c)
+		sb.Store(s)
+		return s
+	}}
+	var out, errb syncBuffer
+	c := &Factory{emulators: em, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, c, []string{"order", "--user", "eve", "--buy", "TCS:1", "--no-browser"}) }()
+	waitForOutput(t, &errb, "/j/")
+	pageURL := regexp.MustCompile(`http://localhost:\d+/j/[A-Za-z0-9_-]+/`).FindString(errb.String())
+	tabCtx, cancelTab := chromedp.NewContext(browserCtx)
+	defer cancelTab()
+	tctx, cancelT := context.WithTimeout(tabCtx, 60*time.Second)
+	defer cancelT()
+	if err := chromedp.Do(tctx, chromedp.Navigate(pageURL)); err != nil {
+		t.Fatal(err)
+	}
+	playSandboxScreens(tctx, t, "LEP002", "screen:review")
+	sb.Load().Advance(gateway.TransactionLifetime + time.Minute)
+	playSandboxScreens(tctx, t, "LEP002", "")
+	state, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.body.dataset.state + ": " + document.querySelector("main").innerText`))
+	if err != nil || !strings.HasPrefix(state, "expired") {
+		t.Fatalf("page: %s (%v)", state, err)
+	}
+	code := <-done
+	if code != exitExpired || !strings.Contains(errb.String(), "expired") {
+		t.Fatalf("exit %d, want %d\n%s", code, exitExpired, errb.String())
+	}
+	hist, err := h.store(t).History("sandbox")
+	if err != nil || len(hist) == 0 {
+		t.Fatal(err)
+	}
+	var last session.HistoryEntry
+	for _, e := range hist {
+		if e.Intent == gateway.IntentTransaction {
+			last = e
+		}
+	}
+	if last.Status != gateway.StatusExpired {
+		t.Fatalf("history: %+v", hist)
+	}
+	if v, ok := sb.Load().Transaction(last.TransactionID); !ok || len(v.Batches) != 0 || v.Status != gateway.StatusExpired {
+		t.Fatalf("the sandbox holds %+v for the expired transaction", v)
 	}
 }
