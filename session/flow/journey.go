@@ -125,13 +125,13 @@ type Journey struct {
 	// serverOffset is how far the Gateway's clock runs ahead of the
 	// runner's (a sandbox's advanced clock, or a skewed local clock).
 	serverOffset time.Duration
-	bj         *bridge.Journey
-	outcome    *gateway.SDKOutcome
-	verified   *gateway.VerifiedResult
-	authID     string
-	broker     string
-	running    *Step
-	historyOK  bool
+	bj           *bridge.Journey
+	outcome      *gateway.SDKOutcome
+	verified     *gateway.VerifiedResult
+	authID       string
+	broker       string
+	running      *Step
+	historyOK    bool
 }
 
 func newJourney(r *Runner, kind Kind, label string, steps ...StepKind) *Journey {
