@@ -18,6 +18,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/gateway/sandbox"
+	"gatewalk/session"
 	"gatewalk/session/flow"
 )
 
@@ -48,10 +49,12 @@ var sandboxEmulators = flow.Emulators{
 
 // NewFactory is the Factory of a real process: the standard streams, the
 // process environment and the wall clock. version is printed by --version.
+// It takes the secrets out of the process environment (see
+// secretsOutOfEnvironment), so no child process inherits them.
 func NewFactory(version string) *Factory {
 	return &Factory{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		getenv: os.Getenv, now: time.Now, version: version, emulators: sandboxEmulators,
+		getenv: secretsOutOfEnvironment(), now: time.Now, version: version, emulators: sandboxEmulators,
 		stdinIsTerminal:  func() bool { return isTerminalFile(os.Stdin) },
 		stdoutIsTerminal: func() bool { return isTerminalFile(os.Stdout) },
 	}
@@ -387,5 +390,28 @@ func commands() []command {
 		loginCommand(), orderCommand(), holdingsCommand(), demoCommand(),
 		listenCommand(), postbackCommand(),
 		sandboxCommand(),
+	}
+}
+
+// secretEnv are the environment variables that may carry a key.
+var secretEnv = []string{session.EnvSecret, session.EnvAPISecret, "GATEWALK_SANDBOX_SECRET", "GATEWALK_SANDBOX_API_SECRET"}
+
+// secretsOutOfEnvironment reads the secret variables once and removes them
+// from the process environment, so that no child process — the browser
+// and whatever it starts — inherits a partner's keys. It returns the
+// getenv the commands use, which still answers them.
+func secretsOutOfEnvironment() func(string) string {
+	kept := map[string]string{}
+	for _, k := range secretEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			kept[k] = v
+			_ = os.Unsetenv(k)
+		}
+	}
+	return func(k string) string {
+		if v, ok := kept[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"gatewalk/session"
 	"gatewalk/session/postback"
+	"gatewalk/ui/present"
 )
 
 func listenCommand() command {
@@ -152,11 +153,13 @@ func (lw *listenWriter) print(ev postback.Event) {
 		}
 		return
 	}
+	// Anyone who can reach the listener writes these fields: shown
+	// terminal-safe, checksum or not.
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
 		}
-		return s
+		return present.SafeLine(s)
 	}
 	event := ev.Event
 	switch ev.Outcome {
@@ -179,7 +182,7 @@ func (lw *listenWriter) print(ev postback.Event) {
 		notes = append(notes, "recorded as unmatched")
 	}
 	for _, n := range notes {
-		fmt.Fprintf(lw.w, "          ↳ %s\n", n)
+		fmt.Fprintf(lw.w, "          ↳ %s\n", present.SafeLine(n))
 	}
 }
 
@@ -201,7 +204,7 @@ func (lw *listenWriter) user(id string) string {
 		}
 	}
 	if l := lw.labels[id]; l != "" {
-		return id + " (" + l + ")"
+		return present.SafeLine(id) + " (" + present.SafeLine(l) + ")"
 	}
-	return id
+	return present.SafeLine(id)
 }

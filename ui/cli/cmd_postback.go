@@ -12,6 +12,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/postback"
+	"gatewalk/ui/present"
 )
 
 func postbackCommand() command {
@@ -196,17 +197,18 @@ func openPayloadFile(name string) (*os.File, error) {
 // describePostbackCheck renders a verdict for people.
 func describePostbackCheck(p gateway.Postback, chk postback.Check, key postbackKey, source string) string {
 	var b strings.Builder
+	// Every field came from the body: shown terminal-safe.
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
 		}
-		return s
+		return present.SafeLine(s)
 	}
 	fmt.Fprintf(&b, "postback:  %s for transaction %s (intent %s, status %s) from %s\n",
 		dash(p.Event), dash(p.TransactionID), dash(string(p.Intent)), dash(string(p.Status)), source)
 	switch chk.TimestampJSON {
 	case postback.TimestampNumber:
-		fmt.Fprintf(&b, "timestamp: %s (a JSON number; its text is used as written)\n", chk.Timestamp)
+		fmt.Fprintf(&b, "timestamp: %s (a JSON number; its text is used as written)\n", present.SafeLine(chk.Timestamp))
 	case postback.TimestampMissing:
 		b.WriteString("timestamp: MISSING\n")
 	default:
@@ -217,12 +219,12 @@ func describePostbackCheck(p gateway.Postback, chk postback.Check, key postbackK
 	fmt.Fprintf(&b, "rule:      %s (integrator practice; not in the public docs)\n", chk.Rule())
 	fmt.Fprintf(&b, "received:  %s\n", dash(chk.Received))
 	if chk.Expected != "" {
-		fmt.Fprintf(&b, "expected:  %s\n", chk.Expected)
+		fmt.Fprintf(&b, "expected:  %s\n", present.SafeLine(chk.Expected))
 	}
 	if chk.Valid {
 		b.WriteString("checksum:  VALID\n")
 	} else {
-		fmt.Fprintf(&b, "checksum:  INVALID: %s\n", chk.Problem)
+		fmt.Fprintf(&b, "checksum:  INVALID: %s\n", present.SafeLine(chk.Problem))
 	}
 	return b.String()
 }
