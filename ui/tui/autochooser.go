@@ -87,8 +87,8 @@ func (c *autoChooser) SetSize(w, h int) { c.w, c.h = w, h; c.scroll() }
 func (c *autoChooser) capturing() bool  { return false }
 
 func (c *autoChooser) ShortHelp() []key.Binding {
-	return []key.Binding{c.km.Up, c.km.Down, key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "outcome")),
-		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")), c.km.Back}
+	return []key.Binding{c.km.Up, c.km.Down, anyOf("←/→", "outcome", c.km.Left, c.km.Right),
+		anyOf("enter", "choose", c.km.Enter), c.km.Back}
 }
 
 func (c *autoChooser) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }

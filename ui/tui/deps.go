@@ -41,6 +41,14 @@ type Journey interface {
 	Abandon()
 	// Close releases the browser page and closes Events.
 	Close()
+	// NeedsResolution reports whether the journey's ending with err leaves
+	// open whether its transaction placed orders (an order journey whose
+	// SDK step did not settle with its own answer). No I/O; call it only
+	// when no Next runs.
+	NeedsResolution(err error) bool
+	// Resolve asks the Gateway what became of the journey's transaction
+	// (whether orders were placed). It does I/O: call it from a tea.Cmd.
+	Resolve(ctx context.Context) flow.Resolution
 }
 
 // Runner starts journeys on one profile. FlowRunner adapts a *flow.Runner.

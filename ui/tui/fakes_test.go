@@ -107,6 +107,13 @@ type fakeJourney struct {
 	// parked tells the harness that a step waits, and for what; the
 	// harness sets it when the journey is handed to the model.
 	parked chan<- (<-chan struct{})
+	// resolution is what Resolve answers (resolves); nil: NeedsResolution
+	// is false, as for a guest login. resolveHeld, when set, holds Resolve
+	// (parked, for the harness) until releaseResolve; resolveCalls counts
+	// the calls of Resolve.
+	resolution   *flow.Resolution
+	resolveHeld  chan struct{}
+	resolveCalls int
 }
 
 func newFakeJourney(kinds ...flow.StepKind) *fakeJourney {
@@ -189,6 +196,84 @@ func (j *fakeJourney) Next(ctx context.Context) *flow.Step {
 	*s = res
 	j.mu.Unlock()
 	return s
+}
+
+// resolves makes j an order journey whose unclear endings the Gateway
+// answers with res (Said is filled in as the real Resolve does).
+func (j *fakeJourney) resolves(res flow.Resolution) *fakeJourney {
+	j.resolution = &res
+	return j
+}
+
+// holdResolve makes Resolve wait until releaseResolve, so that a test sees
+// the view while the check runs.
+func (j *fakeJourney) holdResolve() *fakeJourney {
+	j.resolveHeld = make(chan struct{})
+	return j
+}
+
+// releaseResolve lets a held Resolve answer; the harness delivers its
+// message at its next pump.
+func (j *fakeJourney) releaseResolve() { close(j.resolveHeld) }
+
+// NeedsResolution is flow.Journey's rule for a journey given a resolution:
+// a transaction was created, the SDK step did not settle, and the ending
+// is one that leaves open whether the transaction placed orders.
+func (j *fakeJourney) NeedsResolution(err error) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.resolution == nil || err == nil {
+		return false
+	}
+	txn := false
+	for _, s := range j.steps {
+		switch {
+		case s.Kind == flow.CreateTransaction && s.Transaction != nil:
+			txn = true
+		case s.Kind == flow.AwaitSDK && s.State == flow.Done:
+			return false
+		}
+	}
+	if !txn {
+		return false
+	}
+	var sdk *gateway.SDKError
+	var un *flow.UnreachableError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, bridge.ErrJourneyClosed):
+		return true
+	case errors.As(err, &sdk):
+		return sdk.Message == "invalid_transactionId" || sdk.Message == "transaction_in_process" || sdk.Message == "internal_error"
+	}
+	return errors.As(err, &un)
+}
+
+// Resolve answers the scripted resolution, after releaseResolve when held.
+func (j *fakeJourney) Resolve(ctx context.Context) flow.Resolution {
+	j.mu.Lock()
+	j.resolveCalls++
+	var res flow.Resolution
+	if j.resolution != nil {
+		res = *j.resolution
+	}
+	held := j.resolveHeld
+	j.mu.Unlock()
+	if held != nil {
+		if j.parked == nil {
+			panic("fakeJourney: a held Resolve needs a journey handed over by the harness's runner (or adopt)")
+		}
+		j.parked <- held
+		<-held
+	}
+	res.Said = res.Summary()
+	return res
+}
+
+// resolved counts the calls of Resolve.
+func (j *fakeJourney) resolved() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.resolveCalls
 }
 
 func (j *fakeJourney) Snapshot() []flow.Step {

@@ -28,6 +28,13 @@ type journeyEventMsg struct {
 	ok bool
 }
 
+// transactionResolvedMsg reports what the Gateway said became of the
+// transaction of journey j (resolveTransactionCmd).
+type transactionResolvedMsg struct {
+	j   Journey
+	res flow.Resolution
+}
+
 // curlCopiedMsg reports the clipboard write of a curl command.
 type curlCopiedMsg struct{ err error }
 
@@ -45,6 +52,9 @@ type journeyFinishedMsg struct {
 const (
 	stepTimeout     = 90 * time.Second
 	awaitSDKTimeout = gateway.TransactionLifetime + time.Minute
+	// resolveTimeout bounds the check of what became of a transaction (a
+	// status or order-details read, retried by the client).
+	resolveTimeout = 20 * time.Second
 )
 
 // runStepCmd runs the journey's next step.
@@ -59,6 +69,16 @@ func runStepCmd(parent context.Context, j Journey, timeout time.Duration) tea.Cm
 			cp = &c
 		}
 		return stepFinishedMsg{j: j, step: cp, steps: j.Snapshot()}
+	}
+}
+
+// resolveTransactionCmd asks the Gateway what became of the transaction of
+// j, after an ending that left open whether it placed orders.
+func resolveTransactionCmd(parent context.Context, j Journey, timeout time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, timeout)
+		defer cancel()
+		return transactionResolvedMsg{j: j, res: j.Resolve(ctx)}
 	}
 }
 

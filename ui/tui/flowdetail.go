@@ -198,6 +198,15 @@ func (f *flowView) failurePanel(s flow.Step, w int) string {
 	var b []string
 	b = append(b, st.ErrorTitle.Render(pad(title, inner)))
 	b = append(b, wrap(p.Meaning, inner)...)
+	if line := f.checkLine(); line != "" && s.Kind == flow.AwaitSDK {
+		style := st.Warn
+		if f.chk.safe() {
+			style = st.StatusOK
+		}
+		for _, l := range wrap(line, inner) {
+			b = append(b, style.Render(l))
+		}
+	}
 	if p.Advice != "" {
 		for i, l := range wrap("What to do: "+p.Advice, inner) {
 			if i == 0 {
@@ -207,7 +216,13 @@ func (f *flowView) failurePanel(s flow.Step, w int) string {
 		}
 	}
 	var keys string
+	keyStyle := st.Subtle
 	switch {
+	case f.checkKeys() != "" && s.Kind == flow.AwaitSDK:
+		keys = f.checkKeys()
+		if f.chk.ask != "" {
+			keyStyle = st.Strong
+		}
 	case f.duplicate() != nil && f.dupDeclined:
 		keys = "Not saved. esc back; to add a new user, log in with another broker account" +
 			" (on the sandbox, a on the home screen chooses the account the sandbox answers with)"
@@ -227,7 +242,7 @@ func (f *flowView) failurePanel(s flow.Step, w int) string {
 		keys = "esc back to change the input"
 	}
 	for _, l := range wrap(keys, inner) {
-		b = append(b, st.Subtle.Render(l))
+		b = append(b, keyStyle.Render(l))
 	}
 	return st.ErrorPanel.Width(w - 2).Render(strings.Join(b, "\n"))
 }
@@ -273,6 +288,7 @@ func (d *detail) section(t string)    { d.add("", d.st.PaneTitle.Render(t)) }
 func (f *flowView) detailLines(s flow.Step, w int) []string {
 	d := &detail{f: f, st: f.st, w: w}
 	d.heading(s)
+	d.checkDetail(s)
 	d.token(s)
 	d.transaction(s)
 	d.sdkResult(s)

@@ -9,11 +9,12 @@ import (
 	"gatewalk/session/flow"
 )
 
-// handleKey applies a key: the duplicate confirmation first, then moving,
+// handleKey applies a key: the answer to a question of the panel (a fresh
+// transaction the Gateway could not clear, a duplicate id) first, then moving,
 // the step's actions and what follows a finished journey. Any other key
 // only redraws the details.
 func (f *flowView) handleKey(k tea.KeyMsg) tea.Cmd {
-	for _, handle := range []func(tea.KeyMsg) (tea.Cmd, bool){f.duplicateKey, f.moveKey, f.stepKey, f.nextFlowKey} {
+	for _, handle := range []func(tea.KeyMsg) (tea.Cmd, bool){f.answerFreshKey, f.duplicateKey, f.moveKey, f.stepKey, f.nextFlowKey} {
 		if cmd, ok := handle(k); ok {
 			return cmd
 		}
@@ -85,7 +86,7 @@ func (f *flowView) stepKey(k tea.KeyMsg) (tea.Cmd, bool) {
 		if f.failed() == nil || f.step(flow.CreateTransaction) == nil || f.duplicate() != nil {
 			return nil, true
 		}
-		return f.retry(flow.CreateTransaction), true
+		return f.freshAfterCheck(flow.CreateTransaction), true
 	}
 	return nil, false
 }
@@ -130,6 +131,10 @@ func (f *flowView) retryFailed() tea.Cmd {
 		return nil
 	}
 	p := f.problem(*fs)
+	if f.chk.state != checkNone {
+		// The redo creates a transaction again: the check decides.
+		return f.freshAfterCheck(p.Redo)
+	}
 	if p.Redo == "" {
 		return setStatus("nothing to retry as is: "+p.Advice+" (esc goes back)", statusError)
 	}
@@ -142,6 +147,11 @@ func (f *flowView) freshDuringWait() tea.Cmd {
 	if s := f.runningStep(); s != nil && s.Kind == flow.AwaitSDK && f.step(flow.CreateTransaction) != nil && !f.freshAfter {
 		f.freshAfter = true
 		f.cancelStep()
+		if f.kind == flow.Order {
+			// The page may have placed the orders already: the step's end
+			// asks the Gateway before a fresh one (see stepFailed).
+			return setStatus("leaving this transaction: a fresh one follows once the Gateway says "+f.shownID()+" placed no orders", statusInfo)
+		}
 		return setStatus("leaving this transaction: a fresh one is being created", statusInfo)
 	}
 	return nil
@@ -154,6 +164,7 @@ func (f *flowView) retry(k flow.StepKind) tea.Cmd {
 	f.events = nil
 	f.tabClosed, f.dupDeclined = false, false
 	f.freshAfter = false
+	f.chk = txnCheck{}
 	if f.recorded {
 		f.attempt++
 	}

@@ -13,9 +13,18 @@ import (
 
 // problem explains a failed step on this screen: flow.Explain, with what
 // the screen knows better (a closed browser tab, a sandbox that expired a
-// transaction early) and advice that names the keys of the TUI rather than
-// CLI commands.
+// transaction early, what the Gateway says became of the transaction) and
+// advice that names the keys of the TUI rather than CLI commands.
 func (f *flowView) problem(s flow.Step) flow.Problem {
+	p := f.explain(s)
+	if s.Kind == flow.AwaitSDK {
+		p = f.withCheck(p)
+	}
+	return p
+}
+
+// explain is problem before the Gateway's check.
+func (f *flowView) explain(s flow.Step) flow.Problem {
 	if s.Kind == flow.AwaitSDK && f.tabClosed && errors.Is(s.Err, context.Canceled) {
 		return flow.Problem{Name: "tab_closed",
 			Meaning: "The browser tab was closed before the SDK answered. The page had already used this transactionId, " +

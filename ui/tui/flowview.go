@@ -42,6 +42,9 @@ type flowView struct {
 	stepCancel context.CancelFunc
 	tabClosed  bool
 	freshAfter bool
+	// chk asks the Gateway what became of the transaction when the SDK
+	// step ended without saying whether orders were placed (flowcheck.go).
+	chk txnCheck
 
 	steps    []flow.Step
 	sel      int
@@ -250,14 +253,16 @@ func (f *flowView) ShortHelp() []key.Binding {
 		return []key.Binding{f.km.Up, f.km.Down, f.km.Back}
 	case f.duplicate() != nil:
 		return []key.Binding{f.km.Confirm, f.km.Deny, f.km.Back}
+	case f.chk.ask != "":
+		return f.askKeys()
 	case f.failed() != nil:
 		switch p := f.problem(*f.failed()); {
 		case p.Redo == "":
 			return []key.Binding{f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
 		case p.Redo == flow.CreateTransaction:
-			return []key.Binding{f.km.Fresh, f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
+			return []key.Binding{f.freshBinding(), f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
 		}
-		return []key.Binding{f.km.Retry, f.km.Fresh, f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
+		return []key.Binding{f.km.Retry, f.freshBinding(), f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
 	case f.finished && f.kind == flow.GuestLogin:
 		return []key.Binding{f.km.NextFlow, f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
 	case f.finished && f.kind == flow.HoldingsImport:
@@ -332,7 +337,13 @@ func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
 			// more, so stop waiting out its five minutes.
 			f.tabClosed = true
 			f.cancelStep()
-			cmd = setStatus("the browser tab was closed before the SDK answered: f starts a fresh transaction", statusError)
+			next := "f starts a fresh transaction"
+			if f.kind == flow.Order {
+				// The page may have placed the orders before it closed:
+				// the step's end asks the Gateway first.
+				next = "asking the Gateway whether " + f.shownID() + " placed orders"
+			}
+			cmd = setStatus("the browser tab was closed before the SDK answered: "+next, statusError)
 		}
 		f.refreshDetail()
 		return f, tea.Batch(f.listen(), cmd)
@@ -341,6 +352,8 @@ func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return f, nil
 		}
 		return f, f.stepFinished(msg)
+	case transactionResolvedMsg:
+		return f, f.resolved(msg)
 	case curlCopiedMsg:
 		if msg.err != nil {
 			return f, setStatus("could not copy ("+msg.err.Error()+"): the command is shown in the pane", statusError)
@@ -379,30 +392,7 @@ func (f *flowView) stepFinished(msg stepFinishedMsg) tea.Cmd {
 		f.freshAfter = false
 	}
 	if fs := f.failed(); fs != nil {
-		f.timerOn = false
-		if f.freshAfter && fs.Kind == flow.AwaitSDK {
-			// f during the wait: this attempt ends here, a fresh one starts.
-			f.freshAfter = false
-			f.ended = append(f.ended, f.record(false, "left for a fresh transaction during the SDK wait"))
-			f.recorded = true
-			return tea.Batch(append(cmds, f.retry(flow.CreateTransaction))...)
-		}
-		for i := range f.steps {
-			if f.steps[i].State == flow.Failed {
-				f.selectStep(i)
-			}
-		}
-		f.refreshDetail()
-		if !f.recorded {
-			f.recorded = true
-			p := f.problem(*fs)
-			end := "failed at “" + fs.Title + "”"
-			if p.Name != "" {
-				end += ": " + p.Name
-			}
-			f.ended = append(f.ended, f.record(false, end))
-		}
-		return tea.Batch(cmds...)
+		return tea.Batch(append(cmds, f.stepFailed(*fs))...)
 	}
 	if f.allDone() || msg.step == nil {
 		f.finished = true

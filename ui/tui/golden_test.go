@@ -110,6 +110,14 @@ var scenes = []struct {
 		liveOrder(hs)
 		hs.key("esc")
 	}},
+	{"flow_order_unclear_asked", func(hs *harness) {
+		j := newFakeJourney(orderSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).
+			on(flow.AwaitSDK, sdkError(3002, "invalid_transactionId")).resolves(unknownRes)
+		hs.runner.journeys = append(hs.runner.journeys, j)
+		hs.withUsers()
+		hs.placeOrder("INFY", "3")
+		hs.key("f")
+	}},
 	{"order_form_smallcase", func(hs *harness) {
 		hs.withUsers()
 		hs.key("o", "ctrl+t", "tab")
