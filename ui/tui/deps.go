@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"time"
 
 	"gatewalk/gateway"
 	"gatewalk/session"
@@ -39,6 +40,9 @@ type Journey interface {
 	// and tells the browser page that the terminal stopped waiting. Cancel
 	// a running Next's context first.
 	Abandon()
+	// WallExpireAt is the live transaction's expiry on the wall clock
+	// (zero before one exists).
+	WallExpireAt() time.Time
 	// Close releases the browser page and closes Events.
 	Close()
 	// NeedsResolution reports whether the journey's ending with err leaves

@@ -89,6 +89,9 @@ type script func(s *flow.Step)
 type fakeJourney struct {
 	mu       sync.Mutex
 	steps    []*flow.Step
+	// wallExpire, when set, is what WallExpireAt answers (a Gateway whose
+	// clock runs ahead); else the created transaction's expireAt.
+	wallExpire time.Time
 	scripts  map[flow.StepKind][]script
 	attempts map[flow.StepKind]int
 	// waits are the attempts, by step and attempt number, that wait until

@@ -18,6 +18,9 @@ type stepFinishedMsg struct {
 	j     Journey
 	step  *flow.Step
 	steps []flow.Step
+	// expireAt is the live transaction's expiry on the wall clock (zero
+	// before one exists), which the countdown counts down to.
+	expireAt time.Time
 }
 
 // journeyEventMsg is one browser page event; ok is false once the channel
@@ -68,7 +71,7 @@ func runStepCmd(parent context.Context, j Journey, timeout time.Duration) tea.Cm
 			c := *s
 			cp = &c
 		}
-		return stepFinishedMsg{j: j, step: cp, steps: j.Snapshot()}
+		return stepFinishedMsg{j: j, step: cp, steps: j.Snapshot(), expireAt: j.WallExpireAt()}
 	}
 }
 

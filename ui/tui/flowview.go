@@ -201,7 +201,11 @@ func (f *flowView) liveTransaction() (txn *gateway.TransactionCreated, settled b
 	if a := f.step(flow.AwaitSDK); a != nil && a.State == flow.Done {
 		settled = true
 	}
-	return c.Transaction, settled
+	t := *c.Transaction
+	if !f.expireAt.IsZero() {
+		t.ExpireAt = f.expireAt // on the terminal's clock
+	}
+	return &t, settled
 }
 
 func (f *flowView) failed() *flow.Step {
@@ -373,7 +377,12 @@ func (f *flowView) stepFinished(msg stepFinishedMsg) tea.Cmd {
 	if s := msg.step; s != nil {
 		switch {
 		case s.Kind == flow.CreateTransaction && s.State == flow.Done && s.Transaction != nil:
+			// The journey's wall-clock expiry: the Gateway's expireAt moved
+			// by how far its clock runs ahead (an advanced sandbox clock).
 			f.expireAt = s.Transaction.ExpireAt
+			if !msg.expireAt.IsZero() {
+				f.expireAt = msg.expireAt
+			}
 			// The step's end is a fresher reading of the clock than the
 			// last once-a-second tick.
 			now := f.now
