@@ -116,6 +116,10 @@ func sandboxJourneys(t *testing.T, browserCtx context.Context, b *Bridge) {
 		t.Parallel()
 		sandboxTransaction(t, f, connected, connectedID)
 	})
+	t.Run("transaction in two tabs", func(t *testing.T) {
+		t.Parallel()
+		sandboxTransactionInTwoTabs(t, f, connected, connectedID)
+	})
 	t.Run("transaction by another account", func(t *testing.T) {
 		t.Parallel()
 		sandboxTransactionByAnotherAccount(t, f, connected, connectedID)
@@ -191,5 +195,47 @@ func sandboxTransactionByAnotherAccount(t *testing.T, f *sandboxFixture, connect
 	if text := pageText(ctx, t); !strings.Contains(text, "user_mismatch") ||
 		!strings.Contains(text, gateway.ExplainSDKError(1001, "user_mismatch").Advice) {
 		t.Errorf("failed page does not explain user_mismatch:\n%s", text)
+	}
+}
+
+// sandboxTransactionInTwoTabs opens the order's link a second time while
+// the first tab runs the SDK: the second tab is told the journey is open
+// elsewhere, the journey ends with the first tab's result, and the sandbox
+// placed one set of orders.
+func sandboxTransactionInTwoTabs(t *testing.T, f *sandboxFixture, connected, connectedID string) {
+	secondTab := func(ctx context.Context) {
+		url, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		second := newTab(t, f.browserCtx)
+		if err := chromedp.Do(second, chromedp.Navigate(url)); err != nil {
+			t.Fatal(err)
+		}
+		waitState(second, t, "other-tab")
+		if text := pageText(second, t); !strings.Contains(text, "This journey is open in another tab") {
+			t.Fatalf("second tab: %s", text)
+		}
+		// Nothing of the SDK's may run in the second tab.
+		if n, err := chromedp.Run(second, chromedp.Evaluate[int](`document.querySelectorAll('[data-sc^="screen:"]').length`)); err != nil || n != 0 {
+			t.Fatalf("the second tab shows %d SDK screens (%v)", n, err)
+		}
+	}
+	ctx, vr, err := f.run(t, connected, sandboxOrder(), connectedID,
+		"broker:kite-leprechaun", secondTab, "account:LEP001", "consent:accept", "scenario:success", "confirm")
+	if err != nil {
+		t.Fatalf("gateway.VerifyOutcome: %v", err)
+	}
+	waitState(ctx, t, "done")
+	v, ok := f.sb.Transaction(vr.Result.TransactionID)
+	if !ok {
+		t.Fatalf("the sandbox does not know %s", vr.Result.TransactionID)
+	}
+	var orders int
+	for _, b := range v.Batches {
+		orders += len(b.Orders)
+	}
+	if len(v.Batches) != 1 || orders != 1 || v.Status != gateway.StatusCompleted {
+		t.Fatalf("the sandbox holds %d batches with %d orders (%s), want one set: one BUY 2 TCS", len(v.Batches), orders, v.Status)
 	}
 }
