@@ -148,16 +148,16 @@ func (e *APIError) Error() string {
 // Exchange records one HTTP attempt, with secrets masked, for display,
 // transcripts and curl export.
 type Exchange struct {
-	Method          string            `json:"method"`
-	URL             string            `json:"url"`
-	RequestHeaders  map[string]string `json:"requestHeaders"`
-	RequestBody     string            `json:"requestBody,omitempty"`
-	Status          int               `json:"status,omitempty"`
-	ResponseBody    string            `json:"responseBody,omitempty"`
-	Error           string            `json:"error,omitempty"`
-	Attempt         int               `json:"attempt"`
-	Started         time.Time         `json:"started"`
-	Duration        time.Duration     `json:"duration"`
+	Method         string            `json:"method"`
+	URL            string            `json:"url"`
+	RequestHeaders map[string]string `json:"requestHeaders"`
+	RequestBody    string            `json:"requestBody,omitempty"`
+	Status         int               `json:"status,omitempty"`
+	ResponseBody   string            `json:"responseBody,omitempty"`
+	Error          string            `json:"error,omitempty"`
+	Attempt        int               `json:"attempt"`
+	Started        time.Time         `json:"started"`
+	Duration       time.Duration     `json:"duration"`
 	// ServerTime is the server's clock when it answered: the
 	// X-Sandbox-Time header (a sandbox's clock, which may be advanced),
 	// else the Date header (to the second); zero without either.

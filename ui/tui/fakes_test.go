@@ -87,13 +87,13 @@ type script func(s *flow.Step)
 
 // fakeJourney plays scripted steps.
 type fakeJourney struct {
-	mu       sync.Mutex
-	steps    []*flow.Step
+	mu    sync.Mutex
+	steps []*flow.Step
 	// wallExpire, when set, is what WallExpireAt answers (a Gateway whose
 	// clock runs ahead); else the created transaction's expireAt.
 	wallExpire time.Time
-	scripts  map[flow.StepKind][]script
-	attempts map[flow.StepKind]int
+	scripts    map[flow.StepKind][]script
+	attempts   map[flow.StepKind]int
 	// waits are the attempts, by step and attempt number, that wait until
 	// their context ends, as the SDK step waits for the browser.
 	waits  map[flow.StepKind]map[int]bool
