@@ -22,7 +22,14 @@
     try { sessionStorage.setItem(key, t2); } catch (e) { /* as above */ }
     return t2;
   }());
-  function endpoint(name) { return base + name + '?tab=' + encodeURIComponent(tab); }
+  // load names this load of the page: a duplicated tab shares the tab id
+  // but not the load, and only the owner's current load may start the SDK.
+  var load = (function () {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }());
+  function endpoint(name) { return base + name + '?tab=' + encodeURIComponent(tab) + '&load=' + load; }
   var SDK_LOAD_TIMEOUT_MS = 30000;
   var journey = null;
   var deadline = 0;
@@ -352,6 +359,11 @@
       showExpired();
       return;
     }
+    if (journey.state === 'abandoned') {
+      settled = true;
+      showAbandoned();
+      return;
+    }
     if (journey.role === 'other') {
       settled = true; // this tab reports nothing more, not even its closing
       show('other-tab', 'Open elsewhere', 'This journey is open in another tab',
@@ -399,7 +411,20 @@
       show('in-progress', 'In progress', 'Complete the journey in the smallcase window',
         intentText(journey.intent) + ' Keep this tab open until it says done.',
         [['gateway', journey.gateway], ['transactionId', journey.transactionId]]);
-      await report('sdk_started', journey.transactionId);
+      // The handshake: the terminal must confirm that this page runs the
+      // journey before the SDK is started, so that no second page can.
+      var claimed = false;
+      try {
+        claimed = (await postJSON('event', { kind: 'sdk_started', detail: journey.transactionId })).ok;
+      } catch (e) { claimed = false; }
+      if (!claimed) {
+        settled = true;
+        show('other-tab', 'Not started', 'This journey is open in another tab',
+          'gatewalk did not confirm that this page runs the journey (another tab or page started it, or the ' +
+          'terminal stopped waiting), so the SDK was not started here.',
+          [['transactionId', journey.transactionId]], 'Return to the tab that runs it, or to your terminal.');
+        return;
+      }
       var value = await sdk.triggerTransaction(args);
       outcome = { result: asResult(value) };
     } catch (err) {

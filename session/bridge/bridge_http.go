@@ -179,8 +179,13 @@ type journeyView struct {
 
 // tabID is the page's tab id from the query (?tab=): a few letters and
 // digits the page draws once per tab; "" when absent or malformed.
-func tabID(r *http.Request) string {
-	t := r.URL.Query().Get("tab")
+func tabID(r *http.Request) string { return queryID(r, "tab") }
+
+// loadID is the page load's id (?load=), drawn anew at every load.
+func loadID(r *http.Request) string { return queryID(r, "load") }
+
+func queryID(r *http.Request, name string) string {
+	t := r.URL.Query().Get(name)
 	if len(t) < 8 || len(t) > 64 {
 		return ""
 	}
@@ -237,13 +242,22 @@ func (b *Bridge) serveJourney(w http.ResponseWriter, r *http.Request) {
 		v.State = "expired"
 	default:
 		v.State = "waiting"
-		v.Role = j.claim(tabID(r))
+		v.Role = j.claim(tabID(r), loadID(r))
 		switch v.Role {
 		case roleOther:
 			j.emit(JourneyOtherTab, "a second tab opened this journey's link; it was told to leave the journey to the first one")
 		case roleRestarted:
 			j.emit(JourneyOtherTab, "the tab running the SDK was reloaded after the SDK started; the SDK's answer cannot reach it any more")
 		}
+		j.mu.Lock()
+		if j.abandoned {
+			v.State, v.Role = "abandoned", ""
+		}
+		j.mu.Unlock()
+	}
+	if v.State != "waiting" || v.Role != roleOwner {
+		// Only the tab that may run the SDK gets the token it runs with.
+		v.SmallcaseAuthToken = ""
 	}
 	writeJSON(w, http.StatusOK, v)
 }
@@ -435,12 +449,28 @@ func (b *Bridge) postEvent(w http.ResponseWriter, r *http.Request) {
 	detail := strings.ToValidUTF8(ev.Detail, "?")
 	if !j.isOwner(tabID(r)) {
 		// Another tab's events never end the wait (a closed second tab is
-		// not the journey's tab closing).
+		// not the journey's tab closing); its start is refused.
 		j.emit(JourneyOtherTab, "another tab: "+string(ev.Kind)+" "+detail)
-		w.WriteHeader(http.StatusNoContent)
+		jsonError(w, http.StatusConflict, "this journey runs in another tab")
 		return
 	}
-	j.ownerEvent(ev.Kind)
+	switch ev.Kind {
+	case JourneySDKStarted:
+		// The handshake before triggerTransaction: refused, the page must
+		// not start the SDK.
+		if !j.start(tabID(r), loadID(r)) {
+			j.emit(JourneyOtherTab, "a page load that does not run this journey tried to start the SDK; it was refused")
+			jsonError(w, http.StatusConflict, "this journey was started by another page, or is no longer waiting: do not start the SDK here")
+			return
+		}
+	case JourneyTabClosed:
+		j.ownerLeft(loadID(r))
+		if j.sdkStarted() {
+			// The SDK may be running in the broker's window; the tab that
+			// would report its answer is gone.
+			detail = strings.TrimSpace(detail + " (after the SDK started)")
+		}
+	}
 	j.emit(ev.Kind, detail)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -107,9 +107,10 @@ type Journey struct {
 	// The tab that runs the journey: the first page to ask for it claims
 	// it, so that a second tab (or a link opened twice) can never start the
 	// SDK on the same transaction again.
-	claimed bool
-	owner   string // the claiming tab's id ("" for a client that sends none)
-	started bool   // the owner's SDK started: the claim is final
+	claimed   bool
+	owner     string // the claiming tab's id ("" for a client that sends none)
+	ownerLoad string // the owner's current page load
+	started   bool   // the owner's SDK started: the claim is final
 
 	abandoned bool // the terminal stopped waiting (Abandon)
 }
@@ -123,20 +124,25 @@ const (
 	roleRestarted = "restarted"
 )
 
-// claim gives tab its role: the first tab to ask owns the journey; the
-// owner may reload and keep it until its SDK started.
-func (j *Journey) claim(tab string) string {
+// claim gives a page load its role: the first tab to ask owns the
+// journey; the owner's later load (a reload, or a duplicate of the tab,
+// which shares its id) takes the claim over until the SDK started, after
+// which it is only told so.
+func (j *Journey) claim(tab, load string) string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	switch {
+	case j.abandoned:
+		return roleOther
 	case !j.claimed:
-		j.claimed, j.owner = true, tab
+		j.claimed, j.owner, j.ownerLoad = true, tab, load
 		return roleOwner
 	case j.owner != tab:
 		return roleOther
 	case j.started:
 		return roleRestarted
 	}
+	j.ownerLoad = load
 	return roleOwner
 }
 
@@ -151,20 +157,39 @@ func (j *Journey) isOwner(tab string) bool {
 	return j.owner == tab
 }
 
-// ownerEvent updates the claim for an event of the owning tab: its SDK
-// started (the claim is final), or it went away before starting (the
-// claim is released, so the link may be opened again).
-func (j *Journey) ownerEvent(kind JourneyEventKind) {
+// start is the handshake a page makes before it calls triggerTransaction:
+// only the owning tab's current load may start the SDK, and only once.
+// A client without the page (no tab, no load) may start an unclaimed
+// journey.
+func (j *Journey) start(tab, load string) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	switch kind {
-	case JourneySDKStarted:
-		j.started = true
-	case JourneyTabClosed:
-		if !j.started {
-			j.claimed, j.owner = false, ""
-		}
+	if !j.claimed {
+		j.claimed, j.owner, j.ownerLoad = true, tab, load
 	}
+	if j.abandoned || j.started || j.owner != tab || j.ownerLoad != load {
+		return false
+	}
+	j.started = true
+	return true
+}
+
+// ownerLeft records that the owning tab's load went away (closed or
+// reloaded): before its SDK started, the claim is released so the link
+// may be opened again. A late report of an earlier load changes nothing.
+func (j *Journey) ownerLeft(load string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.started && load == j.ownerLoad {
+		j.claimed, j.owner, j.ownerLoad = false, "", ""
+	}
+}
+
+// sdkStarted reports whether the owning tab started the SDK.
+func (j *Journey) sdkStarted() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.started
 }
 
 // nonceBytes is the nonce's entropy: 128 bits.

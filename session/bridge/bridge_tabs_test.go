@@ -54,8 +54,11 @@ func TestOneTabRunsAJourney(t *testing.T) {
 	if s := tabPost(t, b, j, second, "result", `{"error":{"message":"invalid_transactionId","code":3002}}`); s != 409 {
 		t.Fatalf("second tab's result: %d, want 409", s)
 	}
-	if s := tabPost(t, b, j, second, "event", `{"kind":"tab_closed"}`); s != 204 {
-		t.Fatalf("second tab's tab_closed: %d", s)
+	if s := tabPost(t, b, j, second, "event", `{"kind":"tab_closed"}`); s != 409 {
+		t.Fatalf("second tab's tab_closed: %d, want 409 (shown as another tab's, not taken)", s)
+	}
+	if s := tabPost(t, b, j, second, "event", `{"kind":"sdk_started"}`); s != 409 {
+		t.Fatalf("second tab's start: %d, want 409: it must not start the SDK", s)
 	}
 	for _, ev := range drainEvents(j) {
 		if ev.Kind != JourneyOtherTab {
@@ -207,5 +210,54 @@ func TestLateSuccessIsTaken(t *testing.T) {
 	clock.Advance(gateway.TransactionLifetime + time.Second)
 	if s := tabPost(t, b, lateErr, "tab-first-0001", "result", `{"error":{"message":"transaction_expired","code":1005}}`); s != 410 {
 		t.Fatalf("a late error: %d, want 410", s)
+	}
+}
+
+// TestOnlyTheOwnersCurrentLoadStarts: the start handshake admits one page
+// load once: not a duplicated tab's older load (same tab id), not a second
+// start, and a late tab_closed of an earlier load releases nothing.
+func TestOnlyTheOwnersCurrentLoadStarts(t *testing.T) {
+	b := startTestBridge(t, Config{})
+	j, err := b.NewJourney(bridgeSpec(t, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := func(tab, load string) string {
+		a := bridgeCall(t, "GET", loopbackURL(b, journeyPath(j)+"journey.json?tab="+tab+"&load="+load), "", "", "", nil)
+		var v struct{ Role, SmallcaseAuthToken string }
+		_ = json.Unmarshal([]byte(a.body), &v)
+		if (v.Role == roleOwner) != (v.SmallcaseAuthToken != "") {
+			t.Fatalf("role %q with token %q: only the owner gets the token", v.Role, v.SmallcaseAuthToken)
+		}
+		return v.Role
+	}
+	post := func(tab, load, body string) int {
+		return bridgeCall(t, "POST", loopbackURL(b, journeyPath(j)+"event?tab="+tab+"&load="+load), "", "application/json", "", []byte(body)).status
+	}
+	const tab = "tab-shared-0001"
+	if r := role(tab, "load-old-00001"); r != roleOwner {
+		t.Fatal(r)
+	}
+	// A duplicate of the tab (same id, new load) takes the claim over.
+	if r := role(tab, "load-new-00002"); r != roleOwner {
+		t.Fatal(r)
+	}
+	if s := post(tab, "load-old-00001", `{"kind":"sdk_started"}`); s != 409 {
+		t.Fatalf("the older load started the SDK: %d", s)
+	}
+	// A late tab_closed of the older load releases nothing.
+	post(tab, "load-old-00001", `{"kind":"tab_closed"}`)
+	if r := role("tab-other-0003", "load-x-000003"); r != roleOther {
+		t.Fatalf("a late tab_closed of an old load released the claim: %s", r)
+	}
+	if s := post(tab, "load-new-00002", `{"kind":"sdk_started"}`); s != 204 {
+		t.Fatalf("the current load's start: %d", s)
+	}
+	if s := post(tab, "load-new-00002", `{"kind":"sdk_started"}`); s != 409 {
+		t.Fatalf("a second start: %d", s)
+	}
+	j.Abandon()
+	if r := role(tab, "load-new-00003"); r == roleOwner {
+		t.Fatal("an abandoned journey gave a page the owner's role")
 	}
 }

@@ -454,7 +454,7 @@ func TestBridgeEvents(t *testing.T) {
 	}
 	// Many events with nobody reading never block the server.
 	for i := 0; i < eventBuffer+10; i++ {
-		if s := post("application/json", `{"kind":"sdk_started"}`); s != 204 {
+		if s := post("application/json", `{"kind":"csp_blocked"}`); s != 204 {
 			t.Fatalf("event %d: %d", i, s)
 		}
 	}

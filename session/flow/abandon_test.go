@@ -51,10 +51,14 @@ func TestFreshTransactionAbandonsTheLiveOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range hist {
-		if e.TransactionID == first && e.Status != session.StatusAbandoned {
-			t.Fatalf("the replaced transaction is %q in history", e.Status)
+		if e.TransactionID == first {
+			if e.Status != session.StatusAbandoned {
+				t.Fatalf("the replaced transaction is %q in history", e.Status)
+			}
+			return
 		}
 	}
+	t.Fatalf("the replaced transaction %s is not in history", first)
 }
 
 // runUntilSDK runs j's steps up to (not including) the SDK wait: its

@@ -249,7 +249,7 @@ func confirmOrder(c *Factory, r *flow.Runner, label string, oc gateway.OrderConf
 	}
 	fmt.Fprint(c.stderr, "Place these real orders? Type yes to confirm: ")
 	line, _ := bufio.NewReader(io.LimitReader(c.stdin, 256)).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" && a != "y" {
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" {
 		return usagef("not confirmed: nothing was sent")
 	}
 	return nil

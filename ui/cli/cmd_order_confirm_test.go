@@ -47,7 +47,7 @@ func TestProductionOrderNeedsConfirmation(t *testing.T) {
 			t.Errorf("the review lacks %q:\n%s", want, errb)
 		}
 	}
-	for _, answer := range []string{"no\n", "\n", "yess\n"} {
+	for _, answer := range []string{"no\n", "\n", "yess\n", "y\n"} {
 		var o, e bytes.Buffer
 		c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(answer), stdout: &o, stderr: &e,
 			getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return true }}
@@ -79,7 +79,7 @@ func TestConfirmOrderAccepts(t *testing.T) {
 		stdin    string
 		terminal bool
 		yes      bool
-	}{{"yes\n", true, false}, {"y\n", true, false}, {"", false, true}} {
+	}{{"yes\n", true, false}, {"YES\n", true, false}, {"", false, true}} {
 		var e bytes.Buffer
 		c := &Factory{stdin: strings.NewReader(tc.stdin), stderr: &e, stdinIsTerminal: func() bool { return tc.terminal }}
 		if err := confirmOrder(c, r, "alice", oc, tc.yes); err != nil {
