@@ -26,6 +26,9 @@ type Config struct {
 	// Now is the clock used for journey expiry and event times; nil means
 	// time.Now.
 	Now func() time.Time
+	// StartedGrace is how long past its expiry a journey whose SDK started
+	// still waits for the SDK's answer; zero means DefaultStartedGrace.
+	StartedGrace time.Duration
 }
 
 // PortBusyError reports that the bridge's port is held by another program.
@@ -56,6 +59,7 @@ type Bridge struct {
 	port      int
 	logf      func(string, ...any)
 	now       func() time.Time
+	grace     time.Duration
 	listeners []net.Listener
 	srv       *http.Server
 	served    sync.WaitGroup
@@ -74,6 +78,7 @@ func Start(cfg Config) (*Bridge, error) {
 	b := &Bridge{
 		logf:     cfg.Logf,
 		now:      cfg.Now,
+		grace:    cfg.StartedGrace,
 		journeys: map[string]*Journey{},
 	}
 	if b.logf == nil {
@@ -246,4 +251,11 @@ func (b *Bridge) allowedOrigin(origin string) bool {
 		}
 	}
 	return false
+}
+
+func (b *Bridge) startedGrace() time.Duration {
+	if b.grace > 0 {
+		return b.grace
+	}
+	return DefaultStartedGrace
 }

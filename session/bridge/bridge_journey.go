@@ -84,6 +84,10 @@ const (
 	stateClosed
 )
 
+// DefaultStartedGrace is how long past its expiry a journey whose SDK
+// started still waits for the SDK's answer (Config.StartedGrace).
+const DefaultStartedGrace = time.Minute
+
 // Journey is one transaction run through the harness page, reachable at its
 // own unguessable URL until Close.
 type Journey struct {
@@ -331,23 +335,34 @@ func (j *Journey) Wait(ctx context.Context) (gateway.SDKOutcome, error) {
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	select {
-	case <-j.settled:
-		return j.result()
-	case <-timer.C:
-		return j.expire()
-	case <-j.lapsed:
-		return j.expire()
-	case <-j.closed:
-		return j.result()
-	case <-ctx.Done():
-		// A result that raced with the cancellation still wins.
+	graced := false
+	for {
 		select {
 		case <-j.settled:
 			return j.result()
-		default:
+		case <-timer.C:
+			if j.sdkStarted() && !graced {
+				// The SDK started and may be finishing in the broker's
+				// window: its answer is worth a little longer than the
+				// five minutes (a resolved result is taken even late).
+				graced = true
+				timer.Reset(j.b.startedGrace())
+				continue
+			}
+			return j.expire()
+		case <-j.lapsed:
+			return j.expire()
+		case <-j.closed:
+			return j.result()
+		case <-ctx.Done():
+			// A result that raced with the cancellation still wins.
+			select {
+			case <-j.settled:
+				return j.result()
+			default:
+			}
+			return gateway.SDKOutcome{}, ctx.Err()
 		}
-		return gateway.SDKOutcome{}, ctx.Err()
 	}
 }
 

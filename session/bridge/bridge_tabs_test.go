@@ -261,3 +261,32 @@ func TestOnlyTheOwnersCurrentLoadStarts(t *testing.T) {
 		t.Fatal("an abandoned journey gave a page the owner's role")
 	}
 }
+
+// TestStartedJourneyWaitsPastExpiry: once the SDK started, Wait waits a
+// grace past the expiry, so an answer at 4:59 is not lost to the timer.
+func TestStartedJourneyWaitsPastExpiry(t *testing.T) {
+	b := startTestBridge(t, Config{StartedGrace: 30 * time.Second})
+	spec := bridgeSpec(t, time.Now())
+	spec.ExpireAt = time.Now().Add(time.Millisecond) // expires at once
+	j, err := b.NewJourney(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := tabPost(t, b, j, "tab-first-0001", "event", `{"kind":"sdk_started"}`); s != 204 {
+		t.Fatalf("start: %d", s)
+	}
+	done := make(chan error, 1)
+	go func() {
+		o, err := j.Wait(t.Context())
+		if err == nil && o.Result == nil {
+			err = errors.New("no result")
+		}
+		done <- err
+	}()
+	if s := tabPost(t, b, j, "tab-first-0001", "result", string(okResultBody(t))); s != 200 {
+		t.Fatalf("a success within the grace: %d", s)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Wait: %v, want the result that came within the grace", err)
+	}
+}

@@ -125,13 +125,16 @@ type Journey struct {
 	// serverOffset is how far the Gateway's clock runs ahead of the
 	// runner's (a sandbox's advanced clock, or a skewed local clock).
 	serverOffset time.Duration
-	bj           *bridge.Journey
-	outcome      *gateway.SDKOutcome
-	verified     *gateway.VerifiedResult
-	authID       string
-	broker       string
-	running      *Step
-	historyOK    bool
+	// sdkStarted: the page reported that the SDK started, so an expiry
+	// of the wait leaves open whether the transaction was used.
+	sdkStarted bool
+	bj         *bridge.Journey
+	outcome    *gateway.SDKOutcome
+	verified   *gateway.VerifiedResult
+	authID     string
+	broker     string
+	running    *Step
+	historyOK  bool
 }
 
 func newJourney(r *Runner, kind Kind, label string, steps ...StepKind) *Journey {
@@ -303,7 +306,7 @@ func (j *Journey) WallExpireAt() time.Time {
 	if exp.IsZero() {
 		return exp
 	}
-	return exp.Add(-j.r.now().Sub(time.Now()))
+	return exp.Add(-time.Until(j.r.now()))
 }
 
 // TransactionID is the live transaction's id ("" before one exists).

@@ -78,6 +78,12 @@ func (j *Journey) NeedsResolution(err error) bool {
 		return false
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, bridge.ErrJourneyClosed):
 		return true
+	case errors.Is(err, bridge.ErrJourneyExpired):
+		// The wait ran out; if the SDK had started, its answer may simply
+		// not have come back in time.
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		return j.sdkStarted
 	case errors.As(err, &sdk):
 		return sdk.Message == "invalid_transactionId" || sdk.Message == "transaction_in_process" || sdk.Message == "internal_error"
 	}

@@ -36,4 +36,13 @@ func TestResolveTellsPlacedFromUnused(t *testing.T) {
 	if unused.NeedsResolution(&gateway.SDKError{Message: "user_cancelled"}) || placed.NeedsResolution(context.Canceled) {
 		t.Fatal("a clear ending was sent to resolution")
 	}
+	if unused.NeedsResolution(bridge.ErrJourneyExpired) {
+		t.Fatal("an expiry before the SDK started is unclear")
+	}
+	unused.mu.Lock()
+	unused.sdkStarted = true // the page said the SDK started
+	unused.mu.Unlock()
+	if !unused.NeedsResolution(bridge.ErrJourneyExpired) {
+		t.Fatal("an expiry after the SDK started needs no check with the Gateway")
+	}
 }

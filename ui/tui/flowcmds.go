@@ -54,7 +54,7 @@ type journeyFinishedMsg struct {
 // a margin for the bridge to report it); the rest are API calls or local.
 const (
 	stepTimeout     = 90 * time.Second
-	awaitSDKTimeout = gateway.TransactionLifetime + time.Minute
+	awaitSDKTimeout = gateway.TransactionLifetime + bridge.DefaultStartedGrace + time.Minute
 	// resolveTimeout bounds the check of what became of a transaction (a
 	// status or order-details read, retried by the client).
 	resolveTimeout = 20 * time.Second
