@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -73,10 +74,14 @@ const (
 func (e *APIError) Kind() ErrorKind {
 	text := strings.ToLower(strings.Join(e.Errors, " ") + " " + e.ErrorType)
 	switch {
+	// Before the gateway name: "Invalid gateway secret" is about the
+	// x-gateway-secret (the apiSecret), not about the gateway.
+	case namesAPISecret(strings.ToLower(strings.Join(e.Errors, "; "))) || namesAPISecret(strings.ToLower(e.ErrorType)):
+		// The messages and the error type apart: a message that ends in
+		// "the gateway secret" must not run into an error type "invalid_…".
+		return KindAPISecret
 	case strings.Contains(text, "invalid gateway") || strings.Contains(text, "unknown gateway"):
 		return KindGateway
-	case strings.Contains(text, "x-gateway-secret") || strings.Contains(text, "api secret") || strings.Contains(text, "apisecret"):
-		return KindAPISecret
 	case strings.Contains(text, "guest"):
 		return KindGuest
 	case strings.Contains(text, "jwt") || strings.Contains(text, "authtoken"):
@@ -93,6 +98,24 @@ func (e *APIError) Kind() ErrorKind {
 		return KindValidation
 	}
 	return KindOther
+}
+
+// apiSecretRe matches the gateway secret named as the wrong input:
+// "invalid gateway secret", "gateway secret is wrong", "invalid_gateway_secret".
+// A bare "gateway secret" is not enough: the sandbox calls the JWT signing
+// secret that too ("signed with the gateway secret").
+var apiSecretRe = regexp.MustCompile(`\b(invalid|wrong|incorrect|bad|missing|unknown|no)[\s_-]+(x-)?gateway[\s_-]?secret|` +
+	`gateway[\s_-]?secret[\s_-]+(is[\s_-]+)?(invalid|wrong|incorrect|missing|required|not[\s_-]+valid|mismatch)`)
+
+// namesAPISecret reports whether lower-cased error text names the
+// x-gateway-secret (the apiSecret) as what was refused.
+func namesAPISecret(text string) bool {
+	for _, k := range []string{"x-gateway-secret", "x_gateway_secret", "api secret", "apisecret", "api_secret", "api-secret"} {
+		if strings.Contains(text, k) {
+			return true
+		}
+	}
+	return apiSecretRe.MatchString(text)
 }
 
 // KeysRejected reports whether the error means the profile's keys or the

@@ -1,8 +1,11 @@
 package gateway
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +25,109 @@ type SDKResult struct {
 	Fund               *float64        `json:"fund,omitempty"`
 	Notes              string          `json:"notes,omitempty"`
 	Data               json.RawMessage `json:"data,omitempty"`
+
+	// successStated reports that the decoded JSON had a success key, so
+	// that Success false means the SDK said so (a result built in Go, or
+	// one whose SDK sends no success key, is not a failure for it).
+	successStated bool
+	// failure is what a success:false result said went wrong.
+	failure SDKError
+}
+
+// UnmarshalJSON reads a result tolerantly: a smallcaseAuthToken (and
+// broker, transactionId) missing at the top level is taken from data,
+// whether data is an object or a JSON string holding one (the mobile SDKs
+// resolve data as a string); and it remembers whether success was given,
+// for Failed.
+func (r *SDKResult) UnmarshalJSON(b []byte) error {
+	type plain SDKResult // no methods: no recursion
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = SDKResult(p)
+	var keys struct {
+		Success   json.RawMessage `json:"success"`
+		Error     json.RawMessage `json:"error"`
+		Message   string          `json:"message"`
+		ErrorCode json.RawMessage `json:"errorCode"`
+		Code      json.RawMessage `json:"code"`
+	}
+	_ = json.Unmarshal(b, &keys) // b is an object: it decoded above
+	r.successStated = len(keys.Success) > 0 && string(keys.Success) != "null"
+	r.failure = failureOf(keys.Error, keys.Message, keys.ErrorCode, keys.Code)
+	if d := r.dataObject(); d != nil {
+		var in struct {
+			SmallcaseAuthToken string `json:"smallcaseAuthToken"`
+			Broker             string `json:"broker"`
+			TransactionID      string `json:"transactionId"`
+		}
+		if json.Unmarshal(d, &in) == nil {
+			r.SmallcaseAuthToken = cmp.Or(r.SmallcaseAuthToken, strings.TrimSpace(in.SmallcaseAuthToken))
+			r.Broker = cmp.Or(r.Broker, in.Broker)
+			r.TransactionID = cmp.Or(r.TransactionID, in.TransactionID)
+		}
+	}
+	return nil
+}
+
+// dataObject is the result's data as a JSON object: data itself, or the
+// object a JSON string in data holds; nil when data is neither.
+func (r *SDKResult) dataObject() []byte {
+	data := bytes.TrimSpace(r.Data)
+	if len(data) > 0 && data[0] == '"' {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return nil
+		}
+		data = bytes.TrimSpace([]byte(s))
+	}
+	if len(data) == 0 || data[0] != '{' {
+		return nil
+	}
+	return data
+}
+
+// Failed reports whether the result says success:false, and what it says
+// went wrong: an *SDKError with the result's error name and code when it
+// gives them (e.g. {"success":false,"error":"user_cancelled","errorCode":1010}),
+// else one with an empty name. A result without a success key has not
+// failed.
+func (r *SDKResult) Failed() (*SDKError, bool) {
+	if r.Success || !r.successStated {
+		return nil, false
+	}
+	e := r.failure
+	return &e, true
+}
+
+// failureOf reads the error a success:false result may carry: error as a
+// name or as {message|name, code}, message, and errorCode or code as a
+// number or numeric string.
+func failureOf(errRaw json.RawMessage, message string, codes ...json.RawMessage) SDKError {
+	var out SDKError
+	var name string
+	if json.Unmarshal(errRaw, &name) == nil {
+		out.Message = strings.TrimSpace(name)
+	} else {
+		var obj struct {
+			Message string          `json:"message"`
+			Name    string          `json:"name"`
+			Code    json.RawMessage `json:"code"`
+		}
+		if json.Unmarshal(errRaw, &obj) == nil {
+			out.Message = strings.TrimSpace(cmp.Or(obj.Message, obj.Name))
+			codes = append([]json.RawMessage{obj.Code}, codes...)
+		}
+	}
+	out.Message = cmp.Or(out.Message, strings.TrimSpace(message))
+	for _, c := range codes {
+		if n, err := strconv.Atoi(strings.Trim(string(bytes.TrimSpace(c)), `"`)); err == nil && n != 0 {
+			out.Code = n
+			break
+		}
+	}
+	return out
 }
 
 // SDKErrorData is what an SDK error may carry: enough to capture a connected

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,9 @@ var (
 	ErrTokenAlgorithm = errors.New("token algorithm is not HS256")
 	ErrTokenSignature = errors.New("token signature is invalid (wrong secret or tampered token)")
 	ErrTokenExpired   = errors.New("token is expired")
-	ErrNoSecret       = errors.New("no secret given")
+	// ErrTokenNotYetValid: the token's nbf is after now.
+	ErrTokenNotYetValid = errors.New("token is not valid yet")
+	ErrNoSecret         = errors.New("no secret given")
 )
 
 // guestClaims and connectedClaims fix the key order of the serialised
@@ -110,16 +113,34 @@ type TokenInfo struct {
 	Payload         map[string]any `json:"payload"`
 	Kind            TokenKind      `json:"kind"`
 	SmallcaseAuthID string         `json:"smallcaseAuthId,omitempty"`
-	ExpiresAt       *time.Time     `json:"expiresAt,omitempty"`
-	IssuedAt        *time.Time     `json:"issuedAt,omitempty"`
+	// ExpiresAt, IssuedAt and NotBefore are nil when the claim is missing,
+	// not a number, or a number no calendar date carries (negative, or past
+	// year 9999): OutOfRange says which.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	IssuedAt  *time.Time `json:"issuedAt,omitempty"`
+	NotBefore *time.Time `json:"notBefore,omitempty"`
 	// ExpiresIn is the time left at inspection (negative once expired); zero
-	// when the token has no exp.
-	ExpiresIn        time.Duration `json:"expiresIn,omitempty"`
-	Expired          bool          `json:"expired"`
-	SignatureChecked bool          `json:"signatureChecked"`
-	SignatureValid   bool          `json:"signatureValid"`
+	// when the token has no exp or its exp is out of range.
+	ExpiresIn time.Duration `json:"expiresIn,omitempty"`
+	// Expired: exp is not after the inspection time (a negative exp is).
+	Expired bool `json:"expired"`
+	// NotYetValid: nbf is after the inspection time.
+	NotYetValid      bool `json:"notYetValid,omitempty"`
+	SignatureChecked bool `json:"signatureChecked"`
+	SignatureValid   bool `json:"signatureValid"`
 	// Problems lists claims that are present but malformed.
 	Problems []string `json:"problems,omitempty"`
+	// OutOfRange describes, by claim name (exp, iat, nbf), the time claims
+	// that are numbers but before 1970 or past year 9999, as in
+	// "exp 253402300800 is past year 9999".
+	OutOfRange map[string]string `json:"outOfRange,omitempty"`
+	// Warnings are things to show that do not make the token invalid, such
+	// as a token the SDK returned without an exp (see VerifyOutcome).
+	Warnings []string `json:"warnings,omitempty"`
+
+	// badTime: exp or nbf is present but not a number, which the Gateway
+	// rejects (a bad iat is only a problem to show).
+	badTime bool
 }
 
 // InspectToken decodes a token without checking its signature. The result
@@ -169,30 +190,90 @@ func (ti *TokenInfo) classify(now time.Time) {
 	case guest && !hasID:
 		ti.Kind = TokenGuest
 	}
-	if t, ok := numericTime(ti.Payload["exp"]); ok {
-		ti.ExpiresAt = &t
-		ti.ExpiresIn = t.Sub(now)
-		ti.Expired = !now.Before(t)
-	} else if v, present := ti.Payload["exp"]; present {
-		ti.Problems = append(ti.Problems, fmt.Sprintf("exp is %v, not a number of seconds: the Gateway rejects it", v))
+	if t, ok := ti.timeClaim("exp", "the Gateway rejects it"); ok {
+		ti.ExpiresAt = t
+		if t != nil {
+			ti.ExpiresIn = t.Sub(now)
+			ti.Expired = !now.Before(*t)
+		} else {
+			ti.Expired = ti.negative("exp")
+		}
 	}
-	if t, ok := numericTime(ti.Payload["iat"]); ok {
-		ti.IssuedAt = &t
-	} else if v, present := ti.Payload["iat"]; present {
-		ti.Problems = append(ti.Problems, fmt.Sprintf("iat is %v, not a number of seconds", v))
+	if t, ok := ti.timeClaim("nbf", "the Gateway rejects it"); ok {
+		ti.NotBefore = t
+		if t != nil {
+			ti.NotYetValid = now.Before(*t)
+		} else {
+			ti.NotYetValid = !ti.negative("nbf")
+		}
+	}
+	if _, present := ti.Payload["exp"]; present && ti.ExpiresAt == nil && ti.OutOfRange["exp"] == "" {
+		ti.badTime = true
+	}
+	if _, present := ti.Payload["nbf"]; present && ti.NotBefore == nil && ti.OutOfRange["nbf"] == "" {
+		ti.badTime = true
+	}
+	if t, ok := ti.timeClaim("iat", ""); ok {
+		ti.IssuedAt = t
 	}
 }
 
-func numericTime(v any) (time.Time, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return time.Time{}, false
+// maxClaimSeconds is 9999-12-31T23:59:59Z, the last second a time in RFC
+// 3339 (and time.Time's JSON) can carry.
+const maxClaimSeconds = 253402300799
+
+// timeClaim reads the NumericDate claim name. ok is false when the claim
+// is missing or not a number (a problem is recorded, ending with
+// rejected when that is not ""). A number out of range gives ok with a nil
+// time and a note in OutOfRange.
+func (ti *TokenInfo) timeClaim(name, rejected string) (*time.Time, bool) {
+	v, present := ti.Payload[name]
+	if !present {
+		return nil, false
 	}
-	f, err := n.Float64()
-	if err != nil {
-		return time.Time{}, false
+	n, isNum := v.(json.Number)
+	if !isNum {
+		p := fmt.Sprintf("%s is %v, not a number of seconds", name, v)
+		if rejected != "" {
+			p += ": " + rejected
+		}
+		ti.Problems = append(ti.Problems, p)
+		return nil, false
 	}
-	return time.Unix(int64(f), 0).UTC(), true
+	// ParseFloat saturates to ±Inf (with an error) past float64's range:
+	// the sign is all that is needed then.
+	f, _ := strconv.ParseFloat(n.String(), 64)
+	switch {
+	case f > maxClaimSeconds:
+		ti.outOfRange(name, fmt.Sprintf("%s %s is past year 9999", name, n))
+		return nil, true
+	case f < 0:
+		ti.outOfRange(name, fmt.Sprintf("%s %s is negative (before 1970)", name, n))
+		return nil, true
+	}
+	t := time.Unix(int64(f), 0).UTC()
+	return &t, true
+}
+
+func (ti *TokenInfo) outOfRange(name, note string) {
+	if ti.OutOfRange == nil {
+		ti.OutOfRange = map[string]string{}
+	}
+	ti.OutOfRange[name] = note
+}
+
+// negative says whether the out-of-range claim name is before 1970.
+func (ti *TokenInfo) negative(name string) bool {
+	return strings.HasSuffix(ti.OutOfRange[name], "(before 1970)")
+}
+
+// claimWhen is how an error names the instant of claim name: RFC 3339, or
+// the out-of-range note.
+func (ti *TokenInfo) claimWhen(name string, t *time.Time) string {
+	if t != nil {
+		return t.Format(time.RFC3339)
+	}
+	return ti.OutOfRange[name]
 }
 
 // VerifyToken decodes token and checks it as the Gateway would: HS256 only
@@ -212,25 +293,32 @@ func VerifyToken(token, secret string, now time.Time) (*TokenInfo, error) {
 		return info, fmt.Errorf("%w: header says %q", ErrTokenAlgorithm, alg)
 	}
 	info.SignatureChecked = true
+	// The times are checked here, from what InspectToken read, rather than
+	// by the jwt package: it cannot represent a claim past year 9999 or far
+	// before 1970, and it calls a future nbf a malformed token.
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithTimeFunc(func() time.Time { return now }),
+		jwt.WithoutClaimsValidation(),
 		jwt.WithJSONNumber(),
 	)
 	_, perr := parser.Parse(strings.TrimSpace(token), func(*jwt.Token) (any, error) { return []byte(secret), nil })
 	switch {
-	case perr == nil:
-		info.SignatureValid = true
-		return info, nil
 	case errors.Is(perr, jwt.ErrTokenSignatureInvalid):
 		return info, ErrTokenSignature
-	case errors.Is(perr, jwt.ErrTokenExpired):
-		info.SignatureValid = true
-		return info, fmt.Errorf("%w at %s", ErrTokenExpired, info.ExpiresAt.Format(time.RFC3339))
-	default:
+	case perr != nil:
 		if len(info.Problems) > 0 {
 			return info, fmt.Errorf("%w: %s", ErrTokenMalformed, strings.Join(info.Problems, "; "))
 		}
 		return info, fmt.Errorf("%w: the signature is not base64url or a claim has the wrong type", ErrTokenMalformed)
+	case info.badTime:
+		return info, fmt.Errorf("%w: %s", ErrTokenMalformed, strings.Join(info.Problems, "; "))
 	}
+	info.SignatureValid = true
+	switch {
+	case info.Expired:
+		return info, fmt.Errorf("%w at %s", ErrTokenExpired, info.claimWhen("exp", info.ExpiresAt))
+	case info.NotYetValid:
+		return info, fmt.Errorf("%w: not valid before %s (nbf)", ErrTokenNotYetValid, info.claimWhen("nbf", info.NotBefore))
+	}
+	return info, nil
 }

@@ -1,9 +1,12 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -248,15 +251,189 @@ func joinIntents() string {
 // Envelope is the wrapper of every Gateway API response.
 type Envelope struct {
 	Success   bool            `json:"success"`
-	Errors    []string        `json:"errors"`
+	Errors    Messages        `json:"errors"`
 	ErrorType string          `json:"errorType,omitempty"`
 	Data      json.RawMessage `json:"data"`
 }
 
+// Messages is the errors of an envelope. The Gateway sends an array of
+// strings; gatewalk also reads a single string, objects such as
+// {"message": …} or {"msg": …, "param": …}, and arrays mixing them, so an
+// error is never lost because of its shape. It is written as an array of
+// strings.
+type Messages []string
+
+// UnmarshalJSON reads an array of strings or objects, a single string or a
+// single object; null leaves the messages as they are.
+func (m *Messages) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	if v == nil {
+		return nil
+	}
+	var out []string
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v}
+	}
+	for _, e := range list {
+		if s := messageText(e); s != "" {
+			out = append(out, s)
+		}
+	}
+	*m = out
+	return nil
+}
+
+// messageText is the text of one error: a string, the message of an
+// object (prefixed with the field it names), or else its JSON.
+func messageText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return strings.TrimSpace(v)
+	case map[string]any:
+		for _, k := range []string{"message", "msg", "error", "description", "detail", "reason"} {
+			s := messageText(v[k])
+			if s == "" {
+				continue
+			}
+			for _, f := range []string{"field", "param", "path"} {
+				if name, ok := v[f].(string); ok && name != "" && !strings.Contains(s, name) {
+					return name + ": " + s
+				}
+			}
+			return s
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
 // TransactionCreated is the data of a successful create-transaction call.
+// ExpireAt is zero when the response had no expireAt gatewalk could read
+// (ExpireAtRaw then holds what it had, if anything): see AssumeExpiry.
 type TransactionCreated struct {
 	TransactionID string    `json:"transactionId"`
 	ExpireAt      time.Time `json:"expireAt"`
+	// ExpireAtRaw is an expireAt that was present but not readable.
+	ExpireAtRaw string `json:"-"`
+	// ExpireAtAssumed reports that ExpireAt was set by AssumeExpiry.
+	ExpireAtAssumed bool `json:"-"`
+}
+
+// UnmarshalJSON reads expireAt tolerantly (see ParseExpireAt): an
+// unreadable or missing expireAt leaves ExpireAt zero instead of failing,
+// since the transaction exists either way.
+func (t *TransactionCreated) UnmarshalJSON(b []byte) error {
+	var w struct {
+		TransactionID string          `json:"transactionId"`
+		ExpireAt      json.RawMessage `json:"expireAt"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*t = TransactionCreated{TransactionID: w.TransactionID}
+	at, ok := ParseExpireAt(w.ExpireAt)
+	switch {
+	case ok:
+		t.ExpireAt = at
+	case !emptyJSON(w.ExpireAt):
+		t.ExpireAtRaw = snippet(w.ExpireAt)
+	}
+	return nil
+}
+
+// emptyJSON reports whether raw is missing, null or an empty string.
+func emptyJSON(raw json.RawMessage) bool {
+	var s string
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null" || (json.Unmarshal(raw, &s) == nil && strings.TrimSpace(s) == "")
+}
+
+// AssumeExpiry gives a transaction without a readable expireAt the
+// documented lifespan, TransactionLifetime from created (the moment it was
+// created, on the Gateway's clock), and returns a warning saying so. It
+// returns "" and changes nothing when ExpireAt was read.
+func (t *TransactionCreated) AssumeExpiry(created time.Time) string {
+	if !t.ExpireAt.IsZero() {
+		return ""
+	}
+	t.ExpireAt = created.Add(TransactionLifetime)
+	t.ExpireAtAssumed = true
+	what := "the response has no expireAt"
+	if t.ExpireAtRaw != "" {
+		what = fmt.Sprintf("the response's expireAt %s is not a time gatewalk can read", t.ExpireAtRaw)
+	}
+	return fmt.Sprintf("%s: assuming the documented %v lifespan, so transaction %s expires about %s",
+		what, TransactionLifetime, t.TransactionID, t.ExpireAt.Local().Format("15:04:05"))
+}
+
+// expireAtLayouts are the textual times ParseExpireAt reads, after
+// RFC 3339. A fraction of a second is accepted after the seconds by each.
+var expireAtLayouts = []string{
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05Z0700",
+	"2006-01-02 15:04:05",
+	time.RFC1123Z,
+	time.RFC1123,
+}
+
+// ParseExpireAt reads an expireAt the way gatewalk tolerates it: an
+// RFC 3339 time with or without an offset (without one it is UTC, which is
+// what the Gateway's own times are), or epoch milliseconds as a number or a
+// numeric string (a value below 1e11 is taken as epoch seconds, since as
+// milliseconds it would be in 1973). It reports false for a missing, null,
+// empty or unreadable value.
+func ParseExpireAt(raw json.RawMessage) (time.Time, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return time.Time{}, false
+	}
+	s := string(raw)
+	if raw[0] == '"' {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return time.Time{}, false
+		}
+		s = strings.TrimSpace(s)
+	}
+	if s == "" {
+		return time.Time{}, false
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return epochTime(f)
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	for _, l := range expireAtLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func epochTime(f float64) (time.Time, bool) {
+	if f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) || f > 1e15 {
+		return time.Time{}, false
+	}
+	if f < 1e11 {
+		f *= 1000
+	}
+	ms := int64(f)
+	frac := time.Duration((f - float64(ms)) * float64(time.Millisecond))
+	return time.UnixMilli(ms).UTC().Add(frac), true
 }
 
 // TransactionLifetime is how long a transactionId lives after creation.

@@ -17,6 +17,8 @@ var (
 	// ErrGuestReturned: the returned token is a guest token, so no broker
 	// account was connected.
 	ErrGuestReturned = errors.New("the SDK returned a guest token: no broker account was connected")
+	// ErrResultFailed: the SDK resolved, but with success:false.
+	ErrResultFailed = errors.New("the SDK resolved with success:false: the journey failed")
 )
 
 // VerifiedResult is an SDK result whose returned token was verified with the
@@ -27,6 +29,9 @@ type VerifiedResult struct {
 	SmallcaseAuthID string     // from the token: the user to store
 	Broker          string     // the broker the user logged in with
 	Batches         []OrderBatch
+	// Warnings are what to show about an accepted token, such as a token
+	// without an exp (Token.Warnings, copied here).
+	Warnings []string
 }
 
 // VerifyOutcome checks what the SDK returned before anything is stored.
@@ -36,6 +41,9 @@ type VerifiedResult struct {
 // and compares its smallcaseAuthId with expectedAuthID when that is not
 // empty. On a mismatch it returns the result together with an
 // *AuthIDMismatchError: show it, never store it.
+//
+// A result that says success:false is a failure: ErrResultFailed, wrapping
+// an *SDKError when the result names the error.
 //
 // For a rejection it returns the *SDKError; when the error's data
 // carries a connected token that verifies (and matches expectedAuthID), the
@@ -50,6 +58,12 @@ func VerifyOutcome(o SDKOutcome, secret, expectedAuthID string, now time.Time) (
 		return nil, ErrNoOutcome
 	}
 	res := *o.Result
+	if fe, failed := res.Failed(); failed {
+		if fe.Message == "" && fe.Code == 0 {
+			return nil, ErrResultFailed
+		}
+		return nil, fmt.Errorf("%w: %w", ErrResultFailed, fe)
+	}
 	info, err := verifyReturnedToken(res.SmallcaseAuthToken, secret, now)
 	if err != nil {
 		return nil, err
@@ -60,6 +74,7 @@ func VerifyOutcome(o SDKOutcome, secret, expectedAuthID string, now time.Time) (
 		SmallcaseAuthID: info.SmallcaseAuthID,
 		Broker:          res.Broker,
 		Batches:         resultBatches(res),
+		Warnings:        info.Warnings,
 	}
 	if expectedAuthID != "" && info.SmallcaseAuthID != expectedAuthID {
 		return vr, &AuthIDMismatchError{Expected: expectedAuthID, Got: info.SmallcaseAuthID}
@@ -87,11 +102,18 @@ func verifyError(sdkErr *SDKError, secret, expectedAuthID string, now time.Time)
 		Token:           info,
 		SmallcaseAuthID: info.SmallcaseAuthID,
 		Broker:          sdkErr.Data.Broker,
+		Warnings:        info.Warnings,
 	}, sdkErr
 }
 
+// NoExpWarning is the warning on a returned token without an exp: it is
+// accepted (the signature holds), but it never expires.
+const NoExpWarning = "the smallcaseAuthToken the SDK returned has no exp claim: it never expires " +
+	"(the Gateway's tokens carry one; check the gateway's token settings)"
+
 // verifyReturnedToken verifies a token the SDK handed back and requires it
-// to identify a connected user.
+// to identify a connected user. A token without an exp is accepted with a
+// warning in its Warnings.
 func verifyReturnedToken(token, secret string, now time.Time) (*TokenInfo, error) {
 	if strings.TrimSpace(token) == "" {
 		return nil, ErrNoReturnedToken
@@ -105,6 +127,9 @@ func verifyReturnedToken(token, secret string, now time.Time) (*TokenInfo, error
 	case TokenConnected:
 		if err := ValidateAuthID(info.SmallcaseAuthID); err != nil {
 			return nil, fmt.Errorf("the returned token's smallcaseAuthId is not valid: %w", err)
+		}
+		if _, hasExp := info.Payload["exp"]; !hasExp {
+			info.Warnings = append(info.Warnings, NoExpWarning)
 		}
 		return info, nil
 	case TokenGuest:

@@ -3,8 +3,11 @@ package gateway
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 const (
@@ -103,5 +106,30 @@ func TestVerifyOutcomeMismatchNamesBothIDs(t *testing.T) {
 	var mm *AuthIDMismatchError
 	if !errors.As(err, &mm) || mm.Expected != "65a0c1d2e3f4a5b6c7d8e9f0" || mm.Got != verifyAuthID {
 		t.Fatalf("err = %#v", err)
+	}
+}
+
+// TestVerifyOutcomeWithoutExp: a connected token without exp is accepted,
+// with a warning on the result and on the token.
+func TestVerifyOutcomeWithoutExp(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"smallcaseAuthId": verifyAuthID}).SignedString([]byte(verifySecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vr, err := VerifyOutcome(SDKOutcome{Result: &SDKResult{SmallcaseAuthToken: tok, Broker: "kite"}}, verifySecret, verifyAuthID, now)
+	if err != nil || vr == nil || vr.SmallcaseAuthID != verifyAuthID {
+		t.Fatalf("VerifyOutcome = %+v, %v", vr, err)
+	}
+	if len(vr.Warnings) != 1 || !strings.Contains(vr.Warnings[0], "no exp") || len(vr.Token.Warnings) != 1 {
+		t.Fatalf("warnings = %q (token %q)", vr.Warnings, vr.Token.Warnings)
+	}
+	vr, err = VerifyOutcome(SDKOutcome{Error: &SDKError{Code: 1012, Message: "user_cancelled", Data: &SDKErrorData{SmallcaseAuthToken: tok}}}, verifySecret, "", now)
+	if vr == nil || len(vr.Warnings) != 1 || err == nil {
+		t.Fatalf("error with a token without exp: %+v %v", vr, err)
+	}
+	good, _ := MintConnectedToken(verifySecret, verifyAuthID, now.Add(time.Hour))
+	if vr, err := VerifyOutcome(SDKOutcome{Result: &SDKResult{SmallcaseAuthToken: good}}, verifySecret, "", now); err != nil || len(vr.Warnings) != 0 {
+		t.Fatalf("a token with exp warns: %+v %v", vr, err)
 	}
 }

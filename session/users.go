@@ -1,13 +1,17 @@
 package session
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gatewalk/gateway"
 )
@@ -54,12 +58,39 @@ const (
 )
 
 func (s *Store) loadUsers() (usersDoc, error) {
-	var d usersDoc
-	_, err := s.load(usersFile, usersLoses, usersRecovers, &d)
+	d, err := s.readUsers()
 	if d.Profiles == nil {
 		d.Profiles = map[string][]User{}
 	}
 	return d, err
+}
+
+// readUsers reads users.json once. A current file is decoded in one pass
+// straight into the document (users.json is the store's largest file after
+// the history, and users list reads all of it); any other file goes through
+// decodeVersioned, which migrates it or explains why it does not parse.
+func (s *Store) readUsers() (usersDoc, error) {
+	path := filepath.Join(s.dir, usersFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return usersDoc{}, nil
+	}
+	if err != nil {
+		return usersDoc{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	var d usersDoc
+	if json.Unmarshal(b, &d) == nil && d.Version == SchemaVersion {
+		return d, nil
+	}
+	d = usersDoc{}
+	if err := decodeVersioned(b, &d); err != nil {
+		var ce *CorruptFileError
+		if errors.As(err, &ce) {
+			ce.Path, ce.Loses, ce.Recovers = path, usersLoses, usersRecovers
+		}
+		return d, err
+	}
+	return d, nil
 }
 
 func (s *Store) saveUsers(d usersDoc) error {
@@ -74,14 +105,42 @@ func (s *Store) saveUsers(d usersDoc) error {
 	return s.save(usersFile, d)
 }
 
+// sortUsers orders us by label, case-insensitively, then byte-wise. Users
+// come back from the file already in that order (saveUsers sorts them), so
+// the common case is one linear check.
 func sortUsers(us []User) {
-	sort.SliceStable(us, func(i, j int) bool {
-		a, b := strings.ToLower(us[i].Label), strings.ToLower(us[j].Label)
-		if a != b {
-			return a < b
+	if slices.IsSortedFunc(us, compareUsers) {
+		return
+	}
+	slices.SortStableFunc(us, compareUsers)
+}
+
+func compareUsers(a, b User) int {
+	if c := compareFold(a.Label, b.Label); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Label, b.Label)
+}
+
+// compareFold compares strings.ToLower(a) with strings.ToLower(b) without
+// allocating when both are ASCII, as every valid label is.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := a[i], b[i]
+		if x >= utf8.RuneSelf || y >= utf8.RuneSelf {
+			return strings.Compare(strings.ToLower(a[i:]), strings.ToLower(b[i:]))
 		}
-		return us[i].Label < us[j].Label
-	})
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return int(x) - int(y)
+		}
+	}
+	return len(a) - len(b)
 }
 
 // requireProfile fails unless the profile exists.
@@ -144,6 +203,10 @@ func (s *Store) User(profile, label string) (User, error) {
 	}
 	return User{}, notFoundUser(profile, label)
 }
+
+// NotFoundUser is the error User returns for a label profile does not
+// have, for callers that look the user up in a list from Users themselves.
+func NotFoundUser(profile, label string) error { return notFoundUser(profile, label) }
 
 func notFoundUser(profile, label string) error {
 	return fmt.Errorf("%w %q in profile %q: `gatewalk users list --profile %s` shows its users", ErrUserNotFound, label, profile, profile)

@@ -298,6 +298,9 @@ func (j *Journey) createTransaction(ctx context.Context, s *Step) {
 	}
 	s.Transaction = txn
 	offset := serverOffset(s.Exchanges, r.now())
+	if w := txn.AssumeExpiry(created.Add(offset)); w != "" { // no readable expireAt: never a 0:00 countdown
+		s.Warnings = append(s.Warnings, w)
+	}
 	j.mu.Lock()
 	j.txn, j.txnCreated, j.outcome, j.verified = txn, created, nil, nil
 	j.serverOffset = offset
@@ -447,6 +450,11 @@ func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
 			sawResult := false
 			forward := func(ev bridge.JourneyEvent) {
 				sawResult = sawResult || ev.Kind == bridge.JourneyResult
+				if ev.Kind == bridge.JourneySDKStarted {
+					j.mu.Lock()
+					j.sdkStarted = true
+					j.mu.Unlock()
+				}
 				j.emit(ev)
 			}
 			defer func() { done <- sawResult }()
@@ -474,6 +482,11 @@ func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
 			}
 		}()
 		out, err = bj.Wait(ctx)
+		if err != nil && ctx.Err() != nil {
+			// The terminal stopped waiting: the page must not deliver a
+			// result nobody reads (it keeps the SDK's answer on screen).
+			bj.Abandon()
+		}
 		close(stop)
 		// The bridge emits its result event just after Wait returns; when it
 		// is not there yet, announce the result here so readers always see one.
@@ -595,6 +608,7 @@ func (j *Journey) verifyResult(s *Step) {
 	if v != nil {
 		s.Verified = v
 		s.Token, s.TokenInfo = v.Result.SmallcaseAuthToken, v.Token
+		s.Warnings = append(s.Warnings, v.Warnings...)
 	}
 	if err != nil {
 		var mm *gateway.AuthIDMismatchError

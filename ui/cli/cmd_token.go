@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -119,22 +121,43 @@ func runTokenMint(c *Factory, kind string, args []string) error {
 	return nil
 }
 
-// parseExp reads --exp as a Unix time or a duration from now.
+// maxExpUnix is 9999-12-31T23:59:59Z: a later exp has no RFC 3339 date,
+// and time arithmetic on it overflows well before int64 does.
+const maxExpUnix = 253402300799
+
+// durationRe is the shape of a Go duration, to tell one too large to parse
+// from a typo.
+var durationRe = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`)
+
+// parseExp reads --exp as a Unix time or a duration from now. A value out
+// of range is a usage error, never a token that seems expired.
 func parseExp(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now.Add(gateway.DefaultTokenTTL), nil
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n <= 0 {
-			return time.Time{}, usagef("--exp %q: a Unix time must be positive", s)
-		}
+	n, err := strconv.ParseInt(s, 10, 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return time.Time{}, usagef("--exp %q overflows: a Unix time must be at most %d (the end of year 9999)", s, maxExpUnix)
+	case err != nil:
+	case n <= 0:
+		return time.Time{}, usagef("--exp %q: a Unix time must be positive", s)
+	case n > maxExpUnix:
+		return time.Time{}, usagef("--exp %q is past year 9999: a Unix time must be at most %d", s, maxExpUnix)
+	default:
 		return time.Unix(n, 0), nil
 	}
 	if d, err := time.ParseDuration(s); err == nil {
 		if d <= 0 {
 			return time.Time{}, usagef("--exp %q: a duration must be positive", s)
 		}
-		return now.Add(d), nil
+		if at := now.Add(d); at.Unix() <= maxExpUnix && at.After(now) {
+			return at, nil
+		}
+		return time.Time{}, usagef("--exp %q overflows: it ends past year 9999", s)
+	} else if durationRe.MatchString(s) {
+		// Shaped like a duration, yet ParseDuration refused it: too large.
+		return time.Time{}, usagef("--exp %q overflows: a duration must be at most %s", s, time.Duration(math.MaxInt64))
 	}
 	return time.Time{}, usagef("--exp %q: want a Unix time such as 2556124199 or a duration such as 10m", s)
 }
@@ -248,35 +271,61 @@ is the argument, or standard input when the argument is - or absent (with
 		return verr
 	}
 	if tf.jsonOut {
-		out := map[string]any{"header": info.Header, "payload": info.Payload, "kind": info.Kind,
-			"signatureChecked": info.SignatureChecked, "signatureValid": info.SignatureValid && verr == nil || errors.Is(verr, gateway.ErrTokenExpired),
-			"expired": info.Expired}
-		if info.SmallcaseAuthID != "" {
-			out["smallcaseAuthId"] = info.SmallcaseAuthID
-		}
-		if info.ExpiresAt != nil {
-			out["expiresAt"] = info.ExpiresAt.Format(time.RFC3339)
-			out["expiresInSeconds"] = int64(info.ExpiresIn.Seconds())
-		}
-		if info.IssuedAt != nil {
-			out["issuedAt"] = info.IssuedAt.Format(time.RFC3339)
-		}
-		if verr != nil {
-			out["error"] = verr.Error()
-		}
-		if err := writeJSON(c.stdout, out); err != nil {
+		if err := writeJSON(c.stdout, inspectJSON(info, verr, now)); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprint(c.stdout, describeToken(info, verr, now))
 	}
-	if verr != nil {
+	switch {
+	case errors.Is(verr, gateway.ErrTokenNotYetValid):
+		return errSilent{exitRejected}
+	case verr != nil:
 		return errSilent{exitCode(verr)}
-	}
-	if !info.SignatureChecked && info.Expired {
+	case !info.SignatureChecked && (info.Expired || info.NotYetValid):
 		return errSilent{exitRejected}
 	}
 	return nil
+}
+
+// inspectJSON is what token inspect --json prints. Times are RFC 3339
+// strings; a claim no date carries (negative, or past year 9999) is in
+// "outOfRange" instead, so the output always encodes.
+func inspectJSON(info *gateway.TokenInfo, verr error, now time.Time) map[string]any {
+	out := map[string]any{"header": info.Header, "payload": info.Payload, "kind": info.Kind,
+		"signatureChecked": info.SignatureChecked,
+		"signatureValid": info.SignatureValid && verr == nil || errors.Is(verr, gateway.ErrTokenExpired) ||
+			errors.Is(verr, gateway.ErrTokenNotYetValid),
+		"expired": info.Expired}
+	if info.SmallcaseAuthID != "" {
+		out["smallcaseAuthId"] = info.SmallcaseAuthID
+	}
+	if info.ExpiresAt != nil {
+		out["expiresAt"] = info.ExpiresAt.Format(time.RFC3339)
+		out["expiresInSeconds"] = info.ExpiresAt.Unix() - now.Unix()
+	}
+	if info.IssuedAt != nil {
+		out["issuedAt"] = info.IssuedAt.Format(time.RFC3339)
+	}
+	if info.NotBefore != nil {
+		out["notBefore"] = info.NotBefore.Format(time.RFC3339)
+	}
+	if info.NotYetValid {
+		out["notYetValid"] = true
+	}
+	if len(info.OutOfRange) > 0 {
+		out["outOfRange"] = info.OutOfRange
+	}
+	if len(info.Problems) > 0 {
+		out["problems"] = info.Problems
+	}
+	if len(info.Warnings) > 0 {
+		out["warnings"] = info.Warnings
+	}
+	if verr != nil {
+		out["error"] = verr.Error()
+	}
+	return out
 }
 
 // describeToken renders TokenInfo for people, in the words the TUI uses
@@ -299,8 +348,14 @@ func describeToken(info *gateway.TokenInfo, verr error, now time.Time) string {
 		line(f)
 	}
 	line(present.TokenExpiry(info, now))
+	if f, ok := present.TokenNotBefore(info, now); ok {
+		line(f)
+	}
 	for _, p := range info.Problems {
 		fmt.Fprintf(&b, "problem:   %s\n", present.SafeLine(p))
+	}
+	for _, w := range info.Warnings {
+		fmt.Fprintf(&b, "warning:   %s\n", present.SafeLine(w))
 	}
 	sig := present.TokenSignature(info, verr, info.SignatureChecked || verr != nil, "the given secret")
 	if !info.SignatureChecked && verr == nil {

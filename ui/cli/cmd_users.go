@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -107,24 +108,71 @@ type userView struct {
 	SharedWith []string `json:"sharedWith,omitempty"`
 }
 
+// newUserViews makes the views of us in one pass over us to index the
+// labels by smallcaseAuthId and one to build the views: linear in the
+// number of users.
 func newUserViews(us []session.User) []userView {
+	byID := labelsByAuthID(us)
 	out := make([]userView, 0, len(us))
 	for _, u := range us {
-		v := userView{Label: u.Label, SmallcaseAuthID: u.SmallcaseAuthID, Broker: u.Broker, Leprechaun: u.Leprechaun}
-		if !u.ConnectedAt.IsZero() {
-			v.ConnectedAt = u.ConnectedAt.Format(time.RFC3339)
-		}
-		if !u.LastUsedAt.IsZero() {
-			v.LastUsedAt = u.LastUsedAt.Format(time.RFC3339)
-		}
-		for _, o := range us {
-			if o.Label != u.Label && o.SmallcaseAuthID == u.SmallcaseAuthID {
-				v.SharedWith = append(v.SharedWith, o.Label)
-			}
-		}
-		out = append(out, v)
+		out = append(out, newUserView(u, byID[u.SmallcaseAuthID]))
 	}
 	return out
+}
+
+// labelsByAuthID maps each smallcaseAuthId of us to the labels that have
+// it, in the order of us. Only ids held by two labels or more are kept:
+// that is all newUserView needs, and it keeps the map small.
+func labelsByAuthID(us []session.User) map[string][]string {
+	first := make(map[string]int, len(us))
+	byID := map[string][]string{}
+	for i, u := range us {
+		j, seen := first[u.SmallcaseAuthID]
+		switch {
+		case !seen:
+			first[u.SmallcaseAuthID] = i
+		case byID[u.SmallcaseAuthID] == nil:
+			byID[u.SmallcaseAuthID] = []string{us[j].Label, u.Label}
+		default:
+			byID[u.SmallcaseAuthID] = append(byID[u.SmallcaseAuthID], u.Label)
+		}
+	}
+	return byID
+}
+
+// newUserView is the view of u, where same is every label with u's
+// smallcaseAuthId (u's own included, or none when u is alone with it).
+func newUserView(u session.User, same []string) userView {
+	v := userView{Label: u.Label, SmallcaseAuthID: u.SmallcaseAuthID, Broker: u.Broker, Leprechaun: u.Leprechaun}
+	if !u.ConnectedAt.IsZero() {
+		v.ConnectedAt = u.ConnectedAt.Format(time.RFC3339)
+	}
+	if !u.LastUsedAt.IsZero() {
+		v.LastUsedAt = u.LastUsedAt.Format(time.RFC3339)
+	}
+	for _, l := range same {
+		if l != u.Label {
+			v.SharedWith = append(v.SharedWith, l)
+		}
+	}
+	return v
+}
+
+// findUserView builds the view of the user labelled label only, in one pass
+// over us; ok is false when there is no such user.
+func findUserView(us []session.User, label string) (u session.User, v userView, ok bool) {
+	at := slices.IndexFunc(us, func(o session.User) bool { return o.Label == label })
+	if at < 0 {
+		return session.User{}, userView{}, false
+	}
+	u = us[at]
+	var same []string
+	for _, o := range us {
+		if o.SmallcaseAuthID == u.SmallcaseAuthID {
+			same = append(same, o.Label)
+		}
+	}
+	return u, newUserView(u, same), true
 }
 
 // ago renders t relative to now for tables: "3m ago", "2026-01-02".
@@ -215,15 +263,11 @@ func runUsersShow(c *Factory, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := st.User(name, label)
-	if err != nil {
-		return userNotFound(err)
-	}
-	var v userView
-	for _, x := range newUserViews(us) {
-		if x.Label == label {
-			v = x
-		}
+	// One read of users.json: the user and the labels sharing its id both
+	// come from us.
+	u, v, ok := findUserView(us, label)
+	if !ok {
+		return userNotFound(session.NotFoundUser(name, label))
 	}
 	if *jsonOut {
 		return writeJSON(c.stdout, v)

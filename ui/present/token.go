@@ -44,9 +44,16 @@ func TokenKind(info *gateway.TokenInfo, demo bool) Fact {
 }
 
 // TokenExpiry says when a token expires and how long is left, or how long
-// ago it expired, or that it has no exp claim.
+// ago it expired, or that it has no exp claim, or that its exp is no date
+// (negative, or past year 9999).
 func TokenExpiry(info *gateway.TokenInfo, now time.Time) Fact {
 	if info.ExpiresAt == nil {
+		if note := info.OutOfRange["exp"]; note != "" {
+			if info.Expired {
+				return Fact{Label: "expires", Text: SafeLine(note), Tone: ToneBad, Note: "already expired: the Gateway rejects it"}
+			}
+			return Fact{Label: "expires", Text: SafeLine(note), Tone: ToneWarn, Note: "no calendar date: the token never expires in practice"}
+		}
 		return Fact{Label: "expires", Text: "no exp claim", Tone: ToneWarn, Note: "the Gateway expects one; the docs advise a short expiry"}
 	}
 	at := info.ExpiresAt.UTC().Format(TimeFormat)
@@ -56,12 +63,37 @@ func TokenExpiry(info *gateway.TokenInfo, now time.Time) Fact {
 	return Fact{Label: "expires", Text: at, Tone: ToneBad, Note: "expired " + HumanDuration(now.Sub(*info.ExpiresAt)) + " ago"}
 }
 
-// TokenIssued says when a token was issued; ok is false without an iat.
+// TokenIssued says when a token was issued, or that its iat is no date;
+// ok is false without an iat.
 func TokenIssued(info *gateway.TokenInfo, now time.Time) (f Fact, ok bool) {
 	if info.IssuedAt == nil {
+		if note := info.OutOfRange["iat"]; note != "" {
+			return Fact{Label: "issued", Text: SafeLine(note), Tone: ToneWarn}, true
+		}
 		return Fact{}, false
 	}
 	return Fact{Label: "issued", Text: info.IssuedAt.UTC().Format(TimeFormat), Note: HumanDuration(now.Sub(*info.IssuedAt)) + " ago"}, true
+}
+
+// TokenNotBefore says from when a token is valid: "not valid before …"
+// while its nbf is ahead; ok is false without an nbf.
+func TokenNotBefore(info *gateway.TokenInfo, now time.Time) (f Fact, ok bool) {
+	const label = "nbf"
+	if info.NotBefore == nil {
+		note := info.OutOfRange["nbf"]
+		switch {
+		case note == "":
+			return Fact{}, false
+		case info.NotYetValid:
+			return Fact{Label: label, Text: SafeLine(note), Tone: ToneBad, Note: "not valid yet: the Gateway rejects it"}, true
+		}
+		return Fact{Label: label, Text: SafeLine(note), Tone: ToneWarn}, true
+	}
+	at := info.NotBefore.UTC().Format(TimeFormat)
+	if info.NotYetValid {
+		return Fact{Label: label, Text: "not valid before " + at, Tone: ToneBad, Note: "in " + HumanDuration(info.NotBefore.Sub(now))}, true
+	}
+	return Fact{Label: label, Text: at, Note: HumanDuration(now.Sub(*info.NotBefore)) + " ago"}, true
 }
 
 // TokenSignature is the verdict on a token's signature: checked says
@@ -73,6 +105,8 @@ func TokenSignature(info *gateway.TokenInfo, verr error, checked bool, whose str
 		return Fact{Label: "signature", Text: "not checked", Tone: ToneWarn, Note: "no secret to check it with"}
 	case errors.Is(verr, gateway.ErrTokenExpired) || (info.SignatureValid && info.Expired):
 		return Fact{Label: "signature", Text: "valid", Tone: ToneWarn, Note: "HS256, signed with " + whose + ", but the token is expired"}
+	case errors.Is(verr, gateway.ErrTokenNotYetValid) || (info.SignatureValid && info.NotYetValid):
+		return Fact{Label: "signature", Text: "valid", Tone: ToneWarn, Note: "HS256, signed with " + whose + ", but the token is not valid yet"}
 	case info.SignatureValid:
 		return Fact{Label: "signature", Text: "valid", Tone: ToneGood, Note: "HS256, signed with " + whose}
 	case errors.Is(verr, gateway.ErrTokenAlgorithm):
@@ -82,10 +116,14 @@ func TokenSignature(info *gateway.TokenInfo, verr error, checked bool, whose str
 }
 
 // TokenFacts is the summary of a decoded token both faces show: kind,
-// expiry, issue time (when there is one) and signature.
+// expiry, issue time and start of validity (when there are ones) and
+// signature.
 func TokenFacts(info *gateway.TokenInfo, verr error, now time.Time, demo, checked bool, whose string) []Fact {
 	facts := []Fact{TokenKind(info, demo), TokenExpiry(info, now)}
 	if f, ok := TokenIssued(info, now); ok {
+		facts = append(facts, f)
+	}
+	if f, ok := TokenNotBefore(info, now); ok {
 		facts = append(facts, f)
 	}
 	return append(facts, TokenSignature(info, verr, checked, whose))

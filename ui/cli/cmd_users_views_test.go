@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"gatewalk/session"
+)
+
+// TestUserViewsShareByAuthID: the map-based views (list) and the single
+// view (show) name, in order, every other label with the same id: the
+// answer of comparing every pair.
+func TestUserViewsShareByAuthID(t *testing.T) {
+	var us []session.User
+	for i := range 40 {
+		us = append(us, session.User{Label: fmt.Sprintf("u%02d", i), SmallcaseAuthID: fmt.Sprintf("%024x", i%7%5)})
+	}
+	views := newUserViews(us)
+	for i, u := range us {
+		var want []string
+		for _, o := range us {
+			if o.Label != u.Label && o.SmallcaseAuthID == u.SmallcaseAuthID {
+				want = append(want, o.Label)
+			}
+		}
+		if !slices.Equal(views[i].SharedWith, want) || views[i].Label != u.Label {
+			t.Errorf("%s: list shares with %v, want %v", u.Label, views[i].SharedWith, want)
+		}
+		got, v, ok := findUserView(us, u.Label)
+		if !ok || got != u || !slices.Equal(v.SharedWith, want) {
+			t.Errorf("%s: show shares with %v, want %v", u.Label, v.SharedWith, want)
+		}
+	}
+	if _, _, ok := findUserView(us, "nobody"); ok {
+		t.Error("found nobody")
+	}
+}
