@@ -354,11 +354,29 @@ func (j *Journey) RetryFrom(k StepKind) {
 	}
 }
 
+// SDKCompletedOrder reports whether the SDK resolved this journey's
+// TRANSACTION: its orders may be placed, whatever failed after, so the
+// journey must not create another transaction for the same order.
+func (j *Journey) SDKCompletedOrder() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.sdkCompletedOrderLocked()
+}
+
+func (j *Journey) sdkCompletedOrderLocked() bool {
+	return j.Kind == Order && j.outcome != nil && j.outcome.Result != nil
+}
+
 // retryFrom resets the steps and returns the id of a live transaction it
-// gave up ("" when none).
+// gave up ("" when none). Once the SDK completed an order, steps that
+// would create another transaction are not reset.
 func (j *Journey) retryFrom(k StepKind) (abandoned string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if (k == MintToken || k == CreateTransaction) && j.sdkCompletedOrderLocked() {
+		j.r.opt.Logf("flow: not creating another transaction for %s: the SDK completed its order", j.Kind)
+		return ""
+	}
 	idx := -1
 	for i, s := range j.Steps {
 		if s.Kind == k {

@@ -46,3 +46,26 @@ func TestResolveTellsPlacedFromUnused(t *testing.T) {
 		t.Fatal("an expiry after the SDK started needs no check with the Gateway")
 	}
 }
+
+// TestCompletedOrderIsNeverRecreated: once the SDK resolved an order, a
+// retry from the token or the create (the advice of a later failure)
+// creates no second transaction.
+func TestCompletedOrderIsNeverRecreated(t *testing.T) {
+	st := newStore(t)
+	mustRun(t, setup(t, st, Options{Auto: gateway.ScenarioSuccess}).GuestLogin("alice"))
+	r := setup(t, st, Options{Auto: gateway.ScenarioSuccess})
+	j := r.Order("alice", gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "INFY", Quantity: 3, Type: gateway.Buy}}})
+	mustRun(t, j)
+	if !j.SDKCompletedOrder() {
+		t.Fatal("a completed order is not reported as such")
+	}
+	first := j.TransactionID()
+	before := testSandbox(r).Transactions()
+	for _, k := range []StepKind{CreateTransaction, MintToken} {
+		j.RetryFrom(k)
+		j.Run(context.Background(), nil)
+	}
+	if j.TransactionID() != first || testSandbox(r).Transactions() != before {
+		t.Fatalf("a retry created another transaction (%s → %s, %d → %d)", first, j.TransactionID(), before, testSandbox(r).Transactions())
+	}
+}

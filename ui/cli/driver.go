@@ -215,6 +215,12 @@ func (h *headless) drive(ctx context.Context, j *flow.Journey, printResult func(
 		return withResolution(interruptedError(j), res)
 	}
 	if f := j.Failed(); f != nil {
+		if j.SDKCompletedOrder() {
+			// Whatever failed after, the orders may be placed: never advise
+			// running the order again.
+			return withResolution(journeyError(f), &flow.Resolution{Known: true, Placed: true, Source: "the SDK's result",
+				TransactionID: j.TransactionID()})
+		}
 		return withResolution(journeyError(f), res)
 	}
 	if !h.flags.jsonOut {

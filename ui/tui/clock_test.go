@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"gatewalk/gateway"
+	"gatewalk/session"
 	"gatewalk/session/flow"
 )
 
@@ -41,5 +43,35 @@ func TestCountdownFollowsTheGatewaysClock(t *testing.T) {
 	hs.key("esc")
 	if v := plain(hs.view()); !strings.Contains(v, "(3:00 left)") {
 		t.Fatalf("the leave prompt does not give the terminal's time left:\n%s", v)
+	}
+}
+
+// TestCompletedOrderIsNotRetriedFromTheStart: when the SDK resolved an
+// order and a later step failed (the returned token is another account's),
+// neither r nor f creates another transaction for the same order.
+func TestCompletedOrderIsNotRetriedFromTheStart(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	hs.store.users["sandbox"] = []session.User{{Label: "alice", SmallcaseAuthID: testAuthID}}
+	hs.pump(loadUsersCmd(hs.store, "sandbox"))
+	resolved := func(s *flow.Step) {
+		s.Outcome = &gateway.SDKOutcome{Result: &gateway.SDKResult{Success: true, Transaction: "TRANSACTION", Broker: "kite"}}
+	}
+	mismatch := failWith(&gateway.AuthIDMismatchError{Expected: testAuthID, Got: "609e978be1bc39bd68e3be00"})
+	j := newFakeJourney(orderSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).
+		on(flow.AwaitSDK, resolved).on(flow.VerifyResult, mismatch)
+	hs.runner.journeys = append(hs.runner.journeys, j)
+	hs.placeOrder("INFY", "3")
+	for _, k := range []string{"r", "f"} {
+		hs.key(k)
+		if v := plain(hs.view()); !strings.Contains(v, "not retried: the SDK completed this order") {
+			t.Fatalf("%s after a completed order's later failure:\n%s", k, v)
+		}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, k := range j.retried {
+		if k == flow.MintToken || k == flow.CreateTransaction {
+			t.Fatalf("the journey was redone from %s", k)
+		}
 	}
 }

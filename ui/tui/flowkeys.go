@@ -86,6 +86,9 @@ func (f *flowView) stepKey(k tea.KeyMsg) (tea.Cmd, bool) {
 		if f.failed() == nil || f.step(flow.CreateTransaction) == nil || f.duplicate() != nil {
 			return nil, true
 		}
+		if f.sdkCompletedOrder() {
+			return setStatus(notRecreated, statusError), true
+		}
 		return f.freshAfterCheck(flow.CreateTransaction), true
 	}
 	return nil, false
@@ -131,6 +134,9 @@ func (f *flowView) retryFailed() tea.Cmd {
 		return nil
 	}
 	p := f.problem(*fs)
+	if (p.Redo == flow.MintToken || p.Redo == flow.CreateTransaction) && f.sdkCompletedOrder() {
+		return setStatus(notRecreated, statusError)
+	}
 	if f.chk.state != checkNone {
 		// The redo creates a transaction again: the check decides.
 		return f.freshAfterCheck(p.Redo)
@@ -185,4 +191,19 @@ func (f *flowView) countdown() (time.Duration, bool) {
 		return 0, false
 	}
 	return f.timer.Timeout, true
+}
+
+// notRecreated says why an order whose SDK step completed is not redone
+// from its token or create.
+const notRecreated = "not retried: the SDK completed this order's transaction, so its orders may be placed; " +
+	"a new transaction would place them again. Check the order details (or the broker's order book) instead"
+
+// sdkCompletedOrder reports whether the SDK resolved this order journey's
+// transaction (whatever failed after).
+func (f *flowView) sdkCompletedOrder() bool {
+	if f.kind != flow.Order {
+		return false
+	}
+	s := f.step(flow.AwaitSDK)
+	return s != nil && s.State == flow.Done && s.Outcome != nil && s.Outcome.Result != nil
 }
