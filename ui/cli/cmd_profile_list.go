@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"gatewalk/gateway"
 	"gatewalk/session"
 	"text/tabwriter"
 )
@@ -73,7 +74,11 @@ func runProfileList(c *Factory, args []string) error {
 		} else {
 			usersProblem = v.UsersUnavailable
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, v.Name, v.Env, v.Gateway, callbackText(v),
+		env := string(v.Env)
+		if v.Leprechaun && v.Env != string(gateway.EnvSandbox) {
+			env += " · leprechaun" // the environment stays visible
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, v.Name, env, v.Gateway, callbackText(v),
 			keyText(v.Secret, v.SecretSource), keyText(v.APISecret, v.APISecretSource), users)
 	}
 	tw.Flush()

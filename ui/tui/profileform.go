@@ -5,23 +5,27 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
-// envBadge is the environment badge of a profile.
+// envBadge is the environment badge of a profile, with a leprechaun badge
+// beside it when leprechaun mode is on: the environment is never hidden
+// (a production profile in leprechaun mode still says PRODUCTION).
 func envBadge(st *Styles, p session.Profile) string {
-	switch {
-	case p.Env == gateway.EnvSandbox:
+	var b string
+	switch p.Env {
+	case gateway.EnvSandbox:
 		return st.BadgeSandbox.Render("SANDBOX")
-	case p.Leprechaun:
-		return st.BadgeLeprechaun.Render("LEPRECHAUN")
-	case p.Env == gateway.EnvStaging:
-		return st.BadgeStaging.Render("STAGING")
-	case p.Env == gateway.EnvDevelopment:
-		return st.BadgeStaging.Render("DEVELOPMENT")
-	case p.Env == gateway.EnvProduction:
-		return st.BadgeProduction.Render("PRODUCTION")
+	case gateway.EnvProduction:
+		b = st.BadgeProduction.Render("PRODUCTION")
+	default:
+		b = st.BadgeStaging.Render(strings.ToUpper(string(p.Env)))
 	}
-	return st.BadgeStaging.Render(strings.ToUpper(string(p.Env)))
+	if p.Leprechaun {
+		b += " " + st.BadgeLeprechaun.Render("LEPRECHAUN")
+	}
+	return b
 }
 
 func (v *profileView) View() string {
@@ -36,13 +40,18 @@ func (v *profileView) View() string {
 	}
 	// The marker of the profile in use has a column of its own, left of
 	// NAME; ENV is indented by one like the text inside the badges.
-	b.WriteString("    " + st.TableHead.Render(pad("NAME", 16)+" "+pad(" ENV", 13)+" "+pad("GATEWAY", 16)+" "+pad("SECRET", 9)+" "+pad("API SECRET", 10)) + "\n")
+	// ENV fits its widest badge (an environment with leprechaun beside it).
+	envW := 13
+	for _, p := range v.profiles {
+		envW = max(envW, ansi.StringWidth(envBadge(st, p))+1)
+	}
+	b.WriteString("    " + st.TableHead.Render(pad("NAME", 16)+" "+pad(" ENV", envW)+" "+pad("GATEWAY", 16)+" "+pad("SECRET", 9)+" "+pad("API SECRET", 10)) + "\n")
 	for i, p := range v.profiles {
 		mark := "  "
 		if p.Name == v.current {
 			mark = "● "
 		}
-		line := mark + pad(p.Name, 16) + " " + pad(envBadge(st, p), 13) + " " + pad(p.Gateway, 16) + " " +
+		line := mark + pad(p.Name, 16) + " " + pad(envBadge(st, p), envW) + " " + pad(p.Gateway, 16) + " " +
 			pad(gateway.MaskSecret(p.Secret), 9) + " " + pad(gateway.MaskSecret(p.APISecret), 10)
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + line + "\n")
