@@ -65,7 +65,7 @@ func browserAvailable(goos string, getenv func(string) string) (bool, string) {
 		return true, ""
 	}
 	if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
-		return false, "there is no graphical display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+		return false, "there is no graphical display: neither DISPLAY nor WAYLAND_DISPLAY is set"
 	}
 	return true, ""
 }

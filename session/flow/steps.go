@@ -410,7 +410,8 @@ func (j *Journey) open(s *Step, port int) {
 	} else {
 		s.Summary = "not opened, " + why + ": open this URL yourself: " + url
 	}
-	s.BrowserNote = "Not opened (" + why + "). Open this link in a browser: " + url
+	// The URL is in the summary and beside the note: not again here.
+	s.BrowserNote = "Not opened: " + why + ". Open the link in a browser yourself."
 	if _, ssh := bridge.OverSSH(r.opt.Getenv); ssh {
 		s.BrowserNote += "\n" + sshHint(r.profile, port)
 	}
