@@ -149,6 +149,7 @@
     settled = true;
     if (timer) clearInterval(timer);
     el('countdown').hidden = true;
+    el('start').hidden = true;
   }
 
   function showExpired() {
@@ -404,6 +405,25 @@
     if (journey.leprechaun) config.isLeprechaun = true;
     var args = { transactionId: journey.transactionId };
     if (journey.brokers && journey.brokers.length) args.brokers = journey.brokers.slice();
+
+    // The SDK is started from the operator's click, so that a window the
+    // SDK opens for the broker counts as opened by the user and is not
+    // stopped by the browser's popup blocker.
+    show('ready', 'Ready', 'Start the journey',
+      intentText(journey.intent) + ' The smallcase window opens when you press Start.',
+      [['gateway', journey.gateway], ['transactionId', journey.transactionId]]);
+    var button = el('start');
+    button.hidden = false;
+    button.disabled = false;
+    await new Promise(function (resolve) {
+      button.addEventListener('click', function onClick() {
+        button.removeEventListener('click', onClick);
+        button.disabled = true;
+        button.hidden = true;
+        resolve();
+      });
+    });
+    if (settled) return; // expired, or the terminal stopped waiting, meanwhile
 
     var outcome;
     try {

@@ -168,6 +168,17 @@ func pageText(ctx context.Context, t *testing.T) string {
 	return text
 }
 
+// clickStart presses the page's Start button, as the operator does: the
+// SDK starts from that click (so its broker window passes the popup
+// blocker).
+func clickStart(ctx context.Context, t *testing.T) {
+	t.Helper()
+	waitState(ctx, t, "ready")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-sc="start"]`))); err != nil {
+		t.Fatalf("pressing Start: %v", err)
+	}
+}
+
 // waitState waits until the harness page shows state, failing with the
 // page's text when it does not.
 func waitState(ctx context.Context, t *testing.T, state string) {
@@ -224,6 +235,17 @@ window.scDK.prototype.triggerTransaction = function (args) {
       return;
     }
     if (mode === 'throw') { throw { errorCode: 3004, errorMessage: 'init_sdk' }; }
+    if (mode === 'popup') {
+      // As a real SDK may: a window for the broker, opened inside
+      // triggerTransaction. The popup blocker lets it through only when
+      // the call comes from the user's click.
+      var w = window.open('about:blank', 'smallcase-broker', 'width=400,height=400');
+      if (!w) { reject({ message: 'popup_blocked', code: 0 }); return; }
+      w.close();
+      resolve({ success: true, transaction: 'CONNECT', smallcaseAuthToken: {{printf "%q" .Token}},
+        broker: 'kite-leprechaun', transactionId: args.transactionId, data: echo });
+      return;
+    }
     var b = document.createElement('button');
     b.id = 'finish';
     b.textContent = 'Finish';
@@ -314,6 +336,14 @@ func (f *browserFixture) open(t *testing.T, sdkURL string, allowBlocked bool) (*
 	return j, ctx
 }
 
+// openStarted is open, then the operator's press of Start.
+func (f *browserFixture) openStarted(t *testing.T, sdkURL string, allowBlocked bool) (*Journey, context.Context) {
+	t.Helper()
+	j, ctx := f.open(t, sdkURL, allowBlocked)
+	clickStart(ctx, t)
+	return j, ctx
+}
+
 func TestBridgeInBrowser(t *testing.T) {
 	browserCtx := startChromium(t)
 	connected, err := gateway.MintConnectedToken(bridgeSecret, bridgeAuthID, time.Now().Add(time.Hour))
@@ -334,6 +364,7 @@ func TestBridgeInBrowser(t *testing.T) {
 		{"blocked by the page policy", browserBlockedByThePagePolicy},
 		{"tab closed", browserTabClosed},
 		{"two tabs", browserTwoTabs},
+		{"a window opened by the SDK", browserPopupFromStart},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -362,7 +393,7 @@ func browserSDKLoadFailure(t *testing.T, f *browserFixture) {
 }
 
 func browserResolvedResult(t *testing.T, f *browserFixture) {
-	j, ctx := f.open(t, f.fakeSDKURL("resolve"), false)
+	j, ctx := f.openStarted(t, f.fakeSDKURL("resolve"), false)
 	waitState(ctx, t, "in-progress")
 	for _, k := range []JourneyEventKind{JourneyPageOpened, JourneySDKLoaded, JourneySDKStarted} {
 		waitEvent(t, j, k)
@@ -420,7 +451,7 @@ func checkSDKEcho(t *testing.T, j *Journey, data json.RawMessage) {
 }
 
 func browserRejectedWithAToken(t *testing.T, f *browserFixture) {
-	j, ctx := f.open(t, f.fakeSDKURL("reject"), false)
+	j, ctx := f.openStarted(t, f.fakeSDKURL("reject"), false)
 	waitState(ctx, t, "failed")
 	text := pageText(ctx, t)
 	info := gateway.ExplainSDKError(1012, "user_cancelled")
@@ -440,7 +471,7 @@ func browserRejectedWithAToken(t *testing.T, f *browserFixture) {
 }
 
 func browserThrownErrorObject(t *testing.T, f *browserFixture) {
-	j, ctx := f.open(t, f.fakeSDKURL("throw"), false)
+	j, ctx := f.openStarted(t, f.fakeSDKURL("throw"), false)
 	waitState(ctx, t, "failed")
 	o, err := j.Wait(ctx)
 	if err != nil || o.Error == nil || o.Error.Code != 3004 || o.Error.Message != "init_sdk" {
@@ -449,7 +480,7 @@ func browserThrownErrorObject(t *testing.T, f *browserFixture) {
 }
 
 func browserBlockedByThePagePolicy(t *testing.T, f *browserFixture) {
-	j, ctx := f.open(t, f.fakeSDKURL("inline"), true)
+	j, ctx := f.openStarted(t, f.fakeSDKURL("inline"), true)
 	ev := waitEvent(t, j, JourneyCSPBlocked)
 	if !strings.Contains(ev.Detail, "script-src") {
 		t.Errorf("csp_blocked detail %q does not name the directive", ev.Detail)
@@ -463,7 +494,7 @@ func browserBlockedByThePagePolicy(t *testing.T, f *browserFixture) {
 }
 
 func browserTabClosed(t *testing.T, f *browserFixture) {
-	j, ctx := f.open(t, f.fakeSDKURL("hang"), false)
+	j, ctx := f.openStarted(t, f.fakeSDKURL("hang"), false)
 	waitState(ctx, t, "in-progress")
 	waitEvent(t, j, JourneySDKStarted)
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
@@ -480,7 +511,7 @@ func browserTabClosed(t *testing.T, f *browserFixture) {
 // and the journey ends with the first tab's result.
 func browserTwoTabs(t *testing.T, f *browserFixture) {
 	before := fakeSDKLoads.Load()
-	j, first := f.open(t, f.fakeSDKURL("count"), false)
+	j, first := f.openStarted(t, f.fakeSDKURL("count"), false)
 	waitState(first, t, "in-progress")
 	waitEvent(t, j, JourneySDKStarted)
 	second := openTab(t, f.browserCtx, false)
@@ -502,5 +533,23 @@ func browserTwoTabs(t *testing.T, f *browserFixture) {
 	// The second tab never loaded the SDK, so it could not run it.
 	if n := fakeSDKLoads.Load() - before; n != 1 {
 		t.Fatalf("the SDK was loaded %d times for one journey, want once", n)
+	}
+}
+
+// browserPopupFromStart: an SDK that opens a window inside
+// triggerTransaction gets it, with Chromium's popup blocker on, because
+// the page starts the SDK from the operator's press of Start.
+func browserPopupFromStart(t *testing.T, f *browserFixture) {
+	j, ctx := f.open(t, f.fakeSDKURL("popup"), false)
+	waitState(ctx, t, "ready")
+	// The blocker is on: a window opened without the user's click is refused.
+	if blocked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.open('about:blank', 'probe') === null`)); err != nil || !blocked {
+		t.Fatalf("a window opened without a click was not blocked (%v): the popup blocker is off", err)
+	}
+	clickStart(ctx, t)
+	waitState(ctx, t, "done")
+	o, err := j.Wait(ctx)
+	if err != nil || o.Result == nil {
+		t.Fatalf("the SDK's window was blocked, or the journey failed: %+v %v", o.Error, err)
 	}
 }

@@ -78,6 +78,7 @@ func (f *sandboxFixture) run(t *testing.T, token string, req gateway.Transaction
 	if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
 		t.Fatal(err)
 	}
+	clickStart(ctx, t)
 	waitState(ctx, t, "in-progress")
 	for _, step := range steps {
 		switch step := step.(type) {

@@ -384,8 +384,8 @@ func TestBrowserJourneyExpires(t *testing.T) {
 		j.Next(ctx)
 	}
 	ob := j.Step(OpenBrowser)
-	if ob.State != Done || ob.Opened || !strings.Contains(ob.BrowserNote, ob.BrowserURL) {
-		t.Fatalf("--no-browser step %+v: want the URL in the note, not opened", ob)
+	if ob.State != Done || ob.Opened || !strings.Contains(ob.Summary, ob.BrowserURL) || strings.Contains(ob.BrowserNote, ob.BrowserURL) {
+		t.Fatalf("--no-browser step %+v: want the URL once, in the summary, and not opened", ob)
 	}
 	testSandbox(r).Advance(gateway.TransactionLifetime + time.Second)
 	s := j.Next(ctx)

@@ -73,6 +73,7 @@ func playSandboxScreens(ctx context.Context, t *testing.T, account, stopAt strin
 		"screen:login":   `[data-sc="account:` + account + `"]`,
 		"screen:consent": `[data-sc="consent:accept"]`,
 		"screen:review":  `[data-sc="confirm"]`,
+		"start":          `[data-sc="start"]`,
 	}
 	for ctx.Err() == nil {
 		state, err := chromedp.Run(ctx, chromedp.Evaluate[string](
@@ -83,6 +84,9 @@ func playSandboxScreens(ctx context.Context, t *testing.T, account, stopAt strin
 		page, screen, _ := strings.Cut(state, "|")
 		if page == "done" || page == "failed" || page == "expired" || (stopAt != "" && screen == stopAt) {
 			return
+		}
+		if page == "ready" {
+			screen = "start" // the operator presses Start
 		}
 		if sel, ok := clicks[screen]; ok {
 			// A click may race with the next screen replacing this one.
