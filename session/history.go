@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"time"
@@ -66,6 +67,25 @@ type historyDoc struct {
 	Profile   string           `json:"profile"`
 	Entries   []HistoryEntry   `json:"entries"`
 	Unmatched []PostbackRecord `json:"unmatched,omitempty"`
+
+	// extra is the keys of the file that this gatewalk does not know; the
+	// next save writes them back as they were.
+	extra map[string]json.RawMessage
+}
+
+// rememberUnknown keeps the unknown top-level keys of the file b.
+func (d *historyDoc) rememberUnknown(b []byte) {
+	d.extra = unknownKeys(b, reflect.TypeFor[historyDoc]())
+}
+
+// MarshalJSON writes the document with the unknown keys it was read with.
+func (d historyDoc) MarshalJSON() ([]byte, error) {
+	type plain historyDoc // without this method
+	b, err := json.Marshal(plain(d))
+	if err != nil {
+		return nil, err
+	}
+	return withUnknown(b, d.extra)
 }
 
 func historyFileName(profile string) string { return historyPrefix + profile + ".json" }

@@ -1,10 +1,12 @@
 package session
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -224,6 +226,64 @@ type profilesDoc struct {
 	Version  int       `json:"version"`
 	Active   string    `json:"active,omitempty"`
 	Profiles []Profile `json:"profiles"`
+
+	// extra and profileExtra are the keys of the file (and of each profile
+	// object, by profile name) that this gatewalk does not know; the next
+	// save writes them back as they were.
+	extra        map[string]json.RawMessage
+	profileExtra map[string]map[string]json.RawMessage
+}
+
+// rememberUnknown keeps the unknown keys of the file b and of its profiles.
+func (d *profilesDoc) rememberUnknown(b []byte) {
+	d.extra = unknownKeys(b, reflect.TypeFor[profilesDoc]())
+	d.profileExtra = nil
+	var raw struct {
+		Profiles []json.RawMessage `json:"profiles"`
+	}
+	if json.Unmarshal(b, &raw) != nil {
+		return
+	}
+	for i, pb := range raw.Profiles {
+		if i >= len(d.Profiles) {
+			break
+		}
+		if x := unknownKeys(pb, reflect.TypeFor[Profile]()); x != nil {
+			if d.profileExtra == nil {
+				d.profileExtra = map[string]map[string]json.RawMessage{}
+			}
+			d.profileExtra[d.Profiles[i].Name] = x
+		}
+	}
+}
+
+// MarshalJSON writes the document with the unknown keys it was read with.
+func (d profilesDoc) MarshalJSON() ([]byte, error) {
+	type plain profilesDoc // without this method
+	b, err := json.Marshal(plain(d))
+	if err != nil || (len(d.extra) == 0 && len(d.profileExtra) == 0) {
+		return b, err
+	}
+	if len(d.profileExtra) > 0 {
+		ps := make([]json.RawMessage, len(d.Profiles))
+		for i, p := range d.Profiles {
+			pb, err := json.Marshal(p)
+			if err != nil {
+				return nil, err
+			}
+			if ps[i], err = withUnknown(pb, d.profileExtra[p.Name]); err != nil {
+				return nil, err
+			}
+		}
+		pb, err := json.Marshal(ps)
+		if err != nil {
+			return nil, err
+		}
+		if b, err = replaceKey(b, "profiles", pb); err != nil {
+			return nil, err
+		}
+	}
+	return withUnknown(b, d.extra)
 }
 
 const (

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -387,6 +388,7 @@ func decodeVersioned(b []byte, v any) error {
 		if err := json.Unmarshal(b, v); err != nil {
 			return &CorruptFileError{Err: explainJSON(b, err)}
 		}
+		keepUnknown(v, b)
 		return nil
 	}
 	var doc map[string]json.RawMessage
@@ -417,7 +419,138 @@ func decodeVersioned(b []byte, v any) error {
 	if err := json.Unmarshal(nb, v); err != nil {
 		return &CorruptFileError{Err: explainJSON(nil, err)}
 	}
+	keepUnknown(v, nb)
 	return nil
+}
+
+// unknownKeeper is a file's document that remembers the keys this gatewalk
+// does not know (written by a newer or another tool, or by hand), so that
+// saving a change writes them back instead of dropping them.
+type unknownKeeper interface {
+	// rememberUnknown is given the (migrated) bytes the document was decoded from.
+	rememberUnknown(b []byte)
+}
+
+// keepUnknown lets v remember its unknown keys if it can.
+func keepUnknown(v any, b []byte) {
+	if k, ok := v.(unknownKeeper); ok {
+		k.rememberUnknown(b)
+	}
+}
+
+// unknownKeys returns the keys of the JSON object obj that decoding it into
+// the struct type t does not use, with their values; nil if there are none
+// or obj is not an object. encoding/json matches keys to fields without
+// regard to case, so a key that folds to a field's name counts as known.
+func unknownKeys(obj []byte, t reflect.Type) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(obj, &m) != nil {
+		return nil
+	}
+	known := jsonFieldNames(t)
+	for k := range m {
+		for _, f := range known {
+			if strings.EqualFold(k, f) {
+				delete(m, k)
+				break
+			}
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// jsonFieldNames is the JSON names of the exported fields of struct type t.
+func jsonFieldNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// withUnknown appends the keys of extra, in sorted order, to the end of the
+// JSON object obj (as json.Marshal writes it). Keys already in obj win.
+func withUnknown(obj []byte, extra map[string]json.RawMessage) ([]byte, error) {
+	if len(extra) == 0 {
+		return obj, nil
+	}
+	var have map[string]json.RawMessage
+	if err := json.Unmarshal(obj, &have); err != nil {
+		return nil, err
+	}
+	trimmed := bytes.TrimRight(obj, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[len(trimmed)-1] != '}' {
+		return nil, errors.New("not a JSON object")
+	}
+	out := append([]byte(nil), trimmed[:len(trimmed)-1]...)
+	empty := len(have) == 0
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, dup := have[k]; dup {
+			continue
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		if !empty {
+			out = append(out, ',')
+		}
+		empty = false
+		out = append(append(append(out, kb...), ':'), extra[k]...)
+	}
+	return append(out, '}'), nil
+}
+
+// replaceKey returns the JSON object obj with the value of key replaced by
+// val, keeping the order of the keys.
+func replaceKey(obj []byte, key string, val []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	out := []byte{'{'}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		k, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if k == key {
+			v = val
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(append(append(out, kb...), ':'), v...)
+	}
+	return append(out, '}'), nil
 }
 
 // save writes v to name atomically: a temporary file in the same directory,

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -49,6 +50,74 @@ func (e *DuplicateAuthIDError) Error() string {
 type usersDoc struct {
 	Version  int               `json:"version"`
 	Profiles map[string][]User `json:"profiles"`
+
+	// extra and userExtra are the keys of the file (and of each user object,
+	// by userKey) that this gatewalk does not know; the next save writes them
+	// back as they were.
+	extra     map[string]json.RawMessage
+	userExtra map[userKey]map[string]json.RawMessage
+}
+
+// userKey names a user in users.json: its profile and label.
+type userKey struct{ profile, label string }
+
+// rememberUnknown keeps the unknown keys of the file b and of its users.
+func (d *usersDoc) rememberUnknown(b []byte) {
+	d.extra = unknownKeys(b, reflect.TypeFor[usersDoc]())
+	d.userExtra = nil
+	var raw struct {
+		Profiles map[string][]json.RawMessage `json:"profiles"`
+	}
+	if json.Unmarshal(b, &raw) != nil {
+		return
+	}
+	for name, ubs := range raw.Profiles {
+		us := d.Profiles[name]
+		for i, ub := range ubs {
+			if i >= len(us) {
+				break
+			}
+			if x := unknownKeys(ub, reflect.TypeFor[User]()); x != nil {
+				if d.userExtra == nil {
+					d.userExtra = map[userKey]map[string]json.RawMessage{}
+				}
+				d.userExtra[userKey{name, us[i].Label}] = x
+			}
+		}
+	}
+}
+
+// MarshalJSON writes the document with the unknown keys it was read with.
+func (d usersDoc) MarshalJSON() ([]byte, error) {
+	type plain usersDoc // without this method
+	b, err := json.Marshal(plain(d))
+	if err != nil || (len(d.extra) == 0 && len(d.userExtra) == 0) {
+		return b, err
+	}
+	if len(d.userExtra) > 0 {
+		ps := make(map[string][]json.RawMessage, len(d.Profiles))
+		for name, us := range d.Profiles {
+			ubs := make([]json.RawMessage, len(us))
+			for i, u := range us {
+				ub, err := json.Marshal(u)
+				if err != nil {
+					return nil, err
+				}
+				if ubs[i], err = withUnknown(ub, d.userExtra[userKey{name, u.Label}]); err != nil {
+					return nil, err
+				}
+			}
+			ps[name] = ubs
+		}
+		pb, err := json.Marshal(ps)
+		if err != nil {
+			return nil, err
+		}
+		if b, err = replaceKey(b, "profiles", pb); err != nil {
+			return nil, err
+		}
+	}
+	return withUnknown(b, d.extra)
 }
 
 const (
@@ -80,6 +149,7 @@ func (s *Store) readUsers() (usersDoc, error) {
 	}
 	var d usersDoc
 	if json.Unmarshal(b, &d) == nil && d.Version == SchemaVersion {
+		d.rememberUnknown(b)
 		return d, nil
 	}
 	d = usersDoc{}
