@@ -1,7 +1,8 @@
 package tui
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -173,19 +174,46 @@ func (v *holdingsView) refresh() {
 	col, desc := v.sortCol[v.tab], v.desc[v.tab]
 	cols := v.cols()
 	numeric := cols[col].right
-	less := func(a, b int) bool {
-		ra, rb := &rows[v.idx[a]], &rows[v.idx[b]]
-		if numeric {
-			if fa, fb := ra.nums[col], rb.nums[col]; fa != fb {
-				return fa < fb != desc
-			}
-		} else if ra.cells[col] != rb.cells[col] {
-			return ra.cells[col] < rb.cells[col] != desc
-		}
-		return v.idx[a] < v.idx[b]
-	}
-	sort.SliceStable(v.idx, less)
+	sortHoldings(v.idx, rows, col, numeric, desc)
 	v.clamp()
+}
+
+// sortKey is one row's sort value beside its index, so that the sort reads
+// a contiguous slice instead of chasing each row's cells or nums.
+type sortKey[K cmp.Ordered] struct {
+	k K
+	i int
+}
+
+// sortHoldings sorts idx (row indices) by column col of rows, ascending or
+// descending, ties broken by the row index ascending. The order is total,
+// so an unstable sort gives what a stable one would.
+func sortHoldings(idx []int, rows []holdingsRow, col int, numeric, desc bool) {
+	if numeric {
+		sortByKey(idx, func(i int) float64 { return rows[i].nums[col] }, desc)
+	} else {
+		sortByKey(idx, func(i int) string { return rows[i].cells[col] }, desc)
+	}
+}
+
+func sortByKey[K cmp.Ordered](idx []int, key func(int) K, desc bool) {
+	keys := make([]sortKey[K], len(idx))
+	for j, i := range idx {
+		keys[j] = sortKey[K]{key(i), i}
+	}
+	slices.SortFunc(keys, func(a, b sortKey[K]) int {
+		c := cmp.Compare(a.k, b.k)
+		if desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	for j := range keys {
+		idx[j] = keys[j].i
+	}
 }
 
 func (v *holdingsView) visibleRows() int {
