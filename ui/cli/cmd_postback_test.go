@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -99,29 +97,11 @@ func TestPostbackVerifyRefusesAnEmptyTerminal(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for the listener goroutine and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startListen runs `gatewalk listen` with args in the background and
 // returns its URL, its outputs and a stop function returning the exit code.
-func startListen(t *testing.T, env map[string]string, args ...string) (string, *lockedBuffer, *lockedBuffer, func() int) {
+func startListen(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer, *syncBuffer, func() int) {
 	t.Helper()
-	var out, errb lockedBuffer
+	var out, errb syncBuffer
 	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
 	ctx, cancel := context.WithCancel(context.Background())

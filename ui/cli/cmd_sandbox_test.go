@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"os"
@@ -9,35 +8,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// sandboxOutput is a bytes.Buffer safe for the sandbox's request goroutines.
-type sandboxOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *sandboxOutput) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *sandboxOutput) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestSandboxCommandServesUntilCancelled(t *testing.T) {
 	c, _, errb := testCLI("", map[string]string{
 		"GATEWALK_SANDBOX_API_SECRET": "partner-api-secret-xyz",
 		"GATEWALK_SANDBOX_GATEWAY":    "acmegw",
 	})
-	out := &sandboxOutput{}
+	out := &syncBuffer{}
 	c.stdout = out
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -158,7 +138,7 @@ func TestSandboxTryLineWorksAsPrinted(t *testing.T) {
 		{"GATEWALK_SANDBOX_SECRET": "own-jwt-secret-123", "GATEWALK_SANDBOX_API_SECRET": "own-api-secret-456", "GATEWALK_SANDBOX_GATEWAY": "acmegw"},
 	} {
 		c, _, errb := testCLI("", env)
-		out := &sandboxOutput{}
+		out := &syncBuffer{}
 		c.stdout = out
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int, 1)
