@@ -20,6 +20,7 @@ import (
 	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // Factory carries the process's concrete dependencies, handed to every
@@ -188,7 +189,7 @@ func Main(ctx context.Context, c *Factory, args []string) int {
 			if err != nil {
 				var se errSilent
 				if !errors.As(err, &se) {
-					fmt.Fprintf(c.stderr, "gatewalk %s: %v\n", cmd.name, err)
+					fmt.Fprintf(c.stderr, "gatewalk %s: %s\n", cmd.name, present.Safe(err.Error()))
 				}
 			}
 			return exitCode(err)

@@ -166,11 +166,11 @@ func printDemo(c *Factory, rep *DemoReport) {
 		if j.Error != nil {
 			last = j.Error.Message
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%.1f ms\t%s\n", mark, j.Kind, j.DurationMs, last)
+		fmt.Fprintf(tw, "  %s\t%s\t%.1f ms\t%s\n", mark, present.SafeLine(string(j.Kind)), j.DurationMs, present.SafeLine(last))
 	}
 	tw.Flush()
 	if rep.SameSmallcaseAuthID && rep.SmallcaseAuthID != "" {
-		fmt.Fprintf(w, "smallcaseAuthId %s in all three journeys\n", rep.SmallcaseAuthID)
+		fmt.Fprintf(w, "smallcaseAuthId %s in all three journeys\n", present.SafeLine(rep.SmallcaseAuthID))
 	} else {
 		fmt.Fprintln(w, "the journeys did NOT carry the same smallcaseAuthId")
 	}

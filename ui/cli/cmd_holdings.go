@@ -85,13 +85,13 @@ func holdings(ctx context.Context, c *Factory, jf *journeyFlags, pos []string, d
 
 // printHoldings prints equities and mutual funds as tables with totals.
 func printHoldings(w io.Writer, h *gateway.Holdings) {
-	fmt.Fprintf(w, "holdings %s of %s at %s\n", h.Version, h.AuthID(), h.Broker())
+	fmt.Fprintf(w, "holdings %s of %s at %s\n", present.SafeLine(h.Version), present.SafeLine(h.AuthID()), present.SafeLine(h.Broker()))
 	eq := h.Equities()
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "TICKER\tISIN\tQUANTITY\tAVG PRICE\tINVESTED\t")
 	var total float64
 	for _, e := range eq {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f\t%.2f\t\n", e.Ticker, e.ISIN, e.Quantity, e.AveragePrice, e.Invested())
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f\t%.2f\t\n", present.SafeLine(e.Ticker), present.SafeLine(e.ISIN), e.Quantity, e.AveragePrice, e.Invested())
 		total += e.Invested()
 	}
 	fmt.Fprintf(tw, "%s\t\t\t\t%.2f\t\n", countOf(len(eq), "equity", "equities"), total)
@@ -102,7 +102,7 @@ func printHoldings(w io.Writer, h *gateway.Holdings) {
 		fmt.Fprintln(tw, "FOLIO\tFUND\tISIN\tUNITS\tAVG NAV\tLAST NAV\tP&L\t")
 		var pnl float64
 		for _, m := range mfs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.4f\t%.4f\t%.2f\t\n", m.Folio, m.Fund, m.ISIN, m.Quantity, m.AveragePrice, m.LastPrice, m.PNL)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.4f\t%.4f\t%.2f\t\n", present.SafeLine(m.Folio), present.SafeLine(m.Fund), present.SafeLine(m.ISIN), m.Quantity, m.AveragePrice, m.LastPrice, m.PNL)
 			pnl += m.PNL
 		}
 		fmt.Fprintf(tw, "%s\t\t\t\t\t\t%.2f\t\n", countOf(len(mfs), "mutual fund", "mutual funds"), pnl)

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 func loginCommand() command {
@@ -60,6 +61,6 @@ func login(ctx context.Context, c *Factory, jf *journeyFlags, pos []string, allo
 			return
 		}
 		fmt.Fprintf(w, "user:            %s\nsmallcaseAuthId: %s\nbroker:          %s\nprofile:         %s\n",
-			s.User.Label, s.User.SmallcaseAuthID, s.User.Broker, hr.runner.Profile().Name)
+			present.SafeLine(s.User.Label), present.SafeLine(s.User.SmallcaseAuthID), present.SafeLine(s.User.Broker), present.SafeLine(hr.runner.Profile().Name))
 	})
 }

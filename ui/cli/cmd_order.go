@@ -186,12 +186,12 @@ func printOrders(w io.Writer, od *gateway.OrderDetails) {
 	if status == "" {
 		status = "-"
 	}
-	fmt.Fprintf(w, "transaction:     %s (%s)\n", od.TransactionID, status)
+	fmt.Fprintf(w, "transaction:     %s (%s)\n", present.SafeLine(od.TransactionID), present.SafeLine(status))
 	if od.SmallcaseAuthID != "" {
-		fmt.Fprintf(w, "smallcaseAuthId: %s\n", od.SmallcaseAuthID)
+		fmt.Fprintf(w, "smallcaseAuthId: %s\n", present.SafeLine(od.SmallcaseAuthID))
 	}
 	if od.Broker != "" {
-		fmt.Fprintf(w, "broker:          %s\n", od.Broker)
+		fmt.Fprintf(w, "broker:          %s\n", present.SafeLine(od.Broker))
 	}
 	if len(od.Batches) == 0 {
 		fmt.Fprintln(w, "orders:          none (the transaction placed no orders, e.g. a RECONCILIATION with nothing to reconcile)")
@@ -202,15 +202,15 @@ func printOrders(w io.Writer, od *gateway.OrderDetails) {
 	var bad int
 	for _, b := range od.Batches {
 		for _, o := range b.Orders {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.2f\t%s\t%s\n", b.BatchID, o.Tradingsymbol, o.TransactionType, o.Quantity,
-				o.FilledQuantity, o.AveragePrice, o.Status, o.StatusMessage)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.2f\t%s\t%s\n", present.SafeLine(b.BatchID), present.SafeLine(o.Tradingsymbol), present.SafeLine(o.TransactionType), o.Quantity,
+				o.FilledQuantity, o.AveragePrice, present.SafeLine(o.Status), present.SafeLine(o.StatusMessage))
 			if o.Status != "COMPLETE" && o.Status != "COMPLETED" {
 				bad++
 			}
 		}
 		for _, o := range b.Unplaced {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.2f\t%s\t%s\n", b.BatchID, o.Tradingsymbol, o.TransactionType, o.Quantity,
-				o.FilledQuantity, o.AveragePrice, "UNPLACED", o.StatusMessage)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.2f\t%s\t%s\n", present.SafeLine(b.BatchID), present.SafeLine(o.Tradingsymbol), present.SafeLine(o.TransactionType), o.Quantity,
+				o.FilledQuantity, o.AveragePrice, "UNPLACED", present.SafeLine(o.StatusMessage))
 			bad++
 		}
 	}
@@ -238,7 +238,7 @@ func confirmOrder(c *Factory, r *flow.Runner, label string, oc gateway.OrderConf
 		broker = u.Broker
 	}
 	for _, l := range present.OrderReview(p, label, broker, oc) {
-		fmt.Fprintln(c.stderr, l)
+		fmt.Fprintln(c.stderr, present.SafeLine(l))
 	}
 	if yes {
 		fmt.Fprintln(c.stderr, "confirmed by --yes")

@@ -10,6 +10,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/ui/present"
 )
 
 func profileCommand() command {
@@ -62,7 +63,7 @@ func openSessionStore(c *Factory) (*session.Store, error) {
 	}
 	st, warnings, err := session.OpenStore(dir)
 	for _, w := range warnings {
-		fmt.Fprintln(c.stderr, "gatewalk: warning:", w)
+		fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(w))
 	}
 	return st, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/ui/present"
 	"strings"
 )
 
@@ -172,11 +173,11 @@ Example:
 		}
 	}
 	fmt.Fprintf(c.stdout, "Added profile %s: %s, gateway %s, secret %s, apiSecret %s.\n",
-		name, p.Env, p.Gateway, gateway.MaskSecret(p.Secret), gateway.MaskSecret(p.APISecret))
+		present.SafeLine(name), present.SafeLine(string(p.Env)), present.SafeLine(p.Gateway), present.SafeLine(gateway.MaskSecret(p.Secret)), present.SafeLine(gateway.MaskSecret(p.APISecret)))
 	if *use {
 		fmt.Fprintf(c.stdout, "It is the active profile.\n")
 	} else {
-		fmt.Fprintf(c.stdout, "Use it with --profile %s, or make it active: gatewalk profile use %s\n", name, name)
+		fmt.Fprintf(c.stdout, "Use it with --profile %s, or make it active: gatewalk profile use %s\n", present.SafeLine(name), present.SafeLine(name))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/ui/present"
 )
 
 func runProfileEdit(c *Factory, args []string) error {
@@ -76,6 +77,6 @@ environment's presets; --brokers "" allows all brokers.`)
 		return validationUsage(profileNotFound(err))
 	}
 	fmt.Fprintf(c.stdout, "Updated profile %s: %s, gateway %s, secret %s, apiSecret %s.\n",
-		name, p.Env, p.Gateway, gateway.MaskSecret(p.Secret), gateway.MaskSecret(p.APISecret))
+		present.SafeLine(name), present.SafeLine(string(p.Env)), present.SafeLine(p.Gateway), present.SafeLine(gateway.MaskSecret(p.Secret)), present.SafeLine(gateway.MaskSecret(p.APISecret)))
 	return nil
 }

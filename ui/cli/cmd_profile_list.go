@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/ui/present"
 	"text/tabwriter"
 )
 
@@ -45,7 +46,7 @@ func runProfileList(c *Factory, args []string) error {
 		if _, err := st.Profile(env); err == nil {
 			inUse = env
 		} else if errors.Is(err, session.ErrProfileNotFound) {
-			fmt.Fprintf(c.stderr, "gatewalk: warning: %v\n", envProfileError(st, env))
+			fmt.Fprintf(c.stderr, "gatewalk: warning: %s\n", present.SafeLine(envProfileError(st, env).Error()))
 		} else {
 			return err
 		}
@@ -78,15 +79,15 @@ func runProfileList(c *Factory, args []string) error {
 		if v.Leprechaun && v.Env != string(gateway.EnvSandbox) {
 			env += " · leprechaun" // the environment stays visible
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, v.Name, env, v.Gateway, callbackText(v),
-			keyText(v.Secret, v.SecretSource), keyText(v.APISecret, v.APISecretSource), users)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, present.SafeLine(v.Name), present.SafeLine(env), present.SafeLine(v.Gateway), present.SafeLine(callbackText(v)),
+			present.SafeLine(keyText(v.Secret, v.SecretSource)), present.SafeLine(keyText(v.APISecret, v.APISecretSource)), users)
 	}
 	tw.Flush()
 	if inUse != active {
 		fmt.Fprintf(c.stdout, "\nThis run uses %q; the active profile is %q ('gatewalk profile use NAME' changes it).\n", inUse, active)
 	}
 	if usersProblem != "" {
-		fmt.Fprintf(c.stderr, "gatewalk: warning: local users unavailable: %s\n", usersProblem)
+		fmt.Fprintf(c.stderr, "gatewalk: warning: local users unavailable: %s\n", present.SafeLine(usersProblem))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/ui/present"
 	"strings"
 )
 
@@ -65,36 +66,36 @@ func runProfileShow(c *Factory, args []string) error {
 	case v.InUse:
 		status = " (in use for this run; the active profile is " + active + ")"
 	}
-	fmt.Fprintf(w, "profile:     %s%s\n", v.Name, status)
-	fmt.Fprintf(w, "environment: %s\n", v.Env)
-	fmt.Fprintf(w, "gateway:     %s\n", v.Gateway)
-	fmt.Fprintf(w, "secret:      %s\n", keyLine(v.Secret, v.SecretSource, p.Secret, "signs smallcaseAuthTokens"))
-	fmt.Fprintf(w, "apiSecret:   %s\n", keyLine(v.APISecret, v.APISecretSource, p.APISecret, "sent as x-gateway-secret"))
-	fmt.Fprintf(w, "API URL:     %s\n", urlLine(v.APIURL, v.APIURLPreset, p.Env))
-	fmt.Fprintf(w, "SDK URL:     %s\n", urlLine(v.SDKURL, v.SDKURLPreset, p.Env))
+	fmt.Fprintf(w, "profile:     %s%s\n", present.SafeLine(v.Name), present.SafeLine(status))
+	fmt.Fprintf(w, "environment: %s\n", present.SafeLine(v.Env))
+	fmt.Fprintf(w, "gateway:     %s\n", present.SafeLine(v.Gateway))
+	fmt.Fprintf(w, "secret:      %s\n", present.SafeLine(keyLine(v.Secret, v.SecretSource, p.Secret, "signs smallcaseAuthTokens")))
+	fmt.Fprintf(w, "apiSecret:   %s\n", present.SafeLine(keyLine(v.APISecret, v.APISecretSource, p.APISecret, "sent as x-gateway-secret")))
+	fmt.Fprintf(w, "API URL:     %s\n", present.SafeLine(urlLine(v.APIURL, v.APIURLPreset, p.Env)))
+	fmt.Fprintf(w, "SDK URL:     %s\n", present.SafeLine(urlLine(v.SDKURL, v.SDKURLPreset, p.Env)))
 	if v.CallbackOrigin == "" {
 		fmt.Fprintln(w, "callback:    any free localhost port (the sandbox runs the SDK on any localhost origin)")
 	} else {
-		fmt.Fprintf(w, "callback:    %s (must be whitelisted by smallcase for gateway %s)\n", v.CallbackOrigin, v.Gateway)
+		fmt.Fprintf(w, "callback:    %s (must be whitelisted by smallcase for gateway %s)\n", present.SafeLine(v.CallbackOrigin), present.SafeLine(v.Gateway))
 	}
 	fmt.Fprintf(w, "leprechaun:  %s\n", yesNo(v.Leprechaun))
 	fmt.Fprintf(w, "AMO:         %s\n", yesNo(v.AMO))
 	if len(v.Brokers) == 0 {
 		fmt.Fprintln(w, "brokers:     all")
 	} else {
-		fmt.Fprintf(w, "brokers:     %s\n", strings.Join(v.Brokers, ", "))
+		fmt.Fprintf(w, "brokers:     %s\n", present.SafeLine(strings.Join(v.Brokers, ", ")))
 	}
 	if v.Users != nil {
-		fmt.Fprintf(w, "users:       %d ('gatewalk users list --profile %s')\n", *v.Users, v.Name)
+		fmt.Fprintf(w, "users:       %d ('gatewalk users list --profile %s')\n", *v.Users, present.SafeLine(v.Name))
 	} else {
-		fmt.Fprintf(w, "users:       unavailable: %s\n", v.UsersUnavailable)
+		fmt.Fprintf(w, "users:       unavailable: %s\n", present.SafeLine(v.UsersUnavailable))
 	}
 	if v.CreatedAt != "" {
 		fmt.Fprintf(w, "created:     %s\nupdated:     %s\n", v.CreatedAt, v.UpdatedAt)
 	}
 	if len(v.MissingKeys) > 0 {
 		fmt.Fprintf(w, "\nMissing: %s. Set them with 'gatewalk profile edit %s --secrets-stdin' or $%s / $%s.\n",
-			strings.Join(v.MissingKeys, " and "), v.Name, session.EnvSecret, session.EnvAPISecret)
+			strings.Join(v.MissingKeys, " and "), present.SafeLine(v.Name), session.EnvSecret, session.EnvAPISecret)
 	}
 	return nil
 }

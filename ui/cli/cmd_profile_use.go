@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"gatewalk/session"
+	"gatewalk/ui/present"
 )
 
 func runProfileUse(c *Factory, args []string) error {
@@ -22,9 +23,9 @@ func runProfileUse(c *Factory, args []string) error {
 	if err := st.UseProfile(name); err != nil {
 		return profileNotFound(err)
 	}
-	fmt.Fprintf(c.stdout, "Active profile: %s\n", name)
+	fmt.Fprintf(c.stdout, "Active profile: %s\n", present.SafeLine(name))
 	if env := c.getenv(envProfile); env != "" && env != name {
-		fmt.Fprintf(c.stderr, "gatewalk: note: $GATEWALK_PROFILE=%s still takes precedence in this shell\n", env)
+		fmt.Fprintf(c.stderr, "gatewalk: note: $GATEWALK_PROFILE=%s still takes precedence in this shell\n", present.SafeLine(env))
 	}
 	return nil
 }
@@ -59,7 +60,7 @@ func runProfileRemove(c *Factory, args []string) error {
 	if err != nil {
 		return profileNotFound(err)
 	}
-	fmt.Fprintf(c.stdout, "Removed profile %s", name)
+	fmt.Fprintf(c.stdout, "Removed profile %s", present.SafeLine(name))
 	if n > 0 {
 		fmt.Fprintf(c.stdout, " and its %d local user(s)", n)
 	}
@@ -69,7 +70,7 @@ func runProfileRemove(c *Factory, args []string) error {
 			session.BuiltinProfileName)
 	}
 	if env := c.getenv(envProfile); env == name {
-		fmt.Fprintf(c.stderr, "gatewalk: note: $%s still names %s in this shell: unset it or set it to another profile\n", envProfile, name)
+		fmt.Fprintf(c.stderr, "gatewalk: note: $%s still names %s in this shell: unset it or set it to another profile\n", envProfile, present.SafeLine(name))
 	}
 	return nil
 }

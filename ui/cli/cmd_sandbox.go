@@ -11,6 +11,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/gateway/sandbox"
+	"gatewalk/ui/present"
 )
 
 func sandboxCommand() command {
@@ -164,7 +165,7 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 	out := &lockedWriter{w: c.stdout}
 	if !*quiet {
 		cfg.Logf = func(format string, a ...any) {
-			out.printf("%s %s\n", c.now().Format("15:04:05"), fmt.Sprintf(format, a...))
+			out.printf("%s %s\n", c.now().Format("15:04:05"), present.SafeLine(fmt.Sprintf(format, a...)))
 		}
 	}
 	s := sandbox.New(cfg)
@@ -176,7 +177,7 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 		}
 		return fmt.Errorf("%w (is another sandbox running? pick another port with --addr 127.0.0.1:0)", err)
 	}
-	out.printf("%s", sandboxBanner(s, base, cfg))
+	out.printf("%s", present.Safe(sandboxBanner(s, base, cfg)))
 	<-ctx.Done()
 	err = s.Close()
 	out.printf("sandbox stopped\n")

@@ -10,6 +10,7 @@ import (
 	"gatewalk/session"
 	"gatewalk/session/flow"
 	"gatewalk/session/postback"
+	"gatewalk/ui/present"
 	"gatewalk/ui/tui"
 )
 
@@ -41,11 +42,11 @@ stderr.`)
 		if errors.Is(err, errHelp()) {
 			return exitOK
 		}
-		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error()))
 		return exitCode(err)
 	}
 	if err := unexpectedArgs(pos); err != nil {
-		fmt.Fprintf(c.stderr, "gatewalk: %v\nRun 'gatewalk help' for the list of commands.\n", err)
+		fmt.Fprintf(c.stderr, "gatewalk: %s\nRun 'gatewalk help' for the list of commands.\n", present.Safe(err.Error()))
 		return exitUsage
 	}
 	// Both ends must be a terminal: Bubble Tea reads keys from stdin and
@@ -56,25 +57,25 @@ stderr.`)
 	}
 	dir, err := session.DefaultDir(c.getenv)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error()))
 		return exitError
 	}
 	store, warnings, err := session.OpenStore(dir)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error()))
 		return exitError
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(c.stderr, "gatewalk: warning: %s\n", w)
+		fmt.Fprintf(c.stderr, "gatewalk: warning: %s\n", present.SafeLine(w))
 	}
 	// An unknown profile is said here, in plain text, not in a TUI that
 	// would start on nothing.
 	if _, _, err := store.ResolveProfile(*profile, c.getenv); err != nil {
 		if errors.Is(err, session.ErrProfileNotFound) {
-			fmt.Fprintf(c.stderr, "gatewalk: %v\n", err) // names `gatewalk profile list`
+			fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error())) // names `gatewalk profile list`
 			return exitUsage
 		}
-		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error()))
 		return exitError
 	}
 	opt := flow.Options{Emulators: c.emulators, ProfileName: *profile, NoBrowser: *noBrowser, Getenv: c.getenv}
@@ -83,7 +84,7 @@ stderr.`)
 	rcv := postback.NewReceiver(postback.Config{Store: store, Now: c.now})
 	pbURL, err := rcv.Start("127.0.0.1:0")
 	if err != nil {
-		fmt.Fprintf(c.stderr, "gatewalk: postback receiver: %v\n", err)
+		fmt.Fprintf(c.stderr, "gatewalk: postback receiver: %s\n", present.Safe(err.Error()))
 		return exitError
 	}
 	defer rcv.Close()
@@ -112,7 +113,7 @@ stderr.`)
 		Now:     c.now(),
 	}
 	if err := tui.Run(ctx, cfg, c.stdin, c.stdout); err != nil {
-		fmt.Fprintf(c.stderr, "gatewalk: %v\n", err)
+		fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error()))
 		var unfinished *tui.UnfinishedError
 		if errors.As(err, &unfinished) {
 			return exitInterrupted

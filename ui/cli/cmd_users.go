@@ -12,6 +12,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/ui/present"
 )
 
 func usersCommand() command {
@@ -219,7 +220,7 @@ func runUsersList(c *Factory, args []string) error {
 		return writeJSON(c.stdout, views)
 	}
 	if len(us) == 0 {
-		fmt.Fprintf(c.stdout, "Profile %s has no local users yet: 'gatewalk login' connects one.\n", name)
+		fmt.Fprintf(c.stdout, "Profile %s has no local users yet: 'gatewalk login' connects one.\n", present.SafeLine(name))
 		return nil
 	}
 	now := c.now()
@@ -231,7 +232,7 @@ func runUsersList(c *Factory, args []string) error {
 		if len(v.SharedWith) > 0 {
 			mark, shared = " (!)", true
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", v.Label, v.SmallcaseAuthID, mark, dash(v.Broker), yesNo(v.Leprechaun),
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", present.SafeLine(v.Label), present.SafeLine(v.SmallcaseAuthID), mark, present.SafeLine(dash(v.Broker)), yesNo(v.Leprechaun),
 			ago(us[i].ConnectedAt, now), ago(us[i].LastUsedAt, now))
 	}
 	tw.Flush()
@@ -274,14 +275,14 @@ func runUsersShow(c *Factory, args []string) error {
 	}
 	now := c.now()
 	w := c.stdout
-	fmt.Fprintf(w, "user:            %s (profile %s)\n", v.Label, name)
-	fmt.Fprintf(w, "smallcaseAuthId: %s\n", v.SmallcaseAuthID)
-	fmt.Fprintf(w, "broker:          %s\n", dash(v.Broker))
+	fmt.Fprintf(w, "user:            %s (profile %s)\n", present.SafeLine(v.Label), present.SafeLine(name))
+	fmt.Fprintf(w, "smallcaseAuthId: %s\n", present.SafeLine(v.SmallcaseAuthID))
+	fmt.Fprintf(w, "broker:          %s\n", present.SafeLine(dash(v.Broker)))
 	fmt.Fprintf(w, "leprechaun:      %s\n", yesNo(v.Leprechaun))
 	fmt.Fprintf(w, "connected:       %s\n", timeLine(u.ConnectedAt, now))
 	fmt.Fprintf(w, "last used:       %s\n", timeLine(u.LastUsedAt, now))
 	if len(v.SharedWith) > 0 {
-		fmt.Fprintf(w, "same id as:      %s (the same broker account)\n", strings.Join(v.SharedWith, ", "))
+		fmt.Fprintf(w, "same id as:      %s (the same broker account)\n", present.SafeLine(strings.Join(v.SharedWith, ", ")))
 	}
 	return nil
 }
@@ -343,7 +344,7 @@ confirms it. An existing label keeps its id: remove it first to change it.`)
 	case err != nil:
 		return err
 	}
-	fmt.Fprintf(c.stdout, "Saved user %s (%s) in profile %s.\n", label, *id, name)
+	fmt.Fprintf(c.stdout, "Saved user %s (%s) in profile %s.\n", present.SafeLine(label), present.SafeLine(*id), present.SafeLine(name))
 	return nil
 }
 
@@ -365,6 +366,6 @@ func runUsersRemove(c *Factory, args []string) error {
 	if err := st.RemoveUser(name, label); err != nil {
 		return userNotFound(err)
 	}
-	fmt.Fprintf(c.stdout, "Removed user %s (%s) from profile %s.\n", label, u.SmallcaseAuthID, name)
+	fmt.Fprintf(c.stdout, "Removed user %s (%s) from profile %s.\n", present.SafeLine(label), present.SafeLine(u.SmallcaseAuthID), present.SafeLine(name))
 	return nil
 }

@@ -322,7 +322,7 @@ func (h *headless) resolve(ctx context.Context, j *flow.Journey) *flow.Resolutio
 	if !j.NeedsResolution(err) {
 		return nil
 	}
-	fmt.Fprintf(h.c.stderr, "checking with the Gateway what became of %s ...\n", j.TransactionID())
+	fmt.Fprintf(h.c.stderr, "checking with the Gateway what became of %s ...\n", present.SafeLine(j.TransactionID()))
 	// An interrupt must not stop the check: it is what the operator needs
 	// to know before doing anything else.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)

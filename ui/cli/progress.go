@@ -63,7 +63,7 @@ var startsSlow = map[flow.StepKind]bool{flow.CreateTransaction: true, flow.Fetch
 
 // start shows the step that is about to run.
 func (p *progress) start(s *flow.Step) {
-	line := fmt.Sprintf("  %-7s %s", "...", s.Title)
+	line := fmt.Sprintf("  %-7s %s", "...", present.SafeLine(s.Title))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.clearLiveLocked()
@@ -82,7 +82,7 @@ func (p *progress) attempt(a flow.Attempt) {
 	if a.Reason == "" || a.Of < 2 {
 		return
 	}
-	msg := fmt.Sprintf("attempt %d/%d failed: %s", a.N, a.Of, a.Reason)
+	msg := fmt.Sprintf("attempt %d/%d failed: %s", a.N, a.Of, present.SafeLine(a.Reason))
 	if a.Retrying {
 		msg += "; retrying"
 	}
@@ -108,7 +108,7 @@ func (p *progress) header(r *flow.Runner, j *flow.Journey) {
 			mode += " as " + strings.Trim(o.AutoBroker+" "+o.AutoAccount, " ")
 		}
 	}
-	p.printf("gatewalk %s as %q on profile %s (%s, gateway %s%s)\n", what, j.UserLabel, pr.Name, pr.Env, pr.Gateway, mode)
+	p.printf("gatewalk %s as %q on profile %s (%s, gateway %s%s)\n", what, j.UserLabel, present.SafeLine(pr.Name), present.SafeLine(string(pr.Env)), present.SafeLine(pr.Gateway), present.SafeLine(mode))
 }
 
 func (p *progress) step(s *flow.Step) {
@@ -119,9 +119,9 @@ func (p *progress) step(s *flow.Step) {
 	case flow.Skipped:
 		mark = "skipped"
 	}
-	line := fmt.Sprintf("  %-7s %s (%s)", mark, s.Title, roundDuration(s.Duration))
+	line := fmt.Sprintf("  %-7s %s (%s)", mark, present.SafeLine(s.Title), roundDuration(s.Duration))
 	if s.Summary != "" {
-		line += ": " + s.Summary
+		line += ": " + present.SafeLine(s.Summary)
 	}
 	p.printf("%s\n", line)
 	if s.Kind == flow.OpenBrowser && s.BrowserURL != "" {
@@ -129,16 +129,16 @@ func (p *progress) step(s *flow.Step) {
 			p.printf("          if the browser did not appear, open the link yourself\n")
 		} else if _, more, ok := strings.Cut(s.BrowserNote, "\n"); ok {
 			// The summary has the URL; the rest is the SSH hint.
-			p.printf("          %s\n", strings.ReplaceAll(more, "\n", "\n          "))
+			p.printf("          %s\n", strings.ReplaceAll(present.Safe(more), "\n", "\n          "))
 		}
 	}
 	for _, w := range s.Warnings {
-		p.printf("          warning: %s\n", w)
+		p.printf("          warning: %s\n", present.SafeLine(w))
 	}
 	if s.Err != nil {
 		pr := flow.Explain(s.Err)
 		if pr.Name != "" && pr.Code != 0 {
-			p.printf("          %s (%d): %s\n", pr.Name, pr.Code, pr.Meaning)
+			p.printf("          %s (%d): %s\n", present.SafeLine(pr.Name), pr.Code, present.SafeLine(pr.Meaning))
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"gatewalk/ui/present"
 	"regexp"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ func (m *Model) View() string {
 
 // statusLines is the status message on one line, or two when it is long.
 func (m *Model) statusLines() []string {
-	text := m.status
+	text := present.Safe(m.status) // it quotes errors, labels and ids
 	if m.asked != nil {
 		text = m.leavePrompt()
 	}
@@ -74,12 +75,12 @@ func (m *Model) statusLines() []string {
 func (m *Model) header() string {
 	st := m.st
 	left := st.Header.Render("gatewalk") + " "
-	name := m.home.profile
+	name := present.SafeLine(m.home.profile)
 	if m.runner != nil {
 		left += envBadge(st, m.profile) + " "
-		name = m.profile.Name
+		name = present.SafeLine(m.profile.Name)
 		if m.profile.Gateway != "" {
-			name += " · gateway " + m.profile.Gateway
+			name += " · gateway " + present.SafeLine(m.profile.Gateway)
 		}
 	} else if m.home.connErr != nil {
 		left += st.BadgeProduction.Render("NOT STARTED") + " "
@@ -99,12 +100,12 @@ func (m *Model) header() string {
 	r := strings.Join(right, " ")
 	user := ""
 	if m.selUser != "" {
-		user = st.Subtle.Render(" · user ") + st.Strong.Render(m.selUser)
+		user = st.Subtle.Render(" · user ") + st.Strong.Render(present.SafeLine(m.selUser))
 	}
 	full := left + st.Subtle.Render("profile ") + name + user
 	if lipgloss.Width(full)+lipgloss.Width(r)+1 > m.w && m.runner != nil {
 		// Narrow terminals: the gateway name gives way to the user.
-		full = left + st.Subtle.Render("profile ") + m.profile.Name + user
+		full = left + st.Subtle.Render("profile ") + present.SafeLine(m.profile.Name) + user
 	}
 	left = full
 	gap := m.w - lipgloss.Width(left) - lipgloss.Width(r)

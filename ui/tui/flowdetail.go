@@ -93,7 +93,7 @@ func (f *flowView) statusLines(w int) []string {
 // View lays the steps beside the details when there is room, else above.
 func (f *flowView) View() string {
 	st := f.st
-	head := st.Title.Render(present.JourneyTitle(f.kind)) + st.Subtle.Render(" · "+f.label)
+	head := st.Title.Render(present.JourneyTitle(f.kind)) + st.Subtle.Render(" · "+present.SafeLine(f.label))
 	note := ""
 	switch {
 	case f.finished && f.note() != "":
@@ -187,7 +187,7 @@ func (f *flowView) rightPane() string {
 func (f *flowView) failurePanel(s flow.Step, w int) string {
 	st := f.st
 	p := f.problem(s)
-	title := "Failed: " + s.Title
+	title := "Failed: " + present.SafeLine(s.Title)
 	if p.Name != "" {
 		title += " · " + p.Name
 		if p.Code != 0 {
@@ -299,7 +299,7 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 	d.stepError(s)
 	d.curl()
 	if f.finished && f.kind == flow.GuestLogin {
-		d.add("", d.st.StatusOK.Render("Connected. Next: o places an order, i imports holdings for "+f.label+"."))
+		d.add("", d.st.StatusOK.Render("Connected. Next: o places an order, i imports holdings for "+present.SafeLine(f.label)+"."))
 	}
 	return d.out
 }
@@ -511,16 +511,16 @@ func codeLines(st *Styles, body string, w, max int) []string {
 func orderLines(st *Styles, od *gateway.OrderDetails, w int) []string {
 	var out []string
 	if od.Status != "" {
-		out = append(out, st.Label.Render("status ")+string(od.Status))
+		out = append(out, st.Label.Render("status ")+present.SafeLine(string(od.Status)))
 	}
 	for _, b := range od.Batches {
-		out = append(out, st.Strong.Render(pad(fmt.Sprintf("batch %s · %s · filled %d/%d · buy %s sell %s", b.BatchID, b.Status, b.Filled, b.Quantity, money(b.BuyAmount), money(b.SellAmount)), w)))
+		out = append(out, st.Strong.Render(pad(fmt.Sprintf("batch %s · %s · filled %d/%d · buy %s sell %s", present.SafeLine(b.BatchID), present.SafeLine(b.Status), b.Filled, b.Quantity, money(b.BuyAmount), money(b.SellAmount)), w)))
 		out = append(out, st.TableHead.Render(pad("TICKER", 12)+" "+pad("SIDE", 5)+" "+padLeft("QTY", 6)+" "+padLeft("FILLED", 7)+" "+padLeft("AVG", 10)+" "+pad("STATUS", 12)))
 		for _, o := range append(append([]gateway.Order(nil), b.Orders...), b.Unplaced...) {
-			out = append(out, pad(o.Tradingsymbol, 12)+" "+pad(o.TransactionType, 5)+" "+padLeft(strconv.Itoa(o.Quantity), 6)+" "+
-				padLeft(strconv.Itoa(o.FilledQuantity), 7)+" "+padLeft(money(o.AveragePrice), 10)+" "+pad(o.Status, 12))
+			out = append(out, pad(present.SafeLine(o.Tradingsymbol), 12)+" "+pad(present.SafeLine(o.TransactionType), 5)+" "+padLeft(strconv.Itoa(o.Quantity), 6)+" "+
+				padLeft(strconv.Itoa(o.FilledQuantity), 7)+" "+padLeft(money(o.AveragePrice), 10)+" "+pad(present.SafeLine(o.Status), 12))
 			if o.StatusMessage != "" {
-				out = append(out, st.Subtle.Render("  ↳ "+o.StatusMessage))
+				out = append(out, st.Subtle.Render("  ↳ "+present.SafeLine(o.StatusMessage)))
 			}
 		}
 	}

@@ -9,17 +9,21 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // problem explains a failed step on this screen: flow.Explain, with what
 // the screen knows better (a closed browser tab, a sandbox that expired a
 // transaction early, what the Gateway says became of the transaction) and
-// advice that names the keys of the TUI rather than CLI commands.
+// advice that names the keys of the TUI rather than CLI commands. Its
+// words are terminal-safe: the meaning quotes the Gateway's or the SDK's
+// message, the advice a label.
 func (f *flowView) problem(s flow.Step) flow.Problem {
 	p := f.explain(s)
 	if s.Kind == flow.AwaitSDK {
 		p = f.withCheck(p)
 	}
+	p.Name, p.Meaning, p.Advice = present.SafeLine(p.Name), present.Safe(p.Meaning), present.Safe(p.Advice)
 	return p
 }
 

@@ -98,7 +98,8 @@ func sortPostbacks(es []session.HistoryEntry) []session.HistoryEntry {
 	return out
 }
 
-// statusText is an entry's status with its error message, if any. A
+// statusText is an entry's status with its error message, if any,
+// terminal-safe. A
 // transaction left unfinished (a closed tab, a quit) stays INITIALIZED or
 // USED in the history; past its expiry it is shown as the Gateway has it.
 func statusText(e session.HistoryEntry, now time.Time) string {
@@ -109,7 +110,7 @@ func statusText(e session.HistoryEntry, now time.Time) string {
 	if e.ErrorCode != 0 || e.ErrorMessage != "" {
 		status += " " + e.ErrorMessage
 	}
-	return status
+	return present.SafeLine(status)
 }
 
 // historyWidths sizes the list's columns to the entries: every column as
@@ -118,10 +119,10 @@ func statusText(e session.HistoryEntry, now time.Time) string {
 func (v *historyView) historyWidths() (intentW, userW, statusW, idW int) {
 	intentW, userW, statusW, idW = len("INTENT"), len("USER"), len("STATUS"), len("TRANSACTION")
 	for _, e := range v.entries {
-		intentW = max(intentW, ansi.StringWidth(string(e.Intent)))
-		userW = max(userW, ansi.StringWidth(e.User))
+		intentW = max(intentW, ansi.StringWidth(present.SafeLine(string(e.Intent))))
+		userW = max(userW, ansi.StringWidth(present.SafeLine(e.User)))
 		statusW = max(statusW, ansi.StringWidth(statusText(e, v.now)))
-		idW = max(idW, ansi.StringWidth(present.RedactID(e.TransactionID, v.demo)))
+		idW = max(idW, ansi.StringWidth(present.RedactID(present.SafeLine(e.TransactionID), v.demo)))
 	}
 	userW = min(userW, 16)
 	// cursor, CREATED, the separators and the postback count
@@ -185,7 +186,7 @@ func (v *historyView) View() string {
 	case v.loading:
 		return b.String() + st.Subtle.Render("loading…")
 	case v.err != nil:
-		return b.String() + st.InlineErr.Render(v.err.Error())
+		return b.String() + st.InlineErr.Render(present.Safe(v.err.Error()))
 	case len(v.entries) == 0:
 		return b.String() + st.Subtle.Render("No transactions yet: run a guest login, an order or an import from the home screen.")
 	}
@@ -202,8 +203,8 @@ func (v *historyView) View() string {
 		if n := len(e.Postbacks); n > 0 {
 			pb = " ✉" + strconv.Itoa(n)
 		}
-		line := pad(e.CreatedAt.Local().Format("01-02 15:04:05"), 14) + " " + pad(string(e.Intent), intentW) + " " + pad(e.User, userW) + " " +
-			pad(statusText(e, v.now), statusW) + " " + pad(present.RedactID(e.TransactionID, v.demo), idW) + pb
+		line := pad(e.CreatedAt.Local().Format("01-02 15:04:05"), 14) + " " + pad(present.SafeLine(string(e.Intent)), intentW) + " " + pad(present.SafeLine(e.User), userW) + " " +
+			pad(statusText(e, v.now), statusW) + " " + pad(present.RedactID(present.SafeLine(e.TransactionID), v.demo), idW) + pb
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + st.Selected.Render(pad(line, v.w-2)) + "\n")
 		} else {
@@ -214,15 +215,15 @@ func (v *historyView) View() string {
 	if e == nil {
 		return b.String()
 	}
-	b.WriteString("\n" + st.PaneTitle.Render("Transaction "+present.RedactID(e.TransactionID, v.demo)) + "\n")
+	b.WriteString("\n" + st.PaneTitle.Render("Transaction "+present.RedactID(present.SafeLine(e.TransactionID), v.demo)) + "\n")
 	if e.Summary != "" {
-		b.WriteString(e.Summary + "\n")
+		b.WriteString(present.Safe(e.Summary) + "\n")
 	}
 	switch {
 	case e.Status.Final():
 		// A finished transaction no longer expires: say how it ended and
 		// when, as far as gatewalk saw it (the last postback).
-		line := st.Label.Render("status  ") + st.Strong.Render(string(e.Status))
+		line := st.Label.Render("status  ") + st.Strong.Render(present.SafeLine(string(e.Status)))
 		if n := len(e.Postbacks); n > 0 {
 			line += st.Subtle.Render(" · last postback " + e.Postbacks[n-1].ReceivedAt.Local().Format("2006-01-02 15:04:05"))
 		} else {
@@ -232,11 +233,11 @@ func (v *historyView) View() string {
 	case !e.ExpiresAt.IsZero() && !v.now.IsZero() && v.now.After(e.ExpiresAt):
 		b.WriteString(st.Label.Render("status  ") + statusText(session.HistoryEntry{Status: e.Status, ExpiresAt: e.ExpiresAt}, v.now) + st.Subtle.Render(" · expired "+e.ExpiresAt.Local().Format("2006-01-02 15:04:05")+" without finishing") + "\n")
 	case !e.ExpiresAt.IsZero():
-		b.WriteString(st.Label.Render("status  ") + string(e.Status) + st.Subtle.Render(" · expires "+e.ExpiresAt.Local().Format("2006-01-02 15:04:05")) + "\n")
+		b.WriteString(st.Label.Render("status  ") + present.SafeLine(string(e.Status)) + st.Subtle.Render(" · expires "+e.ExpiresAt.Local().Format("2006-01-02 15:04:05")) + "\n")
 	}
 	if e.ErrorCode != 0 {
 		info := gateway.ExplainSDKError(e.ErrorCode, e.ErrorMessage)
-		for _, l := range wrap("error "+e.ErrorMessage+" ("+strconv.Itoa(e.ErrorCode)+"): "+info.Meaning, v.w) {
+		for _, l := range wrap("error "+present.SafeLine(e.ErrorMessage)+" ("+strconv.Itoa(e.ErrorCode)+"): "+present.SafeLine(info.Meaning), v.w) {
 			b.WriteString(st.InlineErr.Render(l) + "\n")
 		}
 	}
@@ -245,9 +246,9 @@ func (v *historyView) View() string {
 		if !p.ChecksumValid {
 			ok = st.StatusErr.Render(present.ChecksumLabel(false))
 		}
-		line := "✉ " + p.ReceivedAt.Local().Format("15:04:05") + " " + p.Event + " " + p.Status + " · " + ok
+		line := "✉ " + p.ReceivedAt.Local().Format("15:04:05") + " " + present.SafeLine(p.Event) + " " + present.SafeLine(p.Status) + " · " + ok
 		if p.Problem != "" {
-			line += " · " + st.Warn.Render(p.Problem)
+			line += " · " + st.Warn.Render(present.SafeLine(p.Problem))
 		}
 		b.WriteString(pad(line, v.w) + "\n")
 	}
@@ -256,7 +257,7 @@ func (v *historyView) View() string {
 		case v.fetching == e.TransactionID:
 			b.WriteString(st.Subtle.Render("fetching order details…") + "\n")
 		case v.fetchErr[e.TransactionID] != nil:
-			for _, l := range wrap("could not fetch the order details: "+v.fetchErr[e.TransactionID].Error(), v.w) {
+			for _, l := range wrap("could not fetch the order details: "+present.Safe(v.fetchErr[e.TransactionID].Error()), v.w) {
 				b.WriteString(st.InlineErr.Render(l) + "\n")
 			}
 		case v.details[e.TransactionID] != nil:

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"gatewalk/gateway"
+	"gatewalk/ui/present"
 )
 
 // holdingsTab selects the equities or the mutual funds table.
@@ -101,7 +102,7 @@ func newHoldingsView(st *Styles, km *KeyMap, label string, h *gateway.Holdings) 
 }
 
 // naturalWidths is the width each column needs: its title plus the sort
-// arrow, or its widest cell.
+// arrow, or its widest cell as drawn (terminal-safe).
 func naturalWidths(cols []column, rows []holdingsRow) []int {
 	out := make([]int, len(cols))
 	for i, c := range cols {
@@ -109,7 +110,7 @@ func naturalWidths(cols []column, rows []holdingsRow) []int {
 	}
 	for _, r := range rows {
 		for i, cell := range r.cells {
-			if w := ansi.StringWidth(cell); w > out[i] {
+			if w := ansi.StringWidth(present.SafeLine(cell)); w > out[i] {
 				out[i] = w
 			}
 		}

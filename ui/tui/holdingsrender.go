@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"gatewalk/ui/present"
 	"strconv"
 	"strings"
 )
@@ -13,12 +14,12 @@ func (v *holdingsView) View() string {
 	b.Grow((v.w + 16) * (v.h + 2))
 	st := v.st
 	// Tab bar and header.
-	who := v.label
+	who := present.SafeLine(v.label)
 	if v.broker != "" {
-		who += " · " + v.broker
+		who += " · " + present.SafeLine(v.broker)
 	}
 	if v.version != "" {
-		who += " · " + v.version
+		who += " · " + present.SafeLine(v.version)
 	}
 	b.WriteString(st.tabs(int(v.tab), "Equities ("+strconv.Itoa(len(v.rows[tabEquities]))+")", "Mutual funds ("+strconv.Itoa(len(v.rows[tabFunds]))+")") +
 		"  " + st.Subtle.Render(who) + "\n")
@@ -52,15 +53,17 @@ func (v *holdingsView) View() string {
 	if end > len(v.idx) {
 		end = len(v.idx)
 	}
+	// The cells keep the data as received (the export writes them); each
+	// is drawn terminal-safe.
 	var line strings.Builder
 	for n := v.offset; n < end; n++ {
 		r := &rows[v.idx[n]]
 		line.Reset()
 		for i, c := range cols {
 			if c.right {
-				line.WriteString(padLeft(r.cells[i], widths[i]))
+				line.WriteString(padLeft(present.SafeLine(r.cells[i]), widths[i]))
 			} else {
-				line.WriteString(pad(r.cells[i], widths[i]))
+				line.WriteString(pad(present.SafeLine(r.cells[i]), widths[i]))
 			}
 			if i < len(cols)-1 {
 				line.WriteByte(' ')
@@ -99,13 +102,13 @@ func (v *holdingsView) View() string {
 	b.WriteString(st.Strong.Render(pad(tot, v.w)) + "\n")
 	switch {
 	case v.pending != nil:
-		b.WriteString(st.Warn.Render(v.pendAbs+" exists: ") + st.Strong.Render("y") + " overwrite it · " + st.Strong.Render("n") + " choose another name")
+		b.WriteString(st.Warn.Render(present.SafeLine(v.pendAbs)+" exists: ") + st.Strong.Render("y") + " overwrite it · " + st.Strong.Render("n") + " choose another name")
 	case v.exporting:
 		b.WriteString(v.export.View() + st.Subtle.Render(exportNote))
 	case v.filtering:
 		b.WriteString(v.filter.View())
 	case v.filter.Value() != "":
-		b.WriteString(pad(v.filter.Prompt+v.filter.Value(), max(v.w-len(filterNote)-1, 8)) + st.Subtle.Render(filterNote))
+		b.WriteString(pad(v.filter.Prompt+present.SafeLine(v.filter.Value()), max(v.w-len(filterNote)-1, 8)) + st.Subtle.Render(filterNote))
 	}
 	return b.String()
 }

@@ -225,12 +225,12 @@ func (v *homeView) View() string {
 	var b strings.Builder
 	switch {
 	case v.connErr != nil:
-		msg := []string{st.ErrorTitle.Render("Profile " + v.profile + " could not start")}
-		msg = append(msg, wrap(v.connErr.Error(), v.w-6)...)
+		msg := []string{st.ErrorTitle.Render("Profile " + present.SafeLine(v.profile) + " could not start")}
+		msg = append(msg, wrap(present.Safe(v.connErr.Error()), v.w-6)...)
 		msg = append(msg, "", st.Strong.Render("What to do: ")+"fix the profile (p), set GATEWALK_SECRET / GATEWALK_API_SECRET, or free the port; then r retries.")
 		b.WriteString(st.ErrorPanel.Width(v.w-2).Render(strings.Join(msg, "\n")) + "\n")
 	case v.connecting:
-		b.WriteString(st.Subtle.Render("Starting profile "+v.profile+"…") + "\n")
+		b.WriteString(st.Subtle.Render("Starting profile "+present.SafeLine(v.profile)+"…") + "\n")
 	}
 	b.WriteString(st.Title.Render("Local users") + st.Subtle.Render("  smallcaseAuthIds this profile has connected") + "\n")
 	idW := 16
@@ -241,12 +241,12 @@ func (v *homeView) View() string {
 	// whole width left over.
 	nameW := len("LABEL") + 1
 	for _, u := range v.users {
-		nameW = max(nameW, ansi.StringWidth(u.Label)+1)
+		nameW = max(nameW, ansi.StringWidth(present.SafeLine(u.Label))+1)
 	}
 	nameW = max(min(nameW, v.w-idW-20-12-6), 10)
 	b.WriteString("  " + st.TableHead.Render(pad("LABEL", nameW)+" "+pad("SMALLCASEAUTHID", idW)+" "+pad("BROKER", 20)+" "+pad("LAST USED", 12)) + "\n")
 	if v.usersErr != nil {
-		b.WriteString("  " + st.InlineErr.Render(v.usersErr.Error()) + "\n")
+		b.WriteString("  " + st.InlineErr.Render(present.Safe(v.usersErr.Error())) + "\n")
 	}
 	if len(v.users) == 0 && v.usersErr == nil {
 		b.WriteString("  " + st.Subtle.Render("none yet: press c to connect a user with a guest login") + "\n")
@@ -258,11 +258,11 @@ func (v *homeView) View() string {
 	}
 	for i := start; i < len(v.users) && i < start+maxRows; i++ {
 		u := v.users[i]
-		id := present.MaskAuthID(u.SmallcaseAuthID)
+		id := present.MaskAuthID(present.SafeLine(u.SmallcaseAuthID))
 		if v.showIDs {
-			id = present.RedactID(u.SmallcaseAuthID, v.demo)
+			id = present.RedactID(present.SafeLine(u.SmallcaseAuthID), v.demo)
 		}
-		line := pad(u.Label, nameW) + " " + pad(id, idW) + " " + pad(u.Broker, 20) + " " + pad(relTime(u.LastUsedAt, v.now), 12)
+		line := pad(present.SafeLine(u.Label), nameW) + " " + pad(id, idW) + " " + pad(present.SafeLine(u.Broker), 20) + " " + pad(relTime(u.LastUsedAt, v.now), 12)
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + st.Selected.Render(line) + "\n")
 		} else {
@@ -273,7 +273,7 @@ func (v *homeView) View() string {
 		b.WriteString("\n" + st.Strong.Render("Connect a new user") + st.Subtle.Render(": a label you choose; the Gateway gives the smallcaseAuthId") + "\n")
 		b.WriteString(v.prompt.View() + "\n")
 		if v.promptErr != "" {
-			for _, l := range wrap("↳ "+v.promptErr, v.w) {
+			for _, l := range wrap("↳ "+present.Safe(v.promptErr), v.w) {
 				b.WriteString(st.InlineErr.Render(l) + "\n")
 			}
 		}
@@ -282,7 +282,7 @@ func (v *homeView) View() string {
 	sel := v.selected()
 	forUser := ""
 	if sel != "" {
-		forUser = " for " + sel
+		forUser = " for " + present.SafeLine(sel)
 	}
 	b.WriteString("\n" + st.Title.Render("Actions") + "\n")
 	acts := [][2]string{

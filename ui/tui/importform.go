@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"gatewalk/gateway"
+	"gatewalk/ui/present"
 )
 
 // importSubmittedMsg starts a holdings import with the chosen options.
@@ -71,7 +72,7 @@ func (f *importForm) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (f *importForm) View() string {
 	st := f.st
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Import holdings") + st.Subtle.Render("  for "+f.label+": HOLDINGS_IMPORT, then the holdings API") + "\n\n")
+	b.WriteString(st.Title.Render("Import holdings") + st.Subtle.Render("  for "+present.SafeLine(f.label)+": HOLDINGS_IMPORT, then the holdings API") + "\n\n")
 	mark := func(i int) string {
 		if f.cursor == i {
 			return st.Cursor.Render("› ")

@@ -16,7 +16,7 @@ import (
 func (f *orderForm) View() string {
 	st := f.st
 	var top, bottom []string
-	top = append(top, st.Title.Render("New order")+st.Subtle.Render("  for "+f.label+": a TRANSACTION, connected token"), "")
+	top = append(top, st.Title.Render("New order")+st.Subtle.Render("  for "+present.SafeLine(f.label)+": a TRANSACTION, connected token"), "")
 	mode := 0
 	if f.smallcase {
 		mode = 1

@@ -5,6 +5,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/ui/present"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -20,7 +21,7 @@ func envBadge(st *Styles, p session.Profile) string {
 	case gateway.EnvProduction:
 		b = st.BadgeProduction.Render("PRODUCTION")
 	default:
-		b = st.BadgeStaging.Render(strings.ToUpper(string(p.Env)))
+		b = st.BadgeStaging.Render(present.SafeLine(strings.ToUpper(string(p.Env))))
 	}
 	if p.Leprechaun {
 		b += " " + st.BadgeLeprechaun.Render("LEPRECHAUN")
@@ -51,8 +52,8 @@ func (v *profileView) View() string {
 		if p.Name == v.current {
 			mark = "● "
 		}
-		line := mark + pad(p.Name, 16) + " " + pad(envBadge(st, p), envW) + " " + pad(p.Gateway, 16) + " " +
-			pad(gateway.MaskSecret(p.Secret), 9) + " " + pad(gateway.MaskSecret(p.APISecret), 10)
+		line := mark + pad(present.SafeLine(p.Name), 16) + " " + pad(envBadge(st, p), envW) + " " + pad(present.SafeLine(p.Gateway), 16) + " " +
+			pad(present.SafeLine(gateway.MaskSecret(p.Secret)), 9) + " " + pad(present.SafeLine(gateway.MaskSecret(p.APISecret)), 10)
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + line + "\n")
 		} else {
@@ -61,22 +62,22 @@ func (v *profileView) View() string {
 	}
 	b.WriteString(st.Subtle.Render("  ● in use") + "\n")
 	if p := v.selected(); p != nil {
-		b.WriteString("\n" + st.PaneTitle.Render(p.Name) + "\n")
+		b.WriteString("\n" + st.PaneTitle.Render(present.SafeLine(p.Name)) + "\n")
 		api := p.ResolvedAPIURL()
 		if api == "" {
 			api = "the embedded sandbox (loopback, any free port)"
 		}
-		b.WriteString(st.Label.Render("API      ") + api + "\n")
+		b.WriteString(st.Label.Render("API      ") + present.SafeLine(api) + "\n")
 		if sdk := p.ResolvedSDKURL(); sdk != "" {
-			b.WriteString(st.Label.Render("SDK      ") + sdk + "\n")
+			b.WriteString(st.Label.Render("SDK      ") + present.SafeLine(sdk) + "\n")
 		}
 		origin := p.CallbackOrigin()
 		if origin == "" {
 			origin = "http://localhost:<any free port> (sandbox: no whitelisting needed)"
 		}
-		b.WriteString(st.Label.Render("origin   ") + origin + "\n")
+		b.WriteString(st.Label.Render("origin   ") + present.SafeLine(origin) + "\n")
 		if p.Env != gateway.EnvSandbox {
-			b.WriteString(st.Subtle.Render("The Gateway runs the web SDK only on origins smallcase whitelisted for gateway "+p.Gateway+".") + "\n")
+			b.WriteString(st.Subtle.Render("The Gateway runs the web SDK only on origins smallcase whitelisted for gateway "+present.SafeLine(p.Gateway)+".") + "\n")
 		}
 	}
 	return fitLines(b.String(), v.h)
@@ -85,7 +86,7 @@ func (v *profileView) View() string {
 func (v *profileView) formView() string {
 	st := v.st
 	var b strings.Builder
-	title := "Edit profile " + v.orig.Name
+	title := "Edit profile " + present.SafeLine(v.orig.Name)
 	if v.adding {
 		title = "Add a profile"
 	}
@@ -93,7 +94,7 @@ func (v *profileView) formView() string {
 	labels := [pfCount]string{"name", "environment", "gateway", "secret", "apiSecret", "API URL", "SDK URL", "callback port", "leprechaun", "AMO"}
 	for i := 0; i < pfCount; i++ {
 		if i == pfName && !v.adding {
-			b.WriteString("  " + st.Label.Render(pad(labels[i], 14)) + v.orig.Name + "\n")
+			b.WriteString("  " + st.Label.Render(pad(labels[i], 14)) + present.SafeLine(v.orig.Name) + "\n")
 			continue
 		}
 		mark := "  "
@@ -113,7 +114,7 @@ func (v *profileView) formView() string {
 		}
 		b.WriteString(mark + st.Label.Render(pad(labels[i], 14)) + val + "\n")
 		if e := v.fieldErr[profileFieldNames[i]]; e != "" {
-			for _, l := range wrap("↳ "+e, v.w-18) {
+			for _, l := range wrap("↳ "+present.Safe(e), v.w-18) {
 				b.WriteString("                " + st.InlineErr.Render(l) + "\n")
 			}
 		}
@@ -128,7 +129,7 @@ func (v *profileView) formView() string {
 		}
 	}
 	if v.formErr != "" {
-		b.WriteString("\n" + st.StatusErr.Render("Not saved: ") + st.InlineErr.Render(v.formErr) + "\n")
+		b.WriteString("\n" + st.StatusErr.Render("Not saved: ") + st.InlineErr.Render(present.SafeLine(v.formErr)) + "\n")
 	}
 	b.WriteString("\n" + st.Subtle.Render("enter saves · tab moves · esc cancels"))
 	return fitLines(b.String(), v.h)

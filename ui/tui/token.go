@@ -105,7 +105,7 @@ func (v *tokenView) View() string {
 		return b.String()
 	}
 	if v.info == nil {
-		b.WriteString(st.InlineErr.Render("Cannot decode: "+v.err.Error()) + "\n")
+		b.WriteString(st.InlineErr.Render("Cannot decode: "+present.SafeLine(v.err.Error())) + "\n")
 		b.WriteString(st.Subtle.Render("A JWT is three base64url parts separated by dots: header.payload.signature."))
 		return b.String()
 	}
@@ -125,15 +125,15 @@ func tokenSummary(st *Styles, info *gateway.TokenInfo, verr error, now time.Time
 		if len(label) < 8 {
 			label += strings.Repeat(" ", 8-len(label))
 		}
-		text := f.Text
+		text, note := present.SafeLine(f.Text), present.SafeLine(f.Note)
 		sep := "  "
 		if f.Label == "signature" {
 			sep = " "
 		}
 		switch f.Label {
 		case "kind":
-			if f.Note != "" {
-				text += sep + "(" + f.Note + ")"
+			if note != "" {
+				text += sep + "(" + note + ")"
 			}
 			b.WriteString(st.Label.Render(label) + st.Strong.Render(text) + "\n")
 			continue
@@ -142,10 +142,10 @@ func tokenSummary(st *Styles, info *gateway.TokenInfo, verr error, now time.Time
 			continue
 		}
 		line := st.toned(f.Tone, text)
-		if f.Label == "expires" && f.Note != "" {
-			line = text + sep + st.toned(f.Tone, f.Note)
-		} else if f.Note != "" {
-			line += st.Subtle.Render(sep + "(" + f.Note + ")")
+		if f.Label == "expires" && note != "" {
+			line = text + sep + st.toned(f.Tone, note)
+		} else if note != "" {
+			line += st.Subtle.Render(sep + "(" + note + ")")
 		}
 		b.WriteString(st.Label.Render(label) + line + "\n")
 	}
@@ -170,7 +170,8 @@ func (st *Styles) toned(t present.Tone, text string) string {
 // claimsJSON renders a decoded JWT part on one line with its keys in the
 // order the token carries them (raw is the part's JSON as sent, as in
 // gateway.TokenInfo.RawPayload), ids redacted in demo mode. Without raw, or
-// when raw does not parse as an object, it falls back to compactJSON.
+// when raw does not parse as an object, it falls back to compactJSON. The
+// line is terminal-safe: JSON leaves C1 controls and DEL raw.
 func claimsJSON(raw string, m map[string]any, demo bool) string {
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.UseNumber()
@@ -205,7 +206,7 @@ func claimsJSON(raw string, m map[string]any, demo bool) string {
 		b.Write(c.Bytes())
 	}
 	b.WriteByte('}')
-	return b.String()
+	return present.SafeLine(b.String())
 }
 
 // compactJSON renders a claims map on one line with sorted keys, ids
@@ -233,5 +234,5 @@ func compactJSON(m map[string]any, demo bool) string {
 		b.Write(vb)
 	}
 	b.WriteByte('}')
-	return b.String()
+	return present.SafeLine(b.String())
 }
