@@ -148,6 +148,7 @@ func (lw *listenWriter) header() {
 func (lw *listenWriter) print(ev postback.Event) {
 	if lw.json {
 		b, err := json.Marshal(ev)
+		b = present.SafeJSON(b)
 		if err == nil {
 			fmt.Fprintf(lw.w, "%s\n", b)
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -365,10 +366,16 @@ func describeToken(info *gateway.TokenInfo, verr error, now time.Time) string {
 	return b.String()
 }
 
+// writeJSON prints v as indented JSON, terminal-safe (present.SafeJSON).
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(present.SafeJSON(buf.Bytes()))
+	return err
 }
 
 // oneLine keeps decoded JSON on one line of output.

@@ -1,6 +1,7 @@
 package present
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,17 @@ func TestTableExports(t *testing.T) {
 	}
 	if _, err := tb.Encode("out.xlsx"); err == nil || !strings.Contains(err.Error(), ".csv or .json") {
 		t.Fatalf("Encode(.xlsx) = %v", err)
+	}
+}
+
+func TestSafeJSONEscapesWhatEncodingJSONLeaves(t *testing.T) {
+	in := []byte(`{"a":"x` + "\u009b" + `31m` + "\x7f" + `y ₹"}`)
+	got := string(SafeJSON(in))
+	if got != `{"a":"x\u009b31m\u007fy ₹"}` {
+		t.Fatalf("SafeJSON = %q", got)
+	}
+	var v map[string]string
+	if err := json.Unmarshal([]byte(got), &v); err != nil || v["a"] != "x\u009b31m\x7fy ₹" {
+		t.Fatalf("the escaped JSON decodes to %q (%v)", v["a"], err)
 	}
 }

@@ -1,6 +1,7 @@
 package present
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"time"
@@ -147,4 +148,25 @@ func twoDigits(n int) string {
 		return "0" + strconv.Itoa(n)
 	}
 	return strconv.Itoa(n)
+}
+
+// SafeJSON makes encoded JSON terminal-safe: encoding/json escapes the C0
+// controls but writes DEL and the C1 controls (U+007F to U+009F) as they
+// are; here they become \u00XX escapes, which decode to the same text.
+func SafeJSON(b []byte) []byte {
+	if !bytes.ContainsRune(b, 0x7f) && !bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x80 && r < 0xa0 }) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			out = append(out, `\u00`...)
+			out = append(out, hex2(byte(r))...)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
 }
