@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"gatewalk/gateway"
@@ -111,6 +112,7 @@ func (s *Store) saveHistory(profile string, d historyDoc) error {
 	if len(d.Unmatched) > MaxUnmatchedPostbacks {
 		d.Unmatched = d.Unmatched[len(d.Unmatched)-MaxUnmatchedPostbacks:]
 	}
+	defer s.forgetHistoryCache(profile)
 	return s.saveCompact(historyFileName(profile), d)
 }
 
@@ -125,6 +127,9 @@ func (s *Store) History(profile string) ([]HistoryEntry, error) {
 	}
 	d, err := s.loadHistory(profile)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.mergePostbacks(profile, &d); err != nil {
 		return nil, err
 	}
 	sortHistory(d.Entries)
@@ -202,36 +207,35 @@ func (s *Store) UpdateHistory(profile, txnID string, fn func(*HistoryEntry)) err
 // AddPostback keeps a received postback next to its transaction and reports
 // matched=true, or, when the history has no such transaction, in the
 // profile's unmatched list (see UnmatchedPostbacks). A zero ReceivedAt is
-// stamped with the store's clock.
+// stamped with the store's clock. It returns once the record is on disk
+// (fsynced): a valid postback of a known transaction in the profile's
+// append-only log, any other in its bounded ring (body cut to MaxKeptBody);
+// concurrent calls share one write and fsync. The history file is only read.
 func (s *Store) AddPostback(profile, txnID string, rec PostbackRecord) (matched bool, err error) {
 	rec.TransactionID = txnID
 	if rec.ReceivedAt.IsZero() {
 		rec.ReceivedAt = s.now().UTC()
 	}
 	if len(rec.Body) > 0 && !json.Valid(rec.Body) {
-		quoted, _ := json.Marshal(string(rec.Body))
+		quoted, _ := json.Marshal(strings.ToValidUTF8(string(rec.Body), "\uFFFD"))
 		rec.Body = quoted
 	}
-	rec.Body = slices.Clone(rec.Body)
-	err = s.change(func() error {
-		if err := s.requireProfile(profile); err != nil {
-			return err
-		}
-		d, err := s.loadHistory(profile)
-		if err != nil {
-			return err
-		}
-		i := slices.IndexFunc(d.Entries, func(o HistoryEntry) bool { return o.TransactionID == txnID })
-		if i >= 0 && txnID != "" {
-			matched = true
-			d.Entries[i].Postbacks = append(d.Entries[i].Postbacks, rec)
-			trimPostbacks(&d.Entries[i])
-		} else {
-			d.Unmatched = append(d.Unmatched, rec)
-		}
-		return s.saveHistory(profile, d)
-	})
-	return matched && err == nil, err
+	if profile != BuiltinProfileName && !profileNameRe.MatchString(profile) {
+		return false, notFoundProfile(profile)
+	}
+	if err := s.requireProfileCached(profile); err != nil {
+		return false, err
+	}
+	known, err := s.knownTransaction(profile, txnID)
+	if err != nil {
+		return false, err
+	}
+	if known && rec.ChecksumValid {
+		err = s.appendPostbackLog(profile, rec)
+	} else {
+		err = s.addToRing(profile, rec)
+	}
+	return known && err == nil, err
 }
 
 // UnmatchedPostbacks lists the postbacks whose transaction is not in the
@@ -242,6 +246,9 @@ func (s *Store) UnmatchedPostbacks(profile string) ([]PostbackRecord, error) {
 	}
 	d, err := s.loadHistory(profile)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.mergePostbacks(profile, &d); err != nil {
 		return nil, err
 	}
 	out := slices.Clone(d.Unmatched)

@@ -55,6 +55,7 @@ type Store struct {
 	now         func() time.Time
 	lockTimeout time.Duration
 	mu          sync.Mutex // serialises this process's writers before the file lock
+	pb          pbState    // the postback log and ring (postbacklog.go)
 }
 
 // DefaultDir returns $GATEWALK_CONFIG_DIR, else os.UserConfigDir()/gatewalk.
@@ -621,11 +622,19 @@ func syncDir(dir string) {
 	d.Close()
 }
 
-// remove deletes name if it exists.
+// remove deletes name if it exists; with a history file go the profile's
+// postback log and ring.
 func (s *Store) remove(name string) error {
 	err := os.Remove(filepath.Join(s.dir, name))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
+	}
+	if p, ok := strings.CutPrefix(name, historyPrefix); ok {
+		if p, ok := strings.CutSuffix(p, ".json"); ok {
+			if err := s.dropPostbackFiles(p); err != nil {
+				return err
+			}
+		}
 	}
 	syncDir(s.dir)
 	return nil

@@ -404,9 +404,10 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 	}
 }
 
-// BenchmarkReceiverServeHTTP posts signed postbacks over loopback HTTP:
-// "history" records each in a real store (lock, re-read, atomic write with
-// fsync), "memory" measures the receiver alone.
+// BenchmarkReceiverServeHTTP posts signed postbacks over loopback HTTP from
+// one sender: "history" records each in a real store (unknown transactions:
+// the ring, fsynced), "memory" measures the receiver alone. See
+// BenchmarkListenDurable for concurrent senders.
 func BenchmarkReceiverServeHTTP(b *testing.B) {
 	for _, withStore := range []bool{true, false} {
 		name := "memory"

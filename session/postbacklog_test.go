@@ -1,0 +1,116 @@
+package session
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// A log that ends in a partial line (a writer died mid-write) loses only
+// that line: the next postback starts on a line of its own.
+func TestPostbackLogAfterATornLine(t *testing.T) {
+	s := openTestStore(t)
+	if err := s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddPostback("sandbox", "TRX_1", PostbackRecord{Event: "a", ChecksumValid: true}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(s.Dir(), postbackLogName("sandbox"))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"transactionId":"TRX_1","ev`)
+	f.Close()
+	s2, _, err := OpenStoreWith(s.Dir(), StoreOptions{Now: s.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.AddPostback("sandbox", "TRX_1", PostbackRecord{Event: "b", ChecksumValid: true}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s2.History("sandbox")
+	if err != nil || len(h) != 1 || len(h[0].Postbacks) != 2 || h[0].Postbacks[0].Event != "a" || h[0].Postbacks[1].Event != "b" {
+		t.Fatalf("history %+v %v", h, err)
+	}
+}
+
+// Concurrent postbacks are each recorded once, and the ring keeps the newest
+// RingSlots of the others, each within its slot.
+func TestPostbackLogConcurrentAndRingBound(t *testing.T) {
+	s := openTestStore(t)
+	if err := s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_1"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				if _, err := s.AddPostback("sandbox", "TRX_1", PostbackRecord{Event: "ok", ChecksumValid: true}); err != nil {
+					t.Error(err)
+				}
+				// HTML characters and control bytes escape to six bytes each.
+				body, _ := json.Marshal(strings.Repeat("<\x01", 20000))
+				if _, err := s.AddPostback("sandbox", "TRX_x", PostbackRecord{Event: strings.Repeat("e", 9999), Problem: "bad", Body: body}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	h, _ := s.History("sandbox")
+	un, _ := s.UnmatchedPostbacks("sandbox")
+	if len(h[0].Postbacks) != MaxPostbacksPerTransaction || len(un) != 80 {
+		t.Fatalf("%d with TRX_1, %d unmatched", len(h[0].Postbacks), len(un))
+	}
+	for _, rec := range un {
+		if !strings.Contains(rec.Problem, "body cut to its first") || len(rec.Event) > 64 {
+			t.Fatalf("ring record %q %q", rec.Problem, rec.Event)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(s.Dir(), postbackLogName("sandbox")))
+	if n := strings.Count(string(log), "\n"); n != 80 {
+		t.Fatalf("%d log lines, want 80", n)
+	}
+	if fi, err := os.Stat(filepath.Join(s.Dir(), postbackRingName("sandbox"))); err != nil || fi.Size() > PostbackRingBytes {
+		t.Fatalf("ring %v %v", fi, err)
+	}
+}
+
+// Removing a profile removes its postbacks with its history.
+func TestRemoveProfileRemovesItsPostbacks(t *testing.T) {
+	s := openTestStore(t)
+	p := stagingProfile()
+	if err := s.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddHistory(p.Name, HistoryEntry{TransactionID: "TRX_1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, valid := range []bool{true, false} {
+		if _, err := s.AddPostback(p.Name, "TRX_1", PostbackRecord{Event: "x", ChecksumValid: valid}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.RemoveProfileChecked(p.Name, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{postbackLogName(p.Name), postbackRingName(p.Name)} {
+		if _, err := os.Stat(filepath.Join(s.Dir(), name)); !os.IsNotExist(err) {
+			t.Errorf("%s left behind: %v", name, err)
+		}
+	}
+	if err := s.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddHistory(p.Name, HistoryEntry{TransactionID: "TRX_1"}); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := s.History(p.Name); len(h) != 1 || len(h[0].Postbacks) != 0 {
+		t.Fatalf("a new profile of the same name sees old postbacks: %+v", h)
+	}
+}
