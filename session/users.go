@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -148,6 +149,15 @@ func (s *Store) readUsers() (usersDoc, error) {
 		return usersDoc{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	var d usersDoc
+	// The common case: a current file with only the keys this version
+	// knows, decoded once. A file with keys of a newer version is decoded
+	// again, keeping those keys for the next write.
+	strict := json.NewDecoder(bytes.NewReader(b))
+	strict.DisallowUnknownFields()
+	if strict.Decode(&d) == nil && d.Version == SchemaVersion && !strict.More() {
+		return d, nil
+	}
+	d = usersDoc{}
 	if json.Unmarshal(b, &d) == nil && d.Version == SchemaVersion {
 		d.rememberUnknown(b)
 		return d, nil
