@@ -468,7 +468,7 @@ func (b *Bridge) postEvent(w http.ResponseWriter, r *http.Request) {
 		if j.sdkStarted() {
 			// The SDK may be running in the broker's window; the tab that
 			// would report its answer is gone.
-			detail = strings.TrimSpace(detail + " (after the SDK started)")
+			detail = strings.TrimPrefix(strings.TrimSpace(detail+"; after the SDK started"), "; ")
 		}
 	}
 	j.emit(ev.Kind, detail)

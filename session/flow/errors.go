@@ -74,6 +74,11 @@ func (e *NotSandboxAccountError) Error() string {
 // Unwrap returns the sandbox's 404, or nil when no request was made.
 func (e *NotSandboxAccountError) Unwrap() error { return e.Err }
 
+// ErrPageClosedAfterStart: the page that ran the SDK was closed or
+// reloaded after the SDK started, so the SDK's answer cannot arrive; the
+// transaction may or may not have been used.
+var ErrPageClosedAfterStart = errors.New("the browser page was closed after the SDK started: its answer cannot reach gatewalk any more")
+
 // UnreachableError is a request that got no HTTP answer: the connection was
 // refused, the host is unknown, or nothing answered in time. Attempts and
 // Total count every attempt the client made.
@@ -215,6 +220,9 @@ func Explain(err error) Problem {
 			p.Redo = ""
 		}
 		return p
+	case errors.Is(err, ErrPageClosedAfterStart):
+		return Problem{Name: "page_closed", Meaning: err.Error(),
+			Advice: "Find out whether the transaction was used (gatewalk checks with the Gateway where it can) before creating a fresh one."}
 	case errors.Is(err, context.Canceled):
 		return Problem{Name: "interrupted", Meaning: "interrupted before the step finished", Advice: "Start the journey again when you are ready."}
 	case errors.As(err, &ko):

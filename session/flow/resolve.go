@@ -76,7 +76,8 @@ func (j *Journey) NeedsResolution(err error) bool {
 	switch {
 	case err == nil:
 		return false
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, bridge.ErrJourneyClosed):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, bridge.ErrJourneyClosed),
+		errors.Is(err, ErrPageClosedAfterStart):
 		return true
 	case errors.Is(err, bridge.ErrJourneyExpired):
 		// The wait ran out; if the SDK had started, its answer may simply

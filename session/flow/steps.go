@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gatewalk/gateway"
@@ -447,14 +448,24 @@ func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
 		}
 		stop := make(chan struct{})
 		done := make(chan bool)
+		// The page that ran the SDK going away ends the wait: its answer
+		// can no longer arrive, and the Gateway is asked instead.
+		wctx, cancelWait := context.WithCancel(ctx)
+		defer cancelWait()
+		var pageGone atomic.Bool
 		go func() {
 			sawResult := false
 			forward := func(ev bridge.JourneyEvent) {
 				sawResult = sawResult || ev.Kind == bridge.JourneyResult
+				j.mu.Lock()
 				if ev.Kind == bridge.JourneySDKStarted {
-					j.mu.Lock()
 					j.sdkStarted = true
-					j.mu.Unlock()
+				}
+				started := j.sdkStarted
+				j.mu.Unlock()
+				if ev.Kind == bridge.JourneyTabClosed && started {
+					pageGone.Store(true)
+					cancelWait()
 				}
 				j.emit(ev)
 			}
@@ -482,8 +493,11 @@ func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
 				}
 			}
 		}()
-		out, err = bj.Wait(ctx)
-		if err != nil && ctx.Err() != nil {
+		out, err = bj.Wait(wctx)
+		if err != nil && ctx.Err() == nil && pageGone.Load() {
+			err = ErrPageClosedAfterStart
+		}
+		if err != nil && wctx.Err() != nil {
 			// The terminal stopped waiting: the page must not deliver a
 			// result nobody reads (it keeps the SDK's answer on screen).
 			bj.Abandon()

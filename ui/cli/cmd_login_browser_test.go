@@ -215,3 +215,44 @@ func TestExpiryWhileThePageIsOpen(t *testing.T) {
 		t.Fatalf("the sandbox holds %+v for the expired transaction", v)
 	}
 }
+
+// TestPageClosedAfterStartEndsTheWait: when the page that runs the SDK is
+// closed after the SDK started, `gatewalk order` stops waiting at once and
+// asks the Gateway what became of the transaction, rather than waiting
+// out its five minutes.
+func TestPageClosedAfterStartEndsTheWait(t *testing.T) {
+	browserCtx := headlessChromium(t)
+	h := newHeadlessEnv(t)
+	if code, _, errb := h.run(t, "login", "--user", "eve", "--auto", "success", "--auto-account", "LEP002"); code != 0 {
+		t.Fatalf("login: %d\n%s", code, errb)
+	}
+	var out, errb syncBuffer
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, c, []string{"order", "--user", "eve", "--buy", "TCS:1", "--no-browser"}) }()
+	waitForOutput(t, &errb, "/j/")
+	pageURL := regexp.MustCompile(`http://localhost:\d+/j/[A-Za-z0-9_-]+/`).FindString(errb.String())
+	tabCtx, cancelTab := chromedp.NewContext(browserCtx)
+	defer cancelTab()
+	tctx, cancelT := context.WithTimeout(tabCtx, 60*time.Second)
+	defer cancelT()
+	if err := chromedp.Do(tctx, chromedp.Navigate(pageURL)); err != nil {
+		t.Fatal(err)
+	}
+	playSandboxScreens(tctx, t, "LEP002", "screen:login") // the SDK started
+	if err := chromedp.Do(tctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		got := errb.String()
+		if code == 0 || !strings.Contains(got, "checking with the Gateway") || !strings.Contains(got, "closed after the SDK started") {
+			t.Fatalf("exit %d\n%s", code, got)
+		}
+	case <-ctx.Done():
+		t.Fatalf("the command still waits after the page closed:\n%s", errb.String())
+	}
+}
