@@ -268,7 +268,7 @@ func newFlagSet(c *Factory, name, usage, about string) *flag.FlagSet {
 		fs.VisitAll(func(*flag.Flag) { any = true })
 		if any {
 			fmt.Fprintln(c.stdout, "\nFlags:")
-			fs.PrintDefaults()
+			fmt.Fprint(c.stdout, doubleDashDefaults(fs))
 		}
 	}
 	return fs
@@ -415,4 +415,22 @@ func secretsOutOfEnvironment() func(string) string {
 		}
 		return os.Getenv(k)
 	}
+}
+
+// doubleDashDefaults is the flag package's defaults listing with each
+// flag written --name, as the README and the error messages write them
+// (the package accepts both forms).
+func doubleDashDefaults(fs *flag.FlagSet) string {
+	var b strings.Builder
+	out := fs.Output()
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+	lines := strings.SplitAfter(b.String(), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "  -") {
+			lines[i] = "  --" + l[len("  -"):]
+		}
+	}
+	return strings.Join(lines, "")
 }

@@ -29,3 +29,15 @@ func TestProfileListShowsEnvironmentAndLeprechaun(t *testing.T) {
 		t.Fatalf("profile list:\n%s", out)
 	}
 }
+
+// TestHelpWritesFlagsWithTwoDashes: -h lists flags as --flag, as the
+// README and the error messages write them.
+func TestHelpWritesFlagsWithTwoDashes(t *testing.T) {
+	c, out, _ := testCLI("", nil)
+	if code := Main(context.Background(), c, []string{"order", "-h"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out.String(), "\n  --buy value") || strings.Contains(out.String(), "\n  -buy") {
+		t.Fatalf("order -h:\n%s", out)
+	}
+}
