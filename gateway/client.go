@@ -327,7 +327,7 @@ func (c *Client) FetchHoldings(ctx context.Context, authToken string, opt Holdin
 	}
 	h.V1 = &HoldingsV1{}
 	if err := json.Unmarshal(raw, h.V1); err != nil {
-		return nil, fmt.Errorf("GET %s: v1 holdings do not parse: %w", path, err)
+		return nil, fmt.Errorf("GET %s: v1 holdings do not parse (if this Gateway answers in the v2 shape, try --v2): %w", path, err)
 	}
 	return h, nil
 }
