@@ -41,3 +41,15 @@ func TestHelpWritesFlagsWithTwoDashes(t *testing.T) {
 		t.Fatalf("order -h:\n%s", out)
 	}
 }
+
+// TestTokenInspectNamesTheProfilesSecret: a token checked with a
+// profile's secret says whose secret it was.
+func TestTokenInspectNamesTheProfilesSecret(t *testing.T) {
+	c, out, errb := testCLI("", nil)
+	if code := Main(context.Background(), c, []string{"token", "inspect", docGuestToken}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if !strings.Contains(out.String(), "signed with profile sandbox's secret") {
+		t.Fatalf("token inspect:\n%s", out)
+	}
+}

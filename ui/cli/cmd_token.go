@@ -98,7 +98,7 @@ func runTokenMint(c *Factory, kind string, args []string) error {
 	} else if *authID != "" {
 		return usagef("--auth-id is for connected tokens")
 	}
-	secret, err := tokenSecret(c, tf, true)
+	secret, _, err := tokenSecret(c, tf, true)
 	if err != nil {
 		return err
 	}
@@ -168,31 +168,37 @@ profile (--profile, $GATEWALK_PROFILE or the active profile). It is never
 taken as an argument.`
 
 // tokenSecret takes the JWT secret from stdin (when asked), $GATEWALK_SECRET,
-// or the chosen profile; it says on stderr which profile's secret was used.
-func tokenSecret(c *Factory, tf tokenFlags, required bool) (string, error) {
+// or the chosen profile; it says on stderr which profile's secret was used,
+// and returns whose secret it is ("profile \"x\"'s secret").
+func tokenSecret(c *Factory, tf tokenFlags, required bool) (secret, whose string, err error) {
 	if tf.secretStdin || c.getenv("GATEWALK_SECRET") != "" {
 		if tf.profile != "" {
-			return "", usagef("--profile and --secret-stdin/$GATEWALK_SECRET both name a secret: give one")
+			return "", "", usagef("--profile and --secret-stdin/$GATEWALK_SECRET both name a secret: give one")
 		}
-		return readSecret(c, tf.secretStdin, required)
+		whose = "the secret from $GATEWALK_SECRET"
+		if tf.secretStdin {
+			whose = "the given secret"
+		}
+		secret, err = readSecret(c, tf.secretStdin, required)
+		return secret, whose, err
 	}
 	st, err := openSessionStore(c)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	p, err := profileInUse(c, st, tf.profile)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	secret := p.Keys(c.getenv).Secret
+	secret = p.Keys(c.getenv).Secret
 	if secret == "" {
 		if !required {
-			return "", nil
+			return "", "", nil
 		}
-		return "", usagef("profile %q has no secret: add it with 'gatewalk profile edit %s --secrets-stdin', or set GATEWALK_SECRET", p.Name, p.Name)
+		return "", "", usagef("profile %q has no secret: add it with 'gatewalk profile edit %s --secrets-stdin', or set GATEWALK_SECRET", p.Name, p.Name)
 	}
-	fmt.Fprintf(c.stderr, "gatewalk token: using the secret of profile %q (%s)\n", p.Name, gateway.MaskSecret(secret))
-	return secret, nil
+	fmt.Fprintf(c.stderr, "gatewalk token: using the secret of profile %q (%s)\n", present.SafeLine(p.Name), gateway.MaskSecret(secret))
+	return secret, fmt.Sprintf("profile %s's secret", present.SafeLine(p.Name)), nil
 }
 
 // readSecret takes the JWT secret from stdin (when asked) or $GATEWALK_SECRET.
@@ -235,12 +241,13 @@ is the argument, or standard input when the argument is - or absent (with
 	}
 	br := bufio.NewReader(c.stdin)
 	var secret string
+	whose := "the given secret"
 	if tf.secretStdin {
 		if secret, err = readSecretLine(br); err != nil || secret == "" {
 			return usagef("--secret-stdin: no secret on the first line of standard input")
 		}
 	} else if !*noVerify {
-		if secret, err = tokenSecret(c, tf, false); err != nil {
+		if secret, whose, err = tokenSecret(c, tf, false); err != nil {
 			return err
 		}
 	}
@@ -276,7 +283,7 @@ is the argument, or standard input when the argument is - or absent (with
 			return err
 		}
 	} else {
-		fmt.Fprint(c.stdout, describeToken(info, verr, now))
+		fmt.Fprint(c.stdout, describeToken(info, verr, now, whose))
 	}
 	switch {
 	case errors.Is(verr, gateway.ErrTokenNotYetValid):
@@ -331,7 +338,7 @@ func inspectJSON(info *gateway.TokenInfo, verr error, now time.Time) map[string]
 
 // describeToken renders TokenInfo for people, in the words the TUI uses
 // (ui/present), with the command line's hints on what to do.
-func describeToken(info *gateway.TokenInfo, verr error, now time.Time) string {
+func describeToken(info *gateway.TokenInfo, verr error, now time.Time, whose string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "header:    %s\npayload:   %s\n", present.SafeLine(oneLine(info.RawHeader)), present.SafeLine(oneLine(info.RawPayload)))
 	line := func(f present.Fact) {
@@ -358,7 +365,7 @@ func describeToken(info *gateway.TokenInfo, verr error, now time.Time) string {
 	for _, w := range info.Warnings {
 		fmt.Fprintf(&b, "warning:   %s\n", present.SafeLine(w))
 	}
-	sig := present.TokenSignature(info, verr, info.SignatureChecked || verr != nil, "the given secret")
+	sig := present.TokenSignature(info, verr, info.SignatureChecked || verr != nil, whose)
 	if !info.SignatureChecked && verr == nil {
 		sig.Note = "no secret: --no-verify, or the profile has none; set GATEWALK_SECRET or use --secret-stdin to verify"
 	}
