@@ -60,7 +60,13 @@ func (pf *profileFlags) apply(p *session.Profile) {
 		case "amo":
 			p.AMO = *pf.amo
 		case "brokers":
-			p.Brokers = strings.Split(*pf.brokers, ",")
+			// --brokers "" clears the list (all brokers shown again).
+			p.Brokers = nil
+			for _, b := range strings.Split(*pf.brokers, ",") {
+				if b = strings.TrimSpace(b); b != "" {
+					p.Brokers = append(p.Brokers, b)
+				}
+			}
 		}
 	})
 }

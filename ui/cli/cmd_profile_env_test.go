@@ -53,3 +53,25 @@ func TestTokenInspectNamesTheProfilesSecret(t *testing.T) {
 		t.Fatalf("token inspect:\n%s", out)
 	}
 }
+
+// TestProfileEditEmptyBrokersClears: --brokers "" clears the list.
+func TestProfileEditEmptyBrokersClears(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"GATEWALK_CONFIG_DIR": dir}
+	c, _, errb := testCLI("abcdefghijklmnop\nqrstuvwxyzabcdef\n", env)
+	if code := Main(context.Background(), c, []string{"profile", "add", "st", "--env", "staging", "--gateway", "acmegw",
+		"--callback-port", "8421", "--brokers", "kite,upstox", "--secrets-stdin"}); code != 0 {
+		t.Fatalf("add: %d %s", code, errb)
+	}
+	c, _, errb = testCLI("", env)
+	if code := Main(context.Background(), c, []string{"profile", "edit", "st", "--brokers", ""}); code != 0 {
+		t.Fatalf("edit --brokers \"\": %d %s", code, errb)
+	}
+	st, _, err := session.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := st.Profile("st"); err != nil || len(p.Brokers) != 0 {
+		t.Fatalf("brokers after --brokers \"\": %v %v", p.Brokers, err)
+	}
+}
