@@ -39,6 +39,18 @@ func (m *Model) askBack() tea.Cmd {
 	if m.flow != nil && m.active() == screen(m.flow) {
 		return m.askLeave(leaveAsk{kind: leaveBack})
 	}
+	if _, ok := m.active().(*holdingsView); ok {
+		// The table is where a holdings journey ends: back goes home, past
+		// the finished journey or form it was opened from.
+		m.back()
+		for len(m.stack) > 1 {
+			if txn, _ := m.flow.liveTransaction(); txn != nil && m.active() == screen(m.flow) {
+				break // never leave a live transaction without asking
+			}
+			m.back()
+		}
+		return nil
+	}
 	m.back()
 	return nil
 }

@@ -29,3 +29,22 @@ func TestEnvBadgeNeverHidesTheEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// TestBackFromHoldingsGoesHome: esc on the holdings table a finished
+// import opened goes to the home screen, not back through the journey.
+func TestBackFromHoldingsGoesHome(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	hs.store.users["sandbox"] = []session.User{{Label: "alice", SmallcaseAuthID: testAuthID}}
+	hs.pump(loadUsersCmd(hs.store, "sandbox"))
+	hs.runner.holdings = &gateway.Holdings{Version: "v1", V1: &gateway.HoldingsV1{}}
+	hs.key("h")
+	if _, ok := hs.m.active().(*holdingsView); !ok {
+		t.Fatalf("h opened %T", hs.m.active())
+	}
+	hs.m.push(newImportForm(hs.m.st, &hs.m.km, "alice")) // a screen between home and the table
+	hs.m.push(newHoldingsView(hs.m.st, &hs.m.km, "alice", hs.runner.holdings))
+	hs.key("esc")
+	if hs.m.active() != screen(hs.m.home) {
+		t.Fatalf("esc from the holdings table went to %T, want home", hs.m.active())
+	}
+}
