@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"gatewalk/gateway"
@@ -70,4 +71,28 @@ func runUntilSDK(t *testing.T, j *Journey) {
 			t.Fatalf("%s: %v", s.Kind, s.Err)
 		}
 	}
+}
+
+// TestRefusedDuplicateSaysSoInHistory: a CONNECT whose account another
+// local user already holds is "not saved (duplicate)" in history.
+func TestRefusedDuplicateSaysSoInHistory(t *testing.T) {
+	st := newStore(t)
+	mustRun(t, setup(t, st, Options{Auto: gateway.ScenarioSuccess}).GuestLogin("alice"))
+	j := setup(t, st, Options{Auto: gateway.ScenarioSuccess}).GuestLogin("bob") // the same default account
+	if f := j.Run(context.Background(), nil); f == nil || f.Kind != SaveUser {
+		t.Fatalf("the duplicate was not refused at save_user: %+v", f)
+	}
+	hist, err := st.History(session.BuiltinProfileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range hist {
+		if e.TransactionID == j.TransactionID() {
+			if !strings.Contains(e.Summary, "not saved (duplicate)") {
+				t.Fatalf("history says %q (%s)", e.Summary, e.Status)
+			}
+			return
+		}
+	}
+	t.Fatal("the transaction is not in history")
 }

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -192,6 +193,15 @@ func (j *Journey) Next(ctx context.Context) *Step {
 		switch res.Kind {
 		case OpenBrowser, AwaitSDK, VerifyResult:
 			j.finishHistory(res.Err)
+		case SaveUser:
+			// The CONNECT completed at the Gateway; say the user was not
+			// saved here, and why.
+			var dup *session.DuplicateAuthIDError
+			summary := "completed; the user was not saved: " + res.Err.Error()
+			if errors.As(res.Err, &dup) {
+				summary = "completed; not saved (duplicate): " + res.Err.Error()
+			}
+			j.updateHistory(gateway.StatusCompleted, 0, "", summary)
 		case FetchOrders, FetchHoldings:
 			// The transaction itself completed; say the fetch did not.
 			if j.Kind == Order {
