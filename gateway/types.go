@@ -22,6 +22,7 @@ const (
 	IntentAuthoriseHoldings Intent = "AUTHORISE_HOLDINGS"
 	IntentFetchFunds        Intent = "FETCH_FUNDS"
 	IntentSIPSetup          Intent = "SIP_SETUP"
+	IntentIMRSetup          Intent = "IMR_SETUP"
 	IntentCancelAMO         Intent = "CANCEL_AMO"
 	IntentMFHoldingsImport  Intent = "MF_HOLDINGS_IMPORT"
 )
@@ -29,7 +30,7 @@ const (
 // Intents lists every intent CreateTransaction accepts, in display order.
 func Intents() []Intent {
 	return []Intent{IntentConnect, IntentTransaction, IntentHoldingsImport, IntentAuthoriseHoldings,
-		IntentFetchFunds, IntentSIPSetup, IntentCancelAMO, IntentMFHoldingsImport}
+		IntentFetchFunds, IntentSIPSetup, IntentIMRSetup, IntentCancelAMO, IntentMFHoldingsImport}
 }
 
 // Known reports whether i is a partner-facing intent.
@@ -76,11 +77,42 @@ const (
 	Sell Side = "SELL"
 )
 
-// Security is one line of a SECURITIES order.
+// Security is one line of a SECURITIES order. Quantity and Type are
+// optional, but the same on every line of an order (see SecuritiesRule):
+// a line without them is completed by the user on the SDK's review screen.
 type Security struct {
 	Ticker   string `json:"ticker"`
-	Quantity int    `json:"quantity"`
-	Type     Side   `json:"type"`
+	Quantity int    `json:"quantity,omitempty"`
+	Type     Side   `json:"type,omitempty"`
+}
+
+// SecuritiesRule is the Gateway's rule for the fields of SECURITIES lines,
+// in the docs' words.
+const SecuritiesRule = "transaction type and quantity are optional at stock level, but if specified, " +
+	"they must be specified for all stocks in the array"
+
+// securityShape names which optional fields a line carries.
+func (s Security) shape() string {
+	switch {
+	case s.Quantity != 0 && s.Type != "":
+		return "ticker, quantity and type"
+	case s.Quantity != 0:
+		return "ticker and quantity"
+	case s.Type != "":
+		return "ticker and type"
+	}
+	return "only a ticker"
+}
+
+// RequiresReview reports whether the user chooses a quantity or a side of
+// some line on the SDK's review screen.
+func (oc OrderConfig) RequiresReview() bool {
+	for _, s := range oc.Securities {
+		if s.Quantity == 0 || s.Type == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // OrderConfig is the orderConfig of a TRANSACTION, SIP_SETUP or CANCEL_AMO.
@@ -94,8 +126,38 @@ type OrderConfig struct {
 
 // AssetConfig is the assetConfig of a HOLDINGS_IMPORT or MF_HOLDINGS_IMPORT.
 type AssetConfig struct {
-	MFHoldings bool   `json:"mfHoldings,omitempty"`
-	FromDate   string `json:"fromDate,omitempty"`
+	MFHoldings FlexBool `json:"mfHoldings,omitempty"`
+	FromDate   string   `json:"fromDate,omitempty"`
+}
+
+// FlexBool is a boolean that is written as JSON true/false and read from
+// true, false, "true" or "false": the docs show "mfHoldings":"true" (a
+// string) while the Gateway's field is a Boolean it coerces.
+type FlexBool bool
+
+// UnmarshalJSON reads a boolean or the strings "true" and "false".
+func (b *FlexBool) UnmarshalJSON(data []byte) error {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case bool:
+		*b = FlexBool(v)
+		return nil
+	case string:
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true":
+			*b = true
+			return nil
+		case "false", "":
+			*b = false
+			return nil
+		}
+	}
+	return fmt.Errorf("want true or false, got %s", data)
 }
 
 // TransactionRequest is the body of POST /gateway/{gw}/transaction.
@@ -179,7 +241,7 @@ func (r TransactionRequest) Validate() error {
 				return invalid("assetConfig.fromDate", "must be a date YYYY-MM-DD, got %q", r.AssetConfig.FromDate)
 			}
 		}
-	case IntentSIPSetup, IntentCancelAMO:
+	case IntentSIPSetup, IntentIMRSetup, IntentCancelAMO:
 		if r.OrderConfig == nil || r.OrderConfig.Iscid == "" {
 			return invalid("orderConfig.iscid", "is required for %s", r.Intent)
 		}
@@ -208,17 +270,8 @@ func (oc *OrderConfig) validate() error {
 		if len(oc.Securities) == 0 {
 			return invalid("orderConfig.securities", "must list at least one security")
 		}
-		for i, s := range oc.Securities {
-			f := fmt.Sprintf("orderConfig.securities[%d]", i)
-			if !ValidTicker(s.Ticker) {
-				return invalid(f+".ticker", "%q is not a trading symbol (upper case, e.g. TCS, M&M, BAJAJ-AUTO)", s.Ticker)
-			}
-			if s.Quantity < 1 {
-				return invalid(f+".quantity", "must be 1 or more, got %d", s.Quantity)
-			}
-			if s.Type != Buy && s.Type != Sell {
-				return invalid(f+".type", "must be BUY or SELL, got %q", s.Type)
-			}
+		if err := validateSecurities(oc.Securities); err != nil {
+			return err
 		}
 	case oc.Type == OrderBuy:
 		if oc.Scid == "" {
@@ -236,6 +289,29 @@ func (oc *OrderConfig) validate() error {
 	}
 	if oc.Type != OrderSecurities && len(oc.Securities) > 0 {
 		return invalid("orderConfig.securities", "is taken only by SECURITIES orders")
+	}
+	return nil
+}
+
+// validateSecurities checks each line and that every line carries the same
+// optional fields (SecuritiesRule).
+func validateSecurities(secs []Security) error {
+	first := secs[0].shape()
+	for i, s := range secs {
+		f := fmt.Sprintf("orderConfig.securities[%d]", i)
+		if !ValidTicker(s.Ticker) {
+			return invalid(f+".ticker", "%q is not a trading symbol (upper case, e.g. TCS, M&M, BAJAJ-AUTO)", s.Ticker)
+		}
+		if s.Quantity < 0 {
+			return invalid(f+".quantity", "must be 1 or more, got %d", s.Quantity)
+		}
+		if s.Type != "" && s.Type != Buy && s.Type != Sell {
+			return invalid(f+".type", "must be BUY or SELL, got %q", s.Type)
+		}
+		if sh := s.shape(); sh != first {
+			return invalid("orderConfig.securities", "line %d (%s) has %s but line 0 (%s) has %s: %s",
+				i, s.Ticker, sh, secs[0].Ticker, first, SecuritiesRule)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -99,7 +100,12 @@ func (s *Server) handleCreateTransaction(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	var req gateway.TransactionRequest
-	if e := readJSON(w, r, &req); e != nil {
+	body, e := decodeBody(w, r, &req, false)
+	if e != nil {
+		s.writeErr(w, e)
+		return
+	}
+	if e := presentZeroQuantity(body); e != nil {
 		s.writeErr(w, e)
 		return
 	}
@@ -110,6 +116,11 @@ func (s *Server) handleCreateTransaction(w http.ResponseWriter, r *http.Request)
 			et = "unknown_intent"
 		}
 		s.writeErr(w, fail(http.StatusBadRequest, et, err.Error()))
+		return
+	}
+	if c.guest && needsConnectedUser(req) {
+		s.writeErr(w, fail(http.StatusForbidden, etGuestToken, gateway.ErrStrGuestToken,
+			fmt.Sprintf("%s must be created with a connected user auth token: mint one for the user's smallcaseAuthId", describeRequest(req))))
 		return
 	}
 	now := s.now()
@@ -123,6 +134,52 @@ func (s *Server) handleCreateTransaction(w http.ResponseWriter, r *http.Request)
 	}
 	s.store.put(t)
 	s.writeData(w, http.StatusOK, gateway.TransactionCreated{TransactionID: t.ID, ExpireAt: t.ExpireAt})
+}
+
+// presentZeroQuantity refuses a securities line whose quantity is given
+// as 0: a missing quantity is the user's to choose, a zero one is wrong.
+// (gateway.Security reads both as 0.)
+func presentZeroQuantity(body []byte) *apiErr {
+	var v struct {
+		OrderConfig *struct {
+			Securities []struct {
+				Quantity *int `json:"quantity"`
+			} `json:"securities"`
+		} `json:"orderConfig"`
+	}
+	if json.Unmarshal(body, &v) != nil || v.OrderConfig == nil {
+		return nil
+	}
+	for i, sec := range v.OrderConfig.Securities {
+		if sec.Quantity != nil && *sec.Quantity == 0 {
+			return fail(http.StatusBadRequest, etValidation,
+				fmt.Sprintf("orderConfig.securities[%d].quantity: must be 1 or more, got 0 (leave it out to let the user choose)", i))
+		}
+	}
+	return nil
+}
+
+// needsConnectedUser reports whether a request acts on an existing
+// investment, which the docs say "must be connected user auth token":
+// SIP_SETUP, IMR_SETUP and every iscid order type. (The docs say nothing of
+// CANCEL_AMO, so it is left alone.)
+func needsConnectedUser(req gateway.TransactionRequest) bool {
+	switch req.Intent {
+	case gateway.IntentSIPSetup, gateway.IntentIMRSetup:
+		return true
+	case gateway.IntentTransaction:
+		return req.OrderConfig != nil && req.OrderConfig.Iscid != ""
+	}
+	return false
+}
+
+// describeRequest names a request in an error: its intent, and the order
+// type of a TRANSACTION.
+func describeRequest(req gateway.TransactionRequest) string {
+	if req.Intent == gateway.IntentTransaction && req.OrderConfig != nil {
+		return string(req.OrderConfig.Type) + " orders"
+	}
+	return string(req.Intent) + " transactions"
 }
 
 // connectedCaller authenticates a call that needs a connected user.

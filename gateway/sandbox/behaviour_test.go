@@ -689,3 +689,55 @@ func TestDriverTakesOnlyJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewedLines: a SECURITIES order without quantities or sides is
+// placed as the user confirmed it on the review screen; without a review
+// (an unattended journey) a missing quantity is 1 and a missing side BUY;
+// a review that changes a ticker or leaves a line unchosen is refused and
+// leaves the transaction to be run again.
+func TestReviewedLines(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	tok := e.connected("kite-leprechaun", "LEP002")
+	bare := &gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "RELIANCE"}, {Ticker: "TCS"}}}
+	id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: bare})
+
+	for _, bad := range [][]gateway.Security{
+		{{Ticker: "INFY", Quantity: 1, Type: gateway.Buy}, {Ticker: "TCS", Quantity: 1, Type: gateway.Buy}},
+		{{Ticker: "RELIANCE", Quantity: 1, Type: gateway.Buy}, {Ticker: "TCS", Type: gateway.Buy}},
+		{{Ticker: "RELIANCE", Quantity: 1}, {Ticker: "TCS", Quantity: 1, Type: gateway.Buy}},
+		{{Ticker: "RELIANCE", Quantity: 1, Type: gateway.Buy}},
+	} {
+		if st, b := e.complete(id, sandbox.CompleteRequest{Lines: bad}); st != http.StatusBadRequest {
+			t.Errorf("lines %+v: HTTP %d, want 400: %s", bad, st, b)
+		}
+	}
+	o := e.outcome(id, sandbox.CompleteRequest{Lines: []gateway.Security{
+		{Ticker: "RELIANCE", Quantity: 3, Type: gateway.Buy}, {Ticker: "TCS", Quantity: 2, Type: gateway.Buy}}})
+	if o.Result == nil {
+		t.Fatalf("reviewed order: %+v", o.Error)
+	}
+	ords := o.Result.OrderBatches[0].Orders
+	if len(ords) != 2 || ords[0].Quantity != 3 || ords[0].TransactionType != "BUY" || ords[1].Quantity != 2 {
+		t.Errorf("reviewed orders: %+v", ords)
+	}
+
+	// The user may change what the partner gave, and sell what it holds.
+	full := &gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "RELIANCE", Quantity: 1, Type: gateway.Buy}}}
+	id = e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: full})
+	o = e.outcome(id, sandbox.CompleteRequest{Lines: []gateway.Security{{Ticker: "RELIANCE", Quantity: 2, Type: gateway.Sell}}})
+	if o.Result == nil || o.Result.OrderBatches[0].Orders[0].TransactionType != "SELL" || o.Result.OrderBatches[0].Orders[0].Quantity != 2 {
+		t.Errorf("changed line: %+v %+v", o.Result, o.Error)
+	}
+
+	id = e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: bare})
+	o = e.outcome(id, sandbox.CompleteRequest{})
+	if o.Result == nil {
+		t.Fatalf("unattended order: %+v", o.Error)
+	}
+	for _, ord := range o.Result.OrderBatches[0].Orders {
+		if ord.Quantity != 1 || ord.TransactionType != "BUY" {
+			t.Errorf("unattended line %+v: want 1 BUY", ord)
+		}
+	}
+}

@@ -242,6 +242,8 @@ var webJourneys = []struct {
 	{"order_partial_fill", nil, "", webOrderPartialFill},
 	{"consent_denied", nil, "", webConsentDenied},
 	{"close_before_login", nil, "", webCloseBeforeLogin},
+	{"close_after_choosing_a_broker", nil, "", webCloseAfterBroker},
+	{"order_review_chooses_lines", nil, "", webOrderReviewLines},
 	{"wrong_account_for_connected_user", nil, "", webWrongAccount},
 	{"brokers_filter", nil, "", webBrokersFilter},
 	{"token_not_signed_with_the_secret", nil, "", webTokenNotSigned},
@@ -363,6 +365,76 @@ func webCloseBeforeLogin(t *testing.T, j *journey) {
 	j.start(docsGuestToken, id)
 	if o := j.outcome(); o.Error == nil || o.Error.Code != 3002 || o.Error.Message != "invalid_transactionId" {
 		t.Errorf("second run: %+v %+v", o.Result, o.Error)
+	}
+}
+
+// webCloseAfterBroker: closing on the login screen, after choosing a
+// broker, is user_cancelled 1011; going back to the chooser first is 1010.
+func webCloseAfterBroker(t *testing.T, j *journey) {
+	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j.start(docsGuestToken, id)
+	j.click("broker:kite-leprechaun")
+	if err := chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:login"]`))); err != nil {
+		t.Fatal(err)
+	}
+	j.click("close")
+	o := j.outcome()
+	if o.Error == nil || o.Error.Code != 1011 || o.Error.Message != "user_cancelled" || o.Error.Data != nil {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+	id = j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j.start(docsGuestToken, id)
+	j.click("broker:kite-leprechaun")
+	j.click("back")
+	if err := chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`))); err != nil {
+		t.Fatal(err)
+	}
+	j.click("close")
+	if o := j.outcome(); o.Error == nil || o.Error.Code != 1010 {
+		t.Fatalf("close in the chooser after going back: %+v %+v", o.Result, o.Error)
+	}
+}
+
+// webOrderReviewLines: a SECURITIES order with only tickers cannot be
+// placed until the user chooses a side and a quantity for each line on the
+// review screen; the orders are placed as chosen.
+func webOrderReviewLines(t *testing.T, j *journey) {
+	tok := j.e.connected("kite-leprechaun", "LEP001")
+	id := j.e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+		Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS"}, {Ticker: "ITC"}}}})
+	j.toReview(tok, id)
+	if !j.until(`document.querySelector('[data-sc="confirm"]').disabled === true && ` +
+		`document.querySelector('[data-sc="lines-hint"]').textContent.indexOf('Choose a side') >= 0`) {
+		t.Fatal("Place orders is enabled before every line has a side and a quantity")
+	}
+	set := func(sc, value string) {
+		t.Helper()
+		js := fmt.Sprintf(`(function () { var n = document.querySelector('[data-sc=%q]'); n.value = %q;
+			n.dispatchEvent(new Event(n.tagName === 'SELECT' ? 'change' : 'input')); return true; })()`, sc, value)
+		if _, err := chromedp.Run(j.ctx, chromedp.Evaluate[bool](js)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("qty:0", "3")
+	set("side:0", "BUY")
+	set("side:1", "BUY")
+	if !j.until(`document.querySelector('[data-sc="confirm"]').disabled === true`) {
+		t.Fatal("Place orders is enabled with a line without a quantity")
+	}
+	set("qty:1", "0")
+	if !j.until(`document.querySelector('[data-sc="confirm"]').disabled === true`) {
+		t.Fatal("Place orders is enabled with a quantity of 0")
+	}
+	set("qty:1", "12")
+	j.click("confirm")
+	o := j.outcome()
+	if o.Result == nil || len(o.Result.OrderBatches) != 1 {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+	ords := o.Result.OrderBatches[0].Orders
+	if len(ords) != 2 || ords[0].Tradingsymbol != "TCS" || ords[0].Quantity != 3 || ords[0].TransactionType != "BUY" ||
+		ords[1].Tradingsymbol != "ITC" || ords[1].Quantity != 12 {
+		t.Errorf("orders as placed: %+v", ords)
 	}
 }
 

@@ -15,27 +15,32 @@ import (
 	"gatewalk/gateway/sandbox"
 )
 
+// intentCases are created with the docs' guest token, or with a connected
+// token of kite-leprechaun LEP001 where the docs say a connected user's
+// token is required.
 var intentCases = []struct {
-	name string
-	req  gateway.TransactionRequest
+	name      string
+	req       gateway.TransactionRequest
+	connected bool
 }{
-	{"connect", gateway.TransactionRequest{Intent: gateway.IntentConnect}},
+	{"connect", gateway.TransactionRequest{Intent: gateway.IntentConnect}, false},
 	{"transaction_securities", gateway.TransactionRequest{Intent: gateway.IntentTransaction, Notes: "first order",
 		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: []gateway.Security{
-			{Ticker: "TCS", Quantity: 2, Type: gateway.Buy}, {Ticker: "INFY", Quantity: 1, Type: gateway.Buy}}}}},
+			{Ticker: "TCS", Quantity: 2, Type: gateway.Buy}, {Ticker: "INFY", Quantity: 1, Type: gateway.Buy}}}}, false},
 	{"transaction_smallcase_buy", gateway.TransactionRequest{Intent: gateway.IntentTransaction,
-		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderBuy, Scid: "SCMO_0002", Amount: 25000}}},
+		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderBuy, Scid: "SCMO_0002", Amount: 25000}}, false},
 	{"transaction_investmore", gateway.TransactionRequest{Intent: gateway.IntentTransaction,
-		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderInvestMore, Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}},
+		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderInvestMore, Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}, true},
 	{"transaction_reconciliation", gateway.TransactionRequest{Intent: gateway.IntentTransaction,
-		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderReconciliation}}},
+		OrderConfig: &gateway.OrderConfig{Type: gateway.OrderReconciliation}}, false},
 	{"holdings_import", gateway.TransactionRequest{Intent: gateway.IntentHoldingsImport, Version: "v2",
-		AssetConfig: &gateway.AssetConfig{MFHoldings: true}}},
-	{"authorise_holdings", gateway.TransactionRequest{Intent: gateway.IntentAuthoriseHoldings}},
-	{"fetch_funds", gateway.TransactionRequest{Intent: gateway.IntentFetchFunds}},
-	{"sip_setup", gateway.TransactionRequest{Intent: gateway.IntentSIPSetup, OrderConfig: &gateway.OrderConfig{Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}},
-	{"cancel_amo", gateway.TransactionRequest{Intent: gateway.IntentCancelAMO, OrderConfig: &gateway.OrderConfig{Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}},
-	{"mf_holdings_import", gateway.TransactionRequest{Intent: gateway.IntentMFHoldingsImport, AssetConfig: &gateway.AssetConfig{FromDate: "2025-04-01"}}},
+		AssetConfig: &gateway.AssetConfig{MFHoldings: true}}, false},
+	{"authorise_holdings", gateway.TransactionRequest{Intent: gateway.IntentAuthoriseHoldings}, false},
+	{"fetch_funds", gateway.TransactionRequest{Intent: gateway.IntentFetchFunds}, false},
+	{"sip_setup", gateway.TransactionRequest{Intent: gateway.IntentSIPSetup, OrderConfig: &gateway.OrderConfig{Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}, true},
+	{"imr_setup", gateway.TransactionRequest{Intent: gateway.IntentIMRSetup, OrderConfig: &gateway.OrderConfig{Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}, true},
+	{"cancel_amo", gateway.TransactionRequest{Intent: gateway.IntentCancelAMO, OrderConfig: &gateway.OrderConfig{Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}}, false},
+	{"mf_holdings_import", gateway.TransactionRequest{Intent: gateway.IntentMFHoldingsImport, AssetConfig: &gateway.AssetConfig{FromDate: "2025-04-01"}}, false},
 }
 
 // TestContractIntents creates a transaction of every intent with the
@@ -49,7 +54,11 @@ func TestContractIntents(t *testing.T) {
 			e := newEnv(t, nil)
 			var last []byte // the response body of the latest client call
 			ctx := gateway.WithRecorder(context.Background(), func(x gateway.Exchange) { last = []byte(x.ResponseBody) })
-			tx, err := e.client.CreateTransaction(ctx, docsGuestToken, tc.req)
+			tok := docsGuestToken
+			if tc.connected {
+				tok = e.connected("kite-leprechaun", "LEP001")
+			}
+			tx, err := e.client.CreateTransaction(ctx, tok, tc.req)
 			if err != nil {
 				t.Fatalf("create: %v", err)
 			}
@@ -81,7 +90,7 @@ func TestContractIntents(t *testing.T) {
 			if !strings.HasPrefix(r.SmallcaseAuthToken, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzbWFsbGNhc2VBdXRoSWQiOi") {
 				t.Errorf("result token claims are not {smallcaseAuthId, exp} in that order: %s", r.SmallcaseAuthToken)
 			}
-			if !r.Success || r.Transaction != string(tc.req.Intent) || r.Broker != "kite-leprechaun" || r.TransactionID != tx.TransactionID || !r.Signup {
+			if !r.Success || r.Transaction != string(tc.req.Intent) || r.Broker != "kite-leprechaun" || r.TransactionID != tx.TransactionID || r.Signup == tc.connected {
 				t.Errorf("result = %+v", r)
 			}
 			switch tc.req.Intent {
@@ -447,6 +456,30 @@ func TestContractErrors(t *testing.T) {
 			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[{"ticker":"TCS","quantity":0,"type":"BUY"}]`))
 			return result{st, b}
 		}},
+		{"securities_mixed_quantity_type", 400, gateway.KindValidation, true, "must be specified for all stocks", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[{"ticker":"TCS","type":"BUY"},{"ticker":"INFY","quantity":2}]`))
+			return result{st, b}
+		}},
+		{"securities_bare_and_full", 400, gateway.KindValidation, true, "must be specified for all stocks", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[{"ticker":"TCS"},{"ticker":"INFY","quantity":2,"type":"SELL"}]`))
+			return result{st, b}
+		}},
+		{"securities_full_and_quantity", 400, gateway.KindValidation, true, "must be specified for all stocks", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[{"ticker":"TCS","quantity":1,"type":"BUY"},{"ticker":"INFY","quantity":2}]`))
+			return result{st, b}
+		}},
+		{"guest_sip_setup", 403, gateway.KindGuest, false, "must be created with a connected user auth token", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(`{"intent":"SIP_SETUP","orderConfig":{"iscid":"62bd5f8b4ec1a3d0e9a8c2f1"}}`))
+			return result{st, b}
+		}},
+		{"guest_imr_setup", 403, gateway.KindGuest, false, "must be created with a connected user auth token", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(`{"intent":"IMR_SETUP","orderConfig":{"iscid":"62bd5f8b4ec1a3d0e9a8c2f1"}}`))
+			return result{st, b}
+		}},
+		{"guest_iscid_order", 403, gateway.KindGuest, false, "REBALANCE orders must be created with a connected user auth token", func(e *env) result {
+			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(`{"intent":"TRANSACTION","orderConfig":{"type":"REBALANCE","iscid":"62bd5f8b4ec1a3d0e9a8c2f1"}}`))
+			return result{st, b}
+		}},
 		{"bad_side", 400, gateway.KindValidation, true, "orderConfig.securities[0].type: must be BUY or SELL", func(e *env) result {
 			st, b := e.raw("POST", createPath, partnerHeaders(guest), securities(`[{"ticker":"TCS","quantity":1,"type":"HOLD"}]`))
 			return result{st, b}
@@ -564,6 +597,49 @@ func TestContractErrors(t *testing.T) {
 			}
 			e.checkOpenAPI(tc.badRequest)
 		})
+	}
+}
+
+// TestDocumentedSecuritiesShapes: the docs' four valid SECURITIES bodies
+// create transactions, sent raw and through the client, and a guest token
+// may buy a smallcase by scid.
+func TestDocumentedSecuritiesShapes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	for _, lines := range []string{
+		`[{"ticker":"RELIANCE"},{"ticker":"TCS"}]`,
+		`[{"ticker":"RELIANCE","quantity":2},{"ticker":"TCS","quantity":1}]`,
+		`[{"ticker":"RELIANCE","type":"BUY"},{"ticker":"TCS","type":"SELL"}]`,
+		`[{"ticker":"RELIANCE","quantity":2,"type":"BUY"},{"ticker":"TCS","quantity":1,"type":"SELL"}]`,
+	} {
+		body := []byte(`{"intent":"TRANSACTION","orderConfig":{"type":"SECURITIES","securities":` + lines + `}}`)
+		if st, b := e.raw("POST", "/gateway/gatewaydemo/transaction", partnerHeaders(docsGuestToken), body); st != http.StatusOK {
+			t.Errorf("%s: HTTP %d: %s", lines, st, b)
+		}
+		var req gateway.TransactionRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			t.Fatal(err)
+		}
+		sent, _ := json.Marshal(req.OrderConfig.Securities)
+		if string(sent) != lines {
+			t.Errorf("the client writes %s as %s", lines, sent)
+		}
+		e.create(docsGuestToken, req)
+	}
+	st, b := e.raw("POST", "/gateway/gatewaydemo/transaction", partnerHeaders(docsGuestToken),
+		[]byte(`{"intent":"TRANSACTION","orderConfig":{"type":"BUY","scid":"SCMO_0002"}}`))
+	if st != http.StatusOK {
+		t.Errorf("guest BUY+scid: HTTP %d: %s", st, b)
+	}
+	st, b = e.raw("POST", "/gateway/gatewaydemo/transaction", partnerHeaders(docsGuestToken),
+		[]byte(`{"intent":"HOLDINGS_IMPORT","assetConfig":{"mfHoldings":"true"}}`))
+	if st != http.StatusOK {
+		t.Errorf(`"mfHoldings":"true": HTTP %d: %s`, st, b)
+	}
+	st, _ = e.raw("POST", "/gateway/gatewaydemo/transaction", partnerHeaders(docsGuestToken),
+		[]byte(`{"intent":"HOLDINGS_IMPORT","assetConfig":{"mfHoldings":"yes"}}`))
+	if st != http.StatusBadRequest {
+		t.Errorf(`"mfHoldings":"yes": HTTP %d, want 400`, st)
 	}
 }
 

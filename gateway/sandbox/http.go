@@ -150,34 +150,37 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // readJSON decodes a JSON body of at most MaxBodyBytes into v.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) *apiErr {
-	return decodeBody(w, r, v, false)
+	_, e := decodeBody(w, r, v, false)
+	return e
 }
 
 // readOptionalJSON is readJSON for bodies that may be empty.
 func readOptionalJSON(w http.ResponseWriter, r *http.Request, v any) *apiErr {
-	return decodeBody(w, r, v, true)
+	_, e := decodeBody(w, r, v, true)
+	return e
 }
 
-func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) *apiErr {
+// decodeBody reads a JSON body into v and returns the bytes it read.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) ([]byte, *apiErr) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return fail(http.StatusRequestEntityTooLarge, etTooLarge,
+			return nil, fail(http.StatusRequestEntityTooLarge, etTooLarge,
 				fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes))
 		}
-		return fail(http.StatusBadRequest, etBadRequest, "could not read the request body: "+err.Error())
+		return nil, fail(http.StatusBadRequest, etBadRequest, "could not read the request body: "+err.Error())
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		if optional {
-			return nil
+			return body, nil
 		}
-		return fail(http.StatusBadRequest, etBadRequest, "request body is empty: send a JSON object")
+		return nil, fail(http.StatusBadRequest, etBadRequest, "request body is empty: send a JSON object")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fail(http.StatusBadRequest, etBadRequest, "request body is not valid JSON: "+jsonProblem(err))
+		return nil, fail(http.StatusBadRequest, etBadRequest, "request body is not valid JSON: "+jsonProblem(err))
 	}
-	return nil
+	return body, nil
 }
 
 // jsonProblem describes a decoding error without echoing large inputs.

@@ -23,12 +23,58 @@ import (
 // after-market orders; without it, it rejects market_closed. Market, when
 // set, is the market this journey sees instead of the sandbox's (open,
 // closed or amo), so one journey can rehearse another market state.
+//
+// Lines, for a SECURITIES order, are the lines as the user confirmed them
+// on the review screen, where quantities and sides may be changed and must
+// be chosen where the partner left them out: the same tickers in the same
+// order, each with a quantity of 1 or more and BUY or SELL. Without Lines a
+// line keeps what the partner sent, and a missing quantity is 1 and a
+// missing side BUY (the emulator's choice for unattended journeys).
 type CompleteRequest struct {
-	Broker  string           `json:"broker"`
-	Account string           `json:"account"`
-	Outcome gateway.Scenario `json:"outcome"`
-	AMO     bool             `json:"amo,omitempty"`
-	Market  MarketMode       `json:"market,omitempty"`
+	Broker  string             `json:"broker"`
+	Account string             `json:"account"`
+	Outcome gateway.Scenario   `json:"outcome"`
+	AMO     bool               `json:"amo,omitempty"`
+	Market  MarketMode         `json:"market,omitempty"`
+	Lines   []gateway.Security `json:"lines,omitempty"`
+}
+
+// reviewedOrder is the orderConfig a journey places: a SECURITIES order's
+// lines as the user confirmed them (see CompleteRequest.Lines).
+func reviewedOrder(oc *gateway.OrderConfig, lines []gateway.Security) (*gateway.OrderConfig, error) {
+	if oc == nil || oc.Type != gateway.OrderSecurities {
+		if len(lines) > 0 {
+			return nil, fmt.Errorf("%w: lines are taken only by SECURITIES orders", ErrBadRequest)
+		}
+		return oc, nil
+	}
+	out := *oc
+	out.Securities = make([]gateway.Security, len(oc.Securities))
+	if len(lines) > 0 && len(lines) != len(oc.Securities) {
+		return nil, fmt.Errorf("%w: lines: the order has %d lines, got %d", ErrBadRequest, len(oc.Securities), len(lines))
+	}
+	for i, sec := range oc.Securities {
+		if len(lines) > 0 {
+			l := lines[i]
+			switch {
+			case l.Ticker != sec.Ticker:
+				return nil, fmt.Errorf("%w: lines[%d]: ticker %q, the order has %q there (tickers cannot be changed)", ErrBadRequest, i, l.Ticker, sec.Ticker)
+			case l.Quantity < 1:
+				return nil, fmt.Errorf("%w: lines[%d] (%s): choose a quantity of 1 or more", ErrBadRequest, i, sec.Ticker)
+			case l.Type != gateway.Buy && l.Type != gateway.Sell:
+				return nil, fmt.Errorf("%w: lines[%d] (%s): choose BUY or SELL, got %q", ErrBadRequest, i, sec.Ticker, l.Type)
+			}
+			sec = l
+		}
+		if sec.Quantity == 0 {
+			sec.Quantity = 1
+		}
+		if sec.Type == "" {
+			sec.Type = gateway.Buy
+		}
+		out.Securities[i] = sec
+	}
+	return &out, nil
 }
 
 // Errors of Complete; match with errors.Is.
@@ -173,6 +219,10 @@ func (s *Server) complete(id string, req CompleteRequest) (gateway.SDKOutcome, e
 	}
 	ref, err := s.resolveAccount(t.AuthID, req.Broker, req.Account)
 	if err != nil {
+		s.release(id)
+		return gateway.SDKOutcome{}, err
+	}
+	if _, err := reviewedOrder(t.Req.OrderConfig, req.Lines); err != nil {
 		s.release(id)
 		return gateway.SDKOutcome{}, err
 	}
@@ -348,6 +398,8 @@ func (s *Server) playIntent(p *playback, live *portfolio) {
 		p.res.Data = mustJSON(map[string]any{"authorised": true})
 	case gateway.IntentSIPSetup:
 		playSIPSetup(p)
+	case gateway.IntentIMRSetup:
+		p.res.Data = mustJSON(map[string]any{"iscid": p.t.Req.OrderConfig.Iscid, "imrActive": true})
 	}
 }
 
@@ -356,7 +408,11 @@ func (s *Server) playIntent(p *playback, live *portfolio) {
 func (s *Server) playOrders(p *playback, live *portfolio) {
 	if p.needsMarket {
 		amo := !p.mkt.Open
-		b := s.execute(p.t, planOrders(p.t.Req.OrderConfig), p.sc, amo, live, p.now)
+		oc, err := reviewedOrder(p.t.Req.OrderConfig, p.req.Lines)
+		if err != nil {
+			oc, _ = reviewedOrder(p.t.Req.OrderConfig, nil)
+		}
+		b := s.execute(p.t, planOrders(oc), p.sc, amo, live, p.now)
 		p.batches = []gateway.OrderBatch{b}
 	} else {
 		p.batches = []gateway.OrderBatch{}
@@ -369,7 +425,7 @@ func (s *Server) playOrders(p *playback, live *portfolio) {
 func (s *Server) playHoldingsImport(p *playback) {
 	t := p.t
 	sn := s.importHoldings(p.userID, p.ref, p.now)
-	mf := t.Req.AssetConfig != nil && t.Req.AssetConfig.MFHoldings
+	mf := t.Req.AssetConfig != nil && bool(t.Req.AssetConfig.MFHoldings)
 	p.res.Data = mustJSON(map[string]any{"securities": len(sn.p.Positions), "mutualFunds": len(sn.p.Folios), "snapshotDate": stamp(p.now)})
 	if t.Req.Version == "v2" {
 		p.postback(gateway.EventHoldingsImport, gateway.StatusCompleted, holdingsV2(p.userID, p.ref.Broker.ID, sn, mf))

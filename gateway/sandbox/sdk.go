@@ -207,11 +207,19 @@ type transactionPreview struct {
 }
 
 type stepRequest struct {
-	Broker  string           `json:"broker"`
-	Account string           `json:"account"`
-	Outcome gateway.Scenario `json:"outcome"`
-	AMO     bool             `json:"amo,omitempty"`
-	Market  MarketMode       `json:"market,omitempty"`
+	Broker  string             `json:"broker"`
+	Account string             `json:"account"`
+	Outcome gateway.Scenario   `json:"outcome"`
+	AMO     bool               `json:"amo,omitempty"`
+	Market  MarketMode         `json:"market,omitempty"`
+	Lines   []gateway.Security `json:"lines,omitempty"`
+	// Stage, on cancel before a login, is where the user closed: "login"
+	// after choosing a broker (1011), else the broker chooser (1010).
+	Stage string `json:"stage,omitempty"`
+}
+
+func (r stepRequest) complete() CompleteRequest {
+	return CompleteRequest{Broker: r.Broker, Account: r.Account, Outcome: r.Outcome, AMO: r.AMO, Market: r.Market, Lines: r.Lines}
 }
 
 // handleSDKStep is POST /scdk/api/{gw}/transactions/{id}/{open|login|complete|cancel}.
@@ -299,7 +307,7 @@ func (s *Server) handleSDKStep(w http.ResponseWriter, r *http.Request) {
 		s.writeData(w, http.StatusOK, map[string]any{"login": map[string]string{
 			"broker": ref.Broker.ID, "account": ref.Account.ID, "name": ref.Account.Name, "smallcaseAuthId": userID}})
 	case "complete":
-		o, err := s.complete(id, CompleteRequest(req))
+		o, err := s.complete(id, req.complete())
 		s.stepResult(w, o, err, invalid)
 	case "cancel":
 		if req.Broker != "" {
@@ -314,8 +322,14 @@ func (s *Server) handleSDKStep(w http.ResponseWriter, r *http.Request) {
 		case early != nil:
 			outcome(*early)
 		default:
-			s.finish(id, gateway.StatusCancelled, 1010, "user_cancelled", nil)
-			outcome(*sdkFail(1010, "user_cancelled", nil))
+			// 1010: closed the broker chooser; 1011: closed after choosing
+			// a broker, before logging in.
+			code := 1010
+			if req.Stage == "login" {
+				code = 1011
+			}
+			s.finish(id, gateway.StatusCancelled, code, "user_cancelled", nil)
+			outcome(*sdkFail(code, "user_cancelled", nil))
 		}
 	default:
 		s.writeErr(w, fail(http.StatusNotFound, etNotFound, "unknown step "+r.PathValue("step")))

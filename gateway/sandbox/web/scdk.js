@@ -10,7 +10,9 @@
  *
  * The journey is drawn in the page. Every control carries a stable data-sc
  * attribute (broker:ID, account:ID, consent:accept, consent:deny,
- * scenario:NAME, market:NAME, confirm, back, close; screens screen:NAME)
+ * scenario:NAME, market:NAME, qty:N and side:N (the review screen's
+ * quantity and side of line N of a SECURITIES order), confirm, back, close;
+ * screens screen:NAME)
  * for automation. The token is checked by the sandbox, never in the browser.
  * config.amo lets orders go as after-market orders when the market is
  * closed in its AMO window; without it such a journey rejects market_closed.
@@ -227,10 +229,11 @@
   Journey.prototype.busy = function (on) {
     if (!this.root) return;
     this.root.classList.toggle('scdk-busy', !!on);
-    var bs = this.root.querySelectorAll('button');
+    var bs = this.root.querySelectorAll('button, input, select');
     for (var i = 0; i < bs.length; i++) {
       if (bs[i].getAttribute('data-sc') !== 'close') bs[i].disabled = !!on;
     }
+    if (!on) this.updateLines();
   };
 
   Journey.prototype.screen = function (name, title, nodes) {
@@ -244,8 +247,12 @@
     if (this.settled) return;
     // A second request would race the step in flight: close after it.
     if (this.inflight) { this.closeAsked = true; return; }
-    // Before login: user_cancelled 1010; after it: 1012 with the token.
-    this.call('cancel', this.loggedIn ? { broker: this.broker.id, account: this.account.id } : {});
+    // In the broker chooser: user_cancelled 1010; after choosing a broker,
+    // before logging in: 1011; after the login: 1012 with the token.
+    var body = {};
+    if (this.loggedIn) body = { broker: this.broker.id, account: this.account.id };
+    else if (this.broker) body = { stage: 'login' };
+    this.call('cancel', body);
   };
 
   Journey.prototype.showError = function (msg) {
@@ -299,7 +306,7 @@
       el('p', { 'class': 'scdk-muted', text: 'Pick a leprechaun test account (no password in the sandbox).' }),
       el('div', { 'class': 'scdk-list' }, items),
       el('button', { type: 'button', 'class': 'scdk-link', 'data-sc': 'back', text: '\u2190 other brokers',
-        onclick: function () { self.showBrokers(); } })
+        onclick: function () { self.broker = null; self.showBrokers(); } })
     ]);
   };
 
@@ -332,7 +339,9 @@
     var nodes = [];
     var t = this.txn;
     if (t.intent === 'TRANSACTION') {
-      if (t.orders.length) {
+      if (this.editable()) {
+        nodes.push(this.linesTable());
+      } else if (t.orders.length) {
         var rows = t.orders.map(function (o) {
           return el('tr', null, [
             el('td', { text: o.ticker }), el('td', { text: o.type }),
@@ -372,13 +381,69 @@
     });
     nodes.push(el('div', { 'class': 'scdk-label', text: 'Sandbox scenario' }));
     nodes.push(el('div', { 'class': 'scdk-chips', 'data-sc': 'scenarios' }, picks));
-    nodes.push(el('div', { 'class': 'scdk-actions' }, [
-      el('button', { type: 'button', 'class': 'scdk-primary', 'data-sc': 'confirm',
-        text: t.intent === 'TRANSACTION' ? 'Place orders' : 'Continue',
-        onclick: function () { self.finish(self.scenario); } })
-    ]));
+    this.confirmBtn = el('button', { type: 'button', 'class': 'scdk-primary', 'data-sc': 'confirm',
+      text: t.intent === 'TRANSACTION' ? 'Place orders' : 'Continue',
+      onclick: function () { if (self.linesReady()) self.finish(self.scenario); } });
+    this.linesHint = el('p', { 'class': 'scdk-muted', 'data-sc': 'lines-hint' });
+    nodes.push(this.linesHint);
+    nodes.push(el('div', { 'class': 'scdk-actions' }, [this.confirmBtn]));
     this.screen('review', t.intent === 'TRANSACTION' ? 'Review orders' : 'Confirm', nodes);
     this.updateMarket();
+    this.updateLines();
+  };
+
+  // editable: a SECURITIES order, whose quantities and sides the user may
+  // change on the review screen, and must choose where the partner left
+  // them out.
+  Journey.prototype.editable = function () {
+    var oc = this.txn.orderConfig;
+    return this.txn.intent === 'TRANSACTION' && oc && oc.type === 'SECURITIES' && (oc.securities || []).length > 0;
+  };
+
+  Journey.prototype.linesTable = function () {
+    var self = this;
+    var prices = {};
+    (this.txn.orders || []).forEach(function (o) { prices[o.ticker] = o.price; });
+    this.lines = this.txn.orderConfig.securities.map(function (s) {
+      return { ticker: s.ticker, quantity: s.quantity || null, type: s.type || '' };
+    });
+    var rows = this.lines.map(function (line, i) {
+      var qty = el('input', { type: 'number', min: '1', step: '1', inputmode: 'numeric', 'class': 'scdk-qty',
+        'data-sc': 'qty:' + i, 'aria-label': 'Quantity of ' + line.ticker, placeholder: 'qty',
+        value: line.quantity ? String(line.quantity) : null });
+      qty.addEventListener('input', function () {
+        var n = Number(qty.value);
+        line.quantity = (qty.value !== '' && Math.floor(n) === n && n >= 1) ? n : null;
+        self.updateLines();
+      });
+      var side = el('select', { 'class': 'scdk-side', 'data-sc': 'side:' + i, 'aria-label': 'Side of ' + line.ticker }, [
+        el('option', { value: '', text: 'Choose' }), el('option', { value: 'BUY', text: 'BUY' }), el('option', { value: 'SELL', text: 'SELL' })
+      ]);
+      side.value = line.type;
+      side.addEventListener('change', function () { line.type = side.value; self.updateLines(); });
+      return el('tr', null, [
+        el('td', { text: line.ticker }), el('td', null, [side]),
+        el('td', { 'class': 'scdk-num' }, [qty]), el('td', { 'class': 'scdk-num', text: prices[line.ticker] != null ? money(prices[line.ticker]) : '' })
+      ]);
+    });
+    return el('table', { 'class': 'scdk-orders', 'data-sc': 'orders' }, [
+      el('thead', null, [el('tr', null, [el('th', { text: 'Symbol' }), el('th', { text: 'Side' }), el('th', { 'class': 'scdk-num', text: 'Qty' }), el('th', { 'class': 'scdk-num', text: 'Price' })])]),
+      el('tbody', null, rows)
+    ]);
+  };
+
+  // linesReady: every line has a side and a whole quantity of 1 or more.
+  Journey.prototype.linesReady = function () {
+    if (!this.lines) return true;
+    return this.lines.every(function (l) { return l.quantity >= 1 && (l.type === 'BUY' || l.type === 'SELL'); });
+  };
+
+  Journey.prototype.updateLines = function () {
+    if (!this.confirmBtn) return;
+    var ready = this.linesReady();
+    this.confirmBtn.disabled = !ready;
+    this.confirmBtn.setAttribute('aria-disabled', String(!ready));
+    this.linesHint.textContent = ready ? '' : 'Choose a side and a quantity for every order.';
   };
 
   // marketState is the market this journey will see: the pick of the
@@ -426,6 +491,9 @@
   Journey.prototype.finish = function (outcome) {
     var body = { broker: this.broker.id, account: this.account.id, outcome: outcome, amo: !!this.sdk.config.amo };
     if (this.market) body.market = this.market;
+    if (this.lines && outcome !== 'consent_denied') {
+      body.lines = this.lines.map(function (l) { return { ticker: l.ticker, quantity: l.quantity, type: l.type }; });
+    }
     this.call('complete', body);
   };
 
