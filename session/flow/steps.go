@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -327,7 +328,14 @@ func requestSummary(req gateway.TransactionRequest) string {
 		if oc.Type == gateway.OrderSecurities {
 			var parts []string
 			for _, sec := range oc.Securities {
-				parts = append(parts, fmt.Sprintf("%s %s:%d", sec.Type, sec.Ticker, sec.Quantity))
+				side, qty := string(sec.Type), ":"+strconv.Itoa(sec.Quantity)
+				if side == "" {
+					side = "side?"
+				}
+				if sec.Quantity == 0 {
+					qty = ":qty?"
+				}
+				parts = append(parts, side+" "+sec.Ticker+qty)
 			}
 			return strings.Join(parts, ", ")
 		}

@@ -194,7 +194,9 @@ func TestUsageErrorsSendNothing(t *testing.T) {
 	}
 	cases := [][]string{
 		{"order", "--profile", "ext", "--user", "alice", "--buy", "TCS:0"},
-		{"order", "--profile", "ext", "--user", "alice", "--buy", "TCS"},
+		{"order", "--profile", "ext", "--user", "alice", "--buy", "TCS:1", "--buy", "INFY"},
+		{"order", "--profile", "ext", "--user", "alice", "--stock", "TCS", "--sell", "INFY"},
+		{"order", "--profile", "ext", "--user", "alice", "--stock", "TCS", "--buy", "INFY:1"},
 		{"order", "--profile", "ext", "--user", "alice", "--sell", "INFY:two"},
 		{"order", "--profile", "ext", "--user", "alice", "--buy", "tcs 1:1"},
 		{"order", "--profile", "ext", "--user", "alice", "--buy", "TCS:1", "--scid", "SCMO_0001"},
@@ -240,7 +242,7 @@ func TestUsageMessagesSayWhatToDo(t *testing.T) {
 		want string
 	}{
 		{[]string{"order", "--user", "alice", "--buy", "TCS:0"}, "quantity must be 1 or more"},
-		{[]string{"order", "--user", "alice", "--buy", "TCS"}, "want TICKER:QTY"},
+		{[]string{"order", "--user", "alice", "--buy", "TCS:"}, "want TICKER or TICKER:QTY"},
 		{[]string{"order", "--user", "nobody", "--buy", "TCS:1"}, "gatewalk login --user nobody"},
 		{[]string{"order", "--user", "alice", "--iscid", "x"}, "--iscid needs --type"},
 		{[]string{"login", "--user", "a", "--auto", "nope"}, "want one of success, partial_fill"},

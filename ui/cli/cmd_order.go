@@ -26,14 +26,23 @@ from the API (GET /v1/{gateway}/engine/orders/sst) and prints the batches
 and orders with their statuses.
 
 Orders:
-  --buy TICKER:QTY, --sell TICKER:QTY   securities (repeat the flag, or
+  --buy TICKER[:QTY], --sell TICKER[:QTY]
+                                        securities (repeat the flag, or
                                         separate with commas: --buy TCS:1,INFY:2)
+  --stock TICKER[:QTY]                  a security whose side the user chooses
+                                        in the SDK's review screen
+  A line without :QTY leaves the quantity to the user in the review screen.
+  The Gateway's rule: quantity and side are optional, but if given, they
+  must be given for every line (--buy RELIANCE --buy TCS, or --stock
+  RELIANCE --stock TCS, or --buy TCS:1 --sell INFY:2; not --buy TCS:1
+  --buy INFY).
   --scid SCID                           buy a smallcase (type BUY)
   --iscid ISCID --type TYPE             act on a smallcase investment: INVESTMORE,
                                         FIX, MANAGE, REBALANCE, SIP or EXIT
   --type RECONCILIATION                 reconcile the user's smallcases
-A quantity of 0, a malformed TICKER:QTY or a mix of securities and a
-smallcase is a usage error (exit 2) caught before any request.
+A quantity of 0, a malformed TICKER:QTY, lines that break the rule above
+or a mix of securities and a smallcase is a usage error (exit 2) caught
+before any request.
 
 On a production profile the order is shown as it will be sent (lines,
 user and broker, profile) and placed only after you type yes; without a
@@ -45,7 +54,8 @@ the broker rejects (--auto rejected, insufficient_funds) or fills in part
 exits 0. SDK errors (market_closed, user_cancelled, consent_denied,
 user_mismatch) exit 3, an expired transaction exits 5.`
 
-// securityList collects --buy/--sell specs in the order given.
+// securityList collects --buy/--sell/--stock specs in the order given
+// (side is empty for --stock).
 type securityList struct {
 	side gateway.Side
 	into *[]gateway.Security
@@ -64,16 +74,22 @@ func (l securityList) Set(v string) error {
 	return nil
 }
 
-// parseSecuritySpec reads TICKER:QTY.
+// parseSecuritySpec reads TICKER or TICKER:QTY.
 func parseSecuritySpec(spec string, side gateway.Side) (gateway.Security, error) {
-	flagName := "--" + strings.ToLower(string(side))
-	ticker, qty, ok := strings.Cut(spec, ":")
+	flagName := "--stock"
+	if side != "" {
+		flagName = "--" + strings.ToLower(string(side))
+	}
+	ticker, qty, hasQty := strings.Cut(spec, ":")
 	ticker = strings.ToUpper(strings.TrimSpace(ticker))
-	if !ok || ticker == "" || strings.TrimSpace(qty) == "" {
-		return gateway.Security{}, fmt.Errorf("%s %q: want TICKER:QTY, such as TCS:1", flagName, spec)
+	if ticker == "" || (hasQty && strings.TrimSpace(qty) == "") {
+		return gateway.Security{}, fmt.Errorf("%s %q: want TICKER or TICKER:QTY, such as TCS or TCS:1", flagName, spec)
 	}
 	if !gateway.ValidTicker(ticker) {
 		return gateway.Security{}, fmt.Errorf("%s %q: %q is not a trading symbol (such as TCS, M&M, BAJAJ-AUTO)", flagName, spec, ticker)
+	}
+	if !hasQty {
+		return gateway.Security{Ticker: ticker, Type: side}, nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(qty))
 	if err != nil {
@@ -103,7 +119,7 @@ func (o orderFlags) config() (gateway.OrderConfig, error) {
 	switch {
 	case len(o.securities) > 0:
 		if oc.Scid != "" || oc.Iscid != "" || (typ != "" && typ != gateway.OrderSecurities) {
-			return oc, usagef("--buy/--sell make a SECURITIES order: they do not mix with --scid, --iscid or --type %s", typ)
+			return oc, usagef("--buy/--sell/--stock make a SECURITIES order: they do not mix with --scid, --iscid or --type %s", typ)
 		}
 		oc.Type, oc.Securities = gateway.OrderSecurities, o.securities
 	case oc.Scid != "":
@@ -124,7 +140,7 @@ func (o orderFlags) config() (gateway.OrderConfig, error) {
 	case typ != "":
 		return oc, usagef("--type %s needs --scid (BUY) or --iscid (INVESTMORE, FIX, MANAGE, REBALANCE, SIP, EXIT)", typ)
 	default:
-		return oc, usagef("nothing to order: give --buy/--sell TICKER:QTY, or --scid SCID, or --iscid ISCID --type TYPE")
+		return oc, usagef("nothing to order: give --buy/--sell TICKER[:QTY] or --stock TICKER[:QTY], or --scid SCID, or --iscid ISCID --type TYPE")
 	}
 	req := gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &oc}
 	if err := req.Validate(); err != nil {
@@ -134,12 +150,13 @@ func (o orderFlags) config() (gateway.OrderConfig, error) {
 }
 
 func runOrder(ctx context.Context, c *Factory, args []string) error {
-	fs := newFlagSet(c, "order", "order --user LABEL (--buy TICKER:QTY | --sell TICKER:QTY)... | --scid SCID | --iscid ISCID --type TYPE [--profile NAME] [--no-browser] [--auto OUTCOME [--auto-broker BROKER] [--auto-account ACCOUNT]] [--json]", orderAbout)
+	fs := newFlagSet(c, "order", "order --user LABEL (--buy TICKER[:QTY] | --sell TICKER[:QTY] | --stock TICKER[:QTY])... | --scid SCID | --iscid ISCID --type TYPE [--profile NAME] [--no-browser] [--auto OUTCOME [--auto-broker BROKER] [--auto-account ACCOUNT]] [--json]", orderAbout)
 	var jf journeyFlags
 	jf.register(fs, true)
 	var of orderFlags
-	fs.Var(securityList{side: gateway.Buy, into: &of.securities}, "buy", "buy TICKER:QTY (repeatable; commas separate several)")
-	fs.Var(securityList{side: gateway.Sell, into: &of.securities}, "sell", "sell TICKER:QTY (repeatable; commas separate several)")
+	fs.Var(securityList{side: gateway.Buy, into: &of.securities}, "buy", "buy TICKER[:QTY] (repeatable; commas separate several; no :QTY lets the user choose)")
+	fs.Var(securityList{side: gateway.Sell, into: &of.securities}, "sell", "sell TICKER[:QTY] (repeatable; commas separate several)")
+	fs.Var(securityList{into: &of.securities}, "stock", "TICKER[:QTY] whose side the user chooses in the SDK's review screen (repeatable)")
 	fs.StringVar(&of.scid, "scid", "", "buy the smallcase SCID")
 	fs.StringVar(&of.iscid, "iscid", "", "the smallcase investment ISCID to act on (with --type)")
 	fs.StringVar(&of.typ, "type", "", "order type for --scid/--iscid: BUY, INVESTMORE, FIX, MANAGE, REBALANCE, SIP, EXIT, RECONCILIATION")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -102,14 +103,17 @@ func TestRejectedKeysExit4(t *testing.T) {
 }
 
 func TestParseSecuritySpec(t *testing.T) {
-	good := map[string]string{"TCS:1": "TCS 1", "m&m:3": "M&M 3", " BAJAJ-AUTO : 10 ": "BAJAJ-AUTO 10"}
+	good := map[string]string{"TCS:1": "TCS 1", "m&m:3": "M&M 3", " BAJAJ-AUTO : 10 ": "BAJAJ-AUTO 10", "TCS": "TCS 0", "reliance": "RELIANCE 0"}
 	for in, want := range good {
 		s, err := parseSecuritySpec(in, "BUY")
-		if err != nil || s.Ticker+" "+itoa(s.Quantity) != want {
-			t.Errorf("%q: %+v %v, want %s", in, s, err, want)
+		if err != nil || s.Ticker+" "+itoa(s.Quantity) != want || s.Type != "BUY" {
+			t.Errorf("%q: %+v %v, want %s BUY", in, s, err, want)
 		}
 	}
-	for _, in := range []string{"TCS", "TCS:", ":1", "TCS:0", "TCS:-1", "TCS:1.5", "T CS:1", "TCS:x"} {
+	if s, err := parseSecuritySpec("TCS", ""); err != nil || s.Type != "" || s.Quantity != 0 {
+		t.Errorf("--stock TCS: %+v %v, want a ticker-only line", s, err)
+	}
+	for _, in := range []string{"", "TCS:", ":1", "TCS:0", "TCS:-1", "TCS:1.5", "T CS:1", "TCS:x"} {
 		if _, err := parseSecuritySpec(in, "SELL"); err == nil {
 			t.Errorf("%q accepted", in)
 		}
@@ -119,4 +123,66 @@ func TestParseSecuritySpec(t *testing.T) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestOrderDocumentedLineShapes: --buy without quantities sends lines of
+// ticker and type, --stock sends ticker-only lines (the user chooses in the
+// review screen; the unattended sandbox takes 1 BUY), and lines that break
+// the Gateway's rule are refused before anything is sent, naming the rule.
+func TestOrderDocumentedLineShapes(t *testing.T) {
+	h := newHeadlessEnv(t)
+	if code, _, errb := h.run(t, "login", "--user", "alice", "--auto", "success"); code != 0 {
+		t.Fatalf("login: exit %d\n%s", code, errb)
+	}
+	for _, tc := range []struct {
+		args []string
+		body string
+	}{
+		{[]string{"--buy", "RELIANCE", "--buy", "TCS"}, `[{"ticker":"RELIANCE","type":"BUY"},{"ticker":"TCS","type":"BUY"}]`},
+		{[]string{"--stock", "RELIANCE", "--stock", "TCS"}, `[{"ticker":"RELIANCE"},{"ticker":"TCS"}]`},
+		{[]string{"--stock", "RELIANCE:2,TCS:1"}, `[{"ticker":"RELIANCE","quantity":2},{"ticker":"TCS","quantity":1}]`},
+		{[]string{"--buy", "RELIANCE:2", "--sell", "TCS:1"}, `[{"ticker":"RELIANCE","quantity":2,"type":"BUY"},{"ticker":"TCS","quantity":1,"type":"SELL"}]`},
+	} {
+		args := append([]string{"order", "--user", "alice", "--auto", "success", "--json"}, tc.args...)
+		code, out, errb := h.run(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d\n%s", tc.args, code, errb)
+		}
+		var rep present.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		var sent string
+		for _, st := range rep.Steps {
+			if st.Request != nil && strings.HasSuffix(st.Request.URL, "/transaction") {
+				var body struct {
+					OrderConfig struct {
+						Securities json.RawMessage `json:"securities"`
+					} `json:"orderConfig"`
+				}
+				if err := json.Unmarshal(st.Request.Body, &body); err != nil {
+					t.Fatal(err)
+				}
+				var compact bytes.Buffer
+				if err := json.Compact(&compact, body.OrderConfig.Securities); err != nil {
+					t.Fatal(err)
+				}
+				sent = compact.String()
+			}
+		}
+		if sent != tc.body {
+			t.Errorf("%v sent securities %s, want %s", tc.args, sent, tc.body)
+		}
+	}
+	// (TestUsageErrorsSendNothing checks that such orders reach no server.)
+	for _, args := range [][]string{
+		{"--buy", "TCS:1", "--buy", "INFY"},
+		{"--stock", "TCS", "--sell", "INFY"},
+		{"--stock", "TCS", "--buy", "INFY:1"},
+	} {
+		code, out, errb := h.run(t, append([]string{"order", "--user", "alice", "--auto", "success"}, args...)...)
+		if code != exitUsage || !strings.Contains(errb, "must be specified for all stocks") || out != "" {
+			t.Errorf("%v: exit %d, want %d naming the rule\n%s", args, code, exitUsage, errb)
+		}
+	}
 }

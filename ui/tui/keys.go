@@ -74,7 +74,7 @@ func DefaultKeyMap() KeyMap {
 
 		AddRow:     b([]string{"ctrl+n"}, "ctrl+n", "add row"),
 		DelRow:     b([]string{"ctrl+x"}, "ctrl+x", "remove row"),
-		ToggleSide: b([]string{"ctrl+b"}, "ctrl+b", "BUY/SELL"),
+		ToggleSide: b([]string{"ctrl+b"}, "ctrl+b", "BUY/SELL/SDK"),
 		SwitchMode: b([]string{"ctrl+t"}, "ctrl+t", "securities/smallcase"),
 		Submit:     b([]string{"enter"}, "enter", "submit"),
 		New:        b([]string{"a"}, "a", "add"),
@@ -90,7 +90,7 @@ func DefaultKeyMap() KeyMap {
 		ArrowDown: b([]string{"down"}, "↓", "down"),
 		Space:     b([]string{" "}, "space", "next choice"),
 		Check:     b([]string{"x"}, "x", "check"),
-		BuySell:   b([]string{"b", "s"}, "b/s", "BUY/SELL"),
+		BuySell:   b([]string{"b", "s"}, "b/s", "BUY/SELL/SDK"),
 	}
 }
 

@@ -211,7 +211,8 @@ func (f *orderForm) typeKeys() key.Binding {
 	return anyOf("←/→/space", "order type", f.km.Left, f.km.Right, f.km.Space)
 }
 
-// sideKeys turn a row's side (its SIDE focused) between BUY and SELL.
+// sideKeys turn a row's side (its SIDE focused) between BUY, SELL and SDK
+// (chosen by the user in the SDK's review screen).
 func (f *orderForm) sideKeys() key.Binding {
 	return anyOf("b/s", "side (←/→/space too)", f.km.Space, f.km.Left, f.km.Right, f.km.BuySell)
 }
@@ -232,9 +233,8 @@ func rowProblem(r orderRow, empty bool) string {
 	q := strings.TrimSpace(r.qty.Value())
 	n, err := strconv.Atoi(q)
 	switch {
-	case q == "" && empty:
-		return "quantity is empty: how many shares (e.g. 1)"
 	case q == "":
+		// Left out: the user chooses it in the SDK's review screen.
 	case err != nil:
 		return "quantity " + strconv.Quote(q) + " is not a whole number"
 	case n < 1:
@@ -439,10 +439,15 @@ func (f *orderForm) updateSecurities(km tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
+// toggle turns a row's side BUY → SELL → left to the user in the SDK's
+// review screen → BUY.
 func (r *orderRow) toggle() {
-	if r.side == gateway.Buy {
+	switch r.side {
+	case gateway.Buy:
 		r.side = gateway.Sell
-	} else {
+	case gateway.Sell:
+		r.side = ""
+	default:
 		r.side = gateway.Buy
 	}
 }

@@ -31,6 +31,9 @@ func (f *orderForm) View() string {
 		bottom = append(bottom, leadWrap("", st.Warn, f.note, f.w)...)
 	default:
 		bottom = append(bottom, leadWrap("", st.Subtle, "enter reviews the order as it will be sent; nothing is created until you confirm it there.", f.w)...)
+		if !f.smallcase {
+			bottom = append(bottom, leadWrap("", st.Subtle, "An empty qty, or side SDK, leaves it to the user in the SDK's review screen (the same on every row).", f.w)...)
+		}
 	}
 
 	var body []string
@@ -107,6 +110,9 @@ func (f *orderForm) rowLines(h int) []string {
 			mark = st.Cursor.Render("› ")
 		}
 		side := string(r.side)
+		if side == "" {
+			side = "SDK"
+		}
 		if i == f.row && f.col == 2 {
 			side = st.Selected.Render("‹" + side + "›")
 		} else {

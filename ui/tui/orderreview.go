@@ -137,15 +137,22 @@ func (r *orderReview) count() string {
 	if len(r.oc.Securities) == 0 {
 		return "a smallcase order"
 	}
-	buy, sell := 0, 0
+	buy, sell, open := 0, 0, 0
 	for _, s := range r.oc.Securities {
-		if s.Type == gateway.Sell {
+		switch s.Type {
+		case gateway.Sell:
 			sell++
-		} else {
+		case gateway.Buy:
 			buy++
+		default:
+			open++
 		}
 	}
-	return pluralize(len(r.oc.Securities), "line", "lines") + " (" + strconv.Itoa(buy) + " BUY, " + strconv.Itoa(sell) + " SELL)"
+	sides := strconv.Itoa(buy) + " BUY, " + strconv.Itoa(sell) + " SELL"
+	if open > 0 {
+		sides += ", " + strconv.Itoa(open) + " side chosen in the SDK"
+	}
+	return pluralize(len(r.oc.Securities), "line", "lines") + " (" + sides + ")"
 }
 
 // foot is what is drawn under the lines: what enter and esc do.

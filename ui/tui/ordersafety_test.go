@@ -79,9 +79,11 @@ func TestOrderFormQuantityDigitsOnly(t *testing.T) {
 	mustContain(t, plain(f.View()), "the quantity takes digits only")
 }
 
-// TestOrderFormEmptyFieldsRefused: an empty ticker or quantity is refused
-// with an error, never sent as its placeholder. The row being typed says
-// that a field is empty only once enter was refused.
+// TestOrderFormEmptyFieldsRefused: an empty ticker is refused with an
+// error, never sent as its placeholder. An empty quantity, or the side SDK,
+// leaves it to the user in the SDK's review screen, and says so in the line
+// as it will be sent; rows that leave out different fields break the
+// Gateway's rule and are refused naming it.
 func TestOrderFormEmptyFieldsRefused(t *testing.T) {
 	f := newOrderForm(NewStyles(true), ptr(DefaultKeyMap()), "alice")
 	f.SetSize(100, 20)
@@ -92,20 +94,41 @@ func TestOrderFormEmptyFieldsRefused(t *testing.T) {
 	for _, r := range "INFY" {
 		f.Update(keyMsg(string(r)))
 	}
-	f.Update(keyMsg("tab"))
-	f.tried = false
-	if v := plain(f.View()); strings.Contains(v, "quantity is empty") {
-		t.Fatalf("the row being typed complains before enter:\n%s", v)
-	}
-	if _, cmd := f.Update(keyMsg("enter")); cmd != nil {
-		t.Fatalf("an empty quantity was submitted: %+v", cmd())
-	}
-	mustContain(t, plain(f.View()), "Cannot submit: row 1: quantity is empty", "↳ quantity is empty")
-	f.Update(keyMsg("7"))
+	mustContain(t, plain(f.View()), "BUY INFY (quantity chosen in the SDK)")
 	_, cmd := f.Update(keyMsg("enter"))
 	msg, ok := cmd().(orderSubmittedMsg)
-	if !ok || !reflect.DeepEqual(msg.oc.Securities, []gateway.Security{{Ticker: "INFY", Quantity: 7, Type: gateway.Buy}}) {
+	if !ok || !reflect.DeepEqual(msg.oc.Securities, []gateway.Security{{Ticker: "INFY", Type: gateway.Buy}}) {
 		t.Fatalf("submitted %+v", msg)
+	}
+
+	// A second row with a quantity: the rows now differ.
+	f.Update(keyMsg("tab"))
+	f.Update(keyMsg("tab"))
+	f.Update(keyMsg("ctrl+n"))
+	for _, r := range "TCS" {
+		f.Update(keyMsg(string(r)))
+	}
+	f.Update(keyMsg("tab"))
+	f.Update(keyMsg("2"))
+	if _, cmd := f.Update(keyMsg("enter")); cmd != nil {
+		t.Fatalf("a mix of rows with and without a quantity was submitted: %+v", cmd())
+	}
+	mustContain(t, plain(f.View()), "must be specified for all stocks")
+	f.Update(keyMsg("backspace"))
+	f.Update(keyMsg("tab"))
+	f.Update(keyMsg("ctrl+b"))
+	f.Update(keyMsg("ctrl+b"))
+	mustContain(t, plain(f.View()), "(side chosen in the SDK) TCS (quantity chosen in the SDK)")
+	if _, cmd := f.Update(keyMsg("enter")); cmd != nil {
+		t.Fatalf("a row with a side and one without were submitted: %+v", cmd())
+	}
+	f.row, f.col = 0, 2
+	f.Update(keyMsg("ctrl+b"))
+	f.Update(keyMsg("ctrl+b"))
+	_, cmd = f.Update(keyMsg("enter"))
+	msg, ok = cmd().(orderSubmittedMsg)
+	if !ok || !reflect.DeepEqual(msg.oc.Securities, []gateway.Security{{Ticker: "INFY"}, {Ticker: "TCS"}}) {
+		t.Fatalf("ticker-only rows: submitted %+v", msg)
 	}
 }
 
