@@ -69,9 +69,12 @@ type Step struct {
 	Outcome     *gateway.SDKOutcome
 	Verified    *gateway.VerifiedResult
 	Orders      *gateway.OrderDetails
-	Holdings    *gateway.Holdings
-	Postback    *session.PostbackRecord
-	User        *session.User
+	// OrdersSource says where Orders' batches come from: SourceSDK or
+	// SourceOrderDetails.
+	OrdersSource string
+	Holdings     *gateway.Holdings
+	Postback     *session.PostbackRecord
+	User         *session.User
 	// Summary is the one-line result.
 	Summary string
 	// Warnings are problems that did not stop the step, such as a

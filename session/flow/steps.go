@@ -686,23 +686,107 @@ func (j *Journey) connectedToken() string {
 	return j.token
 }
 
+// Where the batches of a step come from.
+const (
+	SourceSDK          = "the SDK result"
+	SourceOrderDetails = "the order details"
+)
+
+// fetchOrders fetches the order details. After an order journey they are a
+// second opinion: the SDK's result (its orderBatches, or data.batches) is
+// what the journey reports, and an order-details call that fails, answers
+// no batches or differs only adds a warning saying which source said what.
+// The order-details path has a single third-party source (gateway-api.md
+// §16.14), so a real Gateway answering differently must not fail an order
+// the SDK confirmed.
 func (j *Journey) fetchOrders(ctx context.Context, s *Step) {
 	r := j.r
 	txnID := j.TransactionID()
 	od, err := r.client.FetchOrderDetails(ctx, j.connectedToken(), txnID)
-	if err != nil {
-		s.Err = err
+	if j.Kind != Order {
+		if err != nil {
+			s.Err = err
+			return
+		}
+		s.Orders, s.OrdersSource, s.Summary = od, SourceOrderDetails, ordersSummary(od)
 		return
 	}
-	s.Orders = od
-	s.Summary = ordersSummary(od)
-	if j.Kind == Order {
-		status := od.Status
-		if status == "" {
-			status = gateway.StatusCompleted
-		}
-		j.updateHistory(status, 0, "", s.Summary)
+	j.mu.Lock()
+	var sdk []gateway.OrderBatch
+	if j.verified != nil {
+		sdk = j.verified.Batches
 	}
+	j.mu.Unlock()
+	s.Orders, s.OrdersSource = od, SourceOrderDetails
+	switch {
+	case err != nil:
+		s.Warnings = append(s.Warnings, fmt.Sprintf("the order-details call failed (%v): %s", firstLine(err), sdkSays(sdk)))
+		s.Orders = &gateway.OrderDetails{TransactionID: txnID, Status: gateway.StatusCompleted, Batches: sdk}
+		s.OrdersSource = SourceSDK
+	case len(sdk) > 0 && len(od.Batches) == 0:
+		s.Warnings = append(s.Warnings, "the order details answered no batches for "+txnID+": "+sdkSays(sdk))
+		s.Orders = &gateway.OrderDetails{TransactionID: txnID, SmallcaseAuthID: od.SmallcaseAuthID, Broker: od.Broker,
+			Status: gateway.StatusCompleted, Batches: sdk}
+		s.OrdersSource = SourceSDK
+	case len(sdk) > 0:
+		if d := batchesDiffer(sdk, od.Batches); d != "" {
+			s.Warnings = append(s.Warnings, "the order details differ from the SDK result ("+d+"): shown are the SDK's batches")
+		}
+		s.Orders = &gateway.OrderDetails{TransactionID: txnID, SmallcaseAuthID: od.SmallcaseAuthID, Broker: od.Broker,
+			Status: od.Status, Batches: sdk}
+		s.OrdersSource = SourceSDK
+	}
+	if s.Orders.TransactionID == "" {
+		s.Orders.TransactionID = txnID
+	}
+	s.Summary = ordersSummary(s.Orders)
+	if s.OrdersSource == SourceSDK {
+		s.Summary += " (from the SDK result)"
+	}
+	status := s.Orders.Status
+	if status == "" {
+		status = gateway.StatusCompleted
+	}
+	j.updateHistory(status, 0, "", s.Summary)
+}
+
+// firstLine is an error's first line, for a warning.
+func firstLine(err error) string {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// sdkSays is what the journey shows instead of the order details.
+func sdkSays(sdk []gateway.OrderBatch) string {
+	if len(sdk) == 0 {
+		return "the SDK result carried no batches either, so none are shown; check the order in the broker's order book"
+	}
+	return "shown are the " + plural(len(sdk), "batch", "batches") + " the SDK resolved with"
+}
+
+// batchesDiffer says how two lists of batches differ in what an operator
+// reads (batch ids, statuses, order counts and statuses), "" when they
+// agree.
+func batchesDiffer(sdk, od []gateway.OrderBatch) string {
+	describe := func(bs []gateway.OrderBatch) string {
+		var parts []string
+		for _, b := range bs {
+			var os []string
+			for _, o := range b.Orders {
+				os = append(os, o.Tradingsymbol+" "+o.Status)
+			}
+			parts = append(parts, b.BatchID+" "+b.Status+" ["+strings.Join(os, ", ")+"]")
+		}
+		return strings.Join(parts, "; ")
+	}
+	a, b := describe(sdk), describe(od)
+	if a == b {
+		return ""
+	}
+	return "SDK: " + a + "; order details: " + b
 }
 
 // ordersSummary counts orders by status: "2 orders: 1 COMPLETE, 1 REJECTED".

@@ -21,9 +21,11 @@ func orderCommand() command {
 const orderAbout = `A connected-user order without the TUI: mints a connected token for the
 user's stored smallcaseAuthId, creates a TRANSACTION, opens the browser on
 the local SDK page (the URL is always printed), waits for the SDK result,
-checks it carries the same smallcaseAuthId, then fetches the order details
-from the API (GET /v1/{gateway}/engine/orders/sst) and prints the batches
-and orders with their statuses.
+checks it carries the same smallcaseAuthId, and prints the batches and
+orders the SDK resolved with. The order details (GET
+/v1/{gateway}/engine/orders/sst) are a second opinion: when that call
+fails, answers no batches or differs, the order still succeeds and a
+warning says which source said what.
 
 Orders:
   --buy TICKER[:QTY], --sell TICKER[:QTY]
