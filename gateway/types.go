@@ -580,7 +580,7 @@ type OrderBatch struct {
 
 // OrderDetails is the data of GET /v1/{gw}/engine/orders/sst.
 type OrderDetails struct {
-	TransactionID   string       `json:"transactionId"`
+	TransactionID   string       `json:"transactionId,omitempty"`
 	SmallcaseAuthID string       `json:"smallcaseAuthId,omitempty"`
 	Broker          string       `json:"broker,omitempty"`
 	Status          Status       `json:"status,omitempty"`

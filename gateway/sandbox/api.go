@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -237,51 +239,107 @@ func (s *Server) handleHoldings(w http.ResponseWriter, r *http.Request) {
 
 var txnIDRe = regexp.MustCompile(`^TRX_[0-9a-f]{32}$`)
 
-// handleOrderDetails is GET /v1/{gw}/engine/orders/sst?transactionId=.
+// maxLookupIDs bounds the ids one order-details call may name.
+const maxLookupIDs = 50
+
+// handleOrderDetails is GET /v1/{gw}/engine/orders/sst, as the docs
+// describe it (gateway-api.md §16.9): the batches of the transactions named
+// by transactionId, batchId or iscid (each may list several ids, comma
+// separated). Guest tokens may look up by transactionId and batchId. Only
+// COMPLETED transactions show batches, and only the caller's own when the
+// token is a connected one; an unknown id, another user's transaction or one
+// not completed yet is no error, it answers success with no batches. When
+// exactly one transaction matched, its id, owner, broker and status come
+// with the batches (the emulator's choice: the docs show no response).
 func (s *Server) handleOrderDetails(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.connectedCaller(w, r)
-	if !ok {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.writeErr(w, methodNotAllowed("GET"))
 		return
 	}
-	id := r.URL.Query().Get("transactionId")
-	if id == "" {
-		s.writeErr(w, fail(http.StatusBadRequest, etValidation, "transactionId: the query parameter is required"))
-		return
-	}
-	if !txnIDRe.MatchString(id) {
-		s.writeErr(w, fail(http.StatusBadRequest, etValidation, fmt.Sprintf("transactionId: %q is not a transaction id (TRX_ and 32 hex characters)", id)))
-		return
-	}
-	var (
-		out   gateway.OrderDetails
-		e     *apiErr
-		found bool
-	)
-	found = s.store.with(id, s.now(), func(t *txn) {
-		owner := t.UserAuthID
-		if owner == "" {
-			owner = t.AuthID
-		}
-		switch {
-		case owner != "" && owner != c.authID:
-			e = notFound(id)
-		case t.Status == gateway.StatusExpired && t.CompletedAt.IsZero():
-			e = fail(http.StatusGone, etExpired, fmt.Sprintf("transaction %s expired at %s before it was run: create a fresh one", id, t.ExpireAt.Format(time.RFC3339)))
-		case t.Req.Intent != gateway.IntentTransaction:
-			e = fail(http.StatusBadRequest, etValidation, fmt.Sprintf("transactionId: %s is a %s transaction; order details exist only for TRANSACTION", id, t.Req.Intent))
-		default:
-			out = gateway.OrderDetails{TransactionID: t.ID, SmallcaseAuthID: t.UserAuthID, Broker: t.Broker,
-				Status: t.Status, Batches: append([]gateway.OrderBatch{}, t.Batches...)}
-		}
-	})
-	if !found {
-		e = notFound(id)
-	}
+	c, e := s.authenticate(r)
 	if e != nil {
 		s.writeErr(w, e)
 		return
 	}
+	q := r.URL.Query()
+	ids, batchIDs, iscids := splitIDs(q["transactionId"]), splitIDs(q["batchId"]), splitIDs(q["iscid"])
+	switch {
+	case len(ids)+len(batchIDs)+len(iscids) == 0:
+		s.writeErr(w, fail(http.StatusBadRequest, etValidation, "transactionId, batchId or iscid: give at least one of the query parameters"))
+		return
+	case len(ids)+len(batchIDs)+len(iscids) > maxLookupIDs:
+		s.writeErr(w, fail(http.StatusBadRequest, etValidation, fmt.Sprintf("at most %d ids in one call", maxLookupIDs)))
+		return
+	case c.guest && len(iscids) > 0:
+		s.writeErr(w, fail(http.StatusForbidden, etGuestToken, gateway.ErrStrGuestToken,
+			"iscid: an investment belongs to a user, look it up with that user's connected token"))
+		return
+	}
+	visible := func(t *txn) bool {
+		owner := t.UserAuthID
+		if owner == "" {
+			owner = t.AuthID
+		}
+		return t.Req.Intent == gateway.IntentTransaction && t.Status == gateway.StatusCompleted &&
+			(c.guest || owner == c.authID)
+	}
+	var matched []*txn
+	seen := map[string]bool{}
+	add := func(t *txn) {
+		if !seen[t.ID] && visible(t) {
+			seen[t.ID] = true
+			cp := *t
+			cp.Batches = append([]gateway.OrderBatch{}, t.Batches...)
+			matched = append(matched, &cp)
+		}
+	}
+	now := s.now()
+	for _, id := range ids {
+		if txnIDRe.MatchString(id) {
+			s.store.with(id, now, add)
+		}
+	}
+	if len(batchIDs) > 0 || len(iscids) > 0 {
+		s.store.each(func(t *txn) bool {
+			if len(iscids) > 0 && t.Req.OrderConfig != nil && slices.Contains(iscids, t.Req.OrderConfig.Iscid) {
+				add(t)
+			}
+			for _, b := range t.Batches {
+				if slices.Contains(batchIDs, b.BatchID) {
+					add(t)
+				}
+			}
+			return true
+		})
+	}
+	out := gateway.OrderDetails{Batches: []gateway.OrderBatch{}}
+	for _, t := range matched {
+		for _, b := range t.Batches {
+			if len(batchIDs) > 0 && len(ids) == 0 && len(iscids) == 0 && !slices.Contains(batchIDs, b.BatchID) {
+				continue
+			}
+			out.Batches = append(out.Batches, b)
+		}
+	}
+	if len(matched) == 1 {
+		t := matched[0]
+		out.TransactionID, out.SmallcaseAuthID, out.Broker, out.Status = t.ID, t.UserAuthID, t.Broker, t.Status
+	}
 	s.writeData(w, http.StatusOK, out)
+}
+
+// splitIDs reads the ids of a query parameter given once or more, each
+// time one id or several separated by commas.
+func splitIDs(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, id := range strings.Split(v, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 func notFound(id string) *apiErr {

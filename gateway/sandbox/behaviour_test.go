@@ -741,3 +741,72 @@ func TestReviewedLines(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderDetailsAsDocumented: order details are fetched for the ids
+// given, by transactionId, batchId or iscid, with a guest token too; an
+// unknown id, another user's transaction and one not COMPLETED yet answer
+// success with no batches rather than an error.
+func TestOrderDetailsAsDocumented(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	alice := e.connected("kite-leprechaun", "LEP001")
+	bob := e.connected("kite-leprechaun", "LEP002")
+	id := e.create(alice, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+		Type: gateway.OrderInvestMore, Iscid: "62bd5f8b4ec1a3d0e9a8c2f1"}})
+	o := e.outcome(id, sandbox.CompleteRequest{})
+	if o.Result == nil || len(o.Result.OrderBatches) != 1 {
+		t.Fatalf("order: %+v", o.Error)
+	}
+	batchID := o.Result.OrderBatches[0].BatchID
+	pending := e.create(alice, webOrder)
+
+	get := func(tok, query string) gateway.OrderDetails {
+		t.Helper()
+		st, b := e.raw("GET", "/v1/gatewaydemo/engine/orders/sst?"+query, partnerHeaders(tok), nil)
+		if st != http.StatusOK {
+			t.Fatalf("%s: HTTP %d: %s", query, st, b)
+		}
+		var env struct {
+			Success bool                 `json:"success"`
+			Data    gateway.OrderDetails `json:"data"`
+		}
+		if err := json.Unmarshal(b, &env); err != nil || !env.Success || env.Data.Batches == nil {
+			t.Fatalf("%s: %s (%v)", query, b, err)
+		}
+		return env.Data
+	}
+	for _, tc := range []struct {
+		name, tok, query string
+		batches          int
+	}{
+		{"own, by transactionId", alice, "transactionId=" + id, 1},
+		{"guest, by transactionId", docsGuestToken, "transactionId=" + id, 1},
+		{"by batchId", alice, "batchId=" + batchID, 1},
+		{"guest, by batchId", docsGuestToken, "batchId=" + batchID, 1},
+		{"by iscid", alice, "iscid=62bd5f8b4ec1a3d0e9a8c2f1", 1},
+		{"several ids, one unknown", alice, "transactionId=" + id + ",TRX_0123456789abcdef0123456789abcdef", 1},
+		{"another user's", bob, "transactionId=" + id, 0},
+		{"another user's iscid", bob, "iscid=62bd5f8b4ec1a3d0e9a8c2f1", 0},
+		{"unknown", alice, "transactionId=TRX_0123456789abcdef0123456789abcdef", 0},
+		{"not an id", alice, "transactionId=12345", 0},
+		{"not completed yet", alice, "transactionId=" + pending, 0},
+	} {
+		od := get(tc.tok, tc.query)
+		if len(od.Batches) != tc.batches {
+			t.Errorf("%s: %d batches, want %d: %+v", tc.name, len(od.Batches), tc.batches, od)
+		}
+		if tc.batches == 1 && (od.Batches[0].BatchID != batchID || od.TransactionID != id || od.Status != gateway.StatusCompleted) {
+			t.Errorf("%s: %+v", tc.name, od)
+		}
+	}
+	// The client reads such an answer too.
+	od, err := e.client.FetchOrderDetails(ctx, docsGuestToken, id)
+	if err != nil || len(od.Batches) != 1 {
+		t.Errorf("client, guest: %+v %v", od, err)
+	}
+	if st, _ := e.raw("GET", "/v1/gatewaydemo/engine/orders/sst", partnerHeaders(alice), nil); st != http.StatusBadRequest {
+		t.Errorf("no id at all: HTTP %d, want 400", st)
+	}
+	e.checkOpenAPI(false)
+}

@@ -425,13 +425,6 @@ func TestContractErrors(t *testing.T) {
 				return err
 			})
 		}},
-		{"guest_on_order_details", 403, gateway.KindGuest, false, gateway.ErrStrGuestToken, func(e *env) result {
-			id := e.create(guest, gateway.TransactionRequest{Intent: gateway.IntentConnect})
-			return viaClient(e, func(ctx context.Context) error {
-				_, err := e.client.FetchOrderDetails(ctx, guest, id)
-				return err
-			})
-		}},
 		{"malformed_json", 400, gateway.KindValidation, true, "not valid JSON", func(e *env) result {
 			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(`{"intent":`))
 			return result{st, b}
@@ -504,44 +497,6 @@ func TestContractErrors(t *testing.T) {
 			big := `{"intent":"CONNECT","notes":"` + strings.Repeat("x", sandbox.MaxBodyBytes) + `"}`
 			st, b := e.raw("POST", createPath, partnerHeaders(guest), []byte(big))
 			return result{st, b}
-		}},
-		{"unknown_transaction", 404, gateway.KindNotFound, false, "not found", func(e *env) result {
-			return viaClient(e, func(ctx context.Context) error {
-				_, err := e.client.FetchOrderDetails(ctx, e.connected("kite-leprechaun", "LEP001"), "TRX_0123456789abcdef0123456789abcdef")
-				return err
-			})
-		}},
-		{"bad_transaction_id", 400, gateway.KindValidation, false, "transactionId", func(e *env) result {
-			return viaClient(e, func(ctx context.Context) error {
-				_, err := e.client.FetchOrderDetails(ctx, e.connected("kite-leprechaun", "LEP001"), "12345")
-				return err
-			})
-		}},
-		{"expired_transaction", 410, gateway.KindExpired, false, "expired", func(e *env) result {
-			tok := e.connected("kite-leprechaun", "LEP001")
-			id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
-				Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}}})
-			e.s.Advance(6 * time.Minute)
-			return viaClient(e, func(ctx context.Context) error {
-				_, err := e.client.FetchOrderDetails(ctx, e.connected("kite-leprechaun", "LEP001"), id)
-				return err
-			})
-		}},
-		{"order_details_of_connect", 400, gateway.KindValidation, false, "only for TRANSACTION", func(e *env) result {
-			tok := e.connected("kite-leprechaun", "LEP001")
-			id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentConnect})
-			return viaClient(e, func(ctx context.Context) error {
-				_, err := e.client.FetchOrderDetails(ctx, tok, id)
-				return err
-			})
-		}},
-		{"order_details_of_another_user", 404, gateway.KindNotFound, false, "not found", func(e *env) result {
-			id := e.create(e.connected("kite-leprechaun", "LEP001"), gateway.TransactionRequest{Intent: gateway.IntentTransaction,
-				OrderConfig: &gateway.OrderConfig{Type: gateway.OrderReconciliation}})
-			return viaClient(e, func(ctx context.Context) error {
-				_, err := e.client.FetchOrderDetails(ctx, e.connected("kite-leprechaun", "LEP002"), id)
-				return err
-			})
 		}},
 		{"holdings_unknown_user", 404, gateway.KindNotFound, false, "CONNECT", func(e *env) result {
 			return viaClient(e, func(ctx context.Context) error {

@@ -348,6 +348,27 @@ func (s *store) with(id string, now time.Time, f func(t *txn)) bool {
 	return true
 }
 
+// each runs f, under the lock, on every transaction that has batches,
+// until f returns false. f sees a copy of a compact transaction and must
+// not change the transaction or call the store.
+func (s *store) each(f func(t *txn) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.m {
+		if len(t.Batches) > 0 && !f(t) {
+			return
+		}
+	}
+	for k, r := range s.c {
+		if r.x == nil || len(r.x.batches) == 0 {
+			continue
+		}
+		if !f(s.expand(k, r)) {
+			return
+		}
+	}
+}
+
 func (s *store) grewC() {
 	if len(s.c) > s.cpeak {
 		s.cpeak = len(s.c)

@@ -791,6 +791,9 @@ func batchesDiffer(sdk, od []gateway.OrderBatch) string {
 
 // ordersSummary counts orders by status: "2 orders: 1 COMPLETE, 1 REJECTED".
 func ordersSummary(od *gateway.OrderDetails) string {
+	if len(od.Batches) == 0 {
+		return "no batches: the order details show the orders of COMPLETED transactions only, and only to their user"
+	}
 	counts := map[string]int{}
 	var order []string
 	n := 0
