@@ -26,34 +26,121 @@ func CheckPostbackChecksum(apiSecret, timestamp, id, checksum string) bool {
 	return hmac.Equal([]byte(want), []byte(strings.ToLower(strings.TrimSpace(checksum))))
 }
 
-// Postback events.
+// Postback events. The docs list the events (order placed, order
+// completed, holdings import, MF holdings import, a pending action on an
+// invested smallcase) but no field that names them: the event field is the
+// sandbox's own, and gatewalk reads bodies without it (Kind).
 const (
 	EventOrderPlaced      = "ORDER_PLACED"
 	EventOrderCompleted   = "ORDER_COMPLETED"
 	EventHoldingsImport   = "HOLDINGS_IMPORT"
 	EventMFHoldingsImport = "MF_HOLDINGS_IMPORT"
+	EventPendingAction    = "PENDING_ACTION"
 )
 
 // Postback is the JSON body the Gateway POSTs to a partner's postback URL.
-// timestamp, smallcaseAuthId, transactionId and checksum are known from
-// integrator code; the rest is the sandbox's choice. Timestamp is a string
-// (epoch milliseconds) so the checksum input is unambiguous.
+// timestamp, smallcaseAuthId, transactionId, intent, status and checksum
+// are known from the docs and integrator code; the official SST sample puts
+// the order batch's fields (batchId, buyAmount, …, orders) at the top level,
+// and a holdings postback carries the holdings at the top level too. Those
+// event fields are Fields. Event and Broker are the sandbox's own; Data is
+// read from bodies of an older shape. Timestamp is a string (epoch
+// milliseconds) so the checksum input is unambiguous.
 type Postback struct {
 	Timestamp       string          `json:"timestamp"`
 	SmallcaseAuthID string          `json:"smallcaseAuthId,omitempty"`
-	TransactionID   string          `json:"transactionId"`
-	Intent          Intent          `json:"intent"`
-	Event           string          `json:"event"`
-	Status          Status          `json:"status"`
+	TransactionID   string          `json:"transactionId,omitempty"`
+	Intent          Intent          `json:"intent,omitempty"`
+	Event           string          `json:"event,omitempty"`
+	Status          Status          `json:"status,omitempty"`
 	Broker          string          `json:"broker,omitempty"`
 	Data            json.RawMessage `json:"data,omitempty"`
 	Checksum        string          `json:"checksum"`
+	// Fields is a JSON object of the event's own top-level fields: an
+	// order batch for SST events, the holdings for imports. They are
+	// written first; a known field above that Fields also holds is written
+	// once, from Fields.
+	Fields json.RawMessage `json:"-"`
+}
+
+// postbackKnown are the keys of Postback's own fields.
+var postbackKnown = map[string]bool{"timestamp": true, "smallcaseAuthId": true, "transactionId": true, "intent": true,
+	"event": true, "status": true, "broker": true, "data": true, "checksum": true}
+
+// MarshalJSON writes Fields' keys at the top level, then the known fields.
+func (p Postback) MarshalJSON() ([]byte, error) {
+	type plain Postback
+	known, err := json.Marshal(plain(p))
+	if err != nil {
+		return nil, err
+	}
+	f := bytes.TrimSpace(p.Fields)
+	if len(f) == 0 || string(f) == "null" {
+		return known, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(f, &fields); err != nil {
+		return nil, fmt.Errorf("postback fields: want a JSON object: %w", err)
+	}
+	var k map[string]json.RawMessage
+	if err := json.Unmarshal(known, &k); err != nil {
+		return nil, err
+	}
+	out := bytes.NewBuffer(make([]byte, 0, len(f)+len(known)))
+	out.Write(f[:len(f)-1])
+	// The known keys in a fixed order after the event's fields.
+	first := len(fields) == 0
+	for _, key := range []string{"timestamp", "smallcaseAuthId", "transactionId", "intent", "event", "status", "broker", "data", "checksum"} {
+		v, ok := k[key]
+		if !ok {
+			continue
+		}
+		if _, dup := fields[key]; dup {
+			continue
+		}
+		if !first {
+			out.WriteByte(',')
+		}
+		first = false
+		kb, _ := json.Marshal(key)
+		out.Write(kb)
+		out.WriteByte(':')
+		out.Write(v)
+	}
+	out.WriteByte('}')
+	return out.Bytes(), nil
+}
+
+// Kind is the postback's event: its event field, else what its fields say
+// (batch fields: an order event, placed or completed by the batch status;
+// holdings: an import; an iscid with an action: a pending action).
+func (p Postback) Kind() string {
+	if p.Event != "" {
+		return p.Event
+	}
+	var f map[string]json.RawMessage
+	_ = json.Unmarshal(p.Fields, &f)
+	switch {
+	case f["batchId"] != nil || f["orders"] != nil:
+		switch p.Status {
+		case "PLACED", "PROCESSING", "PENDING", "OPEN":
+			return EventOrderPlaced
+		}
+		return EventOrderCompleted
+	case p.Intent == IntentMFHoldingsImport:
+		return EventMFHoldingsImport
+	case f["securities"] != nil || p.Intent == IntentHoldingsImport:
+		return EventHoldingsImport
+	case f["iscid"] != nil && f["action"] != nil:
+		return EventPendingAction
+	}
+	return ""
 }
 
 // ChecksumID returns the id the checksum covers: the transactionId for
 // mutual-fund imports, else the smallcaseAuthId.
 func (p Postback) ChecksumID() string {
-	if p.Intent == IntentMFHoldingsImport || p.Event == EventMFHoldingsImport {
+	if p.Intent == IntentMFHoldingsImport || p.Kind() == EventMFHoldingsImport {
 		return p.TransactionID
 	}
 	return p.SmallcaseAuthID
@@ -82,6 +169,24 @@ func (p *Postback) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*p = Postback(aux.plain)
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	extra := map[string]json.RawMessage{}
+	for k, v := range all {
+		if !postbackKnown[k] {
+			extra[k] = v
+		}
+	}
+	p.Fields = nil
+	if len(extra) > 0 {
+		f, err := json.Marshal(extra)
+		if err != nil {
+			return err
+		}
+		p.Fields = f
+	}
 	p.Timestamp = ""
 	ts := bytes.TrimSpace(aux.Timestamp)
 	switch {

@@ -547,15 +547,43 @@ func TestPostbacks(t *testing.T) {
 			t.Errorf("no %s postback (got %d)", ev, len(got))
 		}
 	}
-	if p := events[gateway.EventOrderCompleted]; p.TransactionID != order || p.Status != gateway.StatusCompleted || !strings.Contains(string(p.Data), `"batches"`) {
+	// The SST postbacks carry the batch at the top level, as the official
+	// sample does: its keys, with the batch's status.
+	for _, raw := range raws {
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &top); err != nil {
+			t.Fatal(err)
+		}
+		var ev string
+		_ = json.Unmarshal(top["event"], &ev)
+		if ev != gateway.EventOrderCompleted && ev != gateway.EventOrderPlaced {
+			continue
+		}
+		if _, ok := top["data"]; ok {
+			t.Errorf("%s: the batch is nested in data, not at the top level: %s", ev, raw)
+		}
+		for _, k := range []string{"batchId", "buyAmount", "sellAmount", "quantity", "filled", "status", "variety", "orders",
+			"timestamp", "smallcaseAuthId", "transactionId", "checksum"} {
+			if _, ok := top[k]; !ok {
+				t.Errorf("%s: no top-level %q: %s", ev, k, raw)
+			}
+		}
+		if ev == gateway.EventOrderCompleted {
+			if _, ok := top["completedDate"]; !ok {
+				t.Errorf("ORDER_COMPLETED: no completedDate: %s", raw)
+			}
+		}
+	}
+	if p := events[gateway.EventOrderCompleted]; p.TransactionID != order || p.Status != "COMPLETED" || !strings.Contains(string(p.Fields), `"batchId"`) ||
+		p.Kind() != gateway.EventOrderCompleted {
 		t.Errorf("ORDER_COMPLETED: %+v", p)
 	}
-	if p := events[gateway.EventOrderPlaced]; p.Status != gateway.StatusProcessing {
-		t.Errorf("ORDER_PLACED status %s", p.Status)
+	if p := events[gateway.EventOrderPlaced]; p.Status != "PLACED" || !strings.Contains(string(p.Fields), `"status":"PLACED"`) {
+		t.Errorf("ORDER_PLACED: status %s, fields %s", p.Status, p.Fields)
 	}
 	var hv2 gateway.HoldingsV2
-	if p := events[gateway.EventHoldingsImport]; json.Unmarshal(p.Data, &hv2) != nil || len(hv2.Securities) == 0 {
-		t.Errorf("HOLDINGS_IMPORT data: %s", p.Data)
+	if p := events[gateway.EventHoldingsImport]; json.Unmarshal(p.Fields, &hv2) != nil || len(hv2.Securities) == 0 {
+		t.Errorf("HOLDINGS_IMPORT fields: %s", p.Fields)
 	}
 	if p := events[gateway.EventMFHoldingsImport]; p.SmallcaseAuthID != "" || p.ChecksumID() != mf {
 		t.Errorf("MF_HOLDINGS_IMPORT: %+v", p)
@@ -809,4 +837,42 @@ func TestOrderDetailsAsDocumented(t *testing.T) {
 		t.Errorf("no id at all: HTTP %d, want 400", st)
 	}
 	e.checkOpenAPI(false)
+}
+
+// TestPendingActionPostback: the driver posts a "pending action on an
+// invested smallcase" postback, signed over timestamp + smallcaseAuthId.
+func TestPendingActionPostback(t *testing.T) {
+	t.Parallel()
+	got := make(chan []byte, 1)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer recv.Close()
+	e := newEnv(t, func(c *sandbox.Config) { c.PostbackURL = recv.URL })
+	id := sandbox.AuthID(e.s.Gateway(), "kite-leprechaun", "LEP001")
+	st, b := e.raw("POST", "/_sandbox/postbacks/pending-action", map[string]string{"Content-Type": "application/json"},
+		[]byte(`{"smallcaseAuthId":"`+id+`","iscid":"62bd5f8b4ec1a3d0e9a8c2f1","scid":"SCMO_0002"}`))
+	if st != http.StatusOK {
+		t.Fatalf("HTTP %d: %s", st, b)
+	}
+	var raw []byte
+	select {
+	case raw = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no postback")
+	}
+	checkReference(t, "postback", raw)
+	var p gateway.Postback
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Kind() != gateway.EventPendingAction || p.SmallcaseAuthID != id || !p.Verify(sandbox.DefaultAPISecret) ||
+		!strings.Contains(string(p.Fields), `"action":"REBALANCE"`) {
+		t.Errorf("pending action: %s", raw)
+	}
+	if st, _ := e.raw("POST", "/_sandbox/postbacks/pending-action", map[string]string{"Content-Type": "application/json"},
+		[]byte(`{"smallcaseAuthId":"`+id+`"}`)); st != http.StatusBadRequest {
+		t.Errorf("without an iscid: HTTP %d, want 400", st)
+	}
 }

@@ -1,10 +1,12 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"gatewalk/gateway"
@@ -160,4 +162,64 @@ func driverJSONOnly(r *http.Request) *apiErr {
 		return fail(http.StatusUnsupportedMediaType, etBadRequest, "the sandbox driver takes only Content-Type: application/json")
 	}
 	return nil
+}
+
+// PendingActionRequest asks the sandbox to post a "pending action on an
+// invested smallcase" postback (POST /_sandbox/postbacks/pending-action).
+type PendingActionRequest struct {
+	SmallcaseAuthID string `json:"smallcaseAuthId"`
+	Iscid           string `json:"iscid"`
+	Scid            string `json:"scid,omitempty"`
+	// Action is what is pending: REBALANCE (the default), SIP or
+	// another word the partner's handler should cope with.
+	Action string `json:"action,omitempty"`
+}
+
+// PendingAction sends a pending-action postback for an investment of a
+// connected account and returns it as sent. The docs name the event but not
+// its body: {iscid, scid, action, description} is the emulator's own.
+func (s *Server) PendingAction(req PendingActionRequest) (gateway.Postback, error) {
+	if _, ok := s.accounts[req.SmallcaseAuthID]; !ok {
+		return gateway.Postback{}, fmt.Errorf("%w: smallcaseAuthId %q is not a test account of this sandbox", ErrBadRequest, req.SmallcaseAuthID)
+	}
+	if req.Iscid == "" {
+		return gateway.Postback{}, fmt.Errorf("%w: iscid: the investment with a pending action is required", ErrBadRequest)
+	}
+	if req.Action == "" {
+		req.Action = "REBALANCE"
+	}
+	fields := map[string]string{"iscid": req.Iscid, "action": req.Action,
+		"description": "A " + strings.ToLower(req.Action) + " update is pending on this smallcase"}
+	if req.Scid != "" {
+		fields["scid"] = req.Scid
+	}
+	raw, _ := json.Marshal(fields)
+	pb := gateway.Postback{Timestamp: fmt.Sprint(s.now().UnixMilli()), SmallcaseAuthID: req.SmallcaseAuthID,
+		Event: gateway.EventPendingAction, Fields: raw}
+	pb.Sign(s.cfg.APISecret)
+	s.post.send(pb)
+	return pb, nil
+}
+
+// handlePendingAction is POST /_sandbox/postbacks/pending-action.
+func (s *Server) handlePendingAction(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		s.writeErr(w, methodNotAllowed("POST"))
+		return
+	}
+	if e := driverJSONOnly(r); e != nil {
+		s.writeErr(w, e)
+		return
+	}
+	var req PendingActionRequest
+	if e := readJSON(w, r, &req); e != nil {
+		s.writeErr(w, e)
+		return
+	}
+	pb, err := s.PendingAction(req)
+	if err != nil {
+		s.writeErr(w, driverErr(err))
+		return
+	}
+	s.writeData(w, http.StatusOK, map[string]any{"postback": pb, "sent": s.cfg.PostbackURL != ""})
 }

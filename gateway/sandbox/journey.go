@@ -279,15 +279,42 @@ func (p *playback) login(x *txn) {
 	x.Broker, x.Account, x.UserAuthID = p.ref.Broker.ID, p.ref.Account.ID, p.userID
 }
 
-// postback queues a postback of the journey, sent once it is recorded.
-func (p *playback) postback(event string, status gateway.Status, v any) {
-	raw, _ := json.Marshal(v)
+// postback queues a postback of the journey, sent once it is recorded:
+// fields (an order batch, the holdings) at the top level of the body, as
+// in the official SST sample, with the ids, intent, status, the
+// emulator's event name and the checksum.
+func (p *playback) postback(event string, status gateway.Status, fields any) {
+	raw, _ := json.Marshal(fields)
 	pb := gateway.Postback{Timestamp: fmt.Sprint(p.now.UnixMilli()), SmallcaseAuthID: p.userID, TransactionID: p.t.ID,
-		Intent: p.t.Req.Intent, Event: event, Status: status, Broker: p.ref.Broker.ID, Data: raw}
+		Intent: p.t.Req.Intent, Event: event, Status: status, Fields: raw}
 	if event == gateway.EventMFHoldingsImport {
 		pb.SmallcaseAuthID = ""
 	}
 	p.posts = append(p.posts, pb)
+}
+
+// placedView is a batch as it stands when its orders are placed: nothing
+// filled yet, the orders and the batch PLACED.
+func placedView(b gateway.OrderBatch) gateway.OrderBatch {
+	b.Status, b.Filled, b.CompletedDate = "PLACED", 0, ""
+	b.Orders = append([]gateway.Order(nil), b.Orders...)
+	for i, o := range b.Orders {
+		o.Status, o.FilledQuantity, o.AveragePrice, o.StatusMessage = "PLACED", 0, 0, ""
+		b.Orders[i] = o
+	}
+	return b
+}
+
+// orderPostbacks queues the SST postbacks of the journey's batches: one
+// per batch and event, the batch's status at the top level. An
+// after-market batch is placed, not completed, until the market opens.
+func (p *playback) orderPostbacks() {
+	for _, b := range p.batches {
+		p.postback(gateway.EventOrderPlaced, gateway.Status("PLACED"), placedView(b))
+		if b.Variety != "amo" {
+			p.postback(gateway.EventOrderCompleted, gateway.Status(b.Status), b)
+		}
+	}
 }
 
 // scenarioRejects are the scenarios that end a journey after the login
@@ -362,12 +389,7 @@ func (s *Server) fulfil(p *playback) gateway.SDKOutcome {
 		p.res.Data = mustJSON(map[string]any{"iscid": iscid, "cancelled": true, "cancelledOrders": n})
 	}
 
-	if len(p.batches) > 0 {
-		p.postback(gateway.EventOrderPlaced, gateway.StatusProcessing, map[string]any{"batches": p.batches})
-		if p.batches[0].Variety != "amo" {
-			p.postback(gateway.EventOrderCompleted, gateway.StatusCompleted, map[string]any{"batches": p.batches})
-		}
-	}
+	p.orderPostbacks()
 	out := gateway.SDKOutcome{Result: p.res}
 	s.finish(t.ID, gateway.StatusCompleted, 0, "", func(x *txn) {
 		p.login(x)

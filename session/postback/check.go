@@ -100,7 +100,7 @@ func Verify(p gateway.Postback, timestampKind, apiSecret string) Check {
 			c.TimestampJSON = TimestampMissing
 		}
 	}
-	mf := p.Intent == gateway.IntentMFHoldingsImport || p.Event == gateway.EventMFHoldingsImport
+	mf := p.Intent == gateway.IntentMFHoldingsImport || p.Kind() == gateway.EventMFHoldingsImport
 	if mf {
 		c.IDField = "transactionId"
 	}
@@ -138,7 +138,7 @@ func Verify(p gateway.Postback, timestampKind, apiSecret string) Check {
 	}
 	switch {
 	case otherID != "" && gateway.CheckPostbackChecksum(apiSecret, c.Timestamp, otherID, c.Received):
-		c.Problem += fmt.Sprintf("; it matches timestamp + %s: the sender used the other rule (intent %q, event %q)", otherField, p.Intent, p.Event)
+		c.Problem += fmt.Sprintf("; it matches timestamp + %s: the sender used the other rule (intent %q, event %q)", otherField, p.Intent, p.Kind())
 	case len(c.Received) != 64:
 		c.Problem += fmt.Sprintf("; the received checksum has %d characters, a hex HMAC-SHA256 has 64", len(c.Received))
 	default:

@@ -3,6 +3,7 @@ package postback
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,7 +108,7 @@ func TestSandboxToListenerHoldingsImports(t *testing.T) {
 	txn := l.run(t, ctx, gateway.TransactionRequest{Intent: gateway.IntentHoldingsImport, Version: "v2", AssetConfig: &gateway.AssetConfig{MFHoldings: true}})
 	rec := l.waitFor(t, ctx, txn, gateway.EventHoldingsImport)
 	var p gateway.Postback
-	if err := json.Unmarshal(rec.Body, &p); err != nil || len(p.Data) == 0 || p.SmallcaseAuthID == "" {
+	if err := json.Unmarshal(rec.Body, &p); err != nil || !strings.Contains(string(p.Fields), `"securities"`) || p.SmallcaseAuthID == "" {
 		t.Fatalf("holdings postback %s: %v", rec.Body, err)
 	}
 	// Mutual-fund imports are signed over the transactionId.

@@ -387,7 +387,7 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		ev.Stored = r.store(profile, "", r.record(now, "", "", false, err.Error(), body, false), &ev)
 		return answer(http.StatusBadRequest, OutcomeMalformed, err.Error())
 	}
-	ev.Event, ev.TransactionID, ev.SmallcaseAuthID = p.Event, p.TransactionID, p.SmallcaseAuthID
+	ev.Event, ev.TransactionID, ev.SmallcaseAuthID = p.Kind(), p.TransactionID, p.SmallcaseAuthID
 	ev.Intent, ev.Status, ev.Broker = p.Intent, p.Status, p.Broker
 	chk := Verify(p, tsKind, apiSecret)
 	chk.Expected = "" // the listener never shows what a valid checksum would be
@@ -401,18 +401,18 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 	r.mu.Unlock()
 	if failNow {
 		msg := "answered 500 on purpose (fail-first), to exercise the sender's retries"
-		ev.Stored = r.store(profile, p.TransactionID, r.record(now, p.Event, string(p.Status), chk.Valid, msg, body, false), &ev)
+		ev.Stored = r.store(profile, p.TransactionID, r.record(now, p.Kind(), string(p.Status), chk.Valid, msg, body, false), &ev)
 		return answer(http.StatusInternalServerError, OutcomeFailedOnTest, msg)
 	}
 	if !chk.Valid {
-		rec := r.record(now, p.Event, string(p.Status), false, chk.Problem, body, false)
+		rec := r.record(now, p.Kind(), string(p.Status), false, chk.Problem, body, false)
 		ev.Stored = r.store(profile, p.TransactionID, rec, &ev)
 		if p.TransactionID != "" {
-			r.deliver(waitKey{p.TransactionID, p.Event}, rec) // a waiting journey learns why at once
+			r.deliver(waitKey{p.TransactionID, p.Kind()}, rec) // a waiting journey learns why at once
 		}
 		return answer(http.StatusUnauthorized, OutcomeBadChecksum, chk.Problem)
 	}
-	rk := p.TransactionID + "\x00" + p.Event + "\x00" + strings.ToLower(chk.Received)
+	rk := p.TransactionID + "\x00" + p.Kind() + "\x00" + strings.ToLower(chk.Received)
 	r.seedReplays(profile)
 	// Reserve the replay key before storing, so two identical postbacks
 	// arriving together are one acceptance and one replay.
@@ -425,17 +425,17 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 	if replay {
 		msg := "replay of a postback accepted at " + first.Format(time.RFC3339)
 		ev.Problem = msg
-		ev.Stored = r.store(profile, p.TransactionID, r.record(now, p.Event, string(p.Status), true, msg, body, false), &ev)
+		ev.Stored = r.store(profile, p.TransactionID, r.record(now, p.Kind(), string(p.Status), true, msg, body, false), &ev)
 		return answer(http.StatusOK, OutcomeReplay, "")
 	}
-	rec := r.record(now, p.Event, string(p.Status), true, "", body, false)
+	rec := r.record(now, p.Kind(), string(p.Status), true, "", body, false)
 	ev.Stored = r.store(profile, p.TransactionID, rec, &ev)
 	if ev.StoreError != "" {
 		r.forget(rk)
 		return answer(http.StatusInternalServerError, OutcomeStoreError, "could not record the postback: "+ev.StoreError)
 	}
 	r.mu.Lock()
-	_, awaited := r.waiters[waitKey{p.TransactionID, p.Event}]
+	_, awaited := r.waiters[waitKey{p.TransactionID, p.Kind()}]
 	r.mu.Unlock()
 	known := ev.Matched || awaited || r.cfg.Store == nil
 	if !known && !r.cfg.AcceptUnknown {
@@ -443,7 +443,7 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		msg := fmt.Sprintf("unknown transaction %q: not in profile %q's history (recorded as unmatched)", p.TransactionID, profile)
 		return answer(http.StatusNotFound, OutcomeUnknown, msg)
 	}
-	r.deliver(waitKey{p.TransactionID, p.Event}, rec)
+	r.deliver(waitKey{p.TransactionID, p.Kind()}, rec)
 	if !known {
 		ev.Problem = fmt.Sprintf("unknown transaction %q: recorded as unmatched and answered 202", p.TransactionID)
 		return answer(http.StatusAccepted, OutcomeUnknown, "")

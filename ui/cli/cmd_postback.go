@@ -115,7 +115,7 @@ token), 2 when the input is not a postback body.`)
 	}
 	chk := postback.Verify(p, tsKind, key.secret)
 	if *jsonOut {
-		out := map[string]any{"valid": chk.Valid, "source": source, "event": p.Event, "transactionId": p.TransactionID,
+		out := map[string]any{"valid": chk.Valid, "source": source, "event": p.Kind(), "transactionId": p.TransactionID,
 			"smallcaseAuthId": p.SmallcaseAuthID, "intent": p.Intent, "status": p.Status,
 			"timestamp": chk.Timestamp, "timestampJson": chk.TimestampJSON, "idField": chk.IDField, "id": chk.ID,
 			"rule": chk.Rule(), "key": key.describe(), "keyFrom": map[bool]string{true: "env", false: "profile"}[key.fromEnv],
@@ -205,7 +205,7 @@ func describePostbackCheck(p gateway.Postback, chk postback.Check, key postbackK
 		return present.SafeLine(s)
 	}
 	fmt.Fprintf(&b, "postback:  %s for transaction %s (intent %s, status %s) from %s\n",
-		dash(p.Event), dash(p.TransactionID), dash(string(p.Intent)), dash(string(p.Status)), source)
+		dash(p.Kind()), dash(p.TransactionID), dash(string(p.Intent)), dash(string(p.Status)), source)
 	switch chk.TimestampJSON {
 	case postback.TimestampNumber:
 		fmt.Fprintf(&b, "timestamp: %s (a JSON number; its text is used as written)\n", present.SafeLine(chk.Timestamp))
