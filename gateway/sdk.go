@@ -149,7 +149,18 @@ type SDKError struct {
 // Error names the error, its code and what it means.
 func (e *SDKError) Error() string {
 	info := ExplainSDKError(e.Code, e.Message)
-	return fmt.Sprintf("SDK error %s (%d): %s", e.Message, e.Code, info.Meaning)
+	return fmt.Sprintf("SDK error %s: %s", e.Label(), info.Meaning)
+}
+
+// Label is the error's name with its numeric code, "user_cancelled
+// (1010)", or the name alone when it has no code: the web SDK's init errors
+// (invalid_transactionId, transaction_in_process, invalid_gateway,
+// invalid_jwt) carry none.
+func (e *SDKError) Label() string {
+	if e.Code == 0 {
+		return e.Message
+	}
+	return fmt.Sprintf("%s (%d)", e.Message, e.Code)
 }
 
 // Step names the point of a journey to go back to after an error.
@@ -175,9 +186,15 @@ type ErrorInfo struct {
 	Advice  string `json:"advice"`
 }
 
-// sdkErrors is the web/mobile SDK error table (2025 iOS SDK source, plus the
-// codes the sandbox uses for leprechaun scenarios).
+// sdkErrors is the web/mobile SDK error table (the official transaction
+// errors page and the 2025 iOS SDK source, plus the codes the sandbox uses
+// for leprechaun scenarios). The web SDK's init errors come first, without
+// a code ("n/a" on web); the iOS codes of the same names follow.
 var sdkErrors = []ErrorInfo{
+	{0, "invalid_transactionId", "the transactionId is unknown or already used (no code on web; 3002 on iOS)", StepTransaction, "Create a fresh transaction: each runs once."},
+	{0, "transaction_in_process", "another transaction is still running in this SDK instance (no code on web)", StepBrowser, "Wait for the journey in progress to settle, or reload the page, then run the fresh transaction."},
+	{0, "invalid_gateway", "the gateway name is unknown or this origin is not whitelisted (no code on web; 100 on iOS)", StepKeys, "Check the profile's gateway name and that this localhost port is whitelisted."},
+	{0, "invalid_jwt", "the smallcaseAuthToken was signed with the wrong secret or expired (no code on web; 90 on iOS)", StepKeys, "Check the profile's secret and mint a fresh token."},
 	{1000, "order_in_queue", "the orders were queued by the broker (e.g. placed as AMO)", StepWait, "Fetch order details later; the orders complete when the market opens."},
 	{1001, "user_mismatch", "the broker account logged in is not the one bound to this smallcaseAuthId", StepUser, "Log in with the broker account the user connected first, or connect this account as a new user."},
 	{1003, "consent_denied", "the user denied consent on the broker page", StepBrowser, "Create a fresh transaction and accept the consent."},
@@ -187,9 +204,10 @@ var sdkErrors = []ErrorInfo{
 	{1007, "no_broker", "the user signed up with another broker", StepBrowser, "Create a fresh transaction and pick a supported broker."},
 	{1008, "no_broker", "the user has no broker account", StepBrowser, "Create a fresh transaction and pick a broker the user has."},
 	{1010, "user_cancelled", "the user closed the broker chooser", StepBrowser, "Create a fresh transaction and complete the journey."},
-	{1011, "user_cancelled", "the user closed the tab before logging in", StepBrowser, "Create a fresh transaction and keep the tab open until it says done."},
+	{1011, "user_cancelled", "the user closed the journey after choosing a broker, before logging in", StepBrowser, "Create a fresh transaction and finish the broker login."},
 	{1012, "user_cancelled", "the user left after logging in", StepBrowser, "Create a fresh transaction; the returned token may still identify the user."},
-	{2000, "internal_error", "the Gateway API failed", StepTransaction, "Retry with a fresh transaction; if it persists, contact the Gateway team."},
+	{2000, "internal_error", "the Gateway API failed (internal_error or api_error)", StepTransaction, "Retry with a fresh transaction; if it persists, contact the Gateway team."},
+	{2000, "api_error", "the Gateway API failed (internal_error or api_error)", StepTransaction, "Retry with a fresh transaction; if it persists, contact the Gateway team."},
 	{2001, "holdings_import_error", "the broker could not return holdings", StepTransaction, "Retry the import with a fresh transaction."},
 	{3000, "intent_not_enabled_for_broker", "this broker does not support the intent", StepBrowser, "Choose another broker."},
 	{3001, "transaction_expired", "the transaction had expired before it started", StepTransaction, "Create a fresh transaction and open the page within 5 minutes."},

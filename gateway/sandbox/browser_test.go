@@ -246,6 +246,7 @@ var webJourneys = []struct {
 	{"order_review_chooses_lines", nil, "", webOrderReviewLines},
 	{"wrong_account_for_connected_user", nil, "", webWrongAccount},
 	{"brokers_filter", nil, "", webBrokersFilter},
+	{"session_token_binds_the_user", nil, "", webSessionBindsTheUser},
 	{"token_not_signed_with_the_secret", nil, "", webTokenNotSigned},
 	{"origin_not_whitelisted", func(c *sandbox.Config) { c.AllowedOrigins = []string{"http://localhost:3000"} }, "", webOriginNotWhitelisted},
 	{"amo_enabled_places_after_market_orders", func(c *sandbox.Config) { c.Market = sandbox.MarketAMO }, "", webAMOEnabled},
@@ -363,7 +364,7 @@ func webCloseBeforeLogin(t *testing.T, j *journey) {
 	}
 	// The same transaction cannot run again.
 	j.start(docsGuestToken, id)
-	if o := j.outcome(); o.Error == nil || o.Error.Code != 3002 || o.Error.Message != "invalid_transactionId" {
+	if o := j.outcome(); o.Error == nil || o.Error.Code != 0 || o.Error.Message != "invalid_transactionId" {
 		t.Errorf("second run: %+v %+v", o.Result, o.Error)
 	}
 }
@@ -455,6 +456,31 @@ func webWrongAccount(t *testing.T, j *journey) {
 	}
 }
 
+// webSessionBindsTheUser: a connected token given to new scDK binds the
+// journey to its account even when the transaction was created with a
+// guest token: another account's login fails user_mismatch.
+func webSessionBindsTheUser(t *testing.T, j *journey) {
+	tok := j.e.connected("kite-leprechaun", "LEP001")
+	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j.start(tok, id)
+	j.click("broker:kite-leprechaun")
+	j.click("account:LEP002")
+	o := j.outcome()
+	if o.Error == nil || o.Error.Code != 1001 || o.Error.Message != "user_mismatch" {
+		t.Fatalf("%+v %+v", o.Result, o.Error)
+	}
+	// The same page with the bound account succeeds.
+	id = j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j.start(tok, id)
+	j.click("broker:kite-leprechaun")
+	j.click("account:LEP001")
+	j.click("consent:accept")
+	j.click("confirm")
+	if o := j.outcome(); o.Result == nil {
+		t.Fatalf("bound account: %+v", o.Error)
+	}
+}
+
 func webBrokersFilter(t *testing.T, j *journey) {
 	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
 	j.start(docsGuestToken, id, "upstox", "hdfc-leprechaun")
@@ -480,7 +506,7 @@ func webTokenNotSigned(t *testing.T, j *journey) {
 	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
 	bad, _ := gateway.MintGuestToken("have-a-good-day", time.Now().Add(time.Hour))
 	j.start(bad, id)
-	if o := j.outcome(); o.Error == nil || o.Error.Code != 90 || o.Error.Message != "invalid_jwt" {
+	if o := j.outcome(); o.Error == nil || o.Error.Code != 0 || o.Error.Message != "invalid_jwt" {
 		t.Fatalf("%+v %+v", o.Result, o.Error)
 	}
 	if v, _ := j.e.s.Transaction(id); v.Status != gateway.StatusInitialized {
@@ -491,7 +517,7 @@ func webTokenNotSigned(t *testing.T, j *journey) {
 func webOriginNotWhitelisted(t *testing.T, j *journey) {
 	id := j.e.create(docsGuestToken, gateway.TransactionRequest{Intent: gateway.IntentConnect})
 	j.start(docsGuestToken, id)
-	if o := j.outcome(); o.Error == nil || o.Error.Code != 100 || o.Error.Message != "invalid_gateway" {
+	if o := j.outcome(); o.Error == nil || o.Error.Code != 0 || o.Error.Message != "invalid_gateway" {
 		t.Fatalf("%+v %+v", o.Result, o.Error)
 	}
 }
@@ -553,7 +579,8 @@ func webUnknownGateway(t *testing.T, j *journey) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out != "invalid_gateway 100" {
+	// Web init errors have no numeric code.
+	if out != "invalid_gateway undefined" {
 		t.Errorf("got %q", out)
 	}
 }

@@ -38,7 +38,7 @@
 // call starts it), then COMPLETED, ERRORED or CANCELLED; EXPIRED past
 // expireAt when it never finished. error is {value, code, message}. A
 // transaction runs once: the web script answers a second run with
-// invalid_transactionId (3002), the driver with 409.
+// invalid_transactionId (no numeric code, as on web), the driver with 409.
 //
 // # Users and brokers
 //

@@ -196,6 +196,14 @@ func (s *Server) resolveAccount(boundID, brokerID, accountID string) (accountRef
 }
 
 func (s *Server) complete(id string, req CompleteRequest) (gateway.SDKOutcome, error) {
+	return s.completeFor(id, req, "")
+}
+
+// completeFor completes a journey of a page whose scDK was initialised with
+// a connected token of sessionAuthID (empty for a guest token): that binds
+// the journey to the account as a connected token given when creating the
+// transaction does (gateway-api.md §16.8).
+func (s *Server) completeFor(id string, req CompleteRequest, sessionAuthID string) (gateway.SDKOutcome, error) {
 	sc := req.Outcome
 	if sc == "" {
 		sc = gateway.ScenarioSuccess
@@ -216,6 +224,9 @@ func (s *Server) complete(id string, req CompleteRequest) (gateway.SDKOutcome, e
 	}
 	if early != nil {
 		return *early, nil
+	}
+	if t.AuthID == "" {
+		t.AuthID = sessionAuthID
 	}
 	ref, err := s.resolveAccount(t.AuthID, req.Broker, req.Account)
 	if err != nil {

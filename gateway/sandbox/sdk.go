@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -240,7 +241,8 @@ func (s *Server) handleSDKStep(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	outcome := func(o gateway.SDKOutcome) { s.writeData(w, http.StatusOK, map[string]any{"outcome": o}) }
-	invalid := func() { outcome(*sdkFail(3002, "invalid_transactionId", nil)) }
+	// The web SDK's init errors carry no numeric code (the iOS SDK's is 3002).
+	invalid := func() { outcome(*sdkFail(0, "invalid_transactionId", nil)) }
 	switch r.PathValue("step") {
 	case "open":
 		var (
@@ -252,7 +254,7 @@ func (s *Server) handleSDKStep(w http.ResponseWriter, r *http.Request) {
 			case t.Status == gateway.StatusExpired && t.CompletedAt.IsZero():
 				early = sdkFail(t.Err.Code, "transaction_expired", nil)
 			case t.Status != gateway.StatusInitialized || t.running:
-				early = sdkFail(3002, "invalid_transactionId", nil)
+				early = sdkFail(0, "invalid_transactionId", nil)
 			default:
 				t.Status = gateway.StatusUsed
 				view = transactionPreview{TransactionID: t.ID, Intent: t.Req.Intent, Status: t.Status, ExpireAt: t.ExpireAt,
@@ -296,7 +298,7 @@ func (s *Server) handleSDKStep(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		userID := AuthID(s.cfg.Gateway, ref.Broker.ID, ref.Account.ID)
-		if t.AuthID != "" && t.AuthID != userID {
+		if bound := cmp.Or(t.AuthID, ss.authID); bound != "" && bound != userID {
 			outcome(s.play(t, ref, CompleteRequest{Outcome: gateway.ScenarioUserMismatch}))
 			return
 		}
@@ -307,11 +309,11 @@ func (s *Server) handleSDKStep(w http.ResponseWriter, r *http.Request) {
 		s.writeData(w, http.StatusOK, map[string]any{"login": map[string]string{
 			"broker": ref.Broker.ID, "account": ref.Account.ID, "name": ref.Account.Name, "smallcaseAuthId": userID}})
 	case "complete":
-		o, err := s.complete(id, req.complete())
+		o, err := s.completeFor(id, req.complete(), ss.authID)
 		s.stepResult(w, o, err, invalid)
 	case "cancel":
 		if req.Broker != "" {
-			o, err := s.complete(id, CompleteRequest{Broker: req.Broker, Account: req.Account, Outcome: gateway.ScenarioUserCancelled})
+			o, err := s.completeFor(id, CompleteRequest{Broker: req.Broker, Account: req.Account, Outcome: gateway.ScenarioUserCancelled}, ss.authID)
 			s.stepResult(w, o, err, invalid)
 			return
 		}

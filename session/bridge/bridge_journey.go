@@ -431,7 +431,7 @@ func (j *Journey) settle(o gateway.SDKOutcome) int {
 
 func outcomeSummary(o gateway.SDKOutcome) string {
 	if o.Error != nil {
-		return fmt.Sprintf("error %s (%d)", o.Error.Message, o.Error.Code)
+		return "error " + o.Error.Label()
 	}
 	parts := []string{"resolved"}
 	if o.Result.Transaction != "" {

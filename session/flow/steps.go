@@ -575,7 +575,7 @@ func (j *Journey) autoComplete(ctx context.Context, txn *gateway.TransactionCrea
 func outcomeDetail(out gateway.SDKOutcome) string {
 	switch {
 	case out.Error != nil:
-		return fmt.Sprintf("rejected with %s (%d)", out.Error.Message, out.Error.Code)
+		return "rejected with " + out.Error.Label()
 	case out.Result != nil:
 		return fmt.Sprintf("resolved %s, broker %s", out.Result.Transaction, out.Result.Broker)
 	}

@@ -68,10 +68,12 @@ Scenarios (picker and driver):
   consent_denied      rejects consent_denied (1003)
   user_mismatch       rejects user_mismatch (1001)
   expired             rejects transaction_expired (1005)
-Closing the journey before login rejects user_cancelled (1010); a transaction
+Closing the broker chooser rejects user_cancelled (1010), closing after
+choosing a broker but before the login user_cancelled (1011); a transaction
 that expired before it ran, transaction_expired (3001); one run twice,
-invalid_transactionId (3002). Order scenarios play like success for the
-other intents.
+invalid_transactionId (no numeric code on web, as the web SDK's init errors
+invalid_gateway, invalid_jwt and transaction_in_process). Order scenarios
+play like success for the other intents.
 
 Driver (sandbox only, no authentication):
   POST /_sandbox/transactions/{id}/complete  {"broker":"kite-leprechaun","account":"LEP001","outcome":"success"}

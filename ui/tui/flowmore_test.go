@@ -288,7 +288,7 @@ func TestTabClosedEndsTheWait(t *testing.T) {
 	// The journey's Next returns the cancelled step.
 	hs.pump(cmd)
 	v := plain(hs.view())
-	mustContain(t, v, "tab_closed", "The browser tab was closed before the SDK answered", "invalid_transactionId (3002)", "f (or r) fresh transaction", "stopped waiting: the browser tab was closed")
+	mustContain(t, v, "tab_closed", "The browser tab was closed before the SDK answered", "invalid_transactionId", "f (or r) fresh transaction", "stopped waiting: the browser tab was closed")
 	if strings.Contains(v, "context canceled") {
 		t.Fatalf("a raw Go error is shown:\n%s", v)
 	}

@@ -32,7 +32,7 @@ func (f *flowView) explain(s flow.Step) flow.Problem {
 	if s.Kind == flow.AwaitSDK && f.tabClosed && errors.Is(s.Err, context.Canceled) {
 		return flow.Problem{Name: "tab_closed",
 			Meaning: "The browser tab was closed before the SDK answered. The page had already used this transactionId, " +
-				"so opening the link again would only fail with invalid_transactionId (3002).",
+				"so opening the link again would only fail with invalid_transactionId.",
 			Advice: "Start a fresh transaction: f creates a new one and a new page.", Redo: flow.CreateTransaction}
 	}
 	p := flow.Explain(s.Err)

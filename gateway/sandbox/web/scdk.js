@@ -47,11 +47,16 @@
     MF_HOLDINGS_IMPORT: 'Import your mutual fund holdings'
   };
 
+  // sdkError is a rejection: err.message the error's name, err.code its
+  // number. The web SDK's init errors (invalid_transactionId,
+  // transaction_in_process, invalid_gateway, invalid_jwt) have no number.
   function sdkError(code, message, data) {
     var e = new Error(message);
     e.name = 'SCGatewayError';
-    e.code = code;
-    e.errorCode = code;
+    if (code !== undefined && code !== 0) {
+      e.code = code;
+      e.errorCode = code;
+    }
     e.errorMessage = message;
     if (data) e.data = data;
     return e;
@@ -61,8 +66,8 @@
   function envelopeError(env) {
     if (env instanceof Error) return sdkError(2000, 'internal_error');
     var text = ((env && env.errors) || []).join(' ');
-    if (/invalid gateway/i.test(text)) return sdkError(100, 'invalid_gateway');
-    if (/invalid jwt/i.test(text)) return sdkError(90, 'invalid_jwt');
+    if (/invalid gateway/i.test(text)) return sdkError(undefined, 'invalid_gateway');
+    if (/invalid jwt/i.test(text)) return sdkError(undefined, 'invalid_jwt');
     if (env && env.errorType === 'init_sdk') return sdkError(3004, 'init_sdk');
     return sdkError(2000, 'internal_error');
   }
@@ -512,9 +517,9 @@
     var self = this;
     this._token = token;
     if (!this.gateway) {
-      this._ready = Promise.reject(sdkError(100, 'invalid_gateway'));
+      this._ready = Promise.reject(sdkError(undefined, 'invalid_gateway'));
     } else if (!token) {
-      this._ready = Promise.reject(sdkError(90, 'invalid_jwt'));
+      this._ready = Promise.reject(sdkError(undefined, 'invalid_jwt'));
     } else {
       this._ready = post('/scdk/api/' + encodeURIComponent(this.gateway) + '/init', { sdkToken: token })
         .then(function (data) { self._session = data; return data; }, function (env) { throw envelopeError(env); });
@@ -532,8 +537,8 @@
     var self = this;
     opts = opts || {};
     return this._ready.then(function (sess) {
-      if (!opts.transactionId) throw sdkError(3002, 'invalid_transactionId');
-      if (self._busy) throw sdkError(2000, 'transaction_in_process');
+      if (!opts.transactionId) throw sdkError(undefined, 'invalid_transactionId');
+      if (self._busy) throw sdkError(undefined, 'transaction_in_process');
       self._busy = true;
       return new Journey(self, sess, opts).run();
     });
