@@ -196,8 +196,8 @@ func (p Profile) Validate() error {
 }
 
 // knownBrokers are the broker ids the Gateway is known to use.
-var knownBrokers = []string{"aliceblue", "angelbroking", "axis", "edel", "edelweiss", "fivepaisa", "groww",
-	"hdfc", "hdfcpbg", "iifl", "kite", "kotak", "motilal", "trustline", "upstox"}
+var knownBrokers = []string{"aliceblue", "angelbroking", "axis", "dhan", "edel", "edelweiss", "fisdom", "fivepaisa",
+	"fundzbazar", "groww", "hdfc", "hdfcpbg", "icici", "iifl", "kite", "kotak", "motilal", "trustline", "upstox"}
 
 // KnownBrokers returns a copy of the broker ids the Gateway is known to
 // use, in alphabetical order. The Gateway publishes no authoritative list,

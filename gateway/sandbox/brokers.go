@@ -10,42 +10,98 @@ import (
 	"strings"
 )
 
-// Broker is a leprechaun (test) broker of the sandbox.
+// Broker is a broker of the sandbox: a leprechaun (test) variant with test
+// accounts, or one of the brokers that have no leprechaun mode, listed so a
+// brokers filter naming it works, with no account to log in with.
 type Broker struct {
-	ID       string    `json:"id"`   // e.g. "kite-leprechaun"
-	Name     string    `json:"name"` // display name, e.g. "Zerodha (leprechaun)"
-	Accounts []Account `json:"accounts"`
+	ID         string    `json:"id"`   // e.g. "kite-leprechaun", or "groww"
+	Name       string    `json:"name"` // display name, e.g. "Zerodha Kite (leprechaun)"
+	Leprechaun bool      `json:"leprechaun"`
+	Accounts   []Account `json:"accounts"`
+	// Note says why a broker cannot be tested here (no leprechaun mode).
+	Note string `json:"note,omitempty"`
 }
+
+// Testable reports whether a journey can log in with the broker here.
+func (b Broker) Testable() bool { return b.Leprechaun && len(b.Accounts) > 0 }
 
 // Account is a test account of a leprechaun broker.
 type Account struct {
 	ID   string `json:"id"` // e.g. "LEP001"
 	Name string `json:"name"`
+	// Special says what a special test account plays whatever the
+	// scenario, as smallcase's special leprechaun tokens do: "low_funds"
+	// or "order_failure".
+	Special string `json:"special,omitempty"`
 }
 
-var brokerNames = []struct{ id, name string }{
-	{"kite-leprechaun", "Zerodha Kite (leprechaun)"},
-	{"upstox-leprechaun", "Upstox (leprechaun)"},
-	{"aliceblue-leprechaun", "Alice Blue (leprechaun)"},
-	{"fivepaisa-leprechaun", "5paisa (leprechaun)"},
-	{"hdfc-leprechaun", "HDFC Securities (leprechaun)"},
-	{"iifl-leprechaun", "IIFL Securities (leprechaun)"},
+// Special test accounts.
+const (
+	SpecialLowFunds     = "low_funds"
+	SpecialOrderFailure = "order_failure"
+)
+
+// brokerNames are the broker ids of the official web-integration and order
+// pages (gateway-api.md §16.11). Every broker has a leprechaun mode except
+// Dhan, Fisdom, Groww and Motilal Oswal. The first is the default login.
+var brokerNames = []struct {
+	id, name   string
+	leprechaun bool
+}{
+	{"kite", "Zerodha Kite", true},
+	{"upstox", "Upstox", true},
+	{"aliceblue", "Alice Blue", true},
+	{"fivepaisa", "5paisa", true},
+	{"hdfc", "HDFC Securities", true},
+	{"iifl", "IIFL Securities", true},
+	{"angelbroking", "Angel One", true},
+	{"axis", "Axis Direct", true},
+	{"edel", "Edelweiss (edel)", true},
+	{"edelweiss", "Edelweiss", true},
+	{"fundzbazar", "FundzBazar", true},
+	{"icici", "ICICI Direct", true},
+	{"kotak", "Kotak Securities", true},
+	{"trustline", "Trustline", true},
+	{"dhan", "Dhan", false},
+	{"fisdom", "Fisdom", false},
+	{"groww", "Groww", false},
+	{"motilal", "Motilal Oswal", false},
 }
 
 var accountNames = []Account{
-	{"LEP001", "Asha Verma"},
-	{"LEP002", "Rohan Mehta"},
-	{"LEP003", "Kavya Iyer"},
+	{ID: "LEP001", Name: "Asha Verma"},
+	{ID: "LEP002", Name: "Rohan Mehta"},
+	{ID: "LEP003", Name: "Kavya Iyer"},
+	{ID: "LEP004", Name: "Low funds", Special: SpecialLowFunds},
+	{ID: "LEP005", Name: "Order failure", Special: SpecialOrderFailure},
 }
 
-// Brokers lists the leprechaun brokers and their test accounts, in display
-// order. The first broker's first account is the default login.
+// Brokers lists the sandbox's brokers, in display order: the leprechaun
+// variants with their test accounts, then the brokers without a leprechaun
+// mode. The first broker's first account is the default login.
 func Brokers() []Broker {
 	out := make([]Broker, 0, len(brokerNames))
 	for _, b := range brokerNames {
-		out = append(out, Broker{ID: b.id, Name: b.name, Accounts: append([]Account(nil), accountNames...)})
+		if b.leprechaun {
+			out = append(out, Broker{ID: b.id + "-leprechaun", Name: b.name + " (leprechaun)", Leprechaun: true,
+				Accounts: append([]Account(nil), accountNames...)})
+			continue
+		}
+		out = append(out, Broker{ID: b.id, Name: b.name, Accounts: []Account{},
+			Note: b.name + " has no leprechaun mode: test it with a real account on a production profile"})
 	}
 	return out
+}
+
+// accountSpecial is what a test account plays whatever the scenario ("" for
+// an ordinary one).
+func accountSpecial(id string) string {
+	for _, a := range accountNames {
+		if strings.EqualFold(a.ID, id) {
+			return a.Special
+		}
+	}
+	return ""
 }
 
 // findBroker resolves a broker id with or without the -leprechaun suffix.
@@ -240,6 +296,11 @@ func demoPortfolio(broker, account string) *portfolio {
 		})
 	}
 	p.Funds = float64(200000 + 50000*int(r.next()%17)) // 2,00,000 .. 10,00,000
+	if accountSpecial(account) == SpecialLowFunds {
+		// The special account has almost no funds, as smallcase's
+		// low-funds leprechaun token: a BUY is rejected for funds.
+		p.Funds = 250
+	}
 	return p
 }
 

@@ -247,6 +247,9 @@ var webJourneys = []struct {
 	{"wrong_account_for_connected_user", nil, "", webWrongAccount},
 	{"brokers_filter", nil, "", webBrokersFilter},
 	{"session_token_binds_the_user", nil, "", webSessionBindsTheUser},
+	{"brokers_of_the_docs_and_their_markets", func(c *sandbox.Config) {
+		c.BrokerMarkets = map[string]sandbox.MarketMode{"icici": sandbox.MarketClosed}
+	}, `{}`, webDocumentedBrokers},
 	{"token_not_signed_with_the_secret", nil, "", webTokenNotSigned},
 	{"origin_not_whitelisted", func(c *sandbox.Config) { c.AllowedOrigins = []string{"http://localhost:3000"} }, "", webOriginNotWhitelisted},
 	{"amo_enabled_places_after_market_orders", func(c *sandbox.Config) { c.Market = sandbox.MarketAMO }, "", webAMOEnabled},
@@ -478,6 +481,37 @@ func webSessionBindsTheUser(t *testing.T, j *journey) {
 	j.click("confirm")
 	if o := j.outcome(); o.Result == nil {
 		t.Fatalf("bound account: %+v", o.Error)
+	}
+}
+
+// webDocumentedBrokers: a brokers filter naming real ids shows their
+// leprechaun variants, a broker without a leprechaun mode is listed but
+// cannot be chosen, and a broker's own market shows in the chooser and on
+// the review screen.
+func webDocumentedBrokers(t *testing.T, j *journey) {
+	tok := j.e.connected("icici-leprechaun", "LEP001")
+	id := j.e.create(tok, webOrder)
+	j.start(tok, id, "groww", "icici", "kotak")
+	if err := chromedp.Do(j.ctx, chromedp.WaitVisible(chromedp.CSS(`[data-sc="screen:brokers"]`))); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('[data-sc^="broker:"]')).map(function (b) {
+		return b.getAttribute('data-sc') + (b.disabled ? '(disabled)' : ''); }).join(' ')`))
+	if err != nil || ids != "broker:icici-leprechaun broker:kotak-leprechaun broker:groww(disabled)" {
+		t.Errorf("brokers shown: %q (%v)", ids, err)
+	}
+	if !j.until(`!!document.querySelector('[data-sc="market-closed:icici-leprechaun"]') && !document.querySelector('[data-sc="market-closed:kotak-leprechaun"]')`) {
+		t.Error("the chooser does not mark icici's market closed, or marks kotak's")
+	}
+	j.click("broker:icici-leprechaun")
+	j.click("account:LEP001")
+	j.click("consent:accept")
+	if line := j.marketLine(); !strings.HasPrefix(line, "Market closed") {
+		t.Errorf("review market line for icici: %q", line)
+	}
+	j.click("confirm")
+	if o := j.outcome(); o.Error == nil || o.Error.Message != "market_closed" {
+		t.Errorf("icici, closed: %+v %+v", o.Result, o.Error)
 	}
 }
 

@@ -223,3 +223,38 @@ func (s *Server) handlePendingAction(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeData(w, http.StatusOK, map[string]any{"postback": pb, "sent": s.cfg.PostbackURL != ""})
 }
+
+// handleMarket is GET and POST /_sandbox/market: the market of each broker,
+// and a change of it ({"market": "closed,kite=open"}, as --market reads it).
+func (s *Server) handleMarket(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodPost:
+		if e := driverJSONOnly(r); e != nil {
+			s.writeErr(w, e)
+			return
+		}
+		var req struct {
+			Market string `json:"market"`
+		}
+		if e := readJSON(w, r, &req); e != nil {
+			s.writeErr(w, e)
+			return
+		}
+		m, err := ParseMarkets(req.Market)
+		if err != nil || strings.TrimSpace(req.Market) == "" {
+			msg := "market: give a mode for every broker (open, closed, amo, auto) and/or broker=mode pairs, e.g. \"closed,kite=open\""
+			if err != nil {
+				msg = err.Error()
+			}
+			s.writeErr(w, fail(http.StatusBadRequest, etValidation, msg))
+			return
+		}
+		s.SetMarkets(m)
+	default:
+		s.writeErr(w, methodNotAllowed("GET, POST"))
+		return
+	}
+	now := s.now()
+	s.writeData(w, http.StatusOK, map[string]any{"market": s.Markets().String(), "default": s.market(now), "brokers": s.brokerMarkets(now)})
+}

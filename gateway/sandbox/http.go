@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	m.HandleFunc("/_sandbox/transactions/{id}/complete", s.handleDriverComplete)
 	m.HandleFunc("/_sandbox/transactions/{id}", s.handleDriverStatus)
 	m.HandleFunc("/_sandbox/clock", s.handleClock)
+	m.HandleFunc("/_sandbox/market", s.handleMarket)
 	m.HandleFunc("/_sandbox/postbacks/pending-action", s.handlePendingAction)
 	m.HandleFunc("/_sandbox/brokers", s.handleBrokers)
 	m.HandleFunc(OpenAPIPath, s.handleOpenAPI)

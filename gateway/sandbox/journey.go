@@ -167,9 +167,14 @@ func (s *Server) resolveAccount(boundID, brokerID, accountID string) (accountRef
 		if b, ok = findBroker(brokerID); !ok {
 			var ids []string
 			for _, k := range Brokers() {
-				ids = append(ids, k.ID)
+				if k.Testable() {
+					ids = append(ids, k.ID)
+				}
 			}
 			return accountRef{}, fmt.Errorf("%w: unknown broker %q (want one of %s)", ErrBadRequest, brokerID, strings.Join(ids, ", "))
+		}
+		if !b.Testable() {
+			return accountRef{}, fmt.Errorf("%w: %s", ErrBadRequest, b.Note)
 		}
 	case isBound:
 		b = bound.Broker
@@ -242,8 +247,8 @@ func (s *Server) completeFor(id string, req CompleteRequest, sessionAuthID strin
 }
 
 // journeyMarket is the market a journey sees: the override of its request,
-// else the sandbox's at now.
-func (s *Server) journeyMarket(override MarketMode, now time.Time) marketState {
+// else the sandbox's for the broker at now.
+func (s *Server) journeyMarket(override MarketMode, broker string, now time.Time) marketState {
 	switch override {
 	case MarketOpen:
 		return marketState{Mode: override, Open: true}
@@ -252,7 +257,7 @@ func (s *Server) journeyMarket(override MarketMode, now time.Time) marketState {
 	case MarketClosed:
 		return marketState{Mode: override}
 	}
-	return s.market(now)
+	return s.marketOf(broker, now)
 }
 
 // play runs a claimed transaction to its end with the logged-in account.
@@ -372,7 +377,7 @@ func (s *Server) refuse(p *playback) *gateway.SDKOutcome {
 	// The SDK proceeds when the market is open, or closed in its AMO window
 	// with AMO enabled by the page; else market_closed. The market_closed
 	// scenario rejects whatever the market.
-	p.mkt = s.journeyMarket(p.req.Market, p.now)
+	p.mkt = s.journeyMarket(p.req.Market, p.ref.Broker.ID, p.now)
 	oc := t.Req.OrderConfig
 	p.needsMarket = t.Req.Intent == gateway.IntentTransaction && oc != nil && oc.Type != gateway.OrderReconciliation
 	if p.needsMarket && (p.sc == gateway.ScenarioMarketClosed || !(p.mkt.Open || (p.mkt.AMO && p.req.AMO))) {
@@ -445,7 +450,13 @@ func (s *Server) playOrders(p *playback, live *portfolio) {
 		if err != nil {
 			oc, _ = reviewedOrder(p.t.Req.OrderConfig, nil)
 		}
-		b := s.execute(p.t, planOrders(oc), p.sc, amo, live, p.now)
+		sc := p.sc
+		if p.ref.Account.Special == SpecialOrderFailure && sc == gateway.ScenarioSuccess {
+			// The special account fails every order, as smallcase's
+			// order-failure leprechaun token does.
+			sc = gateway.ScenarioRejected
+		}
+		b := s.execute(p.t, planOrders(oc), sc, amo, live, p.now)
 		p.batches = []gateway.OrderBatch{b}
 	} else {
 		p.batches = []gateway.OrderBatch{}

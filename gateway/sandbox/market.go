@@ -1,6 +1,9 @@
 package sandbox
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // ist is India Standard Time (no daylight saving).
 var ist = time.FixedZone("IST", 5*3600+1800)
@@ -13,9 +16,35 @@ type marketState struct {
 	AMO  bool       `json:"amoActive"`
 }
 
-func (s *Server) market(t time.Time) marketState {
-	st := marketState{Mode: s.cfg.Market}
-	switch s.cfg.Market {
+// market is the simulated market at t of the brokers SetMarkets does not
+// name.
+func (s *Server) market(t time.Time) marketState { return s.marketOf("", t) }
+
+// marketOf is the simulated market of a broker at t.
+func (s *Server) marketOf(broker string, t time.Time) marketState {
+	s.mktMu.RLock()
+	mode := s.mkts.Default
+	if m, ok := s.mkts.Brokers[strings.TrimSuffix(strings.ToLower(broker), "-leprechaun")]; ok {
+		mode = m
+	}
+	s.mktMu.RUnlock()
+	return modeState(mode, t)
+}
+
+// brokerMarkets is the market of each leprechaun broker at t, by broker id.
+func (s *Server) brokerMarkets(t time.Time) map[string]marketState {
+	out := map[string]marketState{}
+	for _, b := range Brokers() {
+		if b.Testable() {
+			out[b.ID] = s.marketOf(b.ID, t)
+		}
+	}
+	return out
+}
+
+func modeState(mode MarketMode, t time.Time) marketState {
+	st := marketState{Mode: mode}
+	switch mode {
 	case MarketOpen:
 		st.Open = true
 	case MarketAMO:

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +68,74 @@ func ParseMarketMode(s string) (MarketMode, error) {
 	return "", fmt.Errorf("unknown market mode %q (want auto, open, closed or amo)", s)
 }
 
+// Markets is the simulated market of each broker: Default for every broker
+// that Brokers does not name (keys are broker ids without -leprechaun).
+type Markets struct {
+	Default MarketMode            `json:"default"`
+	Brokers map[string]MarketMode `json:"brokers,omitempty"`
+}
+
+// ParseMarkets reads a --market value: a mode for every broker ("open"),
+// broker=mode pairs ("kite=closed,upstox=open"), or both
+// ("closed,kite=open"). Brokers left out keep the default, open, so at
+// least one broker stays open unless closed on purpose (smallcase keeps the
+// markets of leprechaun accounts open for at least some brokers).
+func ParseMarkets(spec string) (Markets, error) {
+	m := Markets{Default: MarketOpen}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		broker, mode, per := strings.Cut(part, "=")
+		if !per {
+			d, err := ParseMarketMode(part)
+			if err != nil {
+				return Markets{}, err
+			}
+			m.Default = d
+			continue
+		}
+		b, ok := findBroker(broker)
+		if !ok || !b.Testable() {
+			return Markets{}, fmt.Errorf("market %q: %q is not a leprechaun broker of the sandbox (want one of %s)", part, broker, strings.Join(testableBrokerIDs(), ", "))
+		}
+		mm, err := ParseMarketMode(mode)
+		if err != nil || strings.TrimSpace(mode) == "" {
+			return Markets{}, fmt.Errorf("market %q: unknown market mode %q (want auto, open, closed or amo)", part, mode)
+		}
+		if m.Brokers == nil {
+			m.Brokers = map[string]MarketMode{}
+		}
+		m.Brokers[strings.TrimSuffix(b.ID, "-leprechaun")] = mm
+	}
+	return m, nil
+}
+
+// String writes m as ParseMarkets reads it.
+func (m Markets) String() string {
+	parts := []string{string(m.Default)}
+	keys := make([]string, 0, len(m.Brokers))
+	for k := range m.Brokers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, k+"="+string(m.Brokers[k]))
+	}
+	return strings.Join(parts, ",")
+}
+
+func testableBrokerIDs() []string {
+	var ids []string
+	for _, b := range Brokers() {
+		if b.Testable() {
+			ids = append(ids, strings.TrimSuffix(b.ID, "-leprechaun"))
+		}
+	}
+	return ids
+}
+
 // Config configures a sandbox. The zero value is usable: every empty field
 // takes its default.
 type Config struct {
@@ -86,6 +156,9 @@ type Config struct {
 	// Market is the simulated market; empty means MarketOpen, so demos never
 	// fail on the wall clock.
 	Market MarketMode
+	// BrokerMarkets, when set, is the market of the brokers it names (ids
+	// without -leprechaun), the others following Market.
+	BrokerMarkets map[string]MarketMode
 	// AllowedOrigins are the page origins the web script may run on (its
 	// emulation of domain whitelisting). Empty means any http://localhost:*,
 	// http://127.0.0.1:* or http://[::1]:* origin.
@@ -163,6 +236,9 @@ type Server struct {
 
 	post *poster
 
+	mktMu sync.RWMutex
+	mkts  Markets // the market of each broker (SetMarkets)
+
 	lnMu    sync.Mutex
 	httpSrv *http.Server
 	baseURL string
@@ -196,6 +272,7 @@ func New(cfg Config) *Server {
 		stop:      make(chan struct{}),
 	}
 	s.startedAt = s.now()
+	s.mkts = Markets{Default: cfg.Market, Brokers: maps.Clone(cfg.BrokerMarkets)}
 	for _, b := range Brokers() {
 		for _, a := range b.Accounts {
 			s.accounts[AuthID(cfg.Gateway, b.ID, a.ID)] = accountRef{b, a}
@@ -211,8 +288,30 @@ func New(cfg Config) *Server {
 // Gateway is the gateway name the sandbox serves.
 func (s *Server) Gateway() string { return s.cfg.Gateway }
 
-// Market is the configured market mode.
-func (s *Server) Market() MarketMode { return s.cfg.Market }
+// Market is the configured market mode of the brokers SetMarkets does not
+// name.
+func (s *Server) Market() MarketMode { return s.Markets().Default }
+
+// Markets is the market of every broker.
+func (s *Server) Markets() Markets {
+	s.mktMu.RLock()
+	defer s.mktMu.RUnlock()
+	out := Markets{Default: s.mkts.Default}
+	if len(s.mkts.Brokers) > 0 {
+		out.Brokers = maps.Clone(s.mkts.Brokers)
+	}
+	return out
+}
+
+// SetMarkets changes the market of the brokers (POST /_sandbox/market).
+func (s *Server) SetMarkets(m Markets) {
+	if m.Default == "" {
+		m.Default = MarketOpen
+	}
+	s.mktMu.Lock()
+	s.mkts = m
+	s.mktMu.Unlock()
+}
 
 func (s *Server) now() time.Time {
 	return s.cfg.Clock().Add(time.Duration(s.off.Load()))

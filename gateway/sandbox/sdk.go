@@ -156,7 +156,7 @@ func (s *Server) handleSDKInit(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{
 		"sessionKey": ss.key, "status": status, "gateway": s.cfg.Gateway,
 		"displayName": "gatewalk sandbox", "brokers": Brokers(), "scenarios": scenarioInfos(),
-		"market": s.market(now),
+		"market": s.market(now), "markets": s.brokerMarkets(now),
 	}
 	if !c.guest {
 		data["smallcaseAuthId"] = c.authID
@@ -205,6 +205,9 @@ type transactionPreview struct {
 	BoundBroker   string               `json:"boundBroker,omitempty"`
 	BoundAccount  string               `json:"boundAccount,omitempty"`
 	Market        marketState          `json:"market"`
+	// Markets is the market of each leprechaun broker (the journey's is
+	// the one of the broker the user chooses).
+	Markets map[string]marketState `json:"markets"`
 }
 
 type stepRequest struct {
@@ -279,6 +282,7 @@ func (s *Server) handleSDKStep(w http.ResponseWriter, r *http.Request) {
 				view.Orders = []plannedOrder{}
 			}
 			view.Market = s.market(s.now())
+			view.Markets = s.brokerMarkets(s.now())
 			s.writeData(w, http.StatusOK, map[string]any{"transaction": view})
 		}
 	case "login":

@@ -106,12 +106,12 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func runSandbox(ctx context.Context, c *Factory, args []string) error {
 	fs := newFlagSet(c, "sandbox",
-		"sandbox [--addr 127.0.0.1:PORT] [--gateway G] [--txn-ttl 5m] [--market auto|open|closed|amo] [--postback-url URL] [--allowed-origin ORIGIN ...] [--quiet]",
+		"sandbox [--addr 127.0.0.1:PORT] [--gateway G] [--txn-ttl 5m] [--market MODE|BROKER=MODE,...] [--postback-url URL] [--allowed-origin ORIGIN ...] [--quiet]",
 		sandboxAbout)
 	addr := fs.String("addr", sandbox.DefaultAddr, "address to listen on (port 0: any free port)")
 	gw := fs.String("gateway", "", "gateway name (default: $GATEWALK_SANDBOX_GATEWAY, else "+sandbox.DefaultGateway+")")
 	ttl := fs.Duration("txn-ttl", sandbox.DefaultTxnTTL, "how long a transactionId lives")
-	market := fs.String("market", string(sandbox.MarketOpen), "market state: open, closed, amo or auto (NSE hours in IST)")
+	market := fs.String("market", string(sandbox.MarketOpen), "market state: open, closed, amo or auto (NSE hours in IST), for every broker or per broker: kite=closed,upstox=open (others stay open)")
 	postbackURL := fs.String("postback-url", "", "POST postbacks to this http(s) URL (e.g. the address of gatewalk listen)")
 	var origins stringList
 	fs.Var(&origins, "allowed-origin", "page origin the web script may run on, e.g. http://localhost:3000 (repeatable; * matches, e.g. http://localhost:*)")
@@ -135,7 +135,7 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 	if *ttl <= 0 {
 		return usagef("--txn-ttl %v: want a positive duration such as 5m or 10s", *ttl)
 	}
-	mode, err := sandbox.ParseMarketMode(*market)
+	mkts, err := sandbox.ParseMarkets(*market)
 	if err != nil {
 		return usagef("--market: %v", err)
 	}
@@ -162,7 +162,7 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 	}
 	cfg := sandbox.Config{
 		Gateway: name, Secret: c.getenv("GATEWALK_SANDBOX_SECRET"), APISecret: c.getenv("GATEWALK_SANDBOX_API_SECRET"),
-		TxnTTL: *ttl, Market: mode, PostbackURL: *postbackURL, AllowedOrigins: origins, AllowRemote: *allowRemote,
+		TxnTTL: *ttl, Market: mkts.Default, BrokerMarkets: mkts.Brokers, PostbackURL: *postbackURL, AllowedOrigins: origins, AllowRemote: *allowRemote,
 	}
 	out := &lockedWriter{w: c.stdout}
 	if !*quiet {
@@ -219,7 +219,7 @@ func sandboxBanner(s *sandbox.Server, base string, cfg sandbox.Config) string {
 	fmt.Fprintf(&b, "  secret          %s\n", show(secret, sandbox.DefaultSecret))
 	fmt.Fprintf(&b, "  apiSecret       %s\n", show(apiSecret, sandbox.DefaultAPISecret))
 	fmt.Fprintf(&b, "  transactions    live %s\n", cfg.TxnTTL)
-	fmt.Fprintf(&b, "  market          %s\n", s.Market())
+	fmt.Fprintf(&b, "  market          %s (per broker: POST %s/_sandbox/market {\"market\":\"kite=closed\"})\n", s.Markets(), base)
 	fmt.Fprintf(&b, "  postbacks       %s\n", postbacks)
 	fmt.Fprintf(&b, "  page origins    %s\n", origins)
 	fmt.Fprintf(&b, "  driver          POST %s/_sandbox/transactions/{id}/complete  {\"broker\",\"account\",\"outcome\"}\n", base)

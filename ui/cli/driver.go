@@ -55,7 +55,9 @@ func scenarioList() string {
 func brokerList() string {
 	var s []string
 	for _, b := range sandbox.Brokers() {
-		s = append(s, b.ID)
+		if b.Testable() {
+			s = append(s, b.ID)
+		}
 	}
 	return strings.Join(s, ", ")
 }
@@ -110,6 +112,9 @@ func (f *journeyFlags) check(pos []string) error {
 		b, ok := leprechaunBroker(f.autoBroker)
 		if !ok {
 			return usagef("--auto-broker %q: unknown broker (want one of %s)", f.autoBroker, brokerList())
+		}
+		if !b.Testable() {
+			return usagef("--auto-broker %q: %s (leprechaun brokers: %s)", f.autoBroker, b.Note, brokerList())
 		}
 		f.autoBroker = b.ID
 	}

@@ -236,7 +236,7 @@
     this.root.classList.toggle('scdk-busy', !!on);
     var bs = this.root.querySelectorAll('button, input, select');
     for (var i = 0; i < bs.length; i++) {
-      if (bs[i].getAttribute('data-sc') !== 'close') bs[i].disabled = !!on;
+      if (bs[i].getAttribute('data-sc') !== 'close' && !bs[i].hasAttribute('data-untestable')) bs[i].disabled = !!on;
     }
     if (!on) this.updateLines();
   };
@@ -282,11 +282,23 @@
   Journey.prototype.showBrokers = function () {
     var self = this;
     var bound = this.txn.boundBroker;
+    var markets = this.txn.markets || {};
     var items = this.brokerList().map(function (b) {
+      // A broker without a leprechaun mode is listed, but cannot be
+      // tested here.
+      if (!b.leprechaun || !(b.accounts || []).length) {
+        return el('button', { type: 'button', 'class': 'scdk-item', 'data-sc': 'broker:' + b.id, disabled: 'disabled',
+          'data-untestable': 'true', title: b.note || '' }, [
+          el('span', { 'class': 'scdk-item-name', text: b.name }),
+          el('span', { 'class': 'scdk-tag', text: 'no leprechaun mode' })
+        ]);
+      }
+      var m = markets[b.id];
       return el('button', { type: 'button', 'class': 'scdk-item', 'data-sc': 'broker:' + b.id,
         onclick: function () { self.broker = b; self.showLogin(); } }, [
         el('span', { 'class': 'scdk-item-name', text: b.name }),
-        b.id === bound ? el('span', { 'class': 'scdk-tag', text: 'your broker' }) : null
+        b.id === bound ? el('span', { 'class': 'scdk-tag', text: 'your broker' }) : null,
+        m && !m.marketOpen ? el('span', { 'class': 'scdk-tag', 'data-sc': 'market-closed:' + b.id, text: m.amoActive ? 'market closed (AMO)' : 'market closed' }) : null
       ]);
     });
     this.screen('brokers', INTENT_TEXT[this.txn.intent] || this.txn.intent, [
@@ -459,7 +471,8 @@
       case 'amo': return { marketOpen: false, amoActive: true };
       case 'closed': return { marketOpen: false, amoActive: false };
     }
-    return this.txn.market || {};
+    var per = this.txn.markets || {};
+    return (this.broker && per[this.broker.id]) || this.txn.market || {};
   };
 
   // updateMarket says what the market means for the orders: the SDK goes on
