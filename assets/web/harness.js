@@ -255,9 +255,24 @@
   function showOutcome(outcome) {
     stop();
     if (outcome.ok) {
-      show('done', 'Done', 'Done: return to your terminal',
-        'The SDK finished the journey and gatewalk has the result. You can close this tab.',
-        [['intent', journey.intent], ['transactionId', journey.transactionId], ['broker', outcome.broker]]);
+      var v = outcome.verdict;
+      if (v && v.accepted) {
+        show('done', 'Done', 'Done: return to your terminal',
+          'The SDK finished the journey and gatewalk checked and accepted the result. You can close this tab.',
+          [['intent', journey.intent], ['transactionId', journey.transactionId], ['broker', outcome.broker]]);
+        return;
+      }
+      if (v) {
+        show('rejected', 'Rejected', 'gatewalk did not accept the result',
+          'The SDK finished the journey, but the terminal refused what it returned: nothing was saved from it.',
+          [['reason', v.reason], ['transactionId', journey.transactionId], ['broker', outcome.broker]],
+          v.advice || 'Return to your terminal for the next step.');
+        return;
+      }
+      show('delivered', 'Delivered', 'The result reached your terminal',
+        'The SDK finished the journey and the terminal has the result, but it has not said yet whether it accepts it.',
+        [['intent', journey.intent], ['transactionId', journey.transactionId], ['broker', outcome.broker]],
+        'Return to your terminal: it says whether the result was accepted.');
       return;
     }
     var info = outcome.error || {};
@@ -275,7 +290,7 @@
     return postJSON('result', outcome).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (body) {
         if (resp.ok) {
-          showOutcome({ ok: !!outcome.result, broker: outcome.result && outcome.result.broker, error: body.explain });
+          showOutcome({ ok: !!outcome.result, broker: outcome.result && outcome.result.broker, error: body.explain, verdict: body.verdict });
           return;
         }
         if (resp.status === 409) {
@@ -451,7 +466,13 @@
       outcome = { error: asError(err) };
     }
     // Sent even when the countdown ran out meanwhile: the bridge decides,
-    // and answers 410 when the terminal has stopped waiting.
+    // and answers 410 when the terminal has stopped waiting. A resolved
+    // result is answered once the terminal has checked it.
+    if (outcome.result) {
+      show('checking', 'Checking', 'gatewalk is checking the result',
+        'The SDK finished the journey; the terminal verifies what it returned before it is saved. Keep this tab open.',
+        [['transactionId', journey.transactionId]]);
+    }
     await send(outcome);
   }
 

@@ -29,6 +29,10 @@ type Config struct {
 	// StartedGrace is how long past its expiry a journey whose SDK started
 	// still waits for the SDK's answer; zero means DefaultStartedGrace.
 	StartedGrace time.Duration
+	// VerdictWait is how long the page's post of a resolved result waits
+	// for the terminal's verdict (Journey.SetVerdict); zero means
+	// DefaultVerdictWait.
+	VerdictWait time.Duration
 }
 
 // PortBusyError reports that the bridge's port is held by another program.
@@ -60,6 +64,7 @@ type Bridge struct {
 	logf      func(string, ...any)
 	now       func() time.Time
 	grace     time.Duration
+	vwait     time.Duration
 	listeners []net.Listener
 	srv       *http.Server
 	served    sync.WaitGroup
@@ -79,6 +84,7 @@ func Start(cfg Config) (*Bridge, error) {
 		logf:     cfg.Logf,
 		now:      cfg.Now,
 		grace:    cfg.StartedGrace,
+		vwait:    cfg.VerdictWait,
 		journeys: map[string]*Journey{},
 	}
 	if b.logf == nil {
@@ -251,6 +257,13 @@ func (b *Bridge) allowedOrigin(origin string) bool {
 		}
 	}
 	return false
+}
+
+func (b *Bridge) verdictWait() time.Duration {
+	if b.vwait > 0 {
+		return b.vwait
+	}
+	return DefaultVerdictWait
 }
 
 func (b *Bridge) startedGrace() time.Duration {

@@ -358,6 +358,7 @@ func TestBridgeInBrowser(t *testing.T) {
 	}{
 		{"sdk load failure", browserSDKLoadFailure},
 		{"resolved result", browserResolvedResult},
+		{"the terminal's verdict", browserVerdict},
 		{"rejected with a token", browserRejectedWithAToken},
 		{"thrown error object", browserThrownErrorObject},
 		{"sandbox connect then transaction", func(t *testing.T, f *browserFixture) { sandboxJourneys(t, f.browserCtx, f.b) }},
@@ -424,6 +425,54 @@ func browserResolvedResult(t *testing.T, f *browserFixture) {
 	waitState(ctx, t, "done")
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#finish").length`)); err != nil || n != 0 {
 		t.Errorf("the reloaded page ran the SDK again (%d buttons, %v)", n, err)
+	}
+}
+
+// browserVerdict: a journey that awaits the terminal's verdict says
+// "Checking" until it comes, "Done" only when the result was accepted, and
+// "Rejected" with the reason when it was not; a reload shows the same.
+func browserVerdict(t *testing.T, f *browserFixture) {
+	for _, tc := range []struct {
+		verdict Verdict
+		state   string
+		want    []string
+	}{
+		{Verdict{Accepted: true}, "done", []string{"checked and accepted"}},
+		{Verdict{Reason: "smallcaseAuthId mismatch: the flow ran for user \"alice\"", Advice: "Log in with the account alice connected."},
+			"rejected", []string{"did not accept the result", "smallcaseAuthId mismatch", "Log in with the account alice connected."}},
+	} {
+		spec := bridgeSpec(t, time.Now())
+		spec.SDKURL, spec.AMO, spec.AwaitVerdict = f.fakeSDKURL("resolve"), true, true
+		j, err := f.b.NewJourney(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := openTab(t, f.browserCtx, false)
+		if err := chromedp.Do(ctx, chromedp.Navigate(j.URL())); err != nil {
+			t.Fatal(err)
+		}
+		clickStart(ctx, t)
+		waitState(ctx, t, "in-progress")
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("finish"))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := j.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The result is in, the verdict is not: no "Done" yet.
+		waitState(ctx, t, "checking")
+		j.SetVerdict(tc.verdict)
+		waitState(ctx, t, tc.state)
+		for _, w := range tc.want {
+			if text := pageText(ctx, t); !strings.Contains(text, w) {
+				t.Errorf("%s page lacks %q:\n%s", tc.state, w, text)
+			}
+		}
+		if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+		waitState(ctx, t, tc.state)
+		j.Close()
 	}
 }
 

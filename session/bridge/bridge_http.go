@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -199,9 +200,10 @@ func queryID(r *http.Request, name string) string {
 
 // outcomeSummaryView tells a reloaded page how the journey ended.
 type outcomeSummaryView struct {
-	OK     bool               `json:"ok"`
-	Broker string             `json:"broker,omitempty"`
-	Error  *gateway.ErrorInfo `json:"error,omitempty"`
+	OK      bool               `json:"ok"`
+	Broker  string             `json:"broker,omitempty"`
+	Error   *gateway.ErrorInfo `json:"error,omitempty"`
+	Verdict *Verdict           `json:"verdict,omitempty"`
 }
 
 func summaryView(o gateway.SDKOutcome) *outcomeSummaryView {
@@ -238,6 +240,9 @@ func (b *Bridge) serveJourney(w http.ResponseWriter, r *http.Request) {
 	case stateSettled:
 		v.State = "settled"
 		v.Outcome = summaryView(outcome)
+		if v.Outcome.OK {
+			v.Outcome.Verdict = j.currentVerdict()
+		}
 	case stateExpired:
 		v.State = "expired"
 	default:
@@ -365,10 +370,12 @@ func ParseOutcome(body []byte) (gateway.SDKOutcome, error) {
 	return o, nil
 }
 
-// resultAnswer is the page's answer to an accepted result.
+// resultAnswer is the page's answer to an accepted result: for a resolved
+// one, the terminal's verdict on it when it came in time.
 type resultAnswer struct {
 	State   string             `json:"state"`
 	Explain *gateway.ErrorInfo `json:"explain,omitempty"`
+	Verdict *Verdict           `json:"verdict,omitempty"`
 }
 
 func (b *Bridge) postResult(w http.ResponseWriter, r *http.Request) {
@@ -400,6 +407,14 @@ func (b *Bridge) postResult(w http.ResponseWriter, r *http.Request) {
 		if o.Error != nil {
 			info := gateway.ExplainSDKError(o.Error.Code, o.Error.Message)
 			ans.Explain = &info
+		} else if j.spec.AwaitVerdict {
+			// The page says "Done" only once the terminal has accepted the
+			// result: wait (briefly) for its verdict.
+			ctx, cancel := context.WithTimeout(r.Context(), b.verdictWait())
+			ans.Verdict = j.awaitVerdict(ctx)
+			cancel()
+		} else {
+			ans.Verdict = &Verdict{Accepted: true}
 		}
 		writeJSON(w, http.StatusOK, ans)
 	case http.StatusConflict:

@@ -38,6 +38,13 @@ type JourneySpec struct {
 	Leprechaun    bool           // leprechaun (test) mode, passed in the SDK config
 	AMO           bool           // config.amo: allow after-market orders
 	Brokers       []string       // optional broker list for triggerTransaction
+	// Config is the SDK config given to new scDK({config}) as JSON (an
+	// object); empty means {} plus Leprechaun and AMO as set above.
+	Config string
+	// AwaitVerdict: the terminal gives its verdict on a resolved result
+	// (Journey.SetVerdict), and the page says "Done" only once it accepted
+	// it. Without it the bridge accepts every result it takes.
+	AwaitVerdict bool
 }
 
 // JourneyEventKind names a step of a journey as the bridge sees it.
@@ -117,6 +124,68 @@ type Journey struct {
 	started   bool   // the owner's SDK started: the claim is final
 
 	abandoned bool // the terminal stopped waiting (Abandon)
+
+	// The terminal's verdict on a resolved result (Verdict): the page
+	// says "Done" only once the result was accepted.
+	verdict     *Verdict
+	verdictSet  chan struct{} // closed by the first Verdict
+	verdictOnce sync.Once
+}
+
+// Verdict is what the terminal made of a result the SDK resolved with:
+// accepted, or rejected and why (a smallcaseAuthId mismatch, a token that
+// does not verify or has expired, success:false).
+type Verdict struct {
+	Accepted bool   `json:"accepted"`
+	Reason   string `json:"reason,omitempty"`
+	Advice   string `json:"advice,omitempty"`
+}
+
+// DefaultVerdictWait is how long the page's post of a resolved result waits
+// for the terminal's verdict before it is answered without one.
+const DefaultVerdictWait = 10 * time.Second
+
+// SetVerdict records the terminal's verdict on the result; the page's post
+// of the result, waiting for it, answers with it. Only the first counts.
+func (j *Journey) SetVerdict(v Verdict) {
+	j.verdictOnce.Do(func() {
+		j.mu.Lock()
+		j.verdict = &v
+		j.mu.Unlock()
+		close(j.verdictSet)
+	})
+}
+
+// currentVerdict is the verdict so far: the terminal's, the bridge's own
+// acceptance when the journey awaits none, or nil while it is pending.
+func (j *Journey) currentVerdict() *Verdict {
+	if !j.spec.AwaitVerdict {
+		return &Verdict{Accepted: true}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.verdict == nil {
+		return nil
+	}
+	v := *j.verdict
+	return &v
+}
+
+// awaitVerdict waits for the verdict until ctx ends or the journey is
+// closed; nil when none came.
+func (j *Journey) awaitVerdict(ctx context.Context) *Verdict {
+	select {
+	case <-j.verdictSet:
+	case <-ctx.Done():
+	case <-j.closed:
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.verdict == nil {
+		return nil
+	}
+	v := *j.verdict
+	return &v
 }
 
 // Tab roles, as journey.json tells a page.
@@ -221,13 +290,14 @@ func (b *Bridge) NewJourney(spec JourneySpec) (*Journey, error) {
 		return nil, err
 	}
 	j := &Journey{
-		b:       b,
-		spec:    spec,
-		nonce:   nonce,
-		events:  make(chan JourneyEvent, eventBuffer),
-		settled: make(chan struct{}),
-		closed:  make(chan struct{}),
-		lapsed:  make(chan struct{}),
+		b:          b,
+		spec:       spec,
+		nonce:      nonce,
+		events:     make(chan JourneyEvent, eventBuffer),
+		settled:    make(chan struct{}),
+		closed:     make(chan struct{}),
+		verdictSet: make(chan struct{}),
+		lapsed:     make(chan struct{}),
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

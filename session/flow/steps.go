@@ -378,7 +378,7 @@ func (j *Journey) openBrowser(s *Step) {
 	}
 	bj, err := b.NewJourney(bridge.JourneySpec{Gateway: r.profile.Gateway, AuthToken: tok, TransactionID: txn.TransactionID,
 		Intent: j.intent(), SDKURL: r.sdkURL, ExpireAt: j.ExpireAt(), Leprechaun: r.profile.Leprechaun, AMO: r.profile.AMO,
-		Brokers: r.profile.Brokers})
+		Brokers: r.profile.Brokers, AwaitVerdict: true})
 	if err != nil {
 		s.Err = err
 		return
@@ -628,6 +628,9 @@ func (j *Journey) verifyResult(s *Step) {
 		return
 	}
 	v, err := gateway.VerifyOutcome(*out, r.keys.Secret, expected, r.now())
+	if out.Result != nil {
+		j.tellPage(err)
+	}
 	if v != nil {
 		s.Verified = v
 		s.Token, s.TokenInfo = v.Result.SmallcaseAuthToken, v.Token
@@ -655,6 +658,24 @@ func (j *Journey) verifyResult(s *Step) {
 			r.opt.Logf("touch user: %v", err)
 		}
 	}
+}
+
+// tellPage gives the SDK page the terminal's verdict on the result it
+// delivered: the page says "Done" only when it was accepted, and else why
+// it was not.
+func (j *Journey) tellPage(err error) {
+	j.mu.Lock()
+	bj := j.bj
+	j.mu.Unlock()
+	if bj == nil {
+		return
+	}
+	if err == nil {
+		bj.SetVerdict(bridge.Verdict{Accepted: true})
+		return
+	}
+	p := Explain(err)
+	bj.SetVerdict(bridge.Verdict{Reason: err.Error(), Advice: p.Advice})
 }
 
 func (j *Journey) saveUser(s *Step) {
