@@ -342,10 +342,6 @@ func splitIDs(vals []string) []string {
 	return out
 }
 
-func notFound(id string) *apiErr {
-	return fail(http.StatusNotFound, etNotFound, fmt.Sprintf("transaction %s not found: check the id and that the token is the one of the user who ran it", id))
-}
-
 // tokenCache remembers tokens whose signature was verified, so a client that
 // reuses a token does not pay for HMAC and JSON decoding on every call. The
 // expiry is still checked on each use; the cache is bounded and starts over

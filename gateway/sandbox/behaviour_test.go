@@ -547,33 +547,7 @@ func TestPostbacks(t *testing.T) {
 			t.Errorf("no %s postback (got %d)", ev, len(got))
 		}
 	}
-	// The SST postbacks carry the batch at the top level, as the official
-	// sample does: its keys, with the batch's status.
-	for _, raw := range raws {
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &top); err != nil {
-			t.Fatal(err)
-		}
-		var ev string
-		_ = json.Unmarshal(top["event"], &ev)
-		if ev != gateway.EventOrderCompleted && ev != gateway.EventOrderPlaced {
-			continue
-		}
-		if _, ok := top["data"]; ok {
-			t.Errorf("%s: the batch is nested in data, not at the top level: %s", ev, raw)
-		}
-		for _, k := range []string{"batchId", "buyAmount", "sellAmount", "quantity", "filled", "status", "variety", "orders",
-			"timestamp", "smallcaseAuthId", "transactionId", "checksum"} {
-			if _, ok := top[k]; !ok {
-				t.Errorf("%s: no top-level %q: %s", ev, k, raw)
-			}
-		}
-		if ev == gateway.EventOrderCompleted {
-			if _, ok := top["completedDate"]; !ok {
-				t.Errorf("ORDER_COMPLETED: no completedDate: %s", raw)
-			}
-		}
-	}
+	checkSSTTopLevel(t, raws)
 	if p := events[gateway.EventOrderCompleted]; p.TransactionID != order || p.Status != "COMPLETED" || !strings.Contains(string(p.Fields), `"batchId"`) ||
 		p.Kind() != gateway.EventOrderCompleted {
 		t.Errorf("ORDER_COMPLETED: %+v", p)
@@ -874,5 +848,36 @@ func TestPendingActionPostback(t *testing.T) {
 	if st, _ := e.raw("POST", "/_sandbox/postbacks/pending-action", map[string]string{"Content-Type": "application/json"},
 		[]byte(`{"smallcaseAuthId":"`+id+`"}`)); st != http.StatusBadRequest {
 		t.Errorf("without an iscid: HTTP %d, want 400", st)
+	}
+}
+
+// checkSSTTopLevel: the SST postbacks carry the batch at the top level, as
+// the official sample does: its keys, with the batch's status.
+func checkSSTTopLevel(t *testing.T, raws [][]byte) {
+	t.Helper()
+	for _, raw := range raws {
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &top); err != nil {
+			t.Fatal(err)
+		}
+		var ev string
+		_ = json.Unmarshal(top["event"], &ev)
+		if ev != gateway.EventOrderCompleted && ev != gateway.EventOrderPlaced {
+			continue
+		}
+		if _, ok := top["data"]; ok {
+			t.Errorf("%s: the batch is nested in data, not at the top level: %s", ev, raw)
+		}
+		for _, k := range []string{"batchId", "buyAmount", "sellAmount", "quantity", "filled", "status", "variety", "orders",
+			"timestamp", "smallcaseAuthId", "transactionId", "checksum"} {
+			if _, ok := top[k]; !ok {
+				t.Errorf("%s: no top-level %q: %s", ev, k, raw)
+			}
+		}
+		if ev == gateway.EventOrderCompleted {
+			if _, ok := top["completedDate"]; !ok {
+				t.Errorf("ORDER_COMPLETED: no completedDate: %s", raw)
+			}
+		}
 	}
 }
