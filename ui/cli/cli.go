@@ -40,6 +40,10 @@ type Factory struct {
 	version string
 	// emulators builds the embedded sandbox of the built-in profile.
 	emulators flow.Emulators
+	// flagSink, when set, receives a command's flag set in place of its
+	// usage block on -h: shell completion learns the flags from the
+	// commands themselves.
+	flagSink func(*flag.FlagSet)
 }
 
 // sandboxEmulators is gateway/sandbox as the journey runner takes it.
@@ -71,6 +75,9 @@ func isTerminalFile(f *os.File) bool {
 type command struct {
 	name    string
 	summary string
+	// subcommands are the subcommands run dispatches on (aliases left
+	// out), for shell completion.
+	subcommands []string
 	// run executes the command; args exclude the command name.
 	run func(ctx context.Context, c *Factory, args []string) error
 }
@@ -176,6 +183,8 @@ func Main(ctx context.Context, c *Factory, args []string) int {
 	case "--version", "-version", "version":
 		fmt.Fprintf(c.stdout, "gatewalk %s\n", c.versionString())
 		return exitOK
+	case completeCommandName:
+		return runComplete(c, args[1:])
 	}
 	if strings.HasPrefix(args[0], "-") {
 		return runDefaultWithFlags(ctx, c, args)
@@ -263,6 +272,10 @@ func newFlagSet(c *Factory, name, usage, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.stdout)
 	fs.Usage = func() {
+		if c.flagSink != nil {
+			c.flagSink(fs)
+			return
+		}
 		fmt.Fprintf(c.stdout, "Usage: gatewalk %s\n\n%s\n", usage, strings.TrimSpace(about))
 		var any bool
 		fs.VisitAll(func(*flag.Flag) { any = true })
@@ -390,7 +403,7 @@ func commands() []command {
 		profileCommand(), usersCommand(),
 		loginCommand(), orderCommand(), holdingsCommand(), demoCommand(),
 		listenCommand(), postbackCommand(),
-		sandboxCommand(),
+		sandboxCommand(), completionCommand(),
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 )
 
 func postbackCommand() command {
-	return command{name: "postback", summary: "verify a postback (webhook) payload offline", run: runPostback}
+	return command{name: "postback", summary: "verify a postback (webhook) payload offline", subcommands: []string{"verify"}, run: runPostback}
 }
 
 const postbackAbout = `Subcommands:

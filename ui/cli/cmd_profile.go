@@ -14,7 +14,7 @@ import (
 )
 
 func profileCommand() command {
-	return command{name: "profile", summary: "list, show, add, edit, use and remove profiles (a gateway and its keys)", run: runProfile}
+	return command{name: "profile", summary: "list, show, add, edit, use and remove profiles (a gateway and its keys)", subcommands: []string{"list", "show", "add", "edit", "use", "remove"}, run: runProfile}
 }
 
 const profileAbout = `Subcommands:
