@@ -44,6 +44,8 @@ type Factory struct {
 	// usage block on -h: shell completion learns the flags from the
 	// commands themselves.
 	flagSink func(*flag.FlagSet)
+	// keyring keeps profiles' keys; nil keeps them in profiles.json.
+	keyring session.KeyringBackend
 }
 
 // sandboxEmulators is gateway/sandbox as the journey runner takes it.
@@ -57,12 +59,24 @@ var sandboxEmulators = flow.Emulators{
 // It takes the secrets out of the process environment (see
 // secretsOutOfEnvironment), so no child process inherits them.
 func NewFactory(version string) *Factory {
+	getenv := secretsOutOfEnvironment()
 	return &Factory{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		getenv: secretsOutOfEnvironment(), now: time.Now, version: version, emulators: sandboxEmulators,
+		getenv: getenv, now: time.Now, version: version, emulators: sandboxEmulators,
 		stdinIsTerminal:  func() bool { return isTerminalFile(os.Stdin) },
 		stdoutIsTerminal: func() bool { return isTerminalFile(os.Stdout) },
+		keyring:          session.OSKeyring(getenv),
 	}
+}
+
+// openStore opens the config directory dir with the process's keyring;
+// the keyring's warnings (one of each kind per command) go to warn, or to
+// stderr when warn is nil.
+func (c *Factory) openStore(dir string, warn func(string)) (*session.Store, []string, error) {
+	if warn == nil {
+		warn = func(s string) { fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(s)) }
+	}
+	return session.OpenStoreWith(dir, session.StoreOptions{Keyring: c.keyring, Warn: warn})
 }
 
 // isTerminalFile reports whether f is a terminal. A character device is not

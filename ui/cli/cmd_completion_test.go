@@ -37,7 +37,7 @@ func TestCompleteWords(t *testing.T) {
 		{"", []string{"token", "profile", "users", "login", "order", "holdings", "demo", "listen", "postback", "sandbox", "completion", "help", "version"}},
 		{"login --pro", []string{"--profile"}},
 		{"--no", []string{"--no-browser"}},
-		{"profile ", []string{"list", "show", "add", "edit", "use", "remove"}},
+		{"profile ", []string{"list", "show", "add", "edit", "use", "remove", "migrate-secrets"}},
 		{"profile add --se", []string{"--secrets-prompt", "--secrets-stdin"}},
 		{"profile add --env ", []string{"sandbox", "production", "staging", "development"}},
 		{"profile use ", []string{"sandbox", "staging"}},

@@ -67,7 +67,7 @@ func postbackProfile(c *Factory, name string) (*session.Store, session.Profile, 
 	if err != nil {
 		return nil, session.Profile{}, postbackKey{}, err
 	}
-	st, warnings, err := session.OpenStore(dir)
+	st, warnings, err := c.openStore(dir, nil)
 	for _, w := range warnings {
 		fmt.Fprintln(c.stderr, "gatewalk: warning:", w)
 	}
