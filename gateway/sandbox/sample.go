@@ -44,75 +44,58 @@ func SampleEvents() []string {
 
 // SamplePostback returns the body of a postback of req.Event as the
 // sandbox sends it: a journey that ends in that event is played on a fresh
-// in-process sandbox (account kite-leprechaun LEP001, scenario success) and
+// in-process sandbox (account kite-leprechaun LEP001, scenario success; for
+// PENDING_ACTION, the sandbox's pending-action postback of that account) and
 // the body it POSTs is caught before it leaves the process. So the body has
 // whatever shape the sandbox's postbacks have. Its checksum is the sandbox's
 // (demo apiSecret, the sandbox's ids): sign it again after any change.
-//
-// PENDING_ACTION has no journey in the sandbox; its body is the sandbox's
-// postback of a TRANSACTION with status ACTION_REQUIRED and the pending
-// action as data (an emulator choice: the Gateway's shape is not public).
 func SamplePostback(ctx context.Context, req SampleRequest) ([]byte, error) {
-	if req.Event == gateway.EventPendingAction {
-		return samplePendingAction(req), nil
-	}
 	create, ok := sampleJourneys[req.Event]
-	if !ok {
+	if !ok && req.Event != gateway.EventPendingAction {
 		return nil, fmt.Errorf("unknown event %q (want %s)", req.Event, strings.Join(SampleEvents(), ", "))
 	}
 	bodies := make(chan []byte, 4)
 	s := New(Config{Clock: req.Clock, PostbackURL: "http://postback.sample.invalid/", PostbackAttempts: 1,
 		PostbackClient: &http.Client{Transport: catchPostbacks(bodies)}})
-	id, err := s.createSample(create)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
 	defer s.Close()
-	out, err := s.Complete(ctx, id, CompleteRequest{Outcome: gateway.ScenarioSuccess})
-	if err != nil {
+	if err := s.playSample(ctx, req.Event, create); err != nil {
 		return nil, err
 	}
-	if out.Error != nil {
-		return nil, fmt.Errorf("the sample journey failed: %s", out.Error.Message)
-	}
-	// The journey's postbacks are on their way (each in its own
-	// goroutine); the one of the event asked for is kept.
+	// The postbacks are on their way (each in its own goroutine); the one
+	// of the event asked for is kept.
 	for {
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("the sandbox sent no %s postback: %w", req.Event, ctx.Err())
 		case b := <-bodies:
-			var pb struct {
-				Event, TransactionID, SmallcaseAuthID string
-			}
-			if json.Unmarshal(b, &pb) == nil && pb.Event == req.Event {
+			var pb gateway.Postback
+			if json.Unmarshal(b, &pb) == nil && pb.Kind() == req.Event {
 				return replaceIDs(b, pb.TransactionID, pb.SmallcaseAuthID, req), nil
 			}
 		}
 	}
 }
 
-// samplePendingAction builds PENDING_ACTION with the journeys' postback
-// builder.
-func samplePendingAction(req SampleRequest) []byte {
-	clock := req.Clock
-	if clock == nil {
-		clock = time.Now
+// playSample has the sandbox send the postbacks of event: a journey
+// created from the request create, or the pending-action postback.
+func (s *Server) playSample(ctx context.Context, event, create string) error {
+	if event == gateway.EventPendingAction {
+		_, err := s.PendingAction(PendingActionRequest{SmallcaseAuthID: AuthID(s.cfg.Gateway, "kite-leprechaun", "LEP001"),
+			Iscid: "ISCID_SAMPLE_0001", Scid: "SCMO_0001"})
+		return err
 	}
-	ref := accountRef{Broker: Brokers()[0], Account: Brokers()[0].Accounts[0]}
-	p := &playback{t: txn{ID: req.TransactionID, Req: gateway.TransactionRequest{Intent: gateway.IntentTransaction}},
-		ref: ref, now: clock(), userID: req.SmallcaseAuthID}
-	if p.t.ID == "" {
-		p.t.ID = "TRX_" + strings.Repeat("0", 32)
+	id, err := s.createSample(create)
+	if err != nil {
+		return err
 	}
-	if p.userID == "" {
-		p.userID = AuthID(DefaultGateway, ref.Broker.ID, ref.Account.ID)
+	out, err := s.Complete(ctx, id, CompleteRequest{Outcome: gateway.ScenarioSuccess})
+	if err != nil {
+		return err
 	}
-	p.postback(gateway.EventPendingAction, gateway.StatusActionRequired,
-		map[string]any{"pendingActions": []map[string]any{{"type": "REBALANCE", "iscid": "ISCID_SAMPLE", "scid": "SCMO_0001"}}})
-	b, _ := json.Marshal(p.posts[0])
-	return b
+	if out.Error != nil {
+		return fmt.Errorf("the sample journey failed: %s", out.Error.Message)
+	}
+	return nil
 }
 
 // createSample creates a transaction through the partner API, as a

@@ -56,7 +56,7 @@ func TestPostbackSendToListen(t *testing.T) {
 		t.Fatalf("recorded %+v, want one valid ORDER_COMPLETED", pbs)
 	}
 	var body gateway.Postback
-	if err := json.Unmarshal(pbs[0].Body, &body); err != nil || body.SmallcaseAuthID != pbAuthID || len(body.Data) == 0 {
+	if err := json.Unmarshal(pbs[0].Body, &body); err != nil || body.SmallcaseAuthID != pbAuthID || len(body.Fields) == 0 {
 		t.Fatalf("body %s: %v", pbs[0].Body, err)
 	}
 
