@@ -128,34 +128,34 @@ func profileNotFound(err error) error {
 
 // profileView is a profile as list and show print it: keys masked.
 type profileView struct {
-	Name             string   `json:"name"`
-	Builtin          bool     `json:"builtin"`
-	Active           bool     `json:"active"`
-	InUse            bool     `json:"inUse"`
-	Env              string   `json:"env"`
-	Gateway          string   `json:"gateway"`
-	Secret           string   `json:"secret"`
-	SecretSource     string   `json:"secretSource"`
-	APISecret        string   `json:"apiSecret"`
-	APISecretSource  string   `json:"apiSecretSource"`
+	Name            string `json:"name"`
+	Builtin         bool   `json:"builtin"`
+	Active          bool   `json:"active"`
+	InUse           bool   `json:"inUse"`
+	Env             string `json:"env"`
+	Gateway         string `json:"gateway"`
+	Secret          string `json:"secret"`
+	SecretSource    string `json:"secretSource"`
+	APISecret       string `json:"apiSecret"`
+	APISecretSource string `json:"apiSecretSource"`
 	// SecretLocation and APISecretLocation say where the stored key lives:
 	// keyring, file, built-in, or none.
-	SecretLocation    string `json:"secretLocation"`
-	APISecretLocation string `json:"apiSecretLocation"`
-	APIURL           string   `json:"apiUrl"`
-	APIURLPreset     bool     `json:"apiUrlPreset"`
-	SDKURL           string   `json:"sdkUrl"`
-	SDKURLPreset     bool     `json:"sdkUrlPreset"`
-	CallbackPort     int      `json:"callbackPort"`
-	CallbackOrigin   string   `json:"callbackOrigin,omitempty"`
-	Leprechaun       bool     `json:"leprechaun"`
-	AMO              bool     `json:"amo"`
-	Brokers          []string `json:"brokers"`
-	Users            *int     `json:"users,omitempty"`
-	CreatedAt        string   `json:"createdAt,omitempty"`
-	UpdatedAt        string   `json:"updatedAt,omitempty"`
-	MissingKeys      []string `json:"missingKeys,omitempty"`
-	UsersUnavailable string   `json:"usersUnavailable,omitempty"`
+	SecretLocation    string   `json:"secretLocation"`
+	APISecretLocation string   `json:"apiSecretLocation"`
+	APIURL            string   `json:"apiUrl"`
+	APIURLPreset      bool     `json:"apiUrlPreset"`
+	SDKURL            string   `json:"sdkUrl"`
+	SDKURLPreset      bool     `json:"sdkUrlPreset"`
+	CallbackPort      int      `json:"callbackPort"`
+	CallbackOrigin    string   `json:"callbackOrigin,omitempty"`
+	Leprechaun        bool     `json:"leprechaun"`
+	AMO               bool     `json:"amo"`
+	Brokers           []string `json:"brokers"`
+	Users             *int     `json:"users,omitempty"`
+	CreatedAt         string   `json:"createdAt,omitempty"`
+	UpdatedAt         string   `json:"updatedAt,omitempty"`
+	MissingKeys       []string `json:"missingKeys,omitempty"`
+	UsersUnavailable  string   `json:"usersUnavailable,omitempty"`
 }
 
 func newProfileView(c *Factory, st *session.Store, p session.Profile, active, inUse string) profileView {
