@@ -192,3 +192,21 @@ func TestRealBinaryWithoutSessionBus(t *testing.T) {
 		t.Fatalf("list: %v\n%s%s", err, out, errb)
 	}
 }
+
+// A keyring that stops answering: show says the keys are there, unread,
+// and warns once.
+func TestProfileShowWithAKeyringThatDoesNotAnswer(t *testing.T) {
+	keyring.MockInit()
+	p := newProfileEnv(t)
+	if code, out, errb := p.runKeyring(t, krKeys, "profile", "add", "kr", "--env", "staging", "--gateway", "acme", "--callback-port", "8421", "--secrets-stdin"); code != 0 {
+		t.Fatalf("add: exit %d\n%s%s", code, out, errb)
+	}
+	keyring.MockInitWithError(errors.New("locked collection"))
+	code, out, errb := p.runKeyring(t, "", "profile", "show", "kr")
+	if code != 0 || strings.Count(out, "not read: it did not answer") != 2 || strings.Count(errb, "warning:") != 1 || !strings.Contains(errb, session.EnvSecret) {
+		t.Fatalf("show: exit %d\n%s%s", code, out, errb)
+	}
+	if code, out, errb = p.runKeyring(t, "", "profile", "list"); code != 0 || strings.Count(errb, "warning:") != 1 {
+		t.Fatalf("list: exit %d\n%s%s", code, out, errb)
+	}
+}

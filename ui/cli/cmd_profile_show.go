@@ -105,6 +105,9 @@ func runProfileShow(c *Factory, args []string) error {
 func placeNote(st *session.Store, p session.Profile, loc string) string {
 	switch loc {
 	case "keyring":
+		if p.Secret == "" && p.APISecret == "" {
+			return "; stored in the OS keyring (service " + session.KeyringService + "), not read: it did not answer"
+		}
 		return "; stored in the OS keyring (service " + session.KeyringService + ")"
 	case "file":
 		return "; stored in " + filepath.Join(st.Dir(), "profiles.json") + " (0600, not encrypted; 'gatewalk profile migrate-secrets' moves it to the keyring)"
