@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
 )
 
@@ -263,6 +264,8 @@ func flagValues(c *Factory, l completionLine, name string) []string {
 		return userLabels(c, l.values["profile"])
 	case "env":
 		return []string{string(gateway.EnvSandbox), string(gateway.EnvProduction), string(gateway.EnvStaging), string(gateway.EnvDevelopment)}
+	case "event":
+		return sandbox.SampleEvents()
 	case "auto":
 		var out []string
 		for _, s := range gateway.Scenarios() {

@@ -54,6 +54,9 @@ func TestCompleteWords(t *testing.T) {
 		{"completion ", []string{"bash", "zsh", "fish"}},
 		{"help to", []string{"token"}},
 		{"token inspect --no", []string{"--no-verify"}},
+		{"postback send --event ORDER_", []string{"ORDER_PLACED", "ORDER_COMPLETED"}},
+		{"postback ", []string{"verify", "send"}},
+		{"listen --for", []string{"--forward-to"}},
 	} {
 		words := strings.Split(tc.line, " ")
 		c, _, _ := testCLI("", p.env)
