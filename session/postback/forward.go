@@ -105,16 +105,21 @@ func (f *Forwarder) Counts() ForwardCounts {
 // result, at once when the queue is full or the forwarder closed.
 func (f *Forwarder) enqueue(body []byte, contentType string, finish func(ForwardResult)) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if !f.closed {
 		select {
 		case f.queue <- forwardJob{body: body, contentType: contentType, finish: finish}:
+			f.mu.Unlock()
 			return
 		default:
 		}
 	}
 	f.counts.Dropped++
-	go finish(ForwardResult{Dropped: true, Error: "forward queue full: the backend is not keeping up"})
+	why := "forward queue full: the backend is not keeping up"
+	if f.closed {
+		why = "the listener is stopping"
+	}
+	f.mu.Unlock()
+	finish(ForwardResult{Dropped: true, Error: why})
 }
 
 func (f *Forwarder) run() {
