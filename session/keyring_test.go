@@ -337,3 +337,12 @@ func TestMigrateSecrets(t *testing.T) {
 		t.Fatalf("unknown profile: %v", err)
 	}
 }
+
+func TestSecretStoreIsChecked(t *testing.T) {
+	p := krProfile("odd")
+	p.SecretStore = "vault"
+	var ve *gateway.ValidationError
+	if err := p.Validate(); !errors.As(err, &ve) || ve.Field != "secretStore" {
+		t.Fatalf("Validate: %v", err)
+	}
+}

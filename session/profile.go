@@ -192,6 +192,11 @@ func (p Profile) Validate() error {
 			return bad(f.field, "%q is not an http(s) URL such as https://gatewayapi.smallcase.com", f.val)
 		}
 	}
+	switch p.SecretStore {
+	case "", SecretsInFile, SecretsInKeyring:
+	default:
+		return bad("secretStore", "%q is not where keys are kept: want %q or %q", p.SecretStore, SecretsInKeyring, SecretsInFile)
+	}
 	for _, b := range p.Brokers {
 		if !brokerNameRe.MatchString(b) {
 			return bad("brokers", "%q is not a broker name: use the lower-case broker ids (e.g. kite, hdfc, kite-leprechaun)", b)
