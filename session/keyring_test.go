@@ -346,3 +346,51 @@ func TestSecretStoreIsChecked(t *testing.T) {
 		t.Fatalf("Validate: %v", err)
 	}
 }
+
+// Keys in the file stay there when an edit does not change them, even with
+// a keyring; new keys given to such a profile go to the keyring.
+func TestFileKeysStayUntilChanged(t *testing.T) {
+	dir := t.TempDir()
+	if err := openWith(t, dir, StoreOptions{}).AddProfile(krProfile("legacy")); err != nil {
+		t.Fatal(err)
+	}
+	keyring.MockInit()
+	st := openWith(t, dir, StoreOptions{Keyring: OSKeyring(withBus)})
+	if _, err := st.UpdateProfile("legacy", func(p *Profile) error { p.AMO = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if text := profilesFileText(t, dir); !strings.Contains(text, krSecret) {
+		t.Fatalf("an edit of another field moved the keys:\n%s", text)
+	}
+	if _, err := keyring.Get(KeyringService, "legacy:secret"); !errors.Is(err, keyring.ErrNotFound) {
+		t.Fatalf("the keyring was written: %v", err)
+	}
+	p := krProfile("legacy")
+	p.Secret = "new-secret-9"
+	if err := st.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	if text := profilesFileText(t, dir); strings.Contains(text, "new-secret-9") || strings.Contains(text, krAPISecret) {
+		t.Fatalf("new keys went to the file:\n%s", text)
+	}
+}
+
+// DBUS_SESSION_BUS_ADDRESS=autolaunch: is no address (godbus would start
+// dbus-launch).
+func TestAutolaunchIsNoBus(t *testing.T) {
+	for _, f := range []string{"bus", "dbus-session"} {
+		if _, err := os.Stat(fmt.Sprintf("/run/user/%d/%s", os.Getuid(), f)); err == nil {
+			t.Skip("this machine has a session bus")
+		}
+	}
+	keyring.MockInit()
+	k := OSKeyring(func(key string) string {
+		if key == "DBUS_SESSION_BUS_ADDRESS" {
+			return "autolaunch:"
+		}
+		return ""
+	})
+	if _, err := k.Get(KeyringService, "x:secret"); !errors.Is(err, ErrKeyringUnavailable) {
+		t.Fatalf("Get: %v", err)
+	}
+}

@@ -195,3 +195,35 @@ func TestForwardCloseAbandonsAHungBackend(t *testing.T) {
 		t.Fatalf("a forward after Close: %+v", r)
 	}
 }
+
+// A postback answered 500 on purpose (the sender will send it again) is not
+// forwarded; a redirect from the backend is reported, not followed.
+func TestForwardSkipsRetriedAndFollowsNoRedirect(t *testing.T) {
+	other, otherHits := testBackend(t, http.StatusOK, nil)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, other, http.StatusTemporaryRedirect) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	fw := NewForwarder(ForwardConfig{URL: srv.URL + "/"})
+	r, url := startReceiver(t, Config{Store: newStore(t), Forward: fw, FailFirst: 1})
+	body := mustJSON(t, signed("TRX_known", gateway.EventOrderCompleted, vecSecret))
+	if code := postWith(t, url, "application/json", body); code != 500 {
+		t.Fatalf("answer %d", code)
+	}
+	if ev := nextEvent(t, r); ev.Forward != nil {
+		t.Fatalf("the 500 was forwarded: %+v", ev.Forward)
+	}
+	if code := postWith(t, url, "application/json", body); code != 200 {
+		t.Fatalf("answer %d", code)
+	}
+	if ev := nextEvent(t, r); ev.Forward == nil || ev.Forward.Status != http.StatusTemporaryRedirect {
+		t.Fatalf("forward %+v", ev.Forward)
+	}
+	fw.Close(context.Background())
+	if len(otherHits) != 0 {
+		t.Fatal("the redirect was followed")
+	}
+	if got := fw.Counts(); got != (ForwardCounts{Refused: 1}) {
+		t.Fatalf("counts %+v", got)
+	}
+}

@@ -195,3 +195,23 @@ func TestOtherShellScriptsParse(t *testing.T) {
 		}
 	}
 }
+
+// Labels come from a file a person may edit: one that is not a valid label
+// (a space, a shell character, an escape) is not offered to the shell.
+func TestCompletionLeavesOutInvalidLabels(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cfg")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	users := `{"version":1,"profiles":{"sandbox":[` +
+		`{"label":"alice","smallcaseAuthId":"5f0321b5f3743c31d95abd35"},` +
+		`{"label":"bad; $(touch x)","smallcaseAuthId":"5f0321b5f3743c31d95abd36"},` +
+		`{"label":"esc\u001b[2J","smallcaseAuthId":"5f0321b5f3743c31d95abd37"}]}}`
+	if err := os.WriteFile(filepath.Join(dir, "users.json"), []byte(users), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := testCLI("", map[string]string{"GATEWALK_CONFIG_DIR": dir})
+	if got := completeWords(c, []string{"login", "--user"}, ""); !reflect.DeepEqual(got, []string{"alice"}) {
+		t.Fatalf("got %q, want only alice", got)
+	}
+}

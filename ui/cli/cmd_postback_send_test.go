@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -211,5 +213,55 @@ func TestCheckPostbackTarget(t *testing.T) {
 	}
 	if _, err := checkPostbackTarget("http://partner.example/hook", true); err != nil {
 		t.Errorf("--allow-insecure: %v", err)
+	}
+}
+
+// What the handler answers is cut to 2 KiB and made terminal-safe; a
+// checksum given with --set is sent as given.
+func TestPostbackSendAnswerAndGivenChecksum(t *testing.T) {
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p gateway.Postback
+		_ = json.NewDecoder(r.Body).Decode(&p)
+		got.Store(p)
+		w.Write([]byte("\x1b[2Jcleared " + strings.Repeat("x", 10<<10)))
+	}))
+	defer srv.Close()
+	code, out, errb := runSend(t, nil, "--to", srv.URL, "--event", "ORDER_COMPLETED", "--set", "checksum=abc")
+	if code != 0 || strings.Contains(out, "\x1b") || !strings.Contains(out, "cleared") {
+		t.Fatalf("exit %d\n%q%s", code, out, errb)
+	}
+	if p, _ := got.Load().(gateway.Postback); p.Checksum != "abc" {
+		t.Fatalf("checksum %q, want the one given", p.Checksum)
+	}
+	code, out, _ = runSend(t, nil, "--to", srv.URL, "--event", "ORDER_COMPLETED", "--json")
+	var res struct{ Sends []postbackSendResult }
+	if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || len(res.Sends) != 1 || len(res.Sends[0].Answer) != maxAnswer {
+		t.Fatalf("exit %d %v: answer of %d bytes", code, err, len(res.Sends[0].Answer))
+	}
+}
+
+// Ids that come from the files are checked before they go into the body.
+func TestPostbackSendChecksIdsFromTheFiles(t *testing.T) {
+	dir := t.TempDir()
+	st := listenStore(t, dir)
+	if err := st.AddHistory(session.BuiltinProfileName, session.HistoryEntry{TransactionID: `TRX_a","x":"y`, Intent: gateway.IntentTransaction}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"GATEWALK_CONFIG_DIR": dir}
+	if code, out, errb := runSend(t, env, "--to", "http://127.0.0.1:9/", "--from-history", "1"); code != exitError || !strings.Contains(errb, "not a plain id") {
+		t.Fatalf("history id: exit %d\n%s%s", code, out, errb)
+	}
+	users := `{"version":1,"profiles":{"sandbox":[{"label":"eve","smallcaseAuthId":"5f03\",\"x\":\"y"}]}}`
+	if err := os.WriteFile(filepath.Join(dir, "users.json"), []byte(users), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errb := runSend(t, env, "--to", "http://127.0.0.1:9/", "--event", "ORDER_COMPLETED", "--user", "eve"); code != exitError || !strings.Contains(errb, `user "eve"`) {
+		t.Fatalf("user id: exit %d\n%s%s", code, out, errb)
+	}
+	for _, args := range [][]string{{"--from-history", "-1"}, {"--timeout", "0s"}} {
+		if code, _, errb := runSend(t, env, append([]string{"--to", "http://127.0.0.1:9/", "--event", "ORDER_COMPLETED"}, args...)...); code != exitUsage {
+			t.Errorf("%v: exit %d %s", args, code, errb)
+		}
 	}
 }
