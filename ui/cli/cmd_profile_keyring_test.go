@@ -78,6 +78,19 @@ func TestProfileKeysInTheKeyring(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &v); code != 0 || err != nil || v.SecretLocation != "keyring" || v.APISecretLocation != "keyring" || v.Secret != "krSE••••" {
 		t.Fatalf("show --json: exit %d %v\n%s", code, err, out)
 	}
+	code, out, _ = p.runKeyring(t, "", "profile", "list")
+	var krRow, sandboxRow []string
+	for _, l := range strings.Split(out, "\n") {
+		switch f := strings.Fields(l); {
+		case len(f) > 1 && f[0] == "kr":
+			krRow = f
+		case len(f) > 1 && f[1] == "sandbox":
+			sandboxRow = f
+		}
+	}
+	if code != 0 || len(krRow) == 0 || krRow[len(krRow)-1] != "keyring" || len(sandboxRow) == 0 || sandboxRow[len(sandboxRow)-1] != "built-in" {
+		t.Fatalf("list: exit %d\n%s", code, out)
+	}
 	code, out, errb = p.runKeyring(t, "", "login", "--profile", "kr", "--user", "alice", "--auto", "success")
 	if code != 0 {
 		t.Fatalf("login with keys from the keyring: exit %d\n%s%s", code, out, errb)
