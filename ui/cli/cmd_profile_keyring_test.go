@@ -156,6 +156,13 @@ func TestProfileKeysFallBackToTheFile(t *testing.T) {
 	if text := p.profilesJSON(t); !strings.Contains(text, krCLISecret) {
 		t.Fatalf("profiles.json:\n%s", text)
 	}
+	// --insecure-storage=false takes them to the keyring again.
+	if code, out, errb = p.runKeyring(t, "", "profile", "edit", "insecure", "--insecure-storage=false"); code != 0 || !strings.Contains(out, "Keys: in the OS keyring") {
+		t.Fatalf("edit --insecure-storage=false: exit %d\n%s%s", code, out, errb)
+	}
+	if text := p.profilesJSON(t); strings.Contains(text, krCLISecret) {
+		t.Fatalf("profiles.json:\n%s", text)
+	}
 }
 
 func TestMigrateSecretsWithoutAKeyring(t *testing.T) {
