@@ -44,7 +44,7 @@ Negative cases a handler must refuse or absorb:
 --to must be a loopback address (http://127.0.0.1:PORT/..., http://localhost:...)
 or https; plain http to another host needs --allow-insecure. Redirects are not
 followed. Exits 0 when the handler answered 2xx (with --bad-checksum: when it
-refused), 1 otherwise, 2 on a usage error.`
+refused with a 4xx), 1 otherwise, 2 on a usage error.`
 
 // postbackSendOpts are the flags of postback send.
 type postbackSendOpts struct {
@@ -344,10 +344,12 @@ func postbackSendVerdict(o postbackSendOpts, r postbackSendResult) (bool, string
 		return false, "not delivered: " + r.Error + "; is the handler running at --to?"
 	case o.badChecksum && two:
 		return false, fmt.Sprintf("the handler accepted a postback whose checksum is wrong (HTTP %d): it must check the checksum and refuse it", r.Status)
-	case o.badChecksum:
-		return true, fmt.Sprintf("the handler refused the wrong checksum (HTTP %d)", r.Status)
 	case r.Status >= 300 && r.Status < 400:
 		return false, fmt.Sprintf("the handler redirected (HTTP %d), which is not followed: point --to at the final URL", r.Status)
+	case o.badChecksum && r.Status >= 400 && r.Status < 500:
+		return true, fmt.Sprintf("the handler refused the wrong checksum (HTTP %d)", r.Status)
+	case o.badChecksum:
+		return false, fmt.Sprintf("the handler answered HTTP %d to a wrong checksum: refuse it with a 4xx (401), or the Gateway retries it", r.Status)
 	case !two:
 		return false, fmt.Sprintf("the handler answered HTTP %d: the Gateway would retry it", r.Status)
 	}

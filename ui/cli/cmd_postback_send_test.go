@@ -162,6 +162,7 @@ func TestPostbackSendJudgesTheHandler(t *testing.T) {
 	}{
 		{[]string{"--to", srv.URL + "/accept", "--bad-checksum"}, "accepted a postback whose checksum is wrong"},
 		{[]string{"--to", srv.URL + "/fail"}, "answered HTTP 500"},
+		{[]string{"--to", srv.URL + "/fail", "--bad-checksum"}, "refuse it with a 4xx"},
 		{[]string{"--to", srv.URL + "/moved"}, "redirected"},
 		{[]string{"--to", "http://127.0.0.1:1/"}, "not delivered"},
 	} {
