@@ -43,6 +43,11 @@ type Profile struct {
 	// x-gateway-secret. Use Keys to honour the environment overrides.
 	Secret    string `json:"secret,omitempty"`
 	APISecret string `json:"apiSecret,omitempty"`
+	// SecretStore is where the secrets are kept: SecretsInKeyring (the
+	// file then holds none), SecretsInFile, or "" (the file; profiles saved
+	// before the keyring). Given to SaveProfile, it asks for a place: ""
+	// means the keyring when the process has one.
+	SecretStore SecretStore `json:"secretStore,omitempty"`
 	// APIURL and SDKURL override the environment's preset when set; see
 	// ResolvedAPIURL and ResolvedSDKURL.
 	APIURL string `json:"apiUrl,omitempty"`
@@ -186,6 +191,11 @@ func (p Profile) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return bad(f.field, "%q is not an http(s) URL such as https://gatewayapi.smallcase.com", f.val)
 		}
+	}
+	switch p.SecretStore {
+	case "", SecretsInFile, SecretsInKeyring:
+	default:
+		return bad("secretStore", "%q is not where keys are kept: want %q or %q", p.SecretStore, SecretsInKeyring, SecretsInFile)
 	}
 	for _, b := range p.Brokers {
 		if !brokerNameRe.MatchString(b) {
@@ -383,6 +393,7 @@ func (s *Store) Profiles() ([]Profile, error) {
 	out := []Profile{BuiltinProfile()}
 	for _, p := range d.Profiles {
 		if p.Name != BuiltinProfileName {
+			_ = s.readSecrets(&p) // unreadable keys stay empty, with a warning
 			out = append(out, p)
 		}
 	}
@@ -403,6 +414,7 @@ func (s *Store) Profile(name string) (Profile, error) {
 	if !ok {
 		return Profile{}, notFoundProfile(name)
 	}
+	_ = s.readSecrets(&p) // unreadable keys stay empty, with a warning
 	return p, nil
 }
 
@@ -451,12 +463,18 @@ func (s *Store) putProfile(p Profile, onlyNew bool) error {
 			if p.CreatedAt.IsZero() {
 				p.CreatedAt = d.Profiles[i].CreatedAt
 			}
-			d.Profiles[i] = p
+			old := d.Profiles[i]
+			if s.readSecrets(&old) != nil && old.SecretStore == SecretsInKeyring && p.Secret == "" && p.APISecret == "" {
+				d.Profiles[i] = p // the keys stay in the keyring that did not answer
+				d.Profiles[i].SecretStore = SecretsInKeyring
+			} else {
+				d.Profiles[i] = s.placeSecrets(p, &old)
+			}
 		} else {
 			if p.CreatedAt.IsZero() {
 				p.CreatedAt = now
 			}
-			d.Profiles = append(d.Profiles, p)
+			d.Profiles = append(d.Profiles, s.placeSecrets(p, nil))
 		}
 		return s.saveProfiles(d)
 	})
@@ -480,7 +498,9 @@ func (s *Store) UpdateProfile(name string, edit func(*Profile) error) (Profile, 
 		if i < 0 {
 			return notFoundProfile(name)
 		}
-		p := d.Profiles[i]
+		old := d.Profiles[i]
+		readErr := s.readSecrets(&old)
+		p := old
 		p.Brokers = slices.Clone(p.Brokers)
 		if err := edit(&p); err != nil {
 			return err
@@ -489,14 +509,35 @@ func (s *Store) UpdateProfile(name string, edit func(*Profile) error) (Profile, 
 			return &gateway.ValidationError{Field: "name", Problem: "cannot be changed by an edit"}
 		}
 		p.Brokers = normaliseBrokers(p.Brokers)
-		if err := p.Validate(); err != nil {
-			return err
+		kept := readErr != nil && p.Secret == "" && p.APISecret == ""
+		switch {
+		case readErr != nil && !kept && (p.Secret == "" || p.APISecret == ""):
+			return fmt.Errorf("profile %q: its keys are in the OS keyring, which did not answer (%w): give both keys, or try again", name, readErr)
+		case kept:
+			// The keys stay in the keyring that did not answer; the rest is
+			// checked as a file read from disk is.
+			probe := p
+			probe.Secret, probe.APISecret = "unset", "unset"
+			if err := probe.Validate(); err != nil {
+				return err
+			}
+		default:
+			if err := p.Validate(); err != nil {
+				return err
+			}
 		}
 		p.UpdatedAt = s.now().UTC()
-		d.Profiles[i] = p
+		stored := p
+		if kept {
+			stored.SecretStore = SecretsInKeyring
+		} else {
+			stored = s.placeSecrets(p, &old)
+		}
+		d.Profiles[i] = stored
 		if err := s.saveProfiles(d); err != nil {
 			return err
 		}
+		p.SecretStore = stored.SecretStore
 		out = p
 		return nil
 	})
@@ -592,11 +633,18 @@ func (s *Store) RemoveProfileChecked(name string, allowUsers bool) (removedUsers
 		if err := s.remove(historyFileName(name)); err != nil {
 			return err
 		}
+		inKeyring := d.Profiles[i].SecretStore == SecretsInKeyring
 		d.Profiles = slices.Delete(d.Profiles, i, i+1)
 		if d.Active == name {
 			d.Active = ""
 		}
-		return s.saveProfiles(d)
+		if err := s.saveProfiles(d); err != nil {
+			return err
+		}
+		if inKeyring {
+			s.dropKeyringItems(name)
+		}
+		return nil
 	})
 }
 

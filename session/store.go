@@ -43,6 +43,17 @@ type StoreOptions struct {
 	Now func() time.Time
 	// LockTimeout bounds the wait for the directory lock; DefaultLockTimeout if zero.
 	LockTimeout time.Duration
+	// Keyring keeps profiles' secrets outside profiles.json; nil means this
+	// process has no keyring and secrets stay in the file, as before.
+	Keyring KeyringBackend
+	// KeyringTimeout bounds each keyring call (KeyringTimeout if zero).
+	KeyringTimeout time.Duration
+	// KeyringAfter is the timer of that bound (time.After if nil).
+	KeyringAfter func(time.Duration) <-chan time.Time
+	// Warn receives the keyring's warnings (one line each, at most one of
+	// each kind per Store): keys stored in the file because the keyring did
+	// not answer, keys that could not be read.
+	Warn func(string)
 }
 
 // Store is the operator's config directory: profiles, local users and
@@ -56,6 +67,7 @@ type Store struct {
 	lockTimeout time.Duration
 	mu          sync.Mutex // serialises this process's writers before the file lock
 	pb          pbState    // the postback log and ring (postbacklog.go)
+	keys        *keyringState
 }
 
 // DefaultDir returns $GATEWALK_CONFIG_DIR, else os.UserConfigDir()/gatewalk.
@@ -89,7 +101,7 @@ func OpenStoreWith(dir string, opt StoreOptions) (*Store, []string, error) {
 	if dir == "" {
 		return nil, nil, errors.New("no config directory given")
 	}
-	s := &Store{dir: dir, now: opt.Now, lockTimeout: opt.LockTimeout}
+	s := &Store{dir: dir, now: opt.Now, lockTimeout: opt.LockTimeout, keys: newKeyringState(opt)}
 	if s.now == nil {
 		s.now = time.Now
 	}

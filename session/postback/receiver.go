@@ -72,6 +72,11 @@ type Config struct {
 	Now func() time.Time
 	// EventBuffer is the capacity of the Events channel (default 1024).
 	EventBuffer int
+	// Forward, when set, sends every postback whose checksum holds (accepted,
+	// replayed or of an unknown transaction) on to the partner's backend,
+	// after it was answered; its Event comes once the backend answered,
+	// with Forward set. The caller closes it.
+	Forward *Forwarder
 }
 
 // Event is one request the receiver answered, for display.
@@ -97,6 +102,25 @@ type Event struct {
 	StoreError string `json:"storeError,omitempty"`
 	Remote     string `json:"remote,omitempty"`
 	Path       string `json:"path,omitempty"`
+	// Forward is what the backend answered when the postback was forwarded
+	// (Config.Forward); nil when it was not.
+	Forward *ForwardResult `json:"forward,omitempty"`
+
+	body        []byte // as received, for the forward
+	contentType string
+}
+
+// forwardable reports whether a postback goes on to the backend: its
+// checksum holds and it was not answered 5xx (the sender will send it again).
+func (e Event) forwardable() bool {
+	if e.Check == nil || !e.Check.Valid {
+		return false
+	}
+	switch e.Outcome {
+	case OutcomeAccepted, OutcomeReplay, OutcomeUnknown:
+		return true
+	}
+	return false
 }
 
 // ChecksumLabel is the short checksum column of a listener line: "ok",
@@ -331,6 +355,21 @@ func (r *Receiver) Wait(ctx context.Context, transactionID, event string) (sessi
 // codes.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	ev := r.handle(w, req)
+	body, ct := ev.body, ev.contentType
+	ev.body = nil
+	if r.cfg.Forward != nil && ev.forwardable() {
+		// Queued, never waited on: the answer goes out as this returns.
+		r.cfg.Forward.enqueue(body, ct, func(res ForwardResult) {
+			ev.Forward = &res
+			r.emit(ev)
+		})
+		return
+	}
+	r.emit(ev)
+}
+
+// emit hands ev to Events, or counts it as dropped when nobody keeps up.
+func (r *Receiver) emit(ev Event) {
 	r.mu.Lock()
 	select {
 	case r.events <- ev:
@@ -382,6 +421,7 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		ev.Stored = r.store(profile, "", r.record(now, "", "", false, msg, body, false), &ev)
 		return answer(http.StatusBadRequest, OutcomeMalformed, msg)
 	}
+	ev.body, ev.contentType = body, req.Header.Get("Content-Type")
 	p, tsKind, err := Parse(body)
 	if err != nil {
 		ev.Stored = r.store(profile, "", r.record(now, "", "", false, err.Error(), body, false), &ev)

@@ -40,6 +40,12 @@ type Factory struct {
 	version string
 	// emulators builds the embedded sandbox of the built-in profile.
 	emulators flow.Emulators
+	// flagSink, when set, receives a command's flag set in place of its
+	// usage block on -h: shell completion learns the flags from the
+	// commands themselves.
+	flagSink func(*flag.FlagSet)
+	// keyring keeps profiles' keys; nil keeps them in profiles.json.
+	keyring session.KeyringBackend
 }
 
 // sandboxEmulators is gateway/sandbox as the journey runner takes it.
@@ -53,12 +59,24 @@ var sandboxEmulators = flow.Emulators{
 // It takes the secrets out of the process environment (see
 // secretsOutOfEnvironment), so no child process inherits them.
 func NewFactory(version string) *Factory {
+	getenv := secretsOutOfEnvironment()
 	return &Factory{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		getenv: secretsOutOfEnvironment(), now: time.Now, version: version, emulators: sandboxEmulators,
+		getenv: getenv, now: time.Now, version: version, emulators: sandboxEmulators,
 		stdinIsTerminal:  func() bool { return isTerminalFile(os.Stdin) },
 		stdoutIsTerminal: func() bool { return isTerminalFile(os.Stdout) },
+		keyring:          session.OSKeyring(getenv),
 	}
+}
+
+// openStore opens the config directory dir with the process's keyring;
+// the keyring's warnings (one of each kind per command) go to warn, or to
+// stderr when warn is nil.
+func (c *Factory) openStore(dir string, warn func(string)) (*session.Store, []string, error) {
+	if warn == nil {
+		warn = func(s string) { fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(s)) }
+	}
+	return session.OpenStoreWith(dir, session.StoreOptions{Keyring: c.keyring, Warn: warn})
 }
 
 // isTerminalFile reports whether f is a terminal. A character device is not
@@ -71,6 +89,9 @@ func isTerminalFile(f *os.File) bool {
 type command struct {
 	name    string
 	summary string
+	// subcommands are the subcommands run dispatches on (aliases left
+	// out), for shell completion.
+	subcommands []string
 	// run executes the command; args exclude the command name.
 	run func(ctx context.Context, c *Factory, args []string) error
 }
@@ -176,6 +197,8 @@ func Main(ctx context.Context, c *Factory, args []string) int {
 	case "--version", "-version", "version":
 		fmt.Fprintf(c.stdout, "gatewalk %s\n", c.versionString())
 		return exitOK
+	case completeCommandName:
+		return runComplete(c, args[1:])
 	}
 	if strings.HasPrefix(args[0], "-") {
 		return runDefaultWithFlags(ctx, c, args)
@@ -263,6 +286,10 @@ func newFlagSet(c *Factory, name, usage, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.stdout)
 	fs.Usage = func() {
+		if c.flagSink != nil {
+			c.flagSink(fs)
+			return
+		}
 		fmt.Fprintf(c.stdout, "Usage: gatewalk %s\n\n%s\n", usage, strings.TrimSpace(about))
 		var any bool
 		fs.VisitAll(func(*flag.Flag) { any = true })
@@ -390,7 +417,7 @@ func commands() []command {
 		profileCommand(), usersCommand(),
 		loginCommand(), orderCommand(), holdingsCommand(), demoCommand(),
 		listenCommand(), postbackCommand(),
-		sandboxCommand(),
+		sandboxCommand(), completionCommand(),
 	}
 }
 

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"gatewalk/session"
 	"gatewalk/session/postback"
@@ -35,15 +37,25 @@ written (the sender retries, nothing is lost) or for --fail-first.
 The sandbox posts here with: gatewalk sandbox --postback-url URL. The real
 Gateway posts to the URL registered with the smallcase Gateway team: forward
 it to this address with a tunnel (ssh -R PORT:127.0.0.1:PORT host) or a
-reverse proxy. Ctrl-C stops.`
+reverse proxy. Ctrl-C stops.
+
+--forward-to URL sends every postback whose checksum holds (accepted, replay,
+unknown transaction) on to your backend, unchanged: the body byte for byte
+and its Content-Type. The answer to the sender never waits for it; the
+backend's status is printed in the FWD column beside the verification (ERR
+when it could not be reached, DROP when it fell behind), and failed forwards
+are counted on the line and when the listener stops. URL is loopback or
+https; plain http to another host needs --allow-insecure.`
 
 func runListen(ctx context.Context, c *Factory, args []string) error {
-	fs := newFlagSet(c, "listen", "listen [--addr 127.0.0.1:PORT] [--profile NAME] [--json] [--accept-unknown] [--fail-first N]", listenAbout)
+	fs := newFlagSet(c, "listen", "listen [--addr 127.0.0.1:PORT] [--profile NAME] [--json] [--accept-unknown] [--fail-first N] [--forward-to URL [--allow-insecure]]", listenAbout)
 	addr := fs.String("addr", postback.DefaultAddr, "loopback address to listen on (port 0: any free port)")
 	profile := fs.String("profile", "", "profile whose apiSecret and history are used (default: $GATEWALK_PROFILE, else the active profile)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per request (JSON lines) on standard output")
 	acceptUnknown := fs.Bool("accept-unknown", false, "answer 202, not 404, to valid postbacks of transactions not in the history")
 	failFirst := fs.Int("fail-first", 0, "answer 500 to the first N postbacks, to watch the sender retry")
+	forwardTo := fs.String("forward-to", "", "send each verified postback on, unchanged, to this URL (your backend)")
+	insecure := fs.Bool("allow-insecure", false, "allow --forward-to over plain http to a host that is not loopback")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -57,14 +69,27 @@ func runListen(ctx context.Context, c *Factory, args []string) error {
 	if err := postback.CheckLoopback(*addr); err != nil {
 		return &usageError{err.Error()}
 	}
+	var fw *postback.Forwarder
+	if *forwardTo != "" {
+		u, err := checkPostbackTarget(*forwardTo, *insecure)
+		if err != nil {
+			return &usageError{strings.Replace(err.Error(), "--to", "--forward-to", 1)}
+		}
+		fw = postback.NewForwarder(postback.ForwardConfig{URL: u.String()})
+	} else if *insecure {
+		return usagef("--allow-insecure goes with --forward-to")
+	}
 	st, p, key, err := postbackProfile(c, *profile)
 	if err != nil {
 		return err
 	}
 	r := postback.NewReceiver(postback.Config{Profile: p.Name, APISecret: key.secret, Store: st,
-		AcceptUnknown: *acceptUnknown, FailFirst: *failFirst, Now: c.now})
+		AcceptUnknown: *acceptUnknown, FailFirst: *failFirst, Now: c.now, Forward: fw})
 	url, err := r.Start(*addr)
 	if err != nil {
+		if fw != nil {
+			fw.Close(context.Background())
+		}
 		return err
 	}
 	unknown := "answered 404"
@@ -74,8 +99,11 @@ func runListen(ctx context.Context, c *Factory, args []string) error {
 	fmt.Fprintf(c.stderr, "gatewalk listen: POST postbacks to %s (any path)\n", url)
 	fmt.Fprintf(c.stderr, "profile %s: checksums checked with %s; unknown transactions %s\n", p.Name, key.describe(), unknown)
 	fmt.Fprintf(c.stderr, "sandbox: gatewalk sandbox --postback-url %s    real Gateway: forward the registered URL here (ssh -R)\n", url)
+	if fw != nil {
+		fmt.Fprintf(c.stderr, "forwarding verified postbacks to %s\n", present.SafeLine(redactedURL(fw.URL())))
+	}
 	fmt.Fprintln(c.stderr, "Ctrl-C to stop.")
-	lw := &listenWriter{w: c.stdout, json: *jsonOut, store: st, profile: p.Name}
+	lw := &listenWriter{w: c.stdout, json: *jsonOut, store: st, profile: p.Name, forward: fw != nil}
 	if !*jsonOut {
 		lw.header()
 	}
@@ -89,6 +117,12 @@ loop:
 		}
 	}
 	closeErr := r.Close()
+	if fw != nil {
+		// Forwards still queued get a few seconds; their events come below.
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		fw.Close(fctx)
+		cancel()
+	}
 	for {
 		select {
 		case ev := <-r.Events():
@@ -99,6 +133,9 @@ loop:
 		break
 	}
 	fmt.Fprintf(c.stderr, "gatewalk listen: stopped; %s\n", listenSummary(r.Counts()))
+	if fw != nil {
+		fmt.Fprintf(c.stderr, "gatewalk listen: %s\n", forwardSummary(fw))
+	}
 	if n := r.Dropped(); n > 0 {
 		fmt.Fprintf(c.stderr, "gatewalk listen: %d events were not printed (output too slow); they are in the history\n", n)
 	}
@@ -127,6 +164,21 @@ func listenSummary(counts map[postback.Outcome]int) string {
 	return fmt.Sprintf("%d request%s: %s", total, s, strings.Join(parts, ", "))
 }
 
+// forwardSummary counts what became of the forwards.
+func forwardSummary(fw *postback.Forwarder) string {
+	n := fw.Counts()
+	return fmt.Sprintf("forwarded to %s: %d delivered (2xx), %d refused (non-2xx), %d unreachable, %d dropped",
+		present.SafeLine(redactedURL(fw.URL())), n.Delivered, n.Refused, n.Unreachable, n.Dropped)
+}
+
+// redactedURL hides a password in a URL that is shown.
+func redactedURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return s
+}
+
 // listenWriter prints listener events as aligned lines or JSON lines.
 type listenWriter struct {
 	w       io.Writer
@@ -134,6 +186,10 @@ type listenWriter struct {
 	store   *session.Store
 	profile string
 	labels  map[string]string // smallcaseAuthId -> local label
+	// forward adds the FWD column: the backend's answer to the forward.
+	forward bool
+	// fwdFailed counts the forwards that did not get a 2xx so far.
+	fwdFailed, fwdTotal int
 }
 
 // listenLineFormat sizes TRANSACTION for a whole id (TRX_ and 32 hex
@@ -142,7 +198,32 @@ type listenWriter struct {
 const listenLineFormat = "%-8s  %-18s  %-36s  %-15s  %-8s  %-4s  %s\n"
 
 func (lw *listenWriter) header() {
-	fmt.Fprintf(lw.w, listenLineFormat, "TIME", "EVENT", "TRANSACTION", "STATUS", "CHECKSUM", "HTTP", "USER")
+	httpHead := "HTTP"
+	if lw.forward {
+		httpHead = "HTTP  FWD "
+	}
+	fmt.Fprintf(lw.w, listenLineFormat, "TIME", "EVENT", "TRANSACTION", "STATUS", "CHECKSUM", httpHead, "USER")
+}
+
+// forwardColumn is the FWD column and, for a failed forward, its note.
+func (lw *listenWriter) forwardColumn(ev postback.Event) (string, string) {
+	f := ev.Forward
+	if f == nil {
+		return "-   ", ""
+	}
+	lw.fwdTotal++
+	if f.OK() {
+		return fmt.Sprintf("%-4d", f.Status), ""
+	}
+	lw.fwdFailed++
+	col, why := fmt.Sprintf("%-4d", f.Status), fmt.Sprintf("the backend answered HTTP %d", f.Status)
+	switch {
+	case f.Dropped:
+		col, why = "DROP", f.Error
+	case f.Error != "":
+		col, why = "ERR ", "the backend was not reached: "+f.Error
+	}
+	return col, fmt.Sprintf("forward failed (%d of %d so far): %s", lw.fwdFailed, lw.fwdTotal, why)
 }
 
 func (lw *listenWriter) print(ev postback.Event) {
@@ -171,9 +252,18 @@ func (lw *listenWriter) print(ev postback.Event) {
 	case postback.OutcomeTooLarge:
 		event = "(too large)"
 	}
+	httpCol, fwdNote := fmt.Sprint(ev.HTTPStatus), ""
+	if lw.forward {
+		var fwd string
+		fwd, fwdNote = lw.forwardColumn(ev)
+		httpCol = fmt.Sprintf("%-4d  %s", ev.HTTPStatus, fwd)
+	}
 	fmt.Fprintf(lw.w, listenLineFormat, ev.ReceivedAt.Local().Format("15:04:05"), dash(event), dash(ev.TransactionID),
-		dash(string(ev.Status)), ev.ChecksumLabel(), fmt.Sprint(ev.HTTPStatus), lw.user(ev.SmallcaseAuthID))
+		dash(string(ev.Status)), ev.ChecksumLabel(), httpCol, lw.user(ev.SmallcaseAuthID))
 	var notes []string
+	if fwdNote != "" {
+		notes = append(notes, fwdNote)
+	}
 	if ev.Problem != "" {
 		notes = append(notes, ev.Problem)
 	}

@@ -16,11 +16,13 @@ import (
 )
 
 func postbackCommand() command {
-	return command{name: "postback", summary: "verify a postback (webhook) payload offline", run: runPostback}
+	return command{name: "postback", summary: "verify a postback (webhook) payload offline, or send a signed one to your handler", subcommands: []string{"verify", "send"}, run: runPostback}
 }
 
 const postbackAbout = `Subcommands:
   postback verify [FILE|-]   check a postback body's checksum with the profile's apiSecret
+  postback send --to URL --event EVENT [flags]
+                             send a signed postback to your own handler (see postback send -h)
 
 The checksum rule (from integrator practice; the public docs do not spell it
 out): checksum = hex(HMAC-SHA256(key=apiSecret, msg=timestamp+smallcaseAuthId)),
@@ -29,15 +31,17 @@ $GATEWALK_API_SECRET when set, else the profile's apiSecret; it is never
 printed. To receive postbacks live, see 'gatewalk listen -h'.`
 
 func runPostback(ctx context.Context, c *Factory, args []string) error {
-	if done, err := parentHelp(c, args, "postback verify [FILE|-] [--profile NAME] [--json]", postbackAbout, "a subcommand is required (verify)"); done {
+	if done, err := parentHelp(c, args, "postback verify|send [flags]", postbackAbout, "a subcommand is required (verify or send)"); done {
 		return err
 	}
 	switch args[0] {
 	case "verify", "check":
 		return runPostbackVerify(c, args[1:])
+	case "send":
+		return runPostbackSend(ctx, c, args[1:])
 	}
 	// Not echoed: a misplaced apiSecret may be the first argument.
-	return usagef("unknown subcommand (not shown in case it was a secret): want verify")
+	return usagef("unknown subcommand (not shown in case it was a secret): want verify or send")
 }
 
 // postbackKey is the apiSecret a postback is checked with and where it
@@ -63,7 +67,7 @@ func postbackProfile(c *Factory, name string) (*session.Store, session.Profile, 
 	if err != nil {
 		return nil, session.Profile{}, postbackKey{}, err
 	}
-	st, warnings, err := session.OpenStore(dir)
+	st, warnings, err := c.openStore(dir, nil)
 	for _, w := range warnings {
 		fmt.Fprintln(c.stderr, "gatewalk: warning:", w)
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func profileCommand() command {
-	return command{name: "profile", summary: "list, show, add, edit, use and remove profiles (a gateway and its keys)", run: runProfile}
+	return command{name: "profile", summary: "list, show, add, edit, use and remove profiles (a gateway and its keys)", subcommands: []string{"list", "show", "add", "edit", "use", "remove", "migrate-secrets"}, run: runProfile}
 }
 
 const profileAbout = `Subcommands:
@@ -25,15 +25,17 @@ const profileAbout = `Subcommands:
   profile edit NAME [flags]       change only the fields given
   profile use NAME                make NAME the active profile
   profile remove NAME [--yes]     delete a profile with its keys, local users and history
+  profile migrate-secrets [NAME]  move keys kept in profiles.json to the OS keyring
 
 A profile is a Gateway you integrate with: environment, gateway name, the
 secret (signs smallcaseAuthTokens) and apiSecret (x-gateway-secret), URLs,
-and the localhost port of the browser page. The built-in "sandbox" profile
+and the localhost port of the browser page. Keys live in the OS keyring
+(profiles.json when none answers, or with --insecure-storage). The built-in "sandbox" profile
 always exists and needs no keys. The profile in use is --profile NAME, else
 $GATEWALK_PROFILE, else the active one.`
 
 func runProfile(ctx context.Context, c *Factory, args []string) error {
-	if done, err := parentHelp(c, args, "profile list|show|add|edit|use|remove [flags]", profileAbout, "a subcommand is required"); done {
+	if done, err := parentHelp(c, args, "profile list|show|add|edit|use|remove|migrate-secrets [flags]", profileAbout, "a subcommand is required"); done {
 		return err
 	}
 	switch args[0] {
@@ -49,9 +51,11 @@ func runProfile(ctx context.Context, c *Factory, args []string) error {
 		return runProfileUse(c, args[1:])
 	case "remove", "rm":
 		return runProfileRemove(c, args[1:])
+	case "migrate-secrets":
+		return runProfileMigrateSecrets(c, args[1:])
 	}
 	// Not echoed: a misplaced key may be the first argument.
-	return usagef("unknown subcommand (not shown in case it was a secret): want list, show, add, edit, use or remove")
+	return usagef("unknown subcommand (not shown in case it was a secret): want list, show, add, edit, use, remove or migrate-secrets")
 }
 
 // openSessionStore opens the config directory ($GATEWALK_CONFIG_DIR, else
@@ -61,7 +65,7 @@ func openSessionStore(c *Factory) (*session.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, warnings, err := session.OpenStore(dir)
+	st, warnings, err := c.openStore(dir, nil)
 	for _, w := range warnings {
 		fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(w))
 	}
@@ -124,30 +128,34 @@ func profileNotFound(err error) error {
 
 // profileView is a profile as list and show print it: keys masked.
 type profileView struct {
-	Name             string   `json:"name"`
-	Builtin          bool     `json:"builtin"`
-	Active           bool     `json:"active"`
-	InUse            bool     `json:"inUse"`
-	Env              string   `json:"env"`
-	Gateway          string   `json:"gateway"`
-	Secret           string   `json:"secret"`
-	SecretSource     string   `json:"secretSource"`
-	APISecret        string   `json:"apiSecret"`
-	APISecretSource  string   `json:"apiSecretSource"`
-	APIURL           string   `json:"apiUrl"`
-	APIURLPreset     bool     `json:"apiUrlPreset"`
-	SDKURL           string   `json:"sdkUrl"`
-	SDKURLPreset     bool     `json:"sdkUrlPreset"`
-	CallbackPort     int      `json:"callbackPort"`
-	CallbackOrigin   string   `json:"callbackOrigin,omitempty"`
-	Leprechaun       bool     `json:"leprechaun"`
-	AMO              bool     `json:"amo"`
-	Brokers          []string `json:"brokers"`
-	Users            *int     `json:"users,omitempty"`
-	CreatedAt        string   `json:"createdAt,omitempty"`
-	UpdatedAt        string   `json:"updatedAt,omitempty"`
-	MissingKeys      []string `json:"missingKeys,omitempty"`
-	UsersUnavailable string   `json:"usersUnavailable,omitempty"`
+	Name            string `json:"name"`
+	Builtin         bool   `json:"builtin"`
+	Active          bool   `json:"active"`
+	InUse           bool   `json:"inUse"`
+	Env             string `json:"env"`
+	Gateway         string `json:"gateway"`
+	Secret          string `json:"secret"`
+	SecretSource    string `json:"secretSource"`
+	APISecret       string `json:"apiSecret"`
+	APISecretSource string `json:"apiSecretSource"`
+	// SecretLocation and APISecretLocation say where the stored key lives:
+	// keyring, file, built-in, or none.
+	SecretLocation    string   `json:"secretLocation"`
+	APISecretLocation string   `json:"apiSecretLocation"`
+	APIURL            string   `json:"apiUrl"`
+	APIURLPreset      bool     `json:"apiUrlPreset"`
+	SDKURL            string   `json:"sdkUrl"`
+	SDKURLPreset      bool     `json:"sdkUrlPreset"`
+	CallbackPort      int      `json:"callbackPort"`
+	CallbackOrigin    string   `json:"callbackOrigin,omitempty"`
+	Leprechaun        bool     `json:"leprechaun"`
+	AMO               bool     `json:"amo"`
+	Brokers           []string `json:"brokers"`
+	Users             *int     `json:"users,omitempty"`
+	CreatedAt         string   `json:"createdAt,omitempty"`
+	UpdatedAt         string   `json:"updatedAt,omitempty"`
+	MissingKeys       []string `json:"missingKeys,omitempty"`
+	UsersUnavailable  string   `json:"usersUnavailable,omitempty"`
 }
 
 func newProfileView(c *Factory, st *session.Store, p session.Profile, active, inUse string) profileView {
@@ -166,6 +174,7 @@ func newProfileView(c *Factory, st *session.Store, p session.Profile, active, in
 		APIURL: p.ResolvedAPIURL(), APIURLPreset: p.APIURL == "", SDKURL: p.ResolvedSDKURL(), SDKURLPreset: p.SDKURL == "",
 		CallbackPort: p.CallbackPort, CallbackOrigin: p.CallbackOrigin(),
 		Leprechaun: p.Leprechaun, AMO: p.AMO, Brokers: p.Brokers, MissingKeys: k.Missing(),
+		SecretLocation: keyLocation(p, p.Secret), APISecretLocation: keyLocation(p, p.APISecret),
 	}
 	if v.Brokers == nil {
 		v.Brokers = []string{}
@@ -204,4 +213,19 @@ func (pc *profileCmd) name(args []string, usage string) (string, error) {
 		return "", err
 	}
 	return nameArg(pos, *pc.profile, usage)
+}
+
+// keyLocation is where a stored key lives: "keyring", "file", "built-in", or
+// "none" when the profile stores none (a keyring that did not answer counts
+// as keyring: the key is there, unread).
+func keyLocation(p session.Profile, stored string) string {
+	switch {
+	case p.Builtin():
+		return "built-in"
+	case p.SecretStore == session.SecretsInKeyring:
+		return "keyring"
+	case stored == "":
+		return "none"
+	}
+	return "file"
 }

@@ -7,6 +7,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/ui/present"
+	"path/filepath"
 	"strings"
 )
 
@@ -21,6 +22,7 @@ type profileFlags struct {
 	brokers        *string
 	secretsStdin   *bool
 	secretsPrompt  *bool
+	insecure       *bool
 }
 
 func newProfileFlags(c *Factory, name, usage, about string) *profileFlags {
@@ -38,6 +40,7 @@ func newProfileFlags(c *Factory, name, usage, about string) *profileFlags {
 		brokers:       fs.String("brokers", "", "comma-separated broker ids shown to users (default: all); unknown ids are kept with a warning"),
 		secretsStdin:  fs.Bool("secrets-stdin", false, "read the keys from standard input: the secret on the first line, the apiSecret on the second, nothing more"),
 		secretsPrompt: fs.Bool("secrets-prompt", false, "ask for the keys at a masked prompt (edit; add asks when stdin is a terminal)"),
+		insecure:      fs.Bool("insecure-storage", false, "keep the keys in profiles.json (0600) instead of the OS keyring; --insecure-storage=false moves them to the keyring"),
 	}
 }
 
@@ -59,6 +62,11 @@ func (pf *profileFlags) apply(p *session.Profile) {
 			p.Leprechaun = *pf.leprechaun
 		case "amo":
 			p.AMO = *pf.amo
+		case "insecure-storage":
+			p.SecretStore = session.SecretsInKeyring
+			if *pf.insecure {
+				p.SecretStore = session.SecretsInFile
+			}
 		case "brokers":
 			// --brokers "" clears the list (all brokers shown again).
 			p.Brokers = nil
@@ -114,13 +122,18 @@ func validationUsage(err error) error {
 
 func runProfileAdd(c *Factory, args []string) error {
 	pf := newProfileFlags(c, "profile add",
-		"profile add NAME --env ENV --gateway GATEWAY [--api-url URL] [--sdk-url URL] [--callback-port N] [--leprechaun] [--amo] [--brokers a,b] [--secrets-stdin] [--use]",
+		"profile add NAME --env ENV --gateway GATEWAY [--api-url URL] [--sdk-url URL] [--callback-port N] [--leprechaun] [--amo] [--brokers a,b] [--secrets-stdin] [--insecure-storage] [--use]",
 		`Adds a profile. The secret and the apiSecret are read from standard input
 with --secrets-stdin (two lines: the secret, then the apiSecret) or asked at a
 masked prompt when standard input is a terminal; never from arguments. A
 sandbox-environment profile without keys uses the public demo gateway's.
 Real environments need --callback-port: the Gateway runs the web SDK only on
 origins it has whitelisted, so ask smallcase to whitelist http://localhost:PORT.
+
+The keys are kept in the OS keyring (service gatewalk), profiles.json only
+saying so. When no keyring answers (within 3 s), they go to profiles.json
+(mode 0600, not encrypted) with a warning; --insecure-storage chooses that
+file on purpose.
 
 Example:
   printf '%s\n%s\n' "$SECRET" "$API_SECRET" | gatewalk profile add staging \
@@ -180,10 +193,31 @@ Example:
 	}
 	fmt.Fprintf(c.stdout, "Added profile %s: %s, gateway %s, secret %s, apiSecret %s.\n",
 		present.SafeLine(name), present.SafeLine(string(p.Env)), present.SafeLine(p.Gateway), present.SafeLine(gateway.MaskSecret(p.Secret)), present.SafeLine(gateway.MaskSecret(p.APISecret)))
+	printKeysPlace(c, st, name)
 	if *use {
 		fmt.Fprintf(c.stdout, "It is the active profile.\n")
 	} else {
 		fmt.Fprintf(c.stdout, "Use it with --profile %s, or make it active: gatewalk profile use %s\n", present.SafeLine(name), present.SafeLine(name))
 	}
 	return nil
+}
+
+// printKeysPlace says where the keys of a profile just saved are kept.
+func printKeysPlace(c *Factory, st *session.Store, name string) {
+	p, err := st.Profile(name)
+	if err != nil || (p.Secret == "" && p.APISecret == "") {
+		return
+	}
+	fmt.Fprintf(c.stdout, "Keys: %s.\n", present.SafeLine(secretPlace(st, p)))
+}
+
+// secretPlace says where a profile's stored keys live, for people.
+func secretPlace(st *session.Store, p session.Profile) string {
+	switch {
+	case p.Builtin():
+		return "built in (the public demo keys)"
+	case p.SecretStore == session.SecretsInKeyring:
+		return "in the OS keyring (service " + session.KeyringService + ")"
+	}
+	return "in " + filepath.Join(st.Dir(), "profiles.json") + " (mode 0600, not encrypted)"
 }

@@ -10,11 +10,13 @@ import (
 
 func runProfileEdit(c *Factory, args []string) error {
 	pf := newProfileFlags(c, "profile edit",
-		"profile edit NAME [--env ENV] [--gateway GATEWAY] [--api-url URL] [--sdk-url URL] [--callback-port N] [--leprechaun[=false]] [--amo[=false]] [--brokers a,b] [--secrets-stdin|--secrets-prompt]",
+		"profile edit NAME [--env ENV] [--gateway GATEWAY] [--api-url URL] [--sdk-url URL] [--callback-port N] [--leprechaun[=false]] [--amo[=false]] [--brokers a,b] [--secrets-stdin|--secrets-prompt] [--insecure-storage[=false]]",
 		`Changes only the fields given; the rest stays. New keys come from
 --secrets-stdin (two lines: the secret, then the apiSecret) or
 --secrets-prompt (a masked prompt). --api-url "" and --sdk-url "" restore the
-environment's presets; --brokers "" allows all brokers.`)
+environment's presets; --brokers "" allows all brokers. The keys stay where
+they are (the OS keyring, or profiles.json); --insecure-storage moves them to
+profiles.json, --insecure-storage=false to the keyring.`)
 	name, err := pf.name(args, "profile edit NAME [flags]")
 	if err != nil {
 		return err
@@ -78,5 +80,8 @@ environment's presets; --brokers "" allows all brokers.`)
 	}
 	fmt.Fprintf(c.stdout, "Updated profile %s: %s, gateway %s, secret %s, apiSecret %s.\n",
 		present.SafeLine(name), present.SafeLine(string(p.Env)), present.SafeLine(p.Gateway), present.SafeLine(gateway.MaskSecret(p.Secret)), present.SafeLine(gateway.MaskSecret(p.APISecret)))
+	if p.Secret != "" || p.APISecret != "" {
+		fmt.Fprintf(c.stdout, "Keys: %s.\n", present.SafeLine(secretPlace(st, p)))
+	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 func runProfileList(c *Factory, args []string) error {
 	fs := newFlagSet(c, "profile list", "profile list [--profile NAME] [--json]",
-		"Lists the profiles, keys masked. * marks the active profile; > marks the one this run\nuses when --profile or $GATEWALK_PROFILE names another.")
+		"Lists the profiles, keys masked. * marks the active profile; > marks the one this run\nuses when --profile or $GATEWALK_PROFILE names another. KEYS IN says where the stored\nkeys live: keyring (the OS keyring), file (profiles.json), built-in or none.")
 	profile := fs.String("profile", "", "mark NAME as the profile in use (default: $GATEWALK_PROFILE, else the active one)")
 	jsonOut := fs.Bool("json", false, "print JSON")
 	pos, err := parseFlags(fs, args)
@@ -59,7 +59,7 @@ func runProfileList(c *Factory, args []string) error {
 		return writeJSON(c.stdout, views)
 	}
 	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tNAME\tENV\tGATEWAY\tCALLBACK\tSECRET\tAPISECRET\tUSERS")
+	fmt.Fprintln(tw, "\tNAME\tENV\tGATEWAY\tCALLBACK\tSECRET\tAPISECRET\tUSERS\tKEYS IN")
 	var usersProblem string
 	for _, v := range views {
 		mark := ""
@@ -79,8 +79,8 @@ func runProfileList(c *Factory, args []string) error {
 		if v.Leprechaun && v.Env != string(gateway.EnvSandbox) {
 			env += " · leprechaun" // the environment stays visible
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, present.SafeLine(v.Name), present.SafeLine(env), present.SafeLine(v.Gateway), present.SafeLine(callbackText(v)),
-			present.SafeLine(keyText(v.Secret, v.SecretSource)), present.SafeLine(keyText(v.APISecret, v.APISecretSource)), users)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, present.SafeLine(v.Name), present.SafeLine(env), present.SafeLine(v.Gateway), present.SafeLine(callbackText(v)),
+			present.SafeLine(keyText(v.Secret, v.SecretSource)), present.SafeLine(keyText(v.APISecret, v.APISecretSource)), users, v.SecretLocation)
 	}
 	tw.Flush()
 	if inUse != active {

@@ -5,6 +5,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/ui/present"
+	"path/filepath"
 	"strings"
 )
 
@@ -69,8 +70,8 @@ func runProfileShow(c *Factory, args []string) error {
 	fmt.Fprintf(w, "profile:     %s%s\n", present.SafeLine(v.Name), present.SafeLine(status))
 	fmt.Fprintf(w, "environment: %s\n", present.SafeLine(v.Env))
 	fmt.Fprintf(w, "gateway:     %s\n", present.SafeLine(v.Gateway))
-	fmt.Fprintf(w, "secret:      %s\n", present.SafeLine(keyLine(v.Secret, v.SecretSource, p.Secret, "signs smallcaseAuthTokens")))
-	fmt.Fprintf(w, "apiSecret:   %s\n", present.SafeLine(keyLine(v.APISecret, v.APISecretSource, p.APISecret, "sent as x-gateway-secret")))
+	fmt.Fprintf(w, "secret:      %s\n", present.SafeLine(keyLine(v.Secret, v.SecretSource, p.Secret, "signs smallcaseAuthTokens")+placeNote(st, p, v.SecretLocation)))
+	fmt.Fprintf(w, "apiSecret:   %s\n", present.SafeLine(keyLine(v.APISecret, v.APISecretSource, p.APISecret, "sent as x-gateway-secret")+placeNote(st, p, v.APISecretLocation)))
 	fmt.Fprintf(w, "API URL:     %s\n", present.SafeLine(urlLine(v.APIURL, v.APIURLPreset, p.Env)))
 	fmt.Fprintf(w, "SDK URL:     %s\n", present.SafeLine(urlLine(v.SDKURL, v.SDKURLPreset, p.Env)))
 	if v.CallbackOrigin == "" {
@@ -98,6 +99,22 @@ func runProfileShow(c *Factory, args []string) error {
 			strings.Join(v.MissingKeys, " and "), present.SafeLine(v.Name), session.EnvSecret, session.EnvAPISecret)
 	}
 	return nil
+}
+
+// placeNote says where a stored key lives, after its line.
+func placeNote(st *session.Store, p session.Profile, loc string) string {
+	switch loc {
+	case "keyring":
+		if p.Secret == "" && p.APISecret == "" {
+			return "; stored in the OS keyring (service " + session.KeyringService + "), not read: it did not answer"
+		}
+		return "; stored in the OS keyring (service " + session.KeyringService + ")"
+	case "file":
+		return "; stored in " + filepath.Join(st.Dir(), "profiles.json") + " (0600, not encrypted; 'gatewalk profile migrate-secrets' moves it to the keyring)"
+	case "built-in":
+		return "; built in"
+	}
+	return ""
 }
 
 func keyLine(masked, source, stored, role string) string {

@@ -20,7 +20,7 @@ import (
 )
 
 func tokenCommand() command {
-	return command{name: "token", summary: "mint, verify and inspect smallcaseAuthTokens (JWTs)", run: runToken}
+	return command{name: "token", summary: "mint, verify and inspect smallcaseAuthTokens (JWTs)", subcommands: []string{"guest", "connected", "inspect"}, run: runToken}
 }
 
 const tokenAbout = `Subcommands:

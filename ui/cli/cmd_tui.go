@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"sync"
 
 	"gatewalk/gateway"
 	"gatewalk/session"
@@ -60,7 +62,11 @@ stderr.`)
 		fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error()))
 		return exitError
 	}
-	store, warnings, err := session.OpenStore(dir)
+	// Keyring warnings are printed at once until the TUI draws, then kept
+	// for after it: a line on stderr would tear the screen.
+	kw := &heldWarnings{w: c.stderr}
+	defer kw.release()
+	store, warnings, err := c.openStore(dir, kw.warn)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error()))
 		return exitError
@@ -112,7 +118,10 @@ stderr.`)
 		NoColor: c.getenv("NO_COLOR") != "",
 		Now:     c.now(),
 	}
-	if err := tui.Run(ctx, cfg, c.stdin, c.stdout); err != nil {
+	kw.hold()
+	err = tui.Run(ctx, cfg, c.stdin, c.stdout)
+	kw.release()
+	if err != nil {
 		fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error()))
 		var unfinished *tui.UnfinishedError
 		if errors.As(err, &unfinished) {
@@ -121,4 +130,39 @@ stderr.`)
 		return exitError
 	}
 	return exitOK
+}
+
+// heldWarnings prints warnings at once, or, between hold and release, keeps
+// them for release.
+type heldWarnings struct {
+	w    io.Writer
+	mu   sync.Mutex
+	held bool
+	kept []string
+}
+
+func (h *heldWarnings) warn(s string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.held {
+		h.kept = append(h.kept, s)
+		return
+	}
+	fmt.Fprintln(h.w, "gatewalk: warning:", present.SafeLine(s))
+}
+
+func (h *heldWarnings) hold() {
+	h.mu.Lock()
+	h.held = true
+	h.mu.Unlock()
+}
+
+func (h *heldWarnings) release() {
+	h.mu.Lock()
+	kept := h.kept
+	h.held, h.kept = false, nil
+	h.mu.Unlock()
+	for _, s := range kept {
+		fmt.Fprintln(h.w, "gatewalk: warning:", present.SafeLine(s))
+	}
 }

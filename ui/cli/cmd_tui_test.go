@@ -78,3 +78,22 @@ func TestTUINeedsATerminal(t *testing.T) {
 		})
 	}
 }
+
+// Keyring warnings are printed at once, except while the TUI draws: then
+// they wait for it to end.
+func TestHeldWarnings(t *testing.T) {
+	var b strings.Builder
+	h := &heldWarnings{w: &b}
+	h.warn("before")
+	h.hold()
+	h.warn("during \x1b[2J")
+	if got := b.String(); got != "gatewalk: warning: before\n" {
+		t.Fatalf("while held: %q", got)
+	}
+	h.release()
+	h.release()
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "gatewalk: warning: during") || strings.Contains(b.String(), "\x1b") {
+		t.Fatalf("after release: %q", b.String())
+	}
+}

@@ -16,7 +16,7 @@ import (
 )
 
 func usersCommand() command {
-	return command{name: "users", summary: "list, show, add and remove local users and their smallcaseAuthIds", run: runUsers}
+	return command{name: "users", summary: "list, show, add and remove local users and their smallcaseAuthIds", subcommands: []string{"list", "show", "add", "remove"}, run: runUsers}
 }
 
 const usersAbout = `Subcommands:
