@@ -235,6 +235,25 @@ window.scDK.prototype.triggerTransaction = function (args) {
       return;
     }
     if (mode === 'throw') { throw { errorCode: 3004, errorMessage: 'init_sdk' }; }
+    if (mode === 'hosts') {
+      // What a real SDK does on smallcase's hosts (allowed), then the same
+      // on another host (blocked). Neither host answers here: only the
+      // page's policy is under test.
+      var ignore = function () {};
+      fetch('https://gateway.smallcase.com/ping').catch(ignore);
+      try { new WebSocket('wss://socket.smallcase.com/ws'); } catch (e) {}
+      var ok = document.createElement('iframe');
+      ok.src = 'https://gateway.smallcase.com/frame';
+      document.body.appendChild(ok);
+      var st = document.createElement('style');
+      st.textContent = '.scdk-injected { color: red; }';
+      document.head.appendChild(st);
+      fetch('https://api.example.org/collect').catch(ignore);
+      var bad = document.createElement('iframe');
+      bad.src = 'https://evil.example.org/frame';
+      document.body.appendChild(bad);
+      return;
+    }
     if (mode === 'popup') {
       // As a real SDK may: a window for the broker, opened inside
       // triggerTransaction. The popup blocker lets it through only when
@@ -359,6 +378,7 @@ func TestBridgeInBrowser(t *testing.T) {
 		{"sdk load failure", browserSDKLoadFailure},
 		{"resolved result", browserResolvedResult},
 		{"the terminal's verdict", browserVerdict},
+		{"smallcase hosts allowed, others blocked", browserSmallcaseHosts},
 		{"rejected with a token", browserRejectedWithAToken},
 		{"thrown error object", browserThrownErrorObject},
 		{"sandbox connect then transaction", func(t *testing.T, f *browserFixture) { sandboxJourneys(t, f.browserCtx, f.b) }},
@@ -539,6 +559,27 @@ func browserBlockedByThePagePolicy(t *testing.T, f *browserFixture) {
 	}
 	if text := pageText(ctx, t); !strings.Contains(text, "blocked") {
 		t.Errorf("the page does not warn:\n%s", text)
+	}
+}
+
+// browserSmallcaseHosts: the page's policy lets the SDK call, open
+// websockets to and frame smallcase's hosts and inject styles, and blocks
+// the same on any other host, each block reported to the terminal.
+func browserSmallcaseHosts(t *testing.T, f *browserFixture) {
+	j, _ := f.openStarted(t, f.fakeSDKURL("hosts"), true)
+	var blocked []string
+	for len(blocked) < 2 {
+		ev := waitEvent(t, j, JourneyCSPBlocked)
+		blocked = append(blocked, ev.Detail)
+		if strings.Contains(ev.Detail, "smallcase.com") || strings.Contains(ev.Detail, "style-src") {
+			t.Errorf("the policy blocked what a real SDK needs: %s", ev.Detail)
+		}
+	}
+	all := strings.Join(blocked, "\n")
+	for _, want := range []string{"api.example.org", "connect-src", "evil.example.org", "frame-src"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("blocks reported %q lack %q", all, want)
+		}
 	}
 }
 

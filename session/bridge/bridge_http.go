@@ -114,23 +114,31 @@ func (b *Bridge) redirectSlash(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// smallcaseHosts are where the real web SDK loads from and talks to.
+const smallcaseHosts = "https://*.smallcase.com"
+
 // pageCSP lets the page run its own script and the SDK's, and lets the SDK
-// do what the Gateway's script does (frames, API calls, styles, images on
-// https hosts), while objects, base-uri changes and framing stay off.
+// do what the Gateway's script does from smallcase's hosts: API calls and
+// websockets, frames, the styles and images it injects. Nothing loads from
+// any other host (the SDK's own origin, sdkOrigin, aside: the sandbox's
+// script); objects, base-uri changes and framing of the page stay off. A
+// broker's login opens in a window of its own, which the policy does not
+// govern. Every block is reported to the terminal (csp_blocked).
 func pageCSP(sdkOrigin string) string {
 	src := "'self'"
 	if sdkOrigin != "" {
 		src += " " + sdkOrigin
 	}
+	sc := src + " " + smallcaseHosts
 	return strings.Join([]string{
 		"default-src " + src,
-		"script-src " + src + " https://*.smallcase.com",
-		"style-src " + src + " 'unsafe-inline' https:",
-		"img-src " + src + " data: blob: https:",
-		"font-src " + src + " data: https:",
-		"connect-src " + src + " https:",
-		"frame-src " + src + " https:",
-		"form-action " + src + " https:",
+		"script-src " + sc,
+		"style-src " + sc + " 'unsafe-inline'",
+		"img-src " + sc + " data: blob:",
+		"font-src " + sc + " data:",
+		"connect-src " + sc + " wss://*.smallcase.com",
+		"frame-src " + sc,
+		"form-action " + sc,
 		"object-src 'none'",
 		"base-uri 'none'",
 		"frame-ancestors 'none'",
