@@ -59,6 +59,10 @@ type Profile struct {
 	Leprechaun   bool     `json:"leprechaun,omitempty"`
 	AMO          bool     `json:"amo,omitempty"`
 	Brokers      []string `json:"brokers,omitempty"`
+	// SDKConfig, when set, is the config given to new scDK({config}) as a
+	// JSON object, as it is sent; empty means the one SDKConfigJSON builds
+	// from AMO and Leprechaun.
+	SDKConfig string `json:"sdkConfig,omitempty"`
 	// CreatedAt and UpdatedAt are stamped by SaveProfile.
 	CreatedAt time.Time `json:"createdAt,omitzero"`
 	UpdatedAt time.Time `json:"updatedAt,omitzero"`
@@ -158,6 +162,37 @@ var (
 
 // Validate checks p as SaveProfile does. It returns a *gateway.ValidationError
 // whose Field is the JSON name of the field.
+// SDKConfigJSON is the config the SDK page gives new scDK({config}): the
+// profile's SDKConfig when set, else {"amo": AMO} plus, with leprechaun
+// mode, both flags integrators are seen sending for it on web
+// ("isLeprechaun" and "leprechaunEnabled": the web SDK documents none).
+func (p Profile) SDKConfigJSON() string {
+	if c := strings.TrimSpace(p.SDKConfig); c != "" {
+		return c
+	}
+	c := map[string]bool{"amo": p.AMO}
+	if p.Leprechaun {
+		c["isLeprechaun"], c["leprechaunEnabled"] = true, true
+	}
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+// ParseSDKConfig checks an SDK config: a JSON object, at most 4 KiB. It
+// returns it compacted.
+func ParseSDKConfig(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > 4096 {
+		return "", fmt.Errorf("is %d bytes, at most 4096", len(s))
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(s), &v); err != nil || v == nil {
+		return "", fmt.Errorf("%q is not a JSON object such as {\"amo\":true,\"isLeprechaun\":true}", s)
+	}
+	b, _ := json.Marshal(v)
+	return string(b), nil
+}
+
 func (p Profile) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &gateway.ValidationError{Field: field, Problem: fmt.Sprintf(format, args...)}
@@ -190,6 +225,11 @@ func (p Profile) Validate() error {
 		u, err := url.Parse(f.val)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return bad(f.field, "%q is not an http(s) URL such as https://gatewayapi.smallcase.com", f.val)
+		}
+	}
+	if p.SDKConfig != "" {
+		if _, err := ParseSDKConfig(p.SDKConfig); err != nil {
+			return bad("sdkConfig", "%v", err)
 		}
 	}
 	switch p.SecretStore {

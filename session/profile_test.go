@@ -417,3 +417,32 @@ func TestResolveProfileName(t *testing.T) {
 		t.Fatalf("active: %+v %v %v", p, src, err)
 	}
 }
+
+// TestSDKConfig: the config the page gives new scDK is the profile's own
+// when set, else amo and, in leprechaun mode, both flags integrators send.
+func TestSDKConfig(t *testing.T) {
+	p := Profile{AMO: true, Leprechaun: true}
+	if got := p.SDKConfigJSON(); got != `{"amo":true,"isLeprechaun":true,"leprechaunEnabled":true}` {
+		t.Errorf("default with leprechaun: %s", got)
+	}
+	if got := (Profile{}).SDKConfigJSON(); got != `{"amo":false}` {
+		t.Errorf("default without: %s", got)
+	}
+	p.SDKConfig = `{"isLeprechaun":true}`
+	if got := p.SDKConfigJSON(); got != `{"isLeprechaun":true}` {
+		t.Errorf("set: %s", got)
+	}
+	for _, bad := range []string{`[1]`, `true`, `{"a":`, `null`, "{\"x\":\"" + strings.Repeat("y", 5000) + "\"}"} {
+		if _, err := ParseSDKConfig(bad); err == nil {
+			t.Errorf("%.20q accepted", bad)
+		}
+		q := BuiltinProfile()
+		q.SDKConfig = bad
+		if err := q.Validate(); err == nil {
+			t.Errorf("a profile with sdkConfig %.20q validates", bad)
+		}
+	}
+	if c, err := ParseSDKConfig(` { "amo" : true } `); err != nil || c != `{"amo":true}` {
+		t.Errorf("compacted: %q %v", c, err)
+	}
+}

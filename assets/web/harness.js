@@ -416,8 +416,13 @@
     if (settled) return; // expired while loading
     await report('sdk_loaded', journey.sdkUrl);
 
-    var config = { amo: !!journey.amo };
-    if (journey.leprechaun) config.isLeprechaun = true;
+    // The profile's SDK config as the terminal gave it, else amo and the
+    // leprechaun flags.
+    var config = journey.config;
+    if (!config || typeof config !== 'object' || Array.isArray(config)) {
+      config = { amo: !!journey.amo };
+      if (journey.leprechaun) { config.isLeprechaun = true; config.leprechaunEnabled = true; }
+    }
     var args = { transactionId: journey.transactionId };
     if (journey.brokers && journey.brokers.length) args.brokers = journey.brokers.slice();
 

@@ -463,6 +463,8 @@ func browserVerdict(t *testing.T, f *browserFixture) {
 	} {
 		spec := bridgeSpec(t, time.Now())
 		spec.SDKURL, spec.AMO, spec.AwaitVerdict = f.fakeSDKURL("resolve"), true, true
+		// The profile's SDK config goes to new scDK as it is.
+		spec.Config = `{"amo":false,"leprechaunEnabled":true,"partner":"x"}`
 		j, err := f.b.NewJourney(spec)
 		if err != nil {
 			t.Fatal(err)
@@ -476,8 +478,16 @@ func browserVerdict(t *testing.T, f *browserFixture) {
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("finish"))); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := j.Wait(ctx); err != nil {
+		o, err := j.Wait(ctx)
+		if err != nil {
 			t.Fatal(err)
+		}
+		var echo struct {
+			Config map[string]any `json:"config"`
+		}
+		if o.Result == nil || json.Unmarshal(o.Result.Data, &echo) != nil || echo.Config["amo"] != false ||
+			echo.Config["leprechaunEnabled"] != true || echo.Config["partner"] != "x" || len(echo.Config) != 3 {
+			t.Errorf("new scDK was given config %+v, want the profile's", echo.Config)
 		}
 		// The result is in, the verdict is not: no "Done" yet.
 		waitState(ctx, t, "checking")

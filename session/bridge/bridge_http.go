@@ -178,6 +178,7 @@ type journeyView struct {
 	Leprechaun         bool                `json:"leprechaun"`
 	AMO                bool                `json:"amo"`
 	Brokers            []string            `json:"brokers,omitempty"`
+	Config             json.RawMessage     `json:"config,omitempty"`
 	State              string              `json:"state"`
 	Outcome            *outcomeSummaryView `json:"outcome,omitempty"`
 	// Role is this tab's part: "owner" runs the SDK; "other" must not
@@ -243,6 +244,9 @@ func (b *Bridge) serveJourney(w http.ResponseWriter, r *http.Request) {
 		Leprechaun:         j.spec.Leprechaun,
 		AMO:                j.spec.AMO,
 		Brokers:            j.spec.Brokers,
+	}
+	if c := strings.TrimSpace(j.spec.Config); c != "" && json.Valid([]byte(c)) {
+		v.Config = json.RawMessage(c)
 	}
 	switch state {
 	case stateSettled:

@@ -96,3 +96,26 @@ func TestRefusedDuplicateSaysSoInHistory(t *testing.T) {
 	}
 	t.Fatal("the transaction is not in history")
 }
+
+// TestOpenBrowserShowsTheSDKConfig: the open-browser step carries the
+// config the page gives new scDK: the profile's own, else amo and the
+// leprechaun flags.
+func TestOpenBrowserShowsTheSDKConfig(t *testing.T) {
+	st := newStore(t)
+	p := session.BuiltinProfile()
+	p.Name, p.SDKConfig = "mysb", `{"amo":true,"leprechaunEnabled":true}`
+	if err := st.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ profile, want string }{
+		{session.BuiltinProfileName, `{"amo":false,"isLeprechaun":true,"leprechaunEnabled":true}`},
+		{"mysb", `{"amo":true,"leprechaunEnabled":true}`},
+	} {
+		j := setup(t, st, Options{ProfileName: tc.profile, NoBrowser: true}).GuestLogin("alice")
+		runUntilSDK(t, j)
+		if s := j.Step(OpenBrowser); s == nil || s.SDKConfig != tc.want {
+			t.Errorf("%s: open_browser SDK config %+v, want %s", tc.profile, s, tc.want)
+		}
+		j.Close()
+	}
+}

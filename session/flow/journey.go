@@ -65,10 +65,13 @@ type Step struct {
 	// ssh -L hint where it helps.
 	BrowserURL  string
 	BrowserNote string
-	Opened      bool
-	Outcome     *gateway.SDKOutcome
-	Verified    *gateway.VerifiedResult
-	Orders      *gateway.OrderDetails
+	// SDKConfig is the config the page gives new scDK (open_browser), with
+	// the leprechaun flag as the profile sets it.
+	SDKConfig string
+	Opened    bool
+	Outcome   *gateway.SDKOutcome
+	Verified  *gateway.VerifiedResult
+	Orders    *gateway.OrderDetails
 	// OrdersSource says where Orders' batches come from: SourceSDK or
 	// SourceOrderDetails.
 	OrdersSource string

@@ -378,7 +378,7 @@ func (j *Journey) openBrowser(s *Step) {
 	}
 	bj, err := b.NewJourney(bridge.JourneySpec{Gateway: r.profile.Gateway, AuthToken: tok, TransactionID: txn.TransactionID,
 		Intent: j.intent(), SDKURL: r.sdkURL, ExpireAt: j.ExpireAt(), Leprechaun: r.profile.Leprechaun, AMO: r.profile.AMO,
-		Brokers: r.profile.Brokers, AwaitVerdict: true})
+		Brokers: r.profile.Brokers, Config: r.profile.SDKConfigJSON(), AwaitVerdict: true})
 	if err != nil {
 		s.Err = err
 		return
@@ -387,6 +387,7 @@ func (j *Journey) openBrowser(s *Step) {
 	j.bj = bj
 	j.mu.Unlock()
 	s.BrowserURL = bj.URL()
+	s.SDKConfig = r.profile.SDKConfigJSON()
 	j.open(s, b.Port())
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -151,11 +152,16 @@ type profileView struct {
 	Leprechaun        bool     `json:"leprechaun"`
 	AMO               bool     `json:"amo"`
 	Brokers           []string `json:"brokers"`
-	Users             *int     `json:"users,omitempty"`
-	CreatedAt         string   `json:"createdAt,omitempty"`
-	UpdatedAt         string   `json:"updatedAt,omitempty"`
-	MissingKeys       []string `json:"missingKeys,omitempty"`
-	UsersUnavailable  string   `json:"usersUnavailable,omitempty"`
+	// SDKConfig is the config the SDK page gives new scDK; SDKConfigSet
+	// says whether the profile sets it (else it is built from amo and
+	// leprechaun).
+	SDKConfig        json.RawMessage `json:"sdkConfig"`
+	SDKConfigSet     bool            `json:"sdkConfigSet"`
+	Users            *int            `json:"users,omitempty"`
+	CreatedAt        string          `json:"createdAt,omitempty"`
+	UpdatedAt        string          `json:"updatedAt,omitempty"`
+	MissingKeys      []string        `json:"missingKeys,omitempty"`
+	UsersUnavailable string          `json:"usersUnavailable,omitempty"`
 }
 
 func newProfileView(c *Factory, st *session.Store, p session.Profile, active, inUse string) profileView {
@@ -174,6 +180,7 @@ func newProfileView(c *Factory, st *session.Store, p session.Profile, active, in
 		APIURL: p.ResolvedAPIURL(), APIURLPreset: p.APIURL == "", SDKURL: p.ResolvedSDKURL(), SDKURLPreset: p.SDKURL == "",
 		CallbackPort: p.CallbackPort, CallbackOrigin: p.CallbackOrigin(),
 		Leprechaun: p.Leprechaun, AMO: p.AMO, Brokers: p.Brokers, MissingKeys: k.Missing(),
+		SDKConfig: json.RawMessage(p.SDKConfigJSON()), SDKConfigSet: p.SDKConfig != "",
 		SecretLocation: keyLocation(p, p.Secret), APISecretLocation: keyLocation(p, p.APISecret),
 	}
 	if v.Brokers == nil {

@@ -20,6 +20,7 @@ type profileFlags struct {
 	leprechaun     *bool
 	amo            *bool
 	brokers        *string
+	sdkConfig      *string
 	secretsStdin   *bool
 	secretsPrompt  *bool
 	insecure       *bool
@@ -38,6 +39,7 @@ func newProfileFlags(c *Factory, name, usage, about string) *profileFlags {
 		leprechaun:    fs.Bool("leprechaun", false, "leprechaun (test broker) mode; --leprechaun=false turns it off"),
 		amo:           fs.Bool("amo", false, "allow after-market orders; --amo=false turns it off"),
 		brokers:       fs.String("brokers", "", "comma-separated broker ids shown to users (default: all); unknown ids are kept with a warning"),
+		sdkConfig:     fs.String("sdk-config", "", `the config given to new scDK as a JSON object, e.g. '{"amo":true,"isLeprechaun":true}' (default: amo and, with --leprechaun, isLeprechaun and leprechaunEnabled; "" restores it)`),
 		secretsStdin:  fs.Bool("secrets-stdin", false, "read the keys from standard input: the secret on the first line, the apiSecret on the second, nothing more"),
 		secretsPrompt: fs.Bool("secrets-prompt", false, "ask for the keys at a masked prompt (edit; add asks when stdin is a terminal)"),
 		insecure:      fs.Bool("insecure-storage", false, "keep the keys in profiles.json (0600) instead of the OS keyring; --insecure-storage=false moves them to the keyring"),
@@ -66,6 +68,12 @@ func (pf *profileFlags) apply(p *session.Profile) {
 			p.SecretStore = session.SecretsInKeyring
 			if *pf.insecure {
 				p.SecretStore = session.SecretsInFile
+			}
+		case "sdk-config":
+			// Checked by Validate; --sdk-config "" restores the default.
+			p.SDKConfig = strings.TrimSpace(*pf.sdkConfig)
+			if c, err := session.ParseSDKConfig(p.SDKConfig); err == nil {
+				p.SDKConfig = c
 			}
 		case "brokers":
 			// --brokers "" clears the list (all brokers shown again).
@@ -112,7 +120,7 @@ func validationUsage(err error) error {
 		return err
 	}
 	flagFor := map[string]string{"env": "--env", "gateway": "--gateway", "apiUrl": "--api-url", "sdkUrl": "--sdk-url",
-		"callbackPort": "--callback-port", "brokers": "--brokers", "secret": "keys", "name": "NAME"}
+		"callbackPort": "--callback-port", "brokers": "--brokers", "sdkConfig": "--sdk-config", "secret": "keys", "name": "NAME"}
 	name := flagFor[ve.Field]
 	if name == "" {
 		name = ve.Field
@@ -122,7 +130,7 @@ func validationUsage(err error) error {
 
 func runProfileAdd(c *Factory, args []string) error {
 	pf := newProfileFlags(c, "profile add",
-		"profile add NAME --env ENV --gateway GATEWAY [--api-url URL] [--sdk-url URL] [--callback-port N] [--leprechaun] [--amo] [--brokers a,b] [--secrets-stdin] [--insecure-storage] [--use]",
+		"profile add NAME --env ENV --gateway GATEWAY [--api-url URL] [--sdk-url URL] [--callback-port N] [--leprechaun] [--amo] [--brokers a,b] [--sdk-config JSON] [--secrets-stdin] [--insecure-storage] [--use]",
 		`Adds a profile. The secret and the apiSecret are read from standard input
 with --secrets-stdin (two lines: the secret, then the apiSecret) or asked at a
 masked prompt when standard input is a terminal; never from arguments. A

@@ -10,7 +10,7 @@ import (
 
 func runProfileEdit(c *Factory, args []string) error {
 	pf := newProfileFlags(c, "profile edit",
-		"profile edit NAME [--env ENV] [--gateway GATEWAY] [--api-url URL] [--sdk-url URL] [--callback-port N] [--leprechaun[=false]] [--amo[=false]] [--brokers a,b] [--secrets-stdin|--secrets-prompt] [--insecure-storage[=false]]",
+		"profile edit NAME [--env ENV] [--gateway GATEWAY] [--api-url URL] [--sdk-url URL] [--callback-port N] [--leprechaun[=false]] [--amo[=false]] [--brokers a,b] [--sdk-config JSON] [--secrets-stdin|--secrets-prompt] [--insecure-storage[=false]]",
 		`Changes only the fields given; the rest stays. New keys come from
 --secrets-stdin (two lines: the secret, then the apiSecret) or
 --secrets-prompt (a masked prompt). --api-url "" and --sdk-url "" restore the

@@ -81,6 +81,11 @@ func runProfileShow(c *Factory, args []string) error {
 	}
 	fmt.Fprintf(w, "leprechaun:  %s\n", yesNo(v.Leprechaun))
 	fmt.Fprintf(w, "AMO:         %s\n", yesNo(v.AMO))
+	cfgFrom := "built from AMO and leprechaun; --sdk-config sets it"
+	if v.SDKConfigSet {
+		cfgFrom = "set with --sdk-config"
+	}
+	fmt.Fprintf(w, "SDK config:  %s (%s)\n", present.SafeLine(string(v.SDKConfig)), cfgFrom)
 	if len(v.Brokers) == 0 {
 		fmt.Fprintln(w, "brokers:     all")
 	} else {

@@ -124,6 +124,9 @@ func (p *progress) step(s *flow.Step) {
 		line += ": " + present.SafeLine(s.Summary)
 	}
 	p.printf("%s\n", line)
+	if s.Kind == flow.OpenBrowser && s.SDKConfig != "" {
+		p.printf("          SDK config %s\n", present.SafeLine(s.SDKConfig))
+	}
 	if s.Kind == flow.OpenBrowser && s.BrowserURL != "" {
 		if s.Opened {
 			p.printf("          if the browser did not appear, open the link yourself\n")

@@ -159,7 +159,11 @@ func stepResult(s *flow.Step) any {
 		}
 	case flow.OpenBrowser:
 		if s.BrowserURL != "" {
-			return map[string]any{"url": s.BrowserURL, "opened": s.Opened, "note": s.BrowserNote}
+			out := map[string]any{"url": s.BrowserURL, "opened": s.Opened, "note": s.BrowserNote}
+			if json.Valid([]byte(s.SDKConfig)) {
+				out["sdkConfig"] = json.RawMessage(s.SDKConfig)
+			}
+			return out
 		}
 	case flow.AwaitSDK:
 		if s.Outcome != nil {

@@ -428,6 +428,10 @@ func (d *detail) browser(s flow.Step) {
 	if s.BrowserURL != "" {
 		page("Browser", s.BrowserURL, s.BrowserNote)
 	}
+	if s.SDKConfig != "" {
+		d.section("SDK config")
+		d.add(wrap("new scDK({config: "+present.SafeLine(s.SDKConfig)+"})", w)...)
+	}
 	if ob := f.step(flow.OpenBrowser); s.Kind == flow.AwaitSDK && s.State == flow.Running && ob != nil && ob.BrowserURL != "" {
 		page("Browser page", ob.BrowserURL, ob.BrowserNote)
 	}
