@@ -654,10 +654,13 @@ type MFBlock struct {
 type HoldingsV1 struct {
 	SmallcaseAuthID string `json:"smallcaseAuthId"`
 	Broker          string `json:"broker"`
-	Updating        bool   `json:"updating"`
-	LastUpdate      string `json:"lastUpdate"`
-	SnapshotDate    string `json:"snapshotDate"`
-	Securities      struct {
+	// Notes are the notes of the HOLDINGS_IMPORT transaction that took the
+	// snapshot (the docs: they come back in the holdings response).
+	Notes        string `json:"notes,omitempty"`
+	Updating     bool   `json:"updating"`
+	LastUpdate   string `json:"lastUpdate"`
+	SnapshotDate string `json:"snapshotDate"`
+	Securities   struct {
 		Holdings []HoldingV1 `json:"holdings"`
 	} `json:"securities"`
 	Smallcases struct {
@@ -669,13 +672,16 @@ type HoldingsV1 struct {
 
 // HoldingsV2 is the data of a v2 holdings response.
 type HoldingsV2 struct {
-	SmallcaseAuthID string      `json:"smallcaseAuthId"`
-	Broker          string      `json:"broker"`
-	Updating        bool        `json:"updating"`
-	LastUpdate      string      `json:"lastUpdate"`
-	SnapshotDate    string      `json:"snapshotDate"`
-	Securities      []HoldingV2 `json:"securities"`
-	Smallcases      struct {
+	SmallcaseAuthID string `json:"smallcaseAuthId"`
+	Broker          string `json:"broker"`
+	// Notes are the notes of the HOLDINGS_IMPORT transaction that took the
+	// snapshot (the docs: they come back in the holdings response).
+	Notes        string      `json:"notes,omitempty"`
+	Updating     bool        `json:"updating"`
+	LastUpdate   string      `json:"lastUpdate"`
+	SnapshotDate string      `json:"snapshotDate"`
+	Securities   []HoldingV2 `json:"securities"`
+	Smallcases   struct {
 		Public    []SmallcaseHolding `json:"public"`
 		PrivateV2 struct {
 			Investments []SmallcaseHolding `json:"investments"`

@@ -881,3 +881,21 @@ func checkSSTTopLevel(t *testing.T, raws [][]byte) {
 		}
 	}
 }
+
+// TestHoldingsImportNotesComeBack: the notes of a HOLDINGS_IMPORT come back
+// in the holdings response, v1 and v2, as the docs say.
+func TestHoldingsImportNotesComeBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	tok := e.connected("kite-leprechaun", "LEP003")
+	id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentHoldingsImport, Notes: "import for the onboarding review"})
+	if o := e.outcome(id, sandbox.CompleteRequest{Account: "LEP003"}); o.Result == nil {
+		t.Fatalf("import: %+v", o.Error)
+	}
+	for _, v2 := range []bool{false, true} {
+		st, b := e.raw("GET", "/v1/gatewaydemo/engine/user/holdings?version="+map[bool]string{false: "v1", true: "v2"}[v2], partnerHeaders(tok), nil)
+		if st != http.StatusOK || !strings.Contains(string(b), `"notes":"import for the onboarding review"`) {
+			t.Errorf("v2=%v: HTTP %d, no notes in %.300s", v2, st, b)
+		}
+	}
+}

@@ -28,15 +28,15 @@ func (s *Server) snapshotOf(authID string, ref accountRef) snapshot {
 		sn = &snapshot{p: s.livePortfolio(authID, ref).clone(), at: s.startedAt}
 		s.snaps[authID] = sn
 	}
-	return snapshot{p: sn.p.clone(), at: sn.at}
+	return snapshot{p: sn.p.clone(), at: sn.at, notes: sn.notes}
 }
 
 // importHoldings records a holdings import: the snapshot becomes the live
 // portfolio. The caller holds s.mu.
-func (s *Server) importHoldings(authID string, ref accountRef, now time.Time) snapshot {
-	sn := &snapshot{p: s.livePortfolio(authID, ref).clone(), at: now}
+func (s *Server) importHoldings(authID string, ref accountRef, now time.Time, notes string) snapshot {
+	sn := &snapshot{p: s.livePortfolio(authID, ref).clone(), at: now, notes: notes}
 	s.snaps[authID] = sn
-	return snapshot{p: sn.p.clone(), at: now}
+	return snapshot{p: sn.p.clone(), at: now, notes: notes}
 }
 
 func stamp(t time.Time) string {
@@ -69,6 +69,7 @@ func holdingsV1(authID, broker string, sn snapshot, mf bool) gateway.HoldingsV1 
 	h.Broker = broker
 	h.LastUpdate = stamp(sn.at)
 	h.SnapshotDate = stamp(sn.at)
+	h.Notes = sn.notes
 	h.Securities.Holdings = []gateway.HoldingV1{}
 	for _, p := range sn.p.sortedPositions() {
 		in := lookupInstrument(p.Ticker)
@@ -91,6 +92,7 @@ func holdingsV2(authID, broker string, sn snapshot, mf bool) gateway.HoldingsV2 
 	h.Broker = broker
 	h.LastUpdate = stamp(sn.at)
 	h.SnapshotDate = stamp(sn.at)
+	h.Notes = sn.notes
 	h.Securities = []gateway.HoldingV2{}
 	for _, p := range sn.p.sortedPositions() {
 		in := lookupInstrument(p.Ticker)

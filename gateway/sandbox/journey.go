@@ -430,7 +430,7 @@ func (s *Server) playIntent(p *playback, live *portfolio) {
 	case gateway.IntentHoldingsImport:
 		s.playHoldingsImport(p)
 	case gateway.IntentMFHoldingsImport:
-		sn := s.importHoldings(p.userID, p.ref, p.now)
+		sn := s.importHoldings(p.userID, p.ref, p.now, p.t.Req.Notes)
 		p.postback(gateway.EventMFHoldingsImport, gateway.StatusCompleted, mfBlock(sn))
 	case gateway.IntentAuthoriseHoldings:
 		p.res.Data = mustJSON(map[string]any{"authorised": true})
@@ -468,7 +468,7 @@ func (s *Server) playOrders(p *playback, live *portfolio) {
 // version asked for (s.mu held).
 func (s *Server) playHoldingsImport(p *playback) {
 	t := p.t
-	sn := s.importHoldings(p.userID, p.ref, p.now)
+	sn := s.importHoldings(p.userID, p.ref, p.now, p.t.Req.Notes)
 	mf := t.Req.AssetConfig != nil && bool(t.Req.AssetConfig.MFHoldings)
 	p.res.Data = mustJSON(map[string]any{"securities": len(sn.p.Positions), "mutualFunds": len(sn.p.Folios), "snapshotDate": stamp(p.now)})
 	if t.Req.Version == "v2" {

@@ -255,6 +255,9 @@ type accountRef struct {
 type snapshot struct {
 	p  *portfolio
 	at time.Time
+	// notes are the notes of the HOLDINGS_IMPORT that took the snapshot:
+	// the docs say they come back in the holdings response.
+	notes string
 }
 
 // New builds a sandbox. It serves through ServeHTTP right away; Start also
