@@ -33,15 +33,18 @@ Partner API (headers x-gateway-secret: apiSecret, x-gateway-authtoken: an
 HS256 JWT signed with secret, {"guest":true} or {"smallcaseAuthId":ID}):
   POST /gateway/{gw}/transaction                  CONNECT, TRANSACTION, HOLDINGS_IMPORT,
                                                   AUTHORISE_HOLDINGS, FETCH_FUNDS, SIP_SETUP,
-                                                  CANCEL_AMO, MF_HOLDINGS_IMPORT
+                                                  IMR_SETUP, CANCEL_AMO, MF_HOLDINGS_IMPORT
   GET  /v1/{gw}/engine/user/holdings              ?version=v2 &mfHoldings=true (connected token)
-  GET  /v1/{gw}/engine/orders/sst?transactionId=  order batches (connected token)
+  GET  /v1/{gw}/engine/orders/sst?transactionId=  batches of COMPLETED transactions, also by
+                                                  batchId= or iscid= (guest tokens too)
   GET  /openapi.json                              OpenAPI 3.1 description
 Errors are the envelope {success:false, errors[], errorType}: unknown gateway
 404 "invalid gateway"; bad x-gateway-secret 401 "Invalid x-gateway-secret";
-bad, expired or missing JWT 401 "Invalid JWT"; guest token on holdings or
-order details 403; bad JSON, unknown intent or invalid orderConfig 400 naming
-the field; body over 64 KiB 413; unknown transaction 404; expired 410.
+bad, expired or missing JWT 401 "Invalid JWT"; guest token on holdings, on
+order details by iscid, or creating SIP_SETUP, IMR_SETUP or an iscid order
+403; bad JSON, unknown intent or invalid orderConfig 400 naming the field;
+body over 64 KiB 413. Order details of an unknown, another user's or an
+unfinished transaction answer success with no batches.
 
 Web SDK script: <base>/scdk/2.0.0/scdk.js defines window.scDK like the real
 one (new scDK({gateway, smallcaseAuthToken}), triggerTransaction({transactionId,
@@ -50,13 +53,20 @@ account, consent, order review and a scenario picker. It runs on pages served
 from http://localhost, 127.0.0.1 or [::1] on any port (--allowed-origin
 replaces that list; other origins get invalid_gateway). Every control has a
 data-sc attribute for browser automation (broker:ID, account:ID,
-consent:accept, consent:deny, scenario:NAME, confirm, back, close).
+consent:accept, consent:deny, qty:N, side:N, scenario:NAME, confirm, back,
+close). A SECURITIES line without a quantity or side is chosen by the user in
+the review screen, where every line's quantity and side can be changed.
 
-Brokers: kite-, upstox-, aliceblue-, fivepaisa-, hdfc- and iifl-leprechaun,
-each with test accounts LEP001, LEP002, LEP003. An account's smallcaseAuthId
-is derived from (gateway, broker, account): the same account always gets the
-same id. A connected token's journey finished with another account fails
-user_mismatch (1001).
+Brokers: every broker id of the Gateway's docs. kite, upstox, aliceblue,
+fivepaisa, hdfc, iifl, angelbroking, axis, edel, edelweiss, fundzbazar, icici,
+kotak and trustline have a -leprechaun variant with test accounts LEP001,
+LEP002, LEP003, LEP004 (low funds: BUYs rejected for funds) and LEP005 (order
+failure: every order rejected); dhan, fisdom, groww and motilal have no
+leprechaun mode and are listed but cannot be logged in with. An account's
+smallcaseAuthId is derived from (gateway, broker, account): the same account
+always gets the same id. A journey bound to a user (a connected token when the
+transaction was created or given to new scDK) finished with another account
+fails user_mismatch (1001).
 
 Scenarios (picker and driver):
   success             orders complete; the SDK resolves
@@ -81,17 +91,22 @@ Driver (sandbox only, no authentication):
   GET  /_sandbox/transactions/{id}          the transaction's status, error and batches
   POST /_sandbox/clock {"advance":"6m"}     move the clock forward (expiry tests)
   GET  /_sandbox/brokers                    brokers, accounts and their smallcaseAuthIds
+  POST /_sandbox/market {"market":"closed,kite=open"}   markets per broker
+  POST /_sandbox/postbacks/pending-action {"smallcaseAuthId","iscid"}   a pending-action postback
 
 Emulator choices (where the Gateway does not document its behaviour):
-  - error HTTP statuses as above; order details are {transactionId, status, batches[]}
+  - error HTTP statuses as above; order details add {transactionId, status} to
+    batches[] when one transaction matched
   - holdings answer as of the last HOLDINGS_IMPORT; orders change the account, so
     an import after an order shows it; each account starts with a demo portfolio
-  - --market open (default): orders fill at demo prices; closed: market_closed;
+  - --market open (default; also per broker: kite=closed,upstox=open): orders
+    fill at demo prices; closed: market_closed;
     amo: the after-market window: orders are placed as AMO (they do not fill)
     when the page sets config.amo (a profile with --amo), else market_closed;
     auto: NSE hours (IST)
   - a SELL beyond the holding or a BUY beyond the account's funds is REJECTED
-  - postbacks ORDER_PLACED, ORDER_COMPLETED, HOLDINGS_IMPORT, MF_HOLDINGS_IMPORT with
+  - postbacks ORDER_PLACED, ORDER_COMPLETED (the batch at the top level, as the
+    official sample), HOLDINGS_IMPORT, MF_HOLDINGS_IMPORT, PENDING_ACTION with
     checksum hex(HMAC-SHA256(apiSecret, timestamp + smallcaseAuthId)) (MF: +
     transactionId), timestamp in epoch milliseconds, retried 5 times with doubling
     backoff from 1s on a non-2xx answer
