@@ -22,7 +22,7 @@ func TestSandboxCommandServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, c, []string{"sandbox", "--addr", "127.0.0.1:0", "--market", "closed", "--txn-ttl", "30s"})
+		done <- Main(ctx, c, []string{"sandbox", "--addr", "127.0.0.1:0", "--market", "closed,kite=open", "--txn-ttl", "30s"})
 	}()
 
 	re := regexp.MustCompile(`API base URL\s+(http://127\.0\.0\.1:\d+)`)
@@ -36,6 +36,9 @@ func TestSandboxCommandServesUntilCancelled(t *testing.T) {
 	if base == "" {
 		cancel()
 		t.Fatalf("no banner: %s %s", out, errb)
+	}
+	if !strings.Contains(out.String(), "market          closed,kite=open") {
+		t.Errorf("the banner does not show the markets per broker:\n%s", out)
 	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/gateway/acmegw/transaction", strings.NewReader(`{"intent":"CONNECT"}`))
 	req.Header.Set("x-gateway-secret", "partner-api-secret-xyz")
@@ -81,6 +84,9 @@ func TestSandboxCommandServesUntilCancelled(t *testing.T) {
 func TestSandboxCommandUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"sandbox", "--market", "sometimes"},
+		{"sandbox", "--market", "kite=sometimes"},
+		{"sandbox", "--market", "groww=open"},
+		{"sandbox", "--market", "nosuch=closed"},
 		{"sandbox", "--txn-ttl", "-5s"},
 		{"sandbox", "--txn-ttl", "soon"},
 		{"sandbox", "--postback-url", "ftp://x"},

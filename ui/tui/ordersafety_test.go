@@ -130,6 +130,17 @@ func TestOrderFormEmptyFieldsRefused(t *testing.T) {
 	if !ok || !reflect.DeepEqual(msg.oc.Securities, []gateway.Security{{Ticker: "INFY"}, {Ticker: "TCS"}}) {
 		t.Fatalf("ticker-only rows: submitted %+v", msg)
 	}
+	// Quantities on both rows, sides left to the SDK: ticker and quantity.
+	for i, q := range []string{"4", "9"} {
+		f.row, f.col = i, 1
+		f.focus()
+		f.Update(keyMsg(q))
+	}
+	_, cmd = f.Update(keyMsg("enter"))
+	msg, ok = cmd().(orderSubmittedMsg)
+	if !ok || !reflect.DeepEqual(msg.oc.Securities, []gateway.Security{{Ticker: "INFY", Quantity: 4}, {Ticker: "TCS", Quantity: 9}}) {
+		t.Fatalf("ticker and quantity rows: submitted %+v", msg)
+	}
 }
 
 // TestOrderReviewBeforePlacing: enter on the form shows the order as it
