@@ -899,3 +899,30 @@ func TestHoldingsImportNotesComeBack(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialFillFillsALineThatCan: partial_fill fills in part an order of
+// more than one share wherever it is in the order, and says why when every
+// order is of one share.
+func TestPartialFillFillsALineThatCan(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	tok := e.connected("kite-leprechaun", "LEP001")
+	order := func(secs ...gateway.Security) []gateway.Order {
+		t.Helper()
+		id := e.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+			Type: gateway.OrderSecurities, Securities: secs}})
+		o := e.outcome(id, sandbox.CompleteRequest{Outcome: gateway.ScenarioPartialFill})
+		if o.Result == nil {
+			t.Fatalf("%+v", o.Error)
+		}
+		return o.Result.OrderBatches[0].Orders
+	}
+	ords := order(gateway.Security{Ticker: "INFY", Quantity: 1, Type: gateway.Buy}, gateway.Security{Ticker: "ITC", Quantity: 4, Type: gateway.Buy})
+	if ords[0].Status != "COMPLETE" || ords[1].Status != "PARTIAL" || ords[1].FilledQuantity != 2 {
+		t.Errorf("the 4-share line second: %+v", ords)
+	}
+	ords = order(gateway.Security{Ticker: "INFY", Quantity: 1, Type: gateway.Buy})
+	if ords[0].Status != "COMPLETE" || !strings.Contains(ords[0].StatusMessage, "cannot be partly filled") {
+		t.Errorf("a 1-share order: %+v", ords)
+	}
+}

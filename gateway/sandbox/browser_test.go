@@ -295,6 +295,12 @@ func webConnectSuccess(t *testing.T, j *journey) {
 	j.click("broker:upstox-leprechaun")
 	j.click("account:LEP002")
 	j.click("consent:accept")
+	// A CONNECT offers no order scenario.
+	chips, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('[data-sc^="scenario:"]')).map(function (c) { return c.getAttribute('data-sc'); }).join(' ')`))
+	if err != nil || strings.Contains(chips, "scenario:rejected") || strings.Contains(chips, "scenario:partial_fill") ||
+		strings.Contains(chips, "scenario:market_closed") || !strings.Contains(chips, "scenario:user_cancelled") {
+		t.Errorf("a CONNECT's scenarios: %q (%v)", chips, err)
+	}
 	j.click("confirm")
 	o := j.outcome()
 	if o.Result == nil || !o.Result.Success || o.Result.Transaction != "CONNECT" || o.Result.Broker != "upstox-leprechaun" || o.Result.TransactionID != id {
@@ -323,6 +329,9 @@ func webOrderPartialFill(t *testing.T, j *journey) {
 	rows, err := chromedp.Run(j.ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-sc="orders"] tbody tr').length`))
 	if err != nil || rows != 2 {
 		t.Errorf("order review shows %d rows (%v), want 2", rows, err)
+	}
+	if !j.until(`!!document.querySelector('[data-sc="scenario:rejected"]')`) {
+		t.Error("an order offers no order scenario")
 	}
 	j.click("scenario:partial_fill")
 	if !j.until(`document.querySelector('[data-sc="scenario:partial_fill"]').getAttribute('aria-pressed') === 'true' && ` +

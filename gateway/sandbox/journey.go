@@ -587,6 +587,19 @@ func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bo
 		b.Variety = "amo"
 	}
 	complete, partial, rejected := 0, 0, 0
+	// partial_fill fills in part every other order that can be: an order
+	// of one share cannot be partly filled. When none can, the orders fill
+	// in full and say why.
+	partly := map[int]bool{}
+	if sc == gateway.ScenarioPartialFill {
+		n := 0
+		for i, o := range plan {
+			if o.Qty > 1 {
+				partly[i] = n%2 == 0
+				n++
+			}
+		}
+	}
 	for i, o := range plan {
 		// An order trades on the exchange the account holds the stock on;
 		// a new holding starts on NSE.
@@ -624,13 +637,16 @@ func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bo
 		}
 		fill := o.Qty
 		ord.Status = "COMPLETE"
-		if sc == gateway.ScenarioPartialFill && i%2 == 0 && o.Qty > 1 {
+		if partly[i] {
 			fill = o.Qty / 2
 			ord.Status = "PARTIAL"
 			ord.StatusMessage = fmt.Sprintf("partially filled: %d of %d; the rest was cancelled", fill, o.Qty)
 			partial++
 		} else {
 			complete++
+			if sc == gateway.ScenarioPartialFill && len(partly) == 0 {
+				ord.StatusMessage = "partial_fill: every order is of 1 share, which cannot be partly filled: filled in full"
+			}
 		}
 		ord.FilledQuantity = fill
 		if fill > 0 {

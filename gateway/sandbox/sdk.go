@@ -104,7 +104,7 @@ type scenarioInfo struct {
 
 var scenarioText = map[gateway.Scenario][2]string{
 	gateway.ScenarioSuccess:           {"Success", "every order completes; the journey resolves"},
-	gateway.ScenarioPartialFill:       {"Partial fill", "every other order fills in part; resolves with PARTIAL orders"},
+	gateway.ScenarioPartialFill:       {"Partial fill", "every other order of more than one share fills in part; resolves with PARTIAL orders"},
 	gateway.ScenarioRejected:          {"Order rejected", "the broker rejects every order; resolves with REJECTED orders"},
 	gateway.ScenarioInsufficientFunds: {"Insufficient funds", "BUY orders are rejected for funds; resolves"},
 	gateway.ScenarioMarketClosed:      {"Market closed", "rejects with market_closed (4004)"},
@@ -119,6 +119,35 @@ func scenarioInfos() []scenarioInfo {
 	for _, sc := range gateway.Scenarios() {
 		t := scenarioText[sc]
 		out = append(out, scenarioInfo{sc, t[0], t[1]})
+	}
+	return out
+}
+
+// orderScenarios are the scenarios that act on orders.
+var orderScenarios = map[gateway.Scenario]bool{gateway.ScenarioPartialFill: true, gateway.ScenarioRejected: true,
+	gateway.ScenarioInsufficientFunds: true, gateway.ScenarioMarketClosed: true}
+
+// scenariosFor are the scenarios that apply to a transaction: the order
+// scenarios only to a TRANSACTION that places orders, and partial_fill
+// said to fill in full when no order has more than one share.
+func scenariosFor(req gateway.TransactionRequest, plan []plannedOrder) []scenarioInfo {
+	places := req.Intent == gateway.IntentTransaction && req.OrderConfig != nil && req.OrderConfig.Type != gateway.OrderReconciliation
+	var out []scenarioInfo
+	for _, si := range scenarioInfos() {
+		if orderScenarios[si.Name] && !places {
+			continue
+		}
+		if si.Name == gateway.ScenarioPartialFill {
+			can := false
+			for _, o := range plan {
+				// A line the user chooses the quantity of may be partly filled.
+				can = can || o.Qty > 1 || o.Qty == 0
+			}
+			if !can {
+				si.Description = "every order is of 1 share, which cannot be partly filled: they fill in full"
+			}
+		}
+		out = append(out, si)
 	}
 	return out
 }
@@ -208,6 +237,8 @@ type transactionPreview struct {
 	// Markets is the market of each leprechaun broker (the journey's is
 	// the one of the broker the user chooses).
 	Markets map[string]marketState `json:"markets"`
+	// Scenarios are the sandbox scenarios that apply to this transaction.
+	Scenarios []scenarioInfo `json:"scenarios"`
 }
 
 type stepRequest struct {
@@ -263,6 +294,7 @@ func (s *Server) handleSDKStep(w http.ResponseWriter, r *http.Request) {
 				view = transactionPreview{TransactionID: t.ID, Intent: t.Req.Intent, Status: t.Status, ExpireAt: t.ExpireAt,
 					Notes: t.Req.Notes, OrderConfig: t.Req.OrderConfig, AssetConfig: t.Req.AssetConfig,
 					Orders: planOrders(t.Req.OrderConfig)}
+				view.Scenarios = scenariosFor(t.Req, view.Orders)
 				bound := t.AuthID
 				if bound == "" {
 					bound = ss.authID

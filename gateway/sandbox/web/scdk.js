@@ -391,7 +391,9 @@
       nodes.push(el('p', { text: INTENT_TEXT[t.intent] || t.intent }));
     }
     if (t.notes) nodes.push(el('p', { 'class': 'scdk-muted', text: 'Notes: ' + t.notes }));
-    var picks = (this.sess.scenarios || []).map(function (sc) {
+    // The scenarios that apply to this transaction (no order scenario on a
+    // CONNECT), else every one.
+    var picks = (t.scenarios || this.sess.scenarios || []).map(function (sc) {
       return el('button', { type: 'button', 'class': 'scdk-chip', 'data-sc': 'scenario:' + sc.name, title: sc.description,
         'aria-pressed': String(sc.name === self.scenario),
         onclick: function () { self.pick(sc.name); } }, [sc.label]);
