@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/charmbracelet/bubbles/textinput"
 	"strings"
 
 	"gatewalk/gateway"
@@ -90,7 +91,7 @@ func (v *profileView) formView() string {
 	if v.adding {
 		title = "Add a profile"
 	}
-	b.WriteString(st.Title.Render(title) + st.Subtle.Render("  secrets are masked and kept in the profile file only") + "\n\n")
+	b.WriteString(st.Title.Render(title) + st.Subtle.Render("  keys are hidden, and kept in the OS keyring (else profiles.json, 0600)") + "\n\n")
 	labels := [pfCount]string{"name", "environment", "gateway", "secret", "apiSecret", "API URL", "SDK URL", "callback port", "leprechaun", "AMO"}
 	for i := 0; i < pfCount; i++ {
 		if i == pfName && !v.adding {
@@ -109,6 +110,8 @@ func (v *profileView) formView() string {
 			val = checkbox(v.lep) + st.Subtle.Render(" test brokers (leprechaun mode)")
 		case pfAMO:
 			val = checkbox(v.amo) + st.Subtle.Render(" allow after-market orders")
+		case pfSecret, pfAPISecret:
+			val = secretField(st, v.inputs[i], i == v.field)
 		default:
 			val = v.inputs[i].View()
 		}
@@ -140,4 +143,17 @@ func checkbox(on bool) string {
 		return "[x]"
 	}
 	return "[ ]"
+}
+
+// secretField draws a key's field without telling its length: the same
+// mask whatever was typed, and the placeholder while nothing was.
+func secretField(st *Styles, in textinput.Model, focused bool) string {
+	if in.Value() == "" {
+		return in.View()
+	}
+	mask := "••••••••"
+	if focused {
+		mask += st.TextCursor.Render(" ")
+	}
+	return mask + st.Subtle.Render("  entered (hidden; its length is not shown)")
 }

@@ -109,6 +109,16 @@ func TestProfileFormSavesAndSwitches(t *testing.T) {
 	}
 	hs.key("tab")
 	hs.typeText("apisecretvalue")
+	// Keys of different lengths look the same: the mask tells nothing.
+	var masks []string
+	for _, l := range strings.Split(plain(hs.view()), "\n") {
+		if i := strings.Index(l, "•"); i >= 0 && strings.Contains(l, "ecret") {
+			masks = append(masks, strings.Join(strings.Fields(l[i:]), " "))
+		}
+	}
+	if len(masks) != 2 || masks[0] != masks[1] || strings.Count(masks[0], "•") != 8 {
+		t.Fatalf("the key fields tell their lengths: %q", masks)
+	}
 	hs.key("tab", "tab", "tab")
 	hs.typeText("80")
 	hs.key("enter")
