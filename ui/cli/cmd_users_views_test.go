@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"text/tabwriter"
 	"testing"
 
 	"gatewalk/session"
@@ -34,5 +36,28 @@ func TestUserViewsShareByAuthID(t *testing.T) {
 	}
 	if _, _, ok := findUserView(us, "nobody"); ok {
 		t.Error("found nobody")
+	}
+}
+
+// TestWriteAlignedMatchesTabwriter: the users table is laid out exactly as
+// text/tabwriter lays it out, wide characters and empty cells included.
+func TestWriteAlignedMatchesTabwriter(t *testing.T) {
+	rows := [][]string{
+		{"LABEL", "SMALLCASEAUTHID", "BROKER", "LAST USED"},
+		{"alice", "3c531258adf3e6ac7d74db81", "kite-leprechaun", "just now"},
+		{"bob-with-a-long-label", "0123 (!)", "", "2d ago"},
+		{"kāvya", "x", "upstox-leprechaun", "never"},
+	}
+	var want, got strings.Builder
+	tw := tabwriter.NewWriter(&want, 2, 4, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
+	if err := writeAligned(&got, rows); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("writeAligned:\n%s\ntabwriter:\n%s", got.String(), want.String())
 	}
 }
