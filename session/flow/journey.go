@@ -124,8 +124,12 @@ type Journey struct {
 	allowDup bool
 	started  time.Time
 	user     *session.User // the stored user (connected journeys)
-	token    string
-	txn      *gateway.TransactionCreated
+	// preRead: preflight read the guest login's label (preUser, nil when
+	// it is new) for mint_token, so the users file is read once.
+	preRead bool
+	preUser *session.User
+	token   string
+	txn     *gateway.TransactionCreated
 	// txnCreated is when create_transaction sent the request, for the
 	// transaction's real lifetime.
 	txnCreated time.Time

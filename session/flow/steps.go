@@ -131,9 +131,18 @@ func (j *Journey) preflight() error {
 		if err := session.ValidateLabel(j.UserLabel); err != nil {
 			return err
 		}
-		if _, err := r.store.User(r.profile.Name, j.UserLabel); err != nil && !errors.Is(err, session.ErrUserNotFound) {
+		u, err := r.store.User(r.profile.Name, j.UserLabel)
+		if err != nil && !errors.Is(err, session.ErrUserNotFound) {
 			return err
 		}
+		// mint_token, next, takes what was read here rather than read the
+		// users file again.
+		j.mu.Lock()
+		j.preRead, j.preUser = true, nil
+		if err == nil {
+			j.preUser = &u
+		}
+		j.mu.Unlock()
 	}
 	if !j.createsTransaction() {
 		return nil
@@ -219,8 +228,17 @@ func (j *Journey) mintToken(s *Step) {
 	if j.Kind == GuestLogin {
 		// A label that already exists is a re-connect: its result must
 		// carry the stored id (checked in verify_result).
-		if u, uerr := r.store.User(r.profile.Name, j.UserLabel); uerr == nil {
-			j.setUser(&u)
+		j.mu.Lock()
+		pre, known := j.preRead, j.preUser
+		j.preRead, j.preUser = false, nil
+		j.mu.Unlock()
+		if !pre {
+			if u, uerr := r.store.User(r.profile.Name, j.UserLabel); uerr == nil {
+				known = &u
+			}
+		}
+		if known != nil {
+			j.setUser(known)
 		}
 		tok, err = gateway.MintGuestToken(r.keys.Secret, exp)
 	} else {
