@@ -87,6 +87,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Timeout bounds each HTTP attempt; zero means gateway.DefaultTimeout.
 	Timeout time.Duration
+	// SecretOptional lets a profile without a secret run (a token issued
+	// elsewhere initialises the SDK; nothing is minted or verified here).
+	SecretOptional bool
 	// OnAttempt, when set, is told of every HTTP attempt of a step as soon
 	// as it ends (from the goroutine running the step), so a presenter can
 	// show retries while they happen.
@@ -168,7 +171,7 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 	if err := checkAuto(p, opt.Auto); err != nil {
 		return nil, err
 	}
-	if m := r.keys.Missing(); len(m) > 0 {
+	if m := r.keys.Missing(); len(m) > 0 && !(opt.SecretOptional && len(m) == 1 && m[0] == "secret") {
 		return nil, &MissingKeysError{Profile: p.Name, Missing: m}
 	}
 	apiURL, sdkURL := p.ResolvedAPIURL(), p.ResolvedSDKURL()

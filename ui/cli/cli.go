@@ -415,7 +415,7 @@ func commands() []command {
 	return []command{
 		tokenCommand(),
 		profileCommand(), usersCommand(),
-		loginCommand(), orderCommand(), holdingsCommand(), demoCommand(),
+		loginCommand(), orderCommand(), sdkCommand(), holdingsCommand(), demoCommand(),
 		listenCommand(), postbackCommand(),
 		sandboxCommand(), completionCommand(),
 	}

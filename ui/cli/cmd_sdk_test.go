@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
+	"gatewalk/session"
+)
+
+// runWithStdin runs gatewalk in-process with stdin and the real clock.
+func (h *headlessEnv) runWithStdin(t testing.TB, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb syncBuffer
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return h.env[k] }, now: time.Now,
+		stdinIsTerminal: func() bool { return false }}
+	code = Main(context.Background(), c, args)
+	return code, out.String(), errb.String()
+}
+
+// createWithHTTP creates a transaction on the sandbox at base as a
+// partner's backend would: a plain POST with the apiSecret and a JWT.
+func createWithHTTP(t *testing.T, base, token, body string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/gateway/"+sandbox.DefaultGateway+"/transaction", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-gateway-secret", sandbox.DefaultAPISecret)
+	req.Header.Set("x-gateway-authtoken", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var env struct {
+		Success bool `json:"success"`
+		Data    struct {
+			TransactionID string `json:"transactionId"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil || !env.Success || env.Data.TransactionID == "" {
+		t.Fatalf("create: HTTP %d %s", resp.StatusCode, raw)
+	}
+	return env.Data.TransactionID
+}
+
+func guestToken(t *testing.T) string {
+	t.Helper()
+	tok, err := gateway.MintGuestToken(sandbox.DefaultSecret, time.Now().Add(10*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestSDKOnTransactionsCreatedElsewhere: a CONNECT and a TRANSACTION made
+// with plain HTTP against a running sandbox; `gatewalk sdk` runs each, the
+// first with the backend's token on stdin (the user is saved), the second
+// for a stored user (the batches are reported); neither runs twice.
+func TestSDKOnTransactionsCreatedElsewhere(t *testing.T) {
+	h := newHeadlessEnv(t)
+	sb, _ := externalSandbox(t, h)
+	base := sb.URL()
+
+	connect := createWithHTTP(t, base, guestToken(t), `{"intent":"CONNECT"}`)
+	code, out, errb := h.runWithStdin(t, guestToken(t)+"\n", "sdk", "--profile", "ext", "--transaction-id", connect,
+		"--token-stdin", "--user", "bob", "--auto", "success", "--auto-account", "LEP002")
+	if code != 0 {
+		t.Fatalf("connect: exit %d\nstdout: %s\nstderr: %s", code, out, errb)
+	}
+	bobID := sandbox.AuthID(sandbox.DefaultGateway, "kite-leprechaun", "LEP002")
+	if !strings.Contains(out, "smallcaseAuthId: "+bobID) || !strings.Contains(out, "user:            bob (saved)") {
+		t.Fatalf("stdout:\n%s", out)
+	}
+	if !strings.Contains(errb, "signature valid with the profile's secret") {
+		t.Fatalf("the given token's check is not said:\n%s", errb)
+	}
+	u, err := h.store(t).User("ext", "bob")
+	if err != nil || u.SmallcaseAuthID != bobID {
+		t.Fatalf("bob = %+v, %v", u, err)
+	}
+
+	alice := sandbox.AuthID(sandbox.DefaultGateway, "kite-leprechaun", "LEP001")
+	conn, err := gateway.MintConnectedToken(sandbox.DefaultSecret, alice, time.Now().Add(10*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := createWithHTTP(t, base, conn, `{"intent":"TRANSACTION","orderConfig":{"type":"SECURITIES","securities":[{"ticker":"INFY","quantity":2,"type":"BUY"}]}}`)
+	code, out, errb = h.runWithStdin(t, "", "sdk", "--profile", "ext", "--transaction-id", order, "--user", "alice", "--auto", "success", "--json")
+	if code != 0 {
+		t.Fatalf("order: exit %d\nstdout: %s\nstderr: %s", code, out, errb)
+	}
+	var rep struct {
+		OK            bool   `json:"ok"`
+		Kind          string `json:"kind"`
+		TransactionID string `json:"transactionId"`
+		Steps         []struct {
+			Name   string `json:"name"`
+			Result any    `json:"result"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || !rep.OK || rep.TransactionID != order {
+		t.Fatalf("report %+v, %v:\n%s", rep, err, out)
+	}
+	if v, _ := sb.Transaction(order); v.Status != gateway.StatusCompleted || len(v.Batches) == 0 {
+		t.Fatalf("sandbox: %+v", v)
+	}
+
+	// The same transaction again: refused before anything is started.
+	code, _, errb = h.runWithStdin(t, "", "sdk", "--profile", "ext", "--transaction-id", order, "--user", "alice", "--auto", "success")
+	if code != exitError || !strings.Contains(errb, "runs once") {
+		t.Fatalf("second run: exit %d\n%s", code, errb)
+	}
+	if strings.Contains(errb, "Wait for the SDK result") {
+		t.Fatalf("the SDK step ran again:\n%s", errb)
+	}
+
+	// A plain run prints the batches from the SDK's result and the order details.
+	order2 := createWithHTTP(t, base, conn, `{"intent":"TRANSACTION","orderConfig":{"type":"SECURITIES","securities":[{"ticker":"TCS","quantity":1,"type":"SELL"}]}}`)
+	code, out, errb = h.runWithStdin(t, "", "sdk", "--profile", "ext", "--transaction-id", order2, "--user", "alice", "--auto", "success")
+	if code != 0 || !strings.Contains(out, "batches (the SDK's result):") || !strings.Contains(out, "SELL TCS × 1") ||
+		!strings.Contains(out, "order details") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errb)
+	}
+	hist, err := h.store(t).History("ext")
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := map[string]gateway.Status{}
+	for _, e := range hist {
+		statuses[e.TransactionID] = e.Status
+	}
+	for _, id := range []string{connect, order, order2} {
+		if statuses[id] != gateway.StatusCompleted {
+			t.Errorf("history of %s: %q", id, statuses[id])
+		}
+	}
+	_ = session.StatusAbandoned
+}
