@@ -147,3 +147,93 @@ func TestSDKOnTransactionsCreatedElsewhere(t *testing.T) {
 	}
 	_ = session.StatusAbandoned
 }
+
+// TestSDKOnProductionNeedsConfirmation: on a production profile nothing
+// starts without yes: not without a terminal, not with the token on stdin.
+func TestSDKOnProductionNeedsConfirmation(t *testing.T) {
+	h := newHeadlessEnv(t)
+	sb, requests := externalSandbox(t, h)
+	st := h.store(t)
+	p := session.Profile{Name: "prod", Env: gateway.EnvProduction, Gateway: sandbox.DefaultGateway, Secret: sandbox.DefaultSecret,
+		APISecret: sandbox.DefaultAPISecret, APIURL: sb.URL(), CallbackPort: 18431}
+	if err := st.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveUser("prod", session.User{Label: "alice", SmallcaseAuthID: sandbox.AuthID(sandbox.DefaultGateway, "kite-leprechaun", "LEP001"), Broker: "kite"}, false); err != nil {
+		t.Fatal(err)
+	}
+	before := requests.Load()
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"", []string{"--user", "alice"}, "needs --yes"},
+		{guestToken(t), []string{"--token-stdin"}, "with --token-stdin standard input holds the token"},
+	} {
+		code, out, errb := h.runWithStdin(t, tc.stdin, append([]string{"sdk", "--profile", "prod", "--transaction-id", "TRX_0123", "--no-browser"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(errb, tc.want) || !strings.Contains(errb, "PRODUCTION") || out != "" {
+			t.Errorf("%v: exit %d\nstdout: %s\nstderr: %s", tc.args, code, out, errb)
+		}
+	}
+	if n := requests.Load() - before; n != 0 {
+		t.Fatalf("the sandbox saw %d requests", n)
+	}
+	if hist, _ := st.History("prod"); len(hist) != 0 {
+		t.Fatalf("history %+v", hist)
+	}
+}
+
+// TestSDKWithoutSecretSaysTheTokenIsNotVerified: a profile with no secret
+// can run a token issued elsewhere; gatewalk says it verified nothing, and
+// saves no user it could not verify.
+func TestSDKWithoutSecretSaysTheTokenIsNotVerified(t *testing.T) {
+	h := newHeadlessEnv(t)
+	sb, _ := externalSandbox(t, h)
+	st := h.store(t)
+	p := session.Profile{Name: "nosecret", Env: gateway.EnvSandbox, Gateway: sandbox.DefaultGateway, APISecret: sandbox.DefaultAPISecret, APIURL: sb.URL()}
+	if err := st.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	id := createWithHTTP(t, sb.URL(), guestToken(t), `{"intent":"CONNECT"}`)
+	code, out, errb := h.runWithStdin(t, guestToken(t), "sdk", "--profile", "nosecret", "--transaction-id", id, "--token-stdin",
+		"--user", "dave", "--auto", "success", "--auto-account", "LEP003")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+	if !strings.Contains(errb, "NOT verified, the profile has no secret") || !strings.Contains(out, "verified:        no") {
+		t.Fatalf("stdout: %s\nstderr: %s", out, errb)
+	}
+	if _, err := st.User("nosecret", "dave"); err == nil {
+		t.Fatal("an unverified user was saved")
+	}
+	// Without --token-stdin the missing secret is a usage error.
+	code, _, errb = h.runWithStdin(t, "", "sdk", "--profile", "nosecret", "--transaction-id", id, "--guest", "--auto", "success")
+	if code != exitUsage || !strings.Contains(errb, "has no secret") {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+}
+
+func TestSDKUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"sdk"},
+		{"sdk", "--user", "alice"},
+		{"sdk", "--transaction-id", "TRX 1", "--guest"},
+		{"sdk", "--transaction-id", "TRX_1"},
+		{"sdk", "--transaction-id", "TRX_1", "--guest", "--token-stdin"},
+		{"sdk", "--transaction-id", "TRX_1", "--guest", "--auto", "nope"},
+		{"sdk", "--transaction-id", "TRX_1", "--guest", "extra"},
+		{"sdk", "--transaction-id", "TRX_1", "--user", "nobody"},
+	} {
+		h := newHeadlessEnv(t)
+		code, out, errb := h.runWithStdin(t, "", args...)
+		if code != exitUsage || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errb)
+		}
+	}
+	h := newHeadlessEnv(t)
+	code, _, errb := h.runWithStdin(t, "zqxfirst\nzqxsecond\n", "sdk", "--transaction-id", "TRX_1", "--token-stdin")
+	if code != exitUsage || strings.Contains(errb, "zqx") {
+		t.Fatalf("exit %d, stderr %q", code, errb)
+	}
+}
