@@ -72,6 +72,14 @@ func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		return m.orderConfirmed(msg), true
 	case importSubmittedMsg:
 		return m.importSubmitted(msg), true
+	case openRunFormMsg:
+		m.pushFor(msg.label, newRunForm(m.st, &m.km, m.profile, msg.label))
+		return nil, true
+	case runSubmittedMsg:
+		if m.runner == nil {
+			return m.notReady(), true
+		}
+		return m.openFlow(flow.SDKRun, msg.spec.Label, m.runner.RunTransaction(msg.spec)), true
 	case holdingsAskedMsg:
 		return m.holdingsAsked(msg), true
 	case holdingsFetchedMsg:

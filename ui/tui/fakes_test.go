@@ -354,6 +354,7 @@ type fakeRunner struct {
 	started  []string
 	orders   []gateway.OrderConfig
 	imports  []gateway.HoldingsOptions
+	runs     []flow.RunSpec
 	holdings *gateway.Holdings
 	od       *gateway.OrderDetails
 	fetchErr error
@@ -396,6 +397,10 @@ func (r *fakeRunner) Order(label string, oc gateway.OrderConfig) Journey {
 func (r *fakeRunner) HoldingsImport(label string, opt gateway.HoldingsOptions) Journey {
 	r.imports = append(r.imports, opt)
 	return r.next("import:" + label)
+}
+func (r *fakeRunner) RunTransaction(spec flow.RunSpec) Journey {
+	r.runs = append(r.runs, spec)
+	return r.next("sdk:" + spec.TransactionID)
 }
 func (r *fakeRunner) FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error) {
 	return r.holdings, nil, r.fetchErr

@@ -90,6 +90,10 @@ func (f *flowRunner) HoldingsImport(label string, opt gateway.HoldingsOptions) J
 	f.applyAuto(false)
 	return f.r.HoldingsImport(label, opt)
 }
+func (f *flowRunner) RunTransaction(spec flow.RunSpec) Journey {
+	f.applyAuto(spec.Guest || spec.Token != "")
+	return f.r.RunTransaction(spec)
+}
 func (f *flowRunner) FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error) {
 	return f.r.FetchHoldings(ctx, label, opt)
 }

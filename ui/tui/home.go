@@ -95,7 +95,7 @@ func (v *homeView) ShortHelp() []key.Binding {
 // in 80 columns.
 func (v *homeView) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{v.km.Up, v.km.Down, v.km.Connect, v.km.Order, v.km.Import, v.km.Holdings},
-		{v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Auto}}
+		{v.km.RunTxn, v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Auto}}
 }
 
 // suggestLabel proposes the next free userN label.
@@ -191,6 +191,11 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 		return needUser(func(l string) tea.Msg { return openImportFormMsg{l} })
 	case key.Matches(k, km.Holdings):
 		return needUser(func(l string) tea.Msg { return holdingsAskedMsg{l} })
+	case key.Matches(k, km.RunTxn):
+		if v.connecting || v.connErr != nil {
+			return setStatus("the profile is not ready yet", statusError)
+		}
+		return emit(openRunFormMsg{v.selected()})
 	case key.Matches(k, km.Token):
 		return emit(openTokenMsg{})
 	case key.Matches(k, km.History):
@@ -290,6 +295,7 @@ func (v *homeView) View() string {
 		{"o", "place an order" + forUser},
 		{"i", "import holdings" + forUser},
 		{"h", "view holdings" + forUser},
+		{"s", "run a transactionId (sdk)"},
 		{"t", "inspect a token"},
 		{"y", "transaction history"},
 		{"p", "switch or edit profiles"},

@@ -10,7 +10,7 @@ type KeyMap struct {
 	// Movement.
 	Up, Down, PageUp, PageDown, Top, Bottom, Left, Right, Enter, NextField, PrevField key.Binding
 	// Home actions.
-	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs key.Binding
+	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs, RunTxn key.Binding
 	// Guided flow.
 	Copy, Retry, Fresh, Confirm, Deny, Auto, NextFlow key.Binding
 	// Holdings view.
@@ -57,6 +57,7 @@ func DefaultKeyMap() KeyMap {
 		History:   b([]string{"y"}, "y", "history"),
 		Profiles:  b([]string{"p"}, "p", "profiles"),
 		ToggleIDs: b([]string{"m"}, "m", "mask/show ids"),
+		RunTxn:    b([]string{"s"}, "s", "run a transactionId"),
 
 		Copy:     b([]string{"c"}, "c", "copy curl"),
 		Retry:    b([]string{"r"}, "r", "retry"),
