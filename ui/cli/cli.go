@@ -417,7 +417,7 @@ func commands() []command {
 		profileCommand(), usersCommand(),
 		loginCommand(), orderCommand(), sdkCommand(), holdingsCommand(), demoCommand(),
 		listenCommand(), postbackCommand(),
-		sandboxCommand(), completionCommand(),
+		sandboxCommand(), completionCommand(), doctorCommand(),
 	}
 }
 
