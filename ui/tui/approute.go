@@ -72,6 +72,16 @@ func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		return m.orderConfirmed(msg), true
 	case importSubmittedMsg:
 		return m.importSubmitted(msg), true
+	case openDoctorMsg:
+		v := newDoctorView(m.st, &m.km, m.profile.Name, m.cfg.Doctor)
+		m.push(v)
+		return v.start(), true
+	case doctorFinishedMsg:
+		if v, ok := m.active().(*doctorView); ok {
+			_, cmd := v.Update(msg)
+			return cmd, true
+		}
+		return nil, true
 	case openRunFormMsg:
 		m.pushFor(msg.label, newRunForm(m.st, &m.km, m.profile, msg.label))
 		return nil, true

@@ -95,7 +95,7 @@ func (v *homeView) ShortHelp() []key.Binding {
 // in 80 columns.
 func (v *homeView) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{v.km.Up, v.km.Down, v.km.Connect, v.km.Order, v.km.Import, v.km.Holdings},
-		{v.km.RunTxn, v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Auto}}
+		{v.km.RunTxn, v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Doctor, v.km.Auto}}
 }
 
 // suggestLabel proposes the next free userN label.
@@ -196,6 +196,8 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 			return setStatus("the profile is not ready yet", statusError)
 		}
 		return emit(openRunFormMsg{v.selected()})
+	case key.Matches(k, km.Doctor):
+		return emit(openDoctorMsg{})
 	case key.Matches(k, km.Token):
 		return emit(openTokenMsg{})
 	case key.Matches(k, km.History):
@@ -300,6 +302,7 @@ func (v *homeView) View() string {
 		{"y", "transaction history"},
 		{"p", "switch or edit profiles"},
 		{"m", "show/mask smallcaseAuthIds"},
+		{"d", "doctor: check keys, network, clock"},
 	}
 	colW := v.w / 2
 	if colW < 38 {

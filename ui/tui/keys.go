@@ -10,7 +10,7 @@ type KeyMap struct {
 	// Movement.
 	Up, Down, PageUp, PageDown, Top, Bottom, Left, Right, Enter, NextField, PrevField key.Binding
 	// Home actions.
-	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs, RunTxn key.Binding
+	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs, RunTxn, Doctor key.Binding
 	// Guided flow.
 	Copy, Retry, Fresh, Confirm, Deny, Auto, NextFlow key.Binding
 	// Holdings view.
@@ -58,6 +58,7 @@ func DefaultKeyMap() KeyMap {
 		Profiles:  b([]string{"p"}, "p", "profiles"),
 		ToggleIDs: b([]string{"m"}, "m", "mask/show ids"),
 		RunTxn:    b([]string{"s"}, "s", "run a transactionId"),
+		Doctor:    b([]string{"d"}, "d", "doctor"),
 
 		Copy:     b([]string{"c"}, "c", "copy curl"),
 		Retry:    b([]string{"r"}, "r", "retry"),
