@@ -200,6 +200,7 @@ func (j *Journey) Next(ctx context.Context) *Step {
 	*s = res
 	j.running = nil
 	j.mu.Unlock()
+	j.r.saveSandboxState()
 	if res.State == Failed && ctx.Err() == nil {
 		switch res.Kind {
 		case OpenBrowser, AwaitSDK, VerifyResult:

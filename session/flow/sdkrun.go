@@ -70,8 +70,9 @@ type UnknownTransactionError struct {
 func (e *UnknownTransactionError) Error() string {
 	msg := fmt.Sprintf("the sandbox has no transaction %s", e.TransactionID)
 	if e.Builtin {
-		return msg + ": the built-in sandbox profile starts its own sandbox in this process; create the transaction against " +
-			"`gatewalk sandbox` and use a profile whose --api-url points at it"
+		return msg + ": the built-in sandbox profile's sandbox runs inside gatewalk and knows the transactions of earlier " +
+			"gatewalk commands; to create one with curl, run `gatewalk sandbox --state CONFIG_DIR` (it shares this state), " +
+			"or point a profile's --api-url at a running `gatewalk sandbox`"
 	}
 	return msg + ": check the id, and that it was created on the sandbox this profile's API URL points at (finished transactions are kept 24 hours)"
 }

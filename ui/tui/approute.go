@@ -72,6 +72,16 @@ func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		return m.orderConfirmed(msg), true
 	case importSubmittedMsg:
 		return m.importSubmitted(msg), true
+	case sandboxResetAskedMsg:
+		if m.runner == nil {
+			return m.notReady(), true
+		}
+		return resetSandboxCmd(m.runner), true
+	case sandboxResetMsg:
+		if msg.err != nil {
+			return m.setStatus("not reset: "+present.Safe(msg.err.Error()), statusError), true
+		}
+		return tea.Batch(m.restartRunner(), m.setStatus("the sandbox starts over: its transactions, orders and holdings are forgotten", statusOK)), true
 	case openDoctorMsg:
 		v := newDoctorView(m.st, &m.km, m.profile.Name, m.cfg.Doctor)
 		m.push(v)

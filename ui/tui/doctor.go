@@ -111,3 +111,10 @@ func (v *doctorView) View() string {
 	}
 	return fitLines(b.String(), v.h)
 }
+
+// sandboxResetMsg says whether the sandbox's state was forgotten.
+type sandboxResetMsg struct{ err error }
+
+func resetSandboxCmd(r Runner) tea.Cmd {
+	return func() tea.Msg { return sandboxResetMsg{err: r.ResetSandboxState()} }
+}

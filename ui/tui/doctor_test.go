@@ -39,3 +39,23 @@ func TestDoctorScreen(t *testing.T) {
 		t.Fatal("esc stayed on the doctor")
 	}
 }
+
+// TestResetSandboxFromHome: R twice forgets the sandbox's state and
+// restarts the runner; R then another key does nothing.
+func TestResetSandboxFromHome(t *testing.T) {
+	hs := harnessFor(t, newFakeStore(), newFakeRunner())
+	connects := 0
+	hs.start(Config{ExportDir: t.TempDir(), Connect: func(context.Context, ConnectOptions) (Runner, error) {
+		connects++
+		return hs.runner, nil
+	}}, 120, 40)
+	hs.key("R", "m", "R")
+	if hs.runner.resets != 0 || connects != 1 {
+		t.Fatalf("R, m, R: %d resets, %d connects", hs.runner.resets, connects)
+	}
+	hs.key("R")
+	if hs.runner.resets != 1 || connects != 2 {
+		t.Fatalf("R R: %d resets, %d connects", hs.runner.resets, connects)
+	}
+	mustContain(t, plain(hs.view()), "the sandbox starts over")
+}

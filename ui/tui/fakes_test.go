@@ -355,6 +355,8 @@ type fakeRunner struct {
 	orders   []gateway.OrderConfig
 	imports  []gateway.HoldingsOptions
 	runs     []flow.RunSpec
+	resets   int
+	resetErr error
 	holdings *gateway.Holdings
 	od       *gateway.OrderDetails
 	fetchErr error
@@ -401,6 +403,10 @@ func (r *fakeRunner) HoldingsImport(label string, opt gateway.HoldingsOptions) J
 func (r *fakeRunner) RunTransaction(spec flow.RunSpec) Journey {
 	r.runs = append(r.runs, spec)
 	return r.next("sdk:" + spec.TransactionID)
+}
+func (r *fakeRunner) ResetSandboxState() error {
+	r.resets++
+	return r.resetErr
 }
 func (r *fakeRunner) FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error) {
 	return r.holdings, nil, r.fetchErr

@@ -26,6 +26,8 @@ type (
 	openProfilesMsg    struct{}
 	userSelectedMsg    struct{ label string }
 	reconnectAskedMsg  struct{}
+	// sandboxResetAskedMsg: R twice on home.
+	sandboxResetAskedMsg struct{}
 )
 
 // homeView lists the profile's local users and the actions.
@@ -35,11 +37,13 @@ type homeView struct {
 	w, h int
 	now  time.Time
 
-	users    []session.User
-	cursor   int
-	showIDs  bool
-	demo     bool
-	usersErr error
+	users   []session.User
+	cursor  int
+	showIDs bool
+	// resetArmed: R was pressed once; a second R resets the sandbox.
+	resetArmed bool
+	demo       bool
+	usersErr   error
 
 	connecting bool
 	connErr    error
@@ -95,7 +99,7 @@ func (v *homeView) ShortHelp() []key.Binding {
 // in 80 columns.
 func (v *homeView) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{v.km.Up, v.km.Down, v.km.Connect, v.km.Order, v.km.Import, v.km.Holdings},
-		{v.km.RunTxn, v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Doctor, v.km.Auto}}
+		{v.km.RunTxn, v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Doctor, v.km.Auto, v.km.ResetSandbox}}
 }
 
 // suggestLabel proposes the next free userN label.
@@ -163,6 +167,8 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 		}
 		return emit(mk(l))
 	}
+	armed := v.resetArmed
+	v.resetArmed = false
 	switch {
 	case key.Matches(k, km.Up):
 		if v.cursor > 0 {
@@ -196,6 +202,15 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 			return setStatus("the profile is not ready yet", statusError)
 		}
 		return emit(openRunFormMsg{v.selected()})
+	case key.Matches(k, km.ResetSandbox):
+		if v.connecting || v.connErr != nil {
+			return setStatus("the profile is not ready yet", statusError)
+		}
+		if !armed {
+			v.resetArmed = true
+			return setStatus("R again forgets the sandbox's transactions, orders and holdings (users and history stay); any other key keeps them", statusInfo)
+		}
+		return emit(sandboxResetAskedMsg{})
 	case key.Matches(k, km.Doctor):
 		return emit(openDoctorMsg{})
 	case key.Matches(k, km.Token):
