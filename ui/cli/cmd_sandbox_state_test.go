@@ -109,7 +109,9 @@ func TestForegroundSandboxSharesTheState(t *testing.T) {
 		getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- Main(ctx, c, []string{"sandbox", "--addr", "127.0.0.1:0", "--state", h.dir, "--quiet"}) }()
+	go func() {
+		done <- Main(ctx, c, []string{"sandbox", "--addr", "127.0.0.1:0", "--state", h.dir, "--quiet"})
+	}()
 	defer func() { cancel(); <-done }()
 	re := regexp.MustCompile(`API base URL\s+(http://127\.0\.0\.1:\d+)`)
 	var base string
