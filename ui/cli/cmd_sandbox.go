@@ -202,27 +202,9 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 			out.printf("%s %s\n", c.now().Format("15:04:05"), present.SafeLine(fmt.Sprintf(format, a...)))
 		}
 	}
-	var s *sandbox.Server
-	if *stateDir != "" {
-		store, warnings, err := session.OpenStore(*stateDir)
-		for _, w := range warnings {
-			fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(w))
-		}
-		if err != nil {
-			return err
-		}
-		cfg.Sync = func() {
-			if err := store.UpdateSandboxState(s.MergeState); err != nil {
-				out.printf("%s state: %s\n", c.now().Format("15:04:05"), present.SafeLine(err.Error()))
-			}
-		}
-		s = sandbox.New(cfg)
-		if err := loadForegroundState(store, s); err != nil {
-			s.Close()
-			return err
-		}
-	} else {
-		s = sandbox.New(cfg)
+	s, err := newForegroundSandbox(c, cfg, *stateDir, out)
+	if err != nil {
+		return err
 	}
 	base, err := s.Start(*addr)
 	if err != nil {
@@ -241,6 +223,33 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 	err = s.Close()
 	out.printf("sandbox stopped\n")
 	return err
+}
+
+// newForegroundSandbox builds the sandbox: in memory, or (stateDir) on the
+// state of the built-in profile kept there, written after each request.
+func newForegroundSandbox(c *Factory, cfg sandbox.Config, stateDir string, out *lockedWriter) (*sandbox.Server, error) {
+	if stateDir == "" {
+		return sandbox.New(cfg), nil
+	}
+	store, warnings, err := session.OpenStore(stateDir)
+	for _, w := range warnings {
+		fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(w))
+	}
+	if err != nil {
+		return nil, err
+	}
+	var s *sandbox.Server
+	cfg.Sync = func() {
+		if err := store.UpdateSandboxState(s.MergeState); err != nil {
+			out.printf("%s state: %s\n", c.now().Format("15:04:05"), present.SafeLine(err.Error()))
+		}
+	}
+	s = sandbox.New(cfg)
+	if err := loadForegroundState(store, s); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // loadForegroundState loads the shared state into s; one that cannot be

@@ -169,6 +169,9 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 	}
 	armed := v.resetArmed
 	v.resetArmed = false
+	if cmd, ok := v.toolKey(k, armed); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(k, km.Up):
 		if v.cursor > 0 {
@@ -197,22 +200,6 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 		return needUser(func(l string) tea.Msg { return openImportFormMsg{l} })
 	case key.Matches(k, km.Holdings):
 		return needUser(func(l string) tea.Msg { return holdingsAskedMsg{l} })
-	case key.Matches(k, km.RunTxn):
-		if v.connecting || v.connErr != nil {
-			return setStatus("the profile is not ready yet", statusError)
-		}
-		return emit(openRunFormMsg{v.selected()})
-	case key.Matches(k, km.ResetSandbox):
-		if v.connecting || v.connErr != nil {
-			return setStatus("the profile is not ready yet", statusError)
-		}
-		if !armed {
-			v.resetArmed = true
-			return setStatus("R again forgets the sandbox's transactions, orders and holdings (users and history stay); any other key keeps them", statusInfo)
-		}
-		return emit(sandboxResetAskedMsg{})
-	case key.Matches(k, km.Doctor):
-		return emit(openDoctorMsg{})
 	case key.Matches(k, km.Token):
 		return emit(openTokenMsg{})
 	case key.Matches(k, km.History):
@@ -221,6 +208,27 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 		return emit(openProfilesMsg{})
 	}
 	return nil
+}
+
+// toolKey handles the keys of the integrator's tools: run a transactionId,
+// the doctor, and resetting the sandbox (R twice: armed is the first).
+func (v *homeView) toolKey(k tea.KeyMsg, armed bool) (tea.Cmd, bool) {
+	km := v.km
+	notReady := v.connecting || v.connErr != nil
+	switch {
+	case key.Matches(k, km.RunTxn) && notReady, key.Matches(k, km.ResetSandbox) && notReady:
+		return setStatus("the profile is not ready yet", statusError), true
+	case key.Matches(k, km.RunTxn):
+		return emit(openRunFormMsg{v.selected()}), true
+	case key.Matches(k, km.ResetSandbox) && !armed:
+		v.resetArmed = true
+		return setStatus("R again forgets the sandbox's transactions, orders and holdings (users and history stay); any other key keeps them", statusInfo), true
+	case key.Matches(k, km.ResetSandbox):
+		return emit(sandboxResetAskedMsg{}), true
+	case key.Matches(k, km.Doctor):
+		return emit(openDoctorMsg{}), true
+	}
+	return nil, false
 }
 
 func relTime(t, now time.Time) string {
