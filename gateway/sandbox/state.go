@@ -125,6 +125,11 @@ func (s *Server) state() stateDoc {
 		d.Live[id] = p.clone()
 	}
 	for id, sn := range s.snaps {
+		if sn.at.Equal(s.startedAt) {
+			// Made on first use, not by an import: the next process makes
+			// its own from the live portfolio, orders included.
+			continue
+		}
 		d.Snapshots[id] = snapshotState{Portfolio: sn.p.clone(), At: sn.at}
 	}
 	for id := range s.connected {
@@ -242,16 +247,15 @@ func (s *Server) takeOver(d stateDoc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, p := range d.Live {
-		if s.unchangedLocked("live:"+id, s.live[id]) {
+		if s.liveUnchangedLocked(id) {
 			s.live[id] = p
+			if sn := s.snaps[id]; sn != nil && sn.at.Equal(s.startedAt) {
+				delete(s.snaps, id) // made from the portfolio just replaced
+			}
 		}
 	}
 	for id, sn := range d.Snapshots {
-		var mine any
-		if cur := s.snaps[id]; cur != nil {
-			mine = snapshotState{Portfolio: cur.p, At: cur.at}
-		}
-		if s.unchangedLocked("snap:"+id, mine) {
+		if s.snapUnchangedLocked(id) {
 			s.snaps[id] = &snapshot{p: sn.Portfolio, at: sn.At}
 		}
 	}
@@ -260,32 +264,49 @@ func (s *Server) takeOver(d stateDoc) {
 	}
 }
 
-// unchangedLocked reports whether v is what the state said when this
-// sandbox last read or wrote it (nothing here changed it since).
-func (s *Server) unchangedLocked(key string, v any) bool {
-	var now string
-	if v != nil && !isNilPortfolio(v) {
-		b, _ := json.Marshal(v)
-		now = string(b)
+// liveUnchangedLocked reports whether this sandbox left the account's
+// live portfolio as the state said when last read or written: the same,
+// or, when the state had none, the demo portfolio made on first use.
+func (s *Server) liveUnchangedLocked(id string) bool {
+	cur, ok := s.live[id]
+	saved, had := s.saved["live:"+id]
+	switch {
+	case !ok:
+		return true
+	case had:
+		return fingerprint(cur) == saved
 	}
-	return s.saved[key] == now
+	ref, known := s.accounts[id]
+	return known && fingerprint(cur) == fingerprint(demoPortfolio(ref.Broker.ID, ref.Account.ID))
 }
 
-func isNilPortfolio(v any) bool {
-	p, ok := v.(*portfolio)
-	return ok && p == nil
+// snapUnchangedLocked is liveUnchangedLocked for the holdings snapshot:
+// one made on first use (as of the sandbox's start) is no import.
+func (s *Server) snapUnchangedLocked(id string) bool {
+	cur, ok := s.snaps[id]
+	saved, had := s.saved["snap:"+id]
+	switch {
+	case !ok:
+		return true
+	case had:
+		return fingerprint(snapshotState{Portfolio: cur.p, At: cur.at}) == saved
+	}
+	return cur.at.Equal(s.startedAt)
+}
+
+func fingerprint(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // markSaved remembers the accounts as d has them.
 func (s *Server) markSaved(d stateDoc) {
 	saved := map[string]string{}
 	for id, p := range d.Live {
-		b, _ := json.Marshal(p)
-		saved["live:"+id] = string(b)
+		saved["live:"+id] = fingerprint(p)
 	}
 	for id, sn := range d.Snapshots {
-		b, _ := json.Marshal(sn)
-		saved["snap:"+id] = string(b)
+		saved["snap:"+id] = fingerprint(sn)
 	}
 	s.mu.Lock()
 	s.saved = saved

@@ -83,3 +83,38 @@ func TestStateRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeKeepsAnotherProcessOrder: a sandbox that only looked at an
+// account (its demo portfolio made on first use) takes over the order
+// another process placed on it, and its holdings show it.
+func TestMergeKeepsAnotherProcessOrder(t *testing.T) {
+	e1, e2 := newEnv(t, randomIDs), newEnv(t, randomIDs)
+	tok := e1.connected("kite-leprechaun", "LEP002")
+	if _, err := e1.client.FetchHoldings(context.Background(), tok, gateway.HoldingsOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := e1.s.ExportState()
+	if err := e2.s.ImportState(st); err != nil {
+		t.Fatal(err)
+	}
+	id := e2.create(tok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+		Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "GOLDBEES", Quantity: 3, Type: gateway.Buy}}}})
+	if o := e2.outcome(id, sandbox.CompleteRequest{}); o.Result == nil {
+		t.Fatalf("order: %+v", o.Error)
+	}
+	theirs, _ := e2.s.ExportState()
+	if _, err := e1.s.MergeState(theirs); err != nil {
+		t.Fatal(err)
+	}
+	h, err := e1.client.FetchHoldings(context.Background(), tok, gateway.HoldingsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := equity(h, "GOLDBEES"); !ok {
+		t.Fatal("the other process's order was lost in the merge")
+	}
+	merged, _ := e1.s.ExportState()
+	if !strings.Contains(string(merged), "GOLDBEES") {
+		t.Fatal("the merged state lacks the order")
+	}
+}
