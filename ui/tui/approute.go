@@ -278,6 +278,9 @@ func (m *Model) refetchAsked(msg refetchAskedMsg) tea.Cmd {
 
 func (m *Model) journeyFinished(msg journeyFinishedMsg) tea.Cmd {
 	text := present.JourneyTitle(msg.rec.kind) + " for " + msg.rec.label + " completed"
+	if msg.rec.label == "" {
+		text = present.JourneyTitle(msg.rec.kind) + " completed"
+	}
 	level := statusOK
 	if msg.note != "" {
 		text += ", but " + msg.note
