@@ -178,8 +178,7 @@ func confirmRun(c *Factory, r *flow.Runner, spec flow.RunSpec, sf sdkFlags) erro
 	return nil
 }
 
-// printRun prints what the SDK step gave: the user, the SDK's batches and
-// the order details.
+// printRun prints what the SDK step gave: the user, and the batches.
 func printRun(w io.Writer, r *flow.Runner, j *flow.Journey) {
 	f := j.Facts()
 	fmt.Fprintf(w, "transaction:     %s\n", present.SafeLine(f.TransactionID))
@@ -197,23 +196,11 @@ func printRun(w io.Writer, r *flow.Runner, j *flow.Journey) {
 	} else if s.State == flow.Skipped && s.Summary != "" && !strings.HasPrefix(s.Summary, "not a CONNECT") {
 		fmt.Fprintf(w, "user:            %s\n", present.SafeLine(s.Summary))
 	}
-	if s := j.Step(flow.VerifyResult); s.Verified != nil && len(s.Verified.Batches) > 0 {
-		fmt.Fprintln(w, "batches (the SDK's result):")
-		printBatches(w, s.Verified.Batches)
-	}
 	if s := j.Step(flow.FetchOrders); s.Orders != nil {
-		fmt.Fprintln(w, "order details (GET /v1/{gateway}/engine/orders/sst):")
+		// The SDK's batches first; the order details are a second opinion
+		// (their disagreement is a warning on stderr).
+		fmt.Fprintf(w, "batches (from %s):\n", present.SafeLine(s.OrdersSource))
 		printOrders(w, s.Orders)
-	}
-}
-
-// printBatches prints the SDK result's batches, one order a line.
-func printBatches(w io.Writer, bs []gateway.OrderBatch) {
-	for _, b := range bs {
-		for _, o := range b.Orders {
-			fmt.Fprintf(w, "  %s  %s %s × %d  %s\n", present.SafeLine(b.BatchID), present.SafeLine(o.TransactionType),
-				present.SafeLine(o.Tradingsymbol), o.Quantity, present.SafeLine(o.Status))
-		}
 	}
 }
 
