@@ -62,3 +62,20 @@ func TestRunFormAsksOnProduction(t *testing.T) {
 		t.Fatalf("runs %+v", hs.runner.runs)
 	}
 }
+
+// TestRunIsNotRedoneFromTheTUI: after the SDK failed on a transaction
+// created elsewhere, r says why nothing starts again.
+func TestRunIsNotRedoneFromTheTUI(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	hs.withUsers()
+	sdkSteps := []flow.StepKind{flow.MintToken, flow.CheckTransaction, flow.OpenBrowser, flow.AwaitSDK, flow.VerifyResult, flow.SaveUser, flow.FetchOrders}
+	hs.runner.journeys = append(hs.runner.journeys, newFakeJourney(sdkSteps...).on(flow.AwaitSDK, sdkError(1012, "user_cancelled")))
+	hs.key("s")
+	hs.typeText("TRX_0123abcd")
+	hs.key("enter")
+	if hs.m.flow == nil || hs.m.flow.failed() == nil {
+		t.Fatalf("the run did not fail:\n%s", plain(hs.view()))
+	}
+	hs.key("r")
+	mustContain(t, plain(hs.view()), "not retried: this transaction came from your backend")
+}
