@@ -225,6 +225,10 @@ func (j *Journey) givenToken(s *Step, stored *session.User) {
 		info, err = gateway.InspectToken(tok, r.now())
 	}
 	s.Token, s.TokenInfo = tok, info
+	if err == nil && info.Expired {
+		// Unverified, but its exp is readable: the Gateway would refuse it.
+		err = gateway.ErrTokenExpired
+	}
 	if err != nil {
 		s.Err = fmt.Errorf("the token read from standard input: %w", err)
 		return

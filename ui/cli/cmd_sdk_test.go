@@ -207,6 +207,12 @@ func TestSDKWithoutSecretSaysTheTokenIsNotVerified(t *testing.T) {
 	if _, err := st.User("nosecret", "dave"); err == nil {
 		t.Fatal("an unverified user was saved")
 	}
+	// Unverified, an expired token is still refused (its exp is readable).
+	expired, _ := gateway.MintGuestToken(sandbox.DefaultSecret, time.Now().Add(-time.Minute))
+	code, _, errb = h.runWithStdin(t, expired, "sdk", "--profile", "nosecret", "--transaction-id", id, "--token-stdin", "--auto", "success")
+	if code != exitRejected || !strings.Contains(errb, "expired") {
+		t.Fatalf("expired token: exit %d\n%s", code, errb)
+	}
 	// Without --token-stdin the missing secret is a usage error.
 	code, _, errb = h.runWithStdin(t, "", "sdk", "--profile", "nosecret", "--transaction-id", id, "--guest", "--auto", "success")
 	if code != exitUsage || !strings.Contains(errb, "has no secret") {
