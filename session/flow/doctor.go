@@ -178,7 +178,7 @@ func (d *doctor) config(store *session.Store) (session.Profile, bool) {
 	} else {
 		files += ", history-" + p.Name + ".json"
 	}
-	from := map[session.ProfileSource]string{session.FromFlag: "--profile", session.FromEnv: "$" + session.ProfileEnv, session.FromActive: "the active profile"}[src]
+	from := map[session.ProfileSource]string{session.FromFlag: "named", session.FromEnv: "$" + session.ProfileEnv, session.FromActive: "the active profile"}[src]
 	d.add(g, "files", CheckOK, fmt.Sprintf("%s parse (schema version %d); profile %s (%s)", files, session.SchemaVersion, p.Name, from), "")
 	return p, true
 }

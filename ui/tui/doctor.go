@@ -76,6 +76,31 @@ func (v *doctorView) Update(msg tea.Msg) (screen, tea.Cmd) {
 	return v, nil
 }
 
+// checkIndent is the width of a check line's mark and group ("✓ config   ").
+const checkIndent = 11
+
+// wrapCheck wraps a line of the report under its text, past the mark and
+// the group, so the columns stay.
+func (v *doctorView) wrapCheck(l string) []string {
+	if ansi.StringWidth(l) <= v.w || v.w <= checkIndent+10 {
+		return []string{l}
+	}
+	r := []rune(l)
+	if len(r) <= checkIndent {
+		return []string{l}
+	}
+	pad := strings.Repeat(" ", checkIndent)
+	var out []string
+	for i, w := range wrap(string(r[checkIndent:]), v.w-checkIndent) {
+		if i == 0 {
+			out = append(out, string(r[:checkIndent])+w)
+		} else {
+			out = append(out, pad+w)
+		}
+	}
+	return out
+}
+
 func (v *doctorView) View() string {
 	st := v.st
 	var b strings.Builder
@@ -96,14 +121,7 @@ func (v *doctorView) View() string {
 			case strings.HasPrefix(l, "✗"):
 				style = st.InlineErr
 			}
-			if ansi.StringWidth(l) <= v.w {
-				b.WriteString(style.Render(l) + "\n")
-				continue
-			}
-			for i, w := range wrap(l, v.w) {
-				if i > 0 {
-					w = "           " + w
-				}
+			for _, w := range v.wrapCheck(l) {
 				b.WriteString(style.Render(w) + "\n")
 			}
 		}
