@@ -12,7 +12,7 @@ func fakeDoctor(runs *int) Doctor {
 	return func(ctx context.Context, profile string) flow.DoctorReport {
 		*runs++
 		return flow.DoctorReport{Profile: profile, Env: "sandbox", Checks: []flow.Check{
-			{Group: "config", Name: "files", Level: flow.CheckOK, Detail: "profiles.json parse"},
+			{Group: "config", Name: "files", Level: flow.CheckOK, Detail: "profiles.json, users.json, history-sandbox.json parse (schema version 1); profile sandbox (the active profile)"},
 			{Group: "clock", Name: "skew", Level: flow.CheckWarn, Detail: "the server's Date is 2m0s ahead of this machine's clock", Fix: "synchronise the system clock"},
 			{Group: "keys", Name: "secret", Level: flow.CheckFail, Detail: "the token signed with the secret was rejected (Invalid JWT)", Fix: "store the right key"},
 		}}
