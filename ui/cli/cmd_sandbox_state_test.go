@@ -104,8 +104,9 @@ func TestCorruptSandboxStateIsRefused(t *testing.T) {
 func TestForegroundSandboxSharesTheState(t *testing.T) {
 	h := newHeadlessEnv(t)
 	h.store(t)
-	var out, errb syncBuffer
-	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+	out := newWatchedBuffer(regexp.MustCompile(`API base URL\s+(http://127\.0\.0\.1:\d+)`))
+	var errb syncBuffer
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: out, stderr: &errb,
 		getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -113,15 +114,12 @@ func TestForegroundSandboxSharesTheState(t *testing.T) {
 		done <- Main(ctx, c, []string{"sandbox", "--addr", "127.0.0.1:0", "--state", h.dir, "--quiet"})
 	}()
 	defer func() { cancel(); <-done }()
-	re := regexp.MustCompile(`API base URL\s+(http://127\.0\.0\.1:\d+)`)
 	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		t.Fatalf("no banner: %s %s", out.String(), errb.String())
+	select {
+	case <-out.found:
+		base = out.match
+	case code := <-done:
+		t.Fatalf("the sandbox ended with %d: %s %s", code, out.String(), errb.String())
 	}
 	if !strings.Contains(out.String(), "state kept in "+filepath.Join(h.dir, session.SandboxStateFile)) {
 		t.Fatalf("banner: %s", out.String())

@@ -64,24 +64,22 @@ func TestSDKPageInChromium(t *testing.T) {
 // the printed link in Chromium and plays the sandbox's page as account.
 func runSDKInChromium(t *testing.T, browserCtx context.Context, h *headlessEnv, account string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb syncBuffer
-	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+	var out syncBuffer
+	errb := newWatchedBuffer(regexp.MustCompile(`http://localhost:\d+/j/[A-Za-z0-9_-]+/`))
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: errb,
 		getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	done := make(chan int, 1)
 	go func() { done <- Main(ctx, c, args) }()
-	urlRe := regexp.MustCompile(`http://localhost:\d+/j/[A-Za-z0-9_-]+/`)
 	var pageURL string
-	for pageURL == "" {
-		select {
-		case code := <-done:
-			t.Fatalf("ended with %d before printing a link:\n%s", code, errb.String())
-		case <-ctx.Done():
-			t.Fatalf("printed no link:\n%s", errb.String())
-		case <-time.After(10 * time.Millisecond):
-			pageURL = urlRe.FindString(errb.String())
-		}
+	select {
+	case <-errb.found:
+		pageURL = errb.match
+	case code := <-done:
+		t.Fatalf("ended with %d before printing a link:\n%s", code, errb.String())
+	case <-ctx.Done():
+		t.Fatalf("printed no link:\n%s", errb.String())
 	}
 	tabCtx, cancelTab := chromedp.NewContext(browserCtx)
 	defer cancelTab()

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -242,4 +244,29 @@ func TestSDKUsageErrors(t *testing.T) {
 	if code != exitUsage || strings.Contains(errb, "zqx") {
 		t.Fatalf("exit %d, stderr %q", code, errb)
 	}
+}
+
+// watchedBuffer is a syncBuffer that tells, on found, when what was
+// written first matches re: a test waits on it instead of polling.
+type watchedBuffer struct {
+	syncBuffer
+	re    *regexp.Regexp
+	once  sync.Once
+	match string
+	found chan struct{}
+}
+
+func newWatchedBuffer(re *regexp.Regexp) *watchedBuffer {
+	return &watchedBuffer{re: re, found: make(chan struct{})}
+}
+
+func (w *watchedBuffer) Write(p []byte) (int, error) {
+	n, err := w.syncBuffer.Write(p)
+	if m := w.re.FindStringSubmatch(w.String()); m != nil {
+		w.once.Do(func() {
+			w.match = m[len(m)-1]
+			close(w.found)
+		})
+	}
+	return n, err
 }
