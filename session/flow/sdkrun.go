@@ -336,9 +336,10 @@ func (j *Journey) checkTransaction(ctx context.Context, s *Step) {
 }
 
 // runnable reports whether a transaction with this history status may
-// still be started.
+// still be started: only one that never left INITIALIZED. One left while
+// live (ABANDONED) is refused too: the SDK may have started on it.
 func runnable(st gateway.Status) bool {
-	return st == "" || st == gateway.StatusInitialized || st == session.StatusAbandoned
+	return st == "" || st == gateway.StatusInitialized
 }
 
 // recordRun adds the transaction to the history (or marks the entry
@@ -348,7 +349,7 @@ func (j *Journey) recordRun(s *Step, known *session.HistoryEntry, intent gateway
 	var err error
 	if known != nil {
 		err = r.store.UpdateHistory(r.profile.Name, txn.TransactionID, func(e *session.HistoryEntry) {
-			e.Status, e.Summary = gateway.StatusInitialized, "run with gatewalk sdk"
+			e.Summary = "run with gatewalk sdk"
 		})
 	} else {
 		err = r.store.AddHistory(r.profile.Name, session.HistoryEntry{TransactionID: txn.TransactionID, Intent: intent,

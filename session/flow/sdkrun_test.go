@@ -88,6 +88,19 @@ func TestSDKRunRefusesUsedAndUnknownTransactions(t *testing.T) {
 	if hist, _ := st.History(session.BuiltinProfileName); len(hist) != 0 {
 		t.Fatalf("refused transactions were recorded: %+v", hist)
 	}
+
+	// A transaction the history says was left while live is not run.
+	left := createElsewhere(t, r, guest(t), gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	if err := st.AddHistory(session.BuiltinProfileName, session.HistoryEntry{TransactionID: left, Intent: gateway.IntentConnect,
+		Status: session.StatusAbandoned}); err != nil {
+		t.Fatal(err)
+	}
+	j3 := r.RunTransaction(RunSpec{TransactionID: left, Guest: true})
+	defer j3.Close()
+	f = j3.Run(context.Background(), nil)
+	if f == nil || f.Kind != CheckTransaction || !errors.As(f.Err, &used) || used.Status != session.StatusAbandoned {
+		t.Fatalf("abandoned: failed %+v", f)
+	}
 }
 
 // TestSDKRunGivenTokenChecks: a token issued elsewhere is verified with
