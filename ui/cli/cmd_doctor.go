@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -58,6 +59,9 @@ func runDoctor(ctx context.Context, c *Factory, args []string) error {
 	store, warnings, err := session.OpenStore(dir)
 	if err != nil {
 		return err
+	}
+	if _, _, err := store.ResolveProfile(*profile, c.getenv); errors.Is(err, session.ErrProfileNotFound) {
+		return &usageError{err.Error()}
 	}
 	rep := flow.Doctor(ctx, store, flow.DoctorOptions{ProfileName: *profile, NoCreate: *noCreate, StoreWarnings: warnings,
 		Getenv: c.getenv, Now: c.now, Emulators: c.emulators, Terminal: c.terminalInfo(), TmuxClipboard: tmuxClipboard})

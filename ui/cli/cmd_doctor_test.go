@@ -154,3 +154,12 @@ func TestDoctorReportsClockSkew(t *testing.T) {
 		}
 	}
 }
+
+func TestDoctorUsage(t *testing.T) {
+	h := newHeadlessEnv(t)
+	for _, args := range [][]string{{"doctor", "--profile", "nosuch"}, {"doctor", "extra"}, {"doctor", "--nope"}} {
+		if code, out, errb := h.run(t, args...); code != exitUsage || out != "" {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errb)
+		}
+	}
+}
