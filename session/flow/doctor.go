@@ -243,9 +243,12 @@ func (d *doctor) network(ctx context.Context, apiURL, sdkURL string) {
 	} else {
 		d.add(g, "api", CheckOK, u.Host+" resolves and answers"+map[bool]string{true: " TLS", false: ""}[u.Scheme == "https"], "")
 	}
-	date := d.sdkScript(ctx, sdkURL)
+	sdkDate := d.sdkScript(ctx, sdkURL)
+	// The API's clock is the one that checks exp and expireAt; the SDK
+	// script's host (a CDN) is the fallback.
+	date := d.apiDate(ctx, apiURL)
 	if date.IsZero() {
-		date = d.apiDate(ctx, apiURL)
+		date = sdkDate
 	}
 	d.clock(date)
 }
