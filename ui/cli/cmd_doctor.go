@@ -56,7 +56,7 @@ func runDoctor(ctx context.Context, c *Factory, args []string) error {
 		return err
 	}
 	// Opening repairs permissions; its warnings become doctor's lines.
-	store, warnings, err := session.OpenStore(dir)
+	store, warnings, err := c.openStore(dir, nil)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 func sandboxCommand() command {
-	return command{name: "sandbox", summary: "run the Gateway emulator in the foreground (partner API, web SDK script, driver)", run: runSandbox}
+	return command{name: "sandbox", summary: "run the Gateway emulator in the foreground (partner API, web SDK script, driver); sandbox reset forgets the built-in one's state", subcommands: []string{"reset"}, run: runSandbox}
 }
 
 const sandboxAbout = `Runs gatewalk's emulator of the smallcase Gateway on a loopback address until
@@ -231,7 +231,7 @@ func newForegroundSandbox(c *Factory, cfg sandbox.Config, stateDir string, out *
 	if stateDir == "" {
 		return sandbox.New(cfg), nil
 	}
-	store, warnings, err := session.OpenStore(stateDir)
+	store, warnings, err := c.openStore(stateDir, nil)
 	for _, w := range warnings {
 		fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(w))
 	}
