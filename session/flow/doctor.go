@@ -192,11 +192,15 @@ func (d *doctor) profile(p session.Profile) session.Keys {
 			"store them with `gatewalk profile edit "+p.Name+" --secrets-stdin`, or set GATEWALK_SECRET / GATEWALK_API_SECRET")
 		return keys
 	}
+	where := "stored in profiles.json"
+	if p.SecretStore == session.SecretsInKeyring {
+		where = "stored in the OS keyring"
+	}
 	src := func(env bool) string {
 		if env {
 			return "from the environment"
 		}
-		return "stored"
+		return where
 	}
 	d.add(g, "keys", CheckOK, fmt.Sprintf("gateway %s; secret %s (%s); apiSecret %s (%s)", p.Gateway, gateway.MaskSecret(keys.Secret),
 		src(keys.SecretFromEnv), gateway.MaskSecret(keys.APISecret), src(keys.APISecretFromEnv)), "")
