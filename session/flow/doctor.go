@@ -193,7 +193,10 @@ func (d *doctor) profile(p session.Profile) session.Keys {
 		return keys
 	}
 	where := "stored in profiles.json"
-	if p.SecretStore == session.SecretsInKeyring {
+	switch {
+	case p.Name == session.BuiltinProfileName:
+		where = "built in: the public demo keys"
+	case p.SecretStore == session.SecretsInKeyring:
 		where = "stored in the OS keyring"
 	}
 	src := func(env bool) string {
