@@ -125,6 +125,13 @@ func TestTUIRefetchesAnEarlierProcessOrder(t *testing.T) {
 		t.Fatalf("the screen never showed %q:\n%s", want, screen())
 	}
 	waitFor("Local users")
+	// y needs the profile started (its sandbox loads the saved state).
+	for deadline := time.Now().Add(30 * time.Second); strings.Contains(screen(), "Starting profile"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the profile never started:\n%s", screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	tmux("send-keys", "-t", "gw", "y")
 	waitFor("Transaction history")
 	if strings.Contains(screen(), "INFY         BUY") {
