@@ -181,4 +181,14 @@
 // and MF_HOLDINGS_IMPORT (data: {holdings}; no smallcaseAuthId, the checksum
 // covers the transactionId). A network error or a non-2xx answer is retried
 // with doubling backoff, Config.PostbackAttempts times at most.
+//
+// # State between processes
+//
+// ExportState returns the sandbox's state (transactions, live portfolios,
+// holdings imports, first logins, clock offset) as JSON; ImportState loads
+// it into a new sandbox of the same gateway; MergeState returns the state
+// to write over what another process saved meanwhile, having taken over
+// what that one has and this one did not change. Config.Sync runs around
+// each request Start serves, before the answer is sent, for a caller that
+// keeps the state in a file.
 package sandbox

@@ -178,6 +178,9 @@ type Config struct {
 	Rand io.Reader
 	// AllowRemote lets Start listen on a non-loopback address.
 	AllowRemote bool
+	// Sync, when set, runs before and after each request Start serves,
+	// before the answer is sent (a state kept in a file: see MergeState).
+	Sync func()
 }
 
 func (c Config) withDefaults() Config {
@@ -233,6 +236,9 @@ type Server struct {
 	connected map[string]bool       // accounts that logged in during this run
 	sessions  map[string]*session   // web script sessions by key
 	startedAt time.Time
+	// saved is what the state document said of each account when it was
+	// last read or written (see MergeState).
+	saved map[string]string
 
 	post *poster
 
@@ -419,7 +425,7 @@ func (s *Server) Start(addr string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("sandbox: %w", err)
 	}
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.httpSrv = &http.Server{Handler: s.withSync(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	tcp := ln.Addr().(*net.TCPAddr)
 	h := tcp.IP.String()
 	if tcp.IP.IsUnspecified() {

@@ -29,6 +29,7 @@
 //	j := r.HoldingsImport(label, holdOpts)   // mint_token, create_transaction, open_browser, await_sdk, verify_result, fetch_holdings [, await_postback]
 //	j := r.ViewHoldings(label, holdOpts)     // mint_token, fetch_holdings
 //	j := r.ViewOrderDetails(label, txnID)    // mint_token, fetch_orders
+//	j := r.RunTransaction(RunSpec{...})      // mint_token, check_transaction, open_browser, await_sdk, verify_result, save_user, fetch_orders
 //	h, exchanges, err := r.FetchHoldings(ctx, label, holdOpts)
 //	od, exchanges, err := r.FetchOrderDetails(ctx, label, txnID)
 //
@@ -83,6 +84,25 @@
 // smallcaseAuthId, transaction, ok, and per step its name, start,
 // durationMs, request (apiSecret masked, JWT shortened), response (status,
 // size, start of the body), result and error with its explanation.
+//
+// RunTransaction runs the SDK step alone on a transaction created
+// elsewhere (the partner's backend): the token is minted here (a stored
+// user's, or a guest's) or given (RunSpec.Token, checked with the secret
+// when the profile has one; Options.SecretOptional lets such a profile
+// run). check_transaction refuses a transaction the history or a sandbox
+// shows used; save_user runs for a CONNECT and fetch_orders for a
+// TRANSACTION, the other skipped. Once the SDK was started on it, no
+// RetryFrom starts it again.
+//
+// The built-in sandbox profile's embedded sandbox keeps its state in the
+// config directory (session.SandboxStateFile) when the Emulator is a
+// StatefulEmulator: loaded by Setup (a state that cannot be used is a
+// *session.SandboxStateError), written after every step and by Close,
+// merged with what another process wrote. Options.EphemeralSandbox keeps
+// it in memory.
+//
+// Doctor checks a profile (config files, keys, network, the keys at the
+// Gateway, clock skew, browser page, terminal) and returns a DoctorReport.
 //
 // Options.Postbacks (a PostbackWaiter) adds an await_postback step to
 // orders (ORDER_COMPLETED) and holdings imports (HOLDINGS_IMPORT);

@@ -208,10 +208,19 @@ func Explain(err error) Problem {
 		busy *bridge.PortBusyError
 		ve   *gateway.ValidationError
 		cf   *session.CorruptFileError
+		used *AlreadyRunError
+		unk  *UnknownTransactionError
 	)
 	switch {
 	case err == nil:
 		return Problem{}
+	case errors.As(err, &used):
+		return Problem{Name: "transaction_used", Meaning: used.Error(),
+			Advice: "Create a fresh transaction with your backend and run gatewalk sdk on its transactionId."}
+	case errors.As(err, &unk):
+		return Problem{Name: "unknown_transaction", Meaning: unk.Error(),
+			Advice: "Check the transactionId and the profile (--profile): the transaction must exist where the profile's API URL points."}
+
 	case errors.As(err, &pre):
 		p := Explain(pre.Err)
 		// Nothing was sent: the journey starts again from its first step.

@@ -116,7 +116,12 @@ type Journey struct {
 	r        *Runner
 	order    *gateway.OrderConfig
 	holdings gateway.HoldingsOptions
-	txnID    string // for OrderDetailsView
+	txnID    string // for OrderDetailsView and SDKRun
+	// runSpec is an SDKRun's transaction and token; runIntent its intent once
+	// known, triggered that the SDK was started on it (never again).
+	runSpec   *RunSpec
+	runIntent gateway.Intent
+	triggered bool
 
 	mu       sync.Mutex
 	events   chan bridge.JourneyEvent
@@ -199,6 +204,7 @@ func (j *Journey) Next(ctx context.Context) *Step {
 	*s = res
 	j.running = nil
 	j.mu.Unlock()
+	j.r.saveSandboxState()
 	if res.State == Failed && ctx.Err() == nil {
 		switch res.Kind {
 		case OpenBrowser, AwaitSDK, VerifyResult:
@@ -214,7 +220,7 @@ func (j *Journey) Next(ctx context.Context) *Step {
 			j.updateHistory(gateway.StatusCompleted, 0, "", summary)
 		case FetchOrders, FetchHoldings:
 			// The transaction itself completed; say the fetch did not.
-			if j.Kind == Order {
+			if j.Kind == Order || j.Kind == SDKRun {
 				j.updateHistory(gateway.StatusCompleted, 0, "", "completed; fetching the order details failed: "+res.Err.Error())
 			}
 		}
@@ -384,7 +390,7 @@ func (j *Journey) SDKCompletedOrder() bool {
 }
 
 func (j *Journey) sdkCompletedOrderLocked() bool {
-	return j.Kind == Order && j.outcome != nil && j.outcome.Result != nil
+	return (j.Kind == Order || j.Kind == SDKRun) && j.outcome != nil && j.outcome.Result != nil
 }
 
 // retryFrom resets the steps and returns the id of a live transaction it
@@ -395,6 +401,10 @@ func (j *Journey) retryFrom(k StepKind) (abandoned string) {
 	defer j.mu.Unlock()
 	if (k == MintToken || k == CreateTransaction) && j.sdkCompletedOrderLocked() {
 		j.r.opt.Logf("flow: not creating another transaction for %s: the SDK completed its order", j.Kind)
+		return ""
+	}
+	if j.Kind == SDKRun && (j.triggered || j.sdkStarted) && runsSDKAgain(k) {
+		j.r.opt.Logf("flow: not starting the SDK again on %s: it was started once", j.txnID)
 		return ""
 	}
 	idx := -1

@@ -66,7 +66,10 @@ func (r Resolution) Summary() string {
 // orders: an order journey whose transaction exists and whose SDK step did
 // not settle with its own answer.
 func (j *Journey) NeedsResolution(err error) bool {
-	if j.intent() != gateway.IntentTransaction || j.TransactionID() == "" {
+	// A transaction run with gatewalk sdk whose intent is unknown may be
+	// an order.
+	it := j.intent()
+	if (it != gateway.IntentTransaction && !(j.Kind == SDKRun && it == "")) || j.TransactionID() == "" {
 		return false
 	}
 	if s := j.Step(AwaitSDK); s != nil && s.State == Done {

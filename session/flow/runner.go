@@ -87,6 +87,12 @@ type Options struct {
 	HTTPClient *http.Client
 	// Timeout bounds each HTTP attempt; zero means gateway.DefaultTimeout.
 	Timeout time.Duration
+	// EphemeralSandbox keeps the built-in sandbox profile's state in this
+	// process only (a demo, a test), instead of the config directory.
+	EphemeralSandbox bool
+	// SecretOptional lets a profile without a secret run (a token issued
+	// elsewhere initialises the SDK; nothing is minted or verified here).
+	SecretOptional bool
 	// OnAttempt, when set, is told of every HTTP attempt of a step as soon
 	// as it ends (from the goroutine running the step), so a presenter can
 	// show retries while they happen.
@@ -117,6 +123,7 @@ type Runner struct {
 	keys    session.Keys
 	client  *gateway.Client
 	sb      Emulator
+	state   StatefulEmulator // the built-in sandbox's, when it keeps its state
 	sdkURL  string
 	opt     Options
 
@@ -132,6 +139,8 @@ type runnerShared struct {
 	mu     sync.Mutex
 	bridge *bridge.Bridge
 	auto   autoSettings
+	// stateReset: the sandbox's saved state was forgotten; do not save it.
+	stateReset bool
 }
 
 // autoSettings are the Options fields SetAuto changes.
@@ -168,7 +177,7 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 	if err := checkAuto(p, opt.Auto); err != nil {
 		return nil, err
 	}
-	if m := r.keys.Missing(); len(m) > 0 {
+	if m := r.keys.Missing(); len(m) > 0 && !(opt.SecretOptional && len(m) == 1 && m[0] == "secret") {
 		return nil, &MissingKeysError{Profile: p.Name, Missing: m}
 	}
 	apiURL, sdkURL := p.ResolvedAPIURL(), p.ResolvedSDKURL()
@@ -191,6 +200,10 @@ func Setup(ctx context.Context, store *session.Store, opt Options) (*Runner, err
 		}
 		sb := opt.Emulators.New(gateway.EmulatorConfig{Gateway: p.Gateway, Secret: idSecret, APISecret: idAPISecret,
 			PostbackURL: opt.SandboxPostbackURL, Clock: clock, Logf: opt.Logf})
+		if err := r.loadSandboxState(sb); err != nil {
+			sb.Close()
+			return nil, err
+		}
 		base, err := sb.Start("127.0.0.1:0")
 		if err != nil {
 			sb.Close()
@@ -281,6 +294,7 @@ func (r *Runner) Close() error {
 		errs = append(errs, b.Close())
 	}
 	if r.sb != nil {
+		r.saveSandboxState()
 		errs = append(errs, r.sb.Close())
 	}
 	if t, ok := r.client.HTTP.Transport.(*http.Transport); ok && r.opt.HTTPClient == nil {

@@ -33,11 +33,16 @@ func (j *Journey) intent() gateway.Intent {
 		return gateway.IntentTransaction
 	case HoldingsImport:
 		return gateway.IntentHoldingsImport
+	case SDKRun:
+		return j.runIntentNow()
 	}
 	return gateway.IntentConnect
 }
 
 func (r *Runner) describe(j *Journey, k StepKind) (title, why string) {
+	if t, w, ok := describeRun(j, k); ok && j.Kind == SDKRun {
+		return t, w
+	}
 	switch k {
 	case MintToken:
 		if j.Kind == GuestLogin {
@@ -86,6 +91,11 @@ func (j *Journey) run(ctx context.Context, s *Step) {
 		}
 	}
 	ctx = gateway.WithRecorder(ctx, rec)
+	if j.Kind == SDKRun {
+		j.runSDKStep(ctx, s)
+		s.Err = j.annotate(s, s.Err)
+		return
+	}
 	switch s.Kind {
 	case MintToken:
 		if err := j.preflight(); err != nil {
@@ -486,7 +496,7 @@ func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
 				sawResult = sawResult || ev.Kind == bridge.JourneyResult
 				j.mu.Lock()
 				if ev.Kind == bridge.JourneySDKStarted {
-					j.sdkStarted = true
+					j.sdkStarted, j.triggered = true, true
 				}
 				started := j.sdkStarted
 				j.mu.Unlock()
@@ -743,7 +753,7 @@ func (j *Journey) fetchOrders(ctx context.Context, s *Step) {
 	r := j.r
 	txnID := j.TransactionID()
 	od, err := r.client.FetchOrderDetails(ctx, j.connectedToken(), txnID)
-	if j.Kind != Order {
+	if j.Kind != Order && j.Kind != SDKRun {
 		if err != nil {
 			s.Err = err
 			return

@@ -415,9 +415,9 @@ func commands() []command {
 	return []command{
 		tokenCommand(),
 		profileCommand(), usersCommand(),
-		loginCommand(), orderCommand(), holdingsCommand(), demoCommand(),
+		loginCommand(), orderCommand(), sdkCommand(), holdingsCommand(), demoCommand(),
 		listenCommand(), postbackCommand(),
-		sandboxCommand(), completionCommand(),
+		sandboxCommand(), completionCommand(), doctorCommand(),
 	}
 }
 

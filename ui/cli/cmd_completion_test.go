@@ -34,7 +34,7 @@ func TestCompleteWords(t *testing.T) {
 		want []string
 	}{
 		{"pro", []string{"profile"}},
-		{"", []string{"token", "profile", "users", "login", "order", "holdings", "demo", "listen", "postback", "sandbox", "completion", "help", "version"}},
+		{"", []string{"token", "profile", "users", "login", "order", "sdk", "holdings", "demo", "listen", "postback", "sandbox", "completion", "doctor", "help", "version"}},
 		{"login --pro", []string{"--profile"}},
 		{"--no", []string{"--no-browser"}},
 		{"profile ", []string{"list", "show", "add", "edit", "use", "remove", "migrate-secrets"}},

@@ -101,7 +101,7 @@ func demoJourneys(ctx context.Context, c *Factory, p *progress) (*DemoReport, er
 	}
 	// The built-in profile and its keys, whatever the environment says.
 	getenv := func(string) string { return "" }
-	r, err := flow.Setup(ctx, store, flow.Options{Emulators: c.emulators, ProfileName: session.BuiltinProfileName, NoBrowser: true,
+	r, err := flow.Setup(ctx, store, flow.Options{Emulators: c.emulators, ProfileName: session.BuiltinProfileName, NoBrowser: true, EphemeralSandbox: true,
 		Auto: gateway.ScenarioSuccess, Getenv: getenv, Now: c.now, OnAttempt: p.attempt})
 	if err != nil {
 		return nil, err

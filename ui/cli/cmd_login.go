@@ -25,9 +25,9 @@ If LABEL exists already, the result must carry its stored smallcaseAuthId.
 
 On the sandbox, --auto OUTCOME completes the SDK step through the sandbox
 driver (no browser), logged in as --auto-broker/--auto-account (default
-kite-leprechaun LEP001; each account is its own smallcaseAuthId). Each
-command on the built-in sandbox profile runs its own sandbox: its state
-lasts one process. Progress goes to stderr, the result to stdout; --json
+kite-leprechaun LEP001; each account is its own smallcaseAuthId). The
+built-in sandbox profile keeps its sandbox's state in the config directory
+between commands (gatewalk sandbox reset starts it over). Progress goes to stderr, the result to stdout; --json
 prints one JSON report with every step. Exit codes: gatewalk help exit-codes.`
 
 func runLogin(ctx context.Context, c *Factory, args []string) error {

@@ -6,16 +6,18 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 
 	"gatewalk/gateway"
 	"gatewalk/gateway/sandbox"
+	"gatewalk/session"
 	"gatewalk/ui/present"
 )
 
 func sandboxCommand() command {
-	return command{name: "sandbox", summary: "run the Gateway emulator in the foreground (partner API, web SDK script, driver)", run: runSandbox}
+	return command{name: "sandbox", summary: "run the Gateway emulator in the foreground (partner API, web SDK script, driver); sandbox reset forgets the built-in one's state", subcommands: []string{"reset"}, run: runSandbox}
 }
 
 const sandboxAbout = `Runs gatewalk's emulator of the smallcase Gateway on a loopback address until
@@ -111,6 +113,17 @@ Emulator choices (where the Gateway does not document its behaviour):
     transactionId), timestamp in epoch milliseconds, retried 5 times with doubling
     backoff from 1s on a non-2xx answer
 
+State: by default the sandbox keeps its state in memory, for this process.
+--state DIR shares the state of the built-in sandbox profile kept in the
+config directory DIR (the one gatewalk uses: $GATEWALK_CONFIG_DIR, else
+~/.config/gatewalk): transactions created here can be run with
+gatewalk sdk on the built-in profile, and the other way round. A state
+that does not parse is refused, never reset.
+
+  gatewalk sandbox reset    forget the built-in sandbox's state (its
+                            transactions, orders and holdings); profiles,
+                            users and history stay
+
 Addresses other than loopback are refused unless --allow-remote.`
 
 // stringList is a repeatable string flag.
@@ -120,9 +133,13 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func runSandbox(ctx context.Context, c *Factory, args []string) error {
+	if len(args) > 0 && args[0] == "reset" {
+		return runSandboxReset(c, args[1:])
+	}
 	fs := newFlagSet(c, "sandbox",
-		"sandbox [--addr 127.0.0.1:PORT] [--gateway G] [--txn-ttl 5m] [--market MODE|BROKER=MODE,...] [--postback-url URL] [--allowed-origin ORIGIN ...] [--quiet]",
+		"sandbox [--addr 127.0.0.1:PORT] [--gateway G] [--txn-ttl 5m] [--market MODE|BROKER=MODE,...] [--postback-url URL] [--allowed-origin ORIGIN ...] [--state DIR] [--quiet]\n       gatewalk sandbox reset",
 		sandboxAbout)
+	stateDir := fs.String("state", "", "keep the state in config directory DIR, shared with the built-in sandbox profile (default: in memory)")
 	addr := fs.String("addr", sandbox.DefaultAddr, "address to listen on (port 0: any free port)")
 	gw := fs.String("gateway", "", "gateway name (default: $GATEWALK_SANDBOX_GATEWAY, else "+sandbox.DefaultGateway+")")
 	ttl := fs.Duration("txn-ttl", sandbox.DefaultTxnTTL, "how long a transactionId lives")
@@ -185,7 +202,10 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 			out.printf("%s %s\n", c.now().Format("15:04:05"), present.SafeLine(fmt.Sprintf(format, a...)))
 		}
 	}
-	s := sandbox.New(cfg)
+	s, err := newForegroundSandbox(c, cfg, *stateDir, out)
+	if err != nil {
+		return err
+	}
 	base, err := s.Start(*addr)
 	if err != nil {
 		s.Close()
@@ -194,11 +214,88 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 		}
 		return fmt.Errorf("%w (is another sandbox running? pick another port with --addr 127.0.0.1:0)", err)
 	}
+	if *stateDir != "" {
+		out.printf("gatewalk sandbox: state kept in %s (shared with the built-in sandbox profile of that directory)\n",
+			present.SafeLine(filepath.Join(*stateDir, session.SandboxStateFile)))
+	}
 	out.printf("%s", present.Safe(sandboxBanner(s, base, cfg)))
 	<-ctx.Done()
 	err = s.Close()
 	out.printf("sandbox stopped\n")
 	return err
+}
+
+// newForegroundSandbox builds the sandbox: in memory, or (stateDir) on the
+// state of the built-in profile kept there, written after each request.
+func newForegroundSandbox(c *Factory, cfg sandbox.Config, stateDir string, out *lockedWriter) (*sandbox.Server, error) {
+	if stateDir == "" {
+		return sandbox.New(cfg), nil
+	}
+	store, warnings, err := c.openStore(stateDir, nil)
+	for _, w := range warnings {
+		fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(w))
+	}
+	if err != nil {
+		return nil, err
+	}
+	var s *sandbox.Server
+	cfg.Sync = func() {
+		if err := store.UpdateSandboxState(s.MergeState); err != nil {
+			out.printf("%s state: %s\n", c.now().Format("15:04:05"), present.SafeLine(err.Error()))
+		}
+	}
+	s = sandbox.New(cfg)
+	if err := loadForegroundState(store, s); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// loadForegroundState loads the shared state into s; one that cannot be
+// used is refused.
+func loadForegroundState(store *session.Store, s *sandbox.Server) error {
+	data, err := store.SandboxState()
+	if err != nil || data == nil {
+		return err
+	}
+	if err := s.ImportState(data); err != nil {
+		return &session.SandboxStateError{Path: store.SandboxStatePath(), Err: err}
+	}
+	return nil
+}
+
+const sandboxResetAbout = `Forgets the built-in sandbox profile's state kept in the config directory
+(sandbox-state.json): its transactions, orders, holdings imports and clock
+offset. The next command starts the sandbox over with the demo portfolios.
+Profiles, local users and the history stay.`
+
+func runSandboxReset(c *Factory, args []string) error {
+	fs := newFlagSet(c, "sandbox reset", "sandbox reset", sandboxResetAbout)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := unexpectedArgs(pos); err != nil {
+		return err
+	}
+	store, err := openSessionStore(c)
+	if err != nil {
+		return err
+	}
+	data, err := store.SandboxState()
+	if err != nil {
+		return err
+	}
+	if data == nil {
+		fmt.Fprintln(c.stdout, "the built-in sandbox has no saved state: nothing to reset")
+		return nil
+	}
+	if err := store.ResetSandboxState(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "removed %s: the built-in sandbox starts over (profiles, users and history stay)\n", present.SafeLine(store.SandboxStatePath()))
+	return nil
 }
 
 // sandboxBanner describes a started sandbox; secrets are masked unless they

@@ -117,6 +117,10 @@ stderr.`)
 		Auto:    *demo,
 		NoColor: c.getenv("NO_COLOR") != "",
 		Now:     c.now(),
+		Doctor: func(ctx context.Context, profile string) flow.DoctorReport {
+			return flow.Doctor(ctx, store, flow.DoctorOptions{ProfileName: profile, Getenv: c.getenv, Now: c.now,
+				Emulators: c.emulators, Terminal: c.terminalInfo(), TmuxClipboard: tmuxClipboard})
+		},
 	}
 	kw.hold()
 	err = tui.Run(ctx, cfg, c.stdin, c.stdout)

@@ -96,6 +96,11 @@ func (f *journeyFlags) check(pos []string) error {
 	if err := session.ValidateLabel(f.user); err != nil {
 		return usagef("--user: %v", err)
 	}
+	return f.checkAuto()
+}
+
+// checkAuto validates --auto, --auto-broker and --auto-account.
+func (f *journeyFlags) checkAuto() error {
 	if f.auto != "" {
 		ok := false
 		for _, sc := range gateway.Scenarios() {
@@ -167,14 +172,22 @@ type headless struct {
 // from the command line (unknown profile, --auto off the sandbox, missing
 // keys) are usage errors: nothing was sent.
 func startHeadless(ctx context.Context, c *Factory, jf *journeyFlags) (*headless, error) {
+	return startHeadlessWith(ctx, c, jf, func(*flow.Options) {})
+}
+
+// startHeadlessWith is startHeadless with the runner's options changed by
+// tweak first.
+func startHeadlessWith(ctx context.Context, c *Factory, jf *journeyFlags, tweak func(*flow.Options)) (*headless, error) {
 	store, err := openSessionStore(c)
 	if err != nil {
 		return nil, err
 	}
 	prog := newProgress(c)
-	r, err := flow.Setup(ctx, store, flow.Options{Emulators: c.emulators, ProfileName: jf.profile, NoBrowser: jf.noBrowser,
+	opt := flow.Options{Emulators: c.emulators, ProfileName: jf.profile, NoBrowser: jf.noBrowser,
 		Auto: gateway.Scenario(jf.auto), AutoBroker: jf.autoBroker, AutoAccount: jf.autoAccount,
-		Getenv: c.getenv, Now: c.now, OnAttempt: prog.attempt})
+		Getenv: c.getenv, Now: c.now, OnAttempt: prog.attempt}
+	tweak(&opt)
+	r, err := flow.Setup(ctx, store, opt)
 	if err != nil {
 		var an *flow.AutoNotSandboxError
 		var mk *flow.MissingKeysError
@@ -294,10 +307,11 @@ func journeyError(s *flow.Step) error {
 // journeyExitCode extends exitCode with the journey's own errors.
 func journeyExitCode(err error) int {
 	var (
-		mm  *gateway.AuthIDMismatchError
-		uu  *flow.UnknownUserError
-		dup *session.DuplicateAuthIDError
-		nsa *flow.NotSandboxAccountError
+		mm   *gateway.AuthIDMismatchError
+		uu   *flow.UnknownUserError
+		dup  *session.DuplicateAuthIDError
+		nsa  *flow.NotSandboxAccountError
+		used *flow.AlreadyRunError
 	)
 	switch {
 	case errors.As(err, &nsa) && nsa.Err == nil:
@@ -309,6 +323,11 @@ func journeyExitCode(err error) int {
 	case errors.As(err, &uu):
 		return exitUsage
 	case errors.As(err, &dup):
+		return exitError
+	case errors.As(err, &used):
+		if used.Status == gateway.StatusExpired {
+			return exitExpired
+		}
 		return exitError
 	}
 	return exitCode(err)

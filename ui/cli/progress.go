@@ -100,7 +100,7 @@ func (p *progress) attempt(a flow.Attempt) {
 func (p *progress) header(r *flow.Runner, j *flow.Journey) {
 	pr := r.Profile()
 	what := map[flow.Kind]string{flow.GuestLogin: "guest login", flow.Order: "order", flow.HoldingsImport: "holdings import",
-		flow.HoldingsView: "holdings"}[j.Kind]
+		flow.HoldingsView: "holdings", flow.SDKRun: "sdk " + j.TransactionID()}[j.Kind]
 	mode := ""
 	if a := r.Options().Auto; a != "" {
 		mode = ", auto " + string(a)
@@ -108,7 +108,11 @@ func (p *progress) header(r *flow.Runner, j *flow.Journey) {
 			mode += " as " + strings.Trim(o.AutoBroker+" "+o.AutoAccount, " ")
 		}
 	}
-	p.printf("gatewalk %s as %q on profile %s (%s, gateway %s%s)\n", what, j.UserLabel, present.SafeLine(pr.Name), present.SafeLine(string(pr.Env)), present.SafeLine(pr.Gateway), present.SafeLine(mode))
+	who := fmt.Sprintf("as %q", j.UserLabel)
+	if j.UserLabel == "" {
+		who = "(no local user)"
+	}
+	p.printf("gatewalk %s %s on profile %s (%s, gateway %s%s)\n", what, who, present.SafeLine(pr.Name), present.SafeLine(string(pr.Env)), present.SafeLine(pr.Gateway), present.SafeLine(mode))
 }
 
 func (p *progress) step(s *flow.Step) {

@@ -85,3 +85,58 @@ func TestTUIInARealTerminal(t *testing.T) {
 	}
 	t.Fatalf("q did not quit:\n%s", screen())
 }
+
+// TestTUIRefetchesAnEarlierProcessOrder: an order placed by a headless
+// command is re-fetched (r in the history) by a TUI started afterwards,
+// since the built-in sandbox keeps its state between processes.
+func TestTUIRefetchesAnEarlierProcessOrder(t *testing.T) {
+	needTool(t, "tmux", "no real terminal to test the TUI in (apt-get install tmux)")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "cfg")
+	h := &headlessEnv{dir: cfg, env: map[string]string{"GATEWALK_CONFIG_DIR": cfg}}
+	if code, _, errb := h.run(t, "login", "--user", "alice", "--auto", "success"); code != 0 {
+		t.Fatalf("login: %d\n%s", code, errb)
+	}
+	if code, _, errb := h.run(t, "order", "--user", "alice", "--buy", "INFY:2", "--auto", "success"); code != 0 {
+		t.Fatalf("order: %d\n%s", code, errb)
+	}
+	bin := gatewalkBinary(t)
+	socket := fmt.Sprintf("gatewalk-test-r-%d-%s", os.Getpid(), filepath.Base(filepath.Dir(dir)))
+	tmux := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("tmux", append([]string{"-L", socket}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	tmux("new-session", "-d", "-s", "gw", "-x", "120", "-y", "40", "GATEWALK_CONFIG_DIR="+cfg+" TERM=xterm-256color "+bin+" --no-browser")
+	t.Cleanup(func() { exec.Command("tmux", "-L", socket, "kill-server").Run() })
+	screen := func() string { return tmux("capture-pane", "-p", "-t", "gw") }
+	waitFor := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if strings.Contains(screen(), want) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("the screen never showed %q:\n%s", want, screen())
+	}
+	waitFor("Local users")
+	// y needs the profile started (its sandbox loads the saved state).
+	for deadline := time.Now().Add(30 * time.Second); strings.Contains(screen(), "Starting profile"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the profile never started:\n%s", screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tmux("send-keys", "-t", "gw", "y")
+	waitFor("Transaction history")
+	if strings.Contains(screen(), "INFY         BUY") {
+		t.Fatalf("the batches show before the re-fetch:\n%s", screen())
+	}
+	tmux("send-keys", "-t", "gw", "r")
+	waitFor("INFY         BUY        2       2")
+}

@@ -71,6 +71,8 @@ func JourneyTitle(k flow.Kind) string {
 		return "Connected order"
 	case flow.HoldingsImport:
 		return "Holdings import"
+	case flow.SDKRun:
+		return "Run a transactionId"
 	}
 	return string(k)
 }

@@ -34,6 +34,8 @@ type Config struct {
 	Now time.Time
 	// ExportDir is where exports are written ("" = the working directory).
 	ExportDir string
+	// Doctor runs the doctor's checks (d on home); nil hides them.
+	Doctor Doctor
 
 	// sched builds the commands that wait (nil = tea's clock); the tests
 	// set one that never waits.

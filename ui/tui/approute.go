@@ -72,6 +72,34 @@ func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		return m.orderConfirmed(msg), true
 	case importSubmittedMsg:
 		return m.importSubmitted(msg), true
+	case sandboxResetAskedMsg:
+		if m.runner == nil {
+			return m.notReady(), true
+		}
+		return resetSandboxCmd(m.runner), true
+	case sandboxResetMsg:
+		if msg.err != nil {
+			return m.setStatus("not reset: "+present.Safe(msg.err.Error()), statusError), true
+		}
+		return tea.Batch(m.restartRunner(), m.setStatus("the sandbox starts over: its transactions, orders and holdings are forgotten", statusOK)), true
+	case openDoctorMsg:
+		v := newDoctorView(m.st, &m.km, m.profile.Name, m.cfg.Doctor)
+		m.push(v)
+		return v.start(), true
+	case doctorFinishedMsg:
+		if v, ok := m.active().(*doctorView); ok {
+			_, cmd := v.Update(msg)
+			return cmd, true
+		}
+		return nil, true
+	case openRunFormMsg:
+		m.pushFor(msg.label, newRunForm(m.st, &m.km, m.profile, msg.label))
+		return nil, true
+	case runSubmittedMsg:
+		if m.runner == nil {
+			return m.notReady(), true
+		}
+		return m.openFlow(flow.SDKRun, msg.spec.Label, m.runner.RunTransaction(msg.spec)), true
 	case holdingsAskedMsg:
 		return m.holdingsAsked(msg), true
 	case holdingsFetchedMsg:
@@ -250,6 +278,9 @@ func (m *Model) refetchAsked(msg refetchAskedMsg) tea.Cmd {
 
 func (m *Model) journeyFinished(msg journeyFinishedMsg) tea.Cmd {
 	text := present.JourneyTitle(msg.rec.kind) + " for " + msg.rec.label + " completed"
+	if msg.rec.label == "" {
+		text = present.JourneyTitle(msg.rec.kind) + " completed"
+	}
 	level := statusOK
 	if msg.note != "" {
 		text += ", but " + msg.note

@@ -73,6 +73,13 @@ type Runner interface {
 	GuestLogin(label string) Journey
 	Order(label string, oc gateway.OrderConfig) Journey
 	HoldingsImport(label string, opt gateway.HoldingsOptions) Journey
+	// RunTransaction runs the SDK step alone on a transaction created
+	// elsewhere (see flow.Runner.RunTransaction).
+	RunTransaction(spec flow.RunSpec) Journey
+	// ResetSandboxState forgets the built-in sandbox's saved state (it
+	// does I/O: call it from a tea.Cmd); an error on other profiles.
+	// Restart the runner after it.
+	ResetSandboxState() error
 	FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error)
 	FetchOrderDetails(ctx context.Context, label, txnID string) (*gateway.OrderDetails, []gateway.Exchange, error)
 	// TestAccounts lists the sandbox's test broker accounts (nil off the

@@ -354,6 +354,9 @@ type fakeRunner struct {
 	started  []string
 	orders   []gateway.OrderConfig
 	imports  []gateway.HoldingsOptions
+	runs     []flow.RunSpec
+	resets   int
+	resetErr error
 	holdings *gateway.Holdings
 	od       *gateway.OrderDetails
 	fetchErr error
@@ -396,6 +399,14 @@ func (r *fakeRunner) Order(label string, oc gateway.OrderConfig) Journey {
 func (r *fakeRunner) HoldingsImport(label string, opt gateway.HoldingsOptions) Journey {
 	r.imports = append(r.imports, opt)
 	return r.next("import:" + label)
+}
+func (r *fakeRunner) RunTransaction(spec flow.RunSpec) Journey {
+	r.runs = append(r.runs, spec)
+	return r.next("sdk:" + spec.TransactionID)
+}
+func (r *fakeRunner) ResetSandboxState() error {
+	r.resets++
+	return r.resetErr
 }
 func (r *fakeRunner) FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error) {
 	return r.holdings, nil, r.fetchErr

@@ -228,6 +228,8 @@ func (f *flowView) failurePanel(s flow.Step, w int) string {
 			" (on the sandbox, a on the home screen chooses the account the sandbox answers with)"
 	case f.duplicate() != nil:
 		keys = "y save anyway (both labels, one broker account) · n don't save · esc back"
+	case p.Redo == flow.CreateTransaction && f.step(flow.CreateTransaction) == nil:
+		keys = "a fresh transaction comes from your backend (then s on the home screen) · esc back"
 	case p.Redo == flow.CreateTransaction:
 		keys = "f (or r) fresh transaction, from “" + f.titleOf(p.Redo) + "” · esc back"
 	case p.Redo != "":

@@ -134,6 +134,10 @@ func (f *flowView) retryFailed() tea.Cmd {
 		return nil
 	}
 	p := f.problem(*fs)
+	if p.Redo == flow.CreateTransaction && f.step(flow.CreateTransaction) == nil {
+		// A transaction made elsewhere (s): gatewalk cannot make a fresh one.
+		return setStatus(notRerun, statusError)
+	}
 	if (p.Redo == flow.MintToken || p.Redo == flow.CreateTransaction) && f.sdkCompletedOrder() {
 		return setStatus(notRecreated, statusError)
 	}
@@ -175,8 +179,17 @@ func (f *flowView) retry(k flow.StepKind) tea.Cmd {
 		f.attempt++
 	}
 	f.recorded = false
-	return tea.Batch(f.runNext(), f.spin.Tick)
+	next := f.runNext()
+	if next == nil && f.kind == flow.SDKRun {
+		// The runner refused to start the SDK again on this transaction.
+		return setStatus(notRerun, statusError)
+	}
+	return tea.Batch(next, f.spin.Tick)
 }
+
+// notRerun says why a transaction run with s is not run again.
+const notRerun = "not retried: this transaction came from your backend and was already handed to the SDK, which runs a " +
+	"transactionId once; create a fresh one with your backend and run it with s"
 
 func (f *flowView) selected() *flow.Step {
 	if f.sel < 0 || f.sel >= len(f.steps) {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gatewalk/gateway"
@@ -89,6 +90,16 @@ func (f *flowRunner) Order(label string, oc gateway.OrderConfig) Journey {
 func (f *flowRunner) HoldingsImport(label string, opt gateway.HoldingsOptions) Journey {
 	f.applyAuto(false)
 	return f.r.HoldingsImport(label, opt)
+}
+func (f *flowRunner) RunTransaction(spec flow.RunSpec) Journey {
+	f.applyAuto(spec.Guest || spec.Token != "")
+	return f.r.RunTransaction(spec)
+}
+func (f *flowRunner) ResetSandboxState() error {
+	if !f.r.KeepsSandboxState() {
+		return errors.New("only the built-in sandbox profile keeps a sandbox state")
+	}
+	return f.r.ResetSandboxState()
 }
 func (f *flowRunner) FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error) {
 	return f.r.FetchHoldings(ctx, label, opt)

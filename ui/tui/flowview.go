@@ -261,7 +261,7 @@ func (f *flowView) ShortHelp() []key.Binding {
 		return f.askKeys()
 	case f.failed() != nil:
 		switch p := f.problem(*f.failed()); {
-		case p.Redo == "":
+		case p.Redo == "", p.Redo == flow.CreateTransaction && f.step(flow.CreateTransaction) == nil:
 			return []key.Binding{f.km.Copy, f.km.Up, f.km.Down, f.km.Back}
 		case p.Redo == flow.CreateTransaction:
 			return []key.Binding{f.freshBinding(), f.km.Copy, f.km.Up, f.km.Down, f.km.Back}

@@ -36,6 +36,15 @@ var scenes = []struct {
 		hs.key("c")
 	}},
 	{"help_full", func(hs *harness) { hs.key("?") }},
+	{"doctor", func(hs *harness) {
+		hs.m.cfg.Doctor = fakeDoctor(new(int))
+		hs.key("d")
+	}},
+	{"run_form", func(hs *harness) {
+		hs.withUsers()
+		hs.key("s")
+		hs.typeText("TRX_0123abcd")
+	}},
 	{"flow_waiting", func(hs *harness) {
 		j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).waiting(flow.AwaitSDK)
 		hs.startGuest("alice", j)

@@ -26,6 +26,8 @@ type (
 	openProfilesMsg    struct{}
 	userSelectedMsg    struct{ label string }
 	reconnectAskedMsg  struct{}
+	// sandboxResetAskedMsg: R twice on home.
+	sandboxResetAskedMsg struct{}
 )
 
 // homeView lists the profile's local users and the actions.
@@ -35,11 +37,13 @@ type homeView struct {
 	w, h int
 	now  time.Time
 
-	users    []session.User
-	cursor   int
-	showIDs  bool
-	demo     bool
-	usersErr error
+	users   []session.User
+	cursor  int
+	showIDs bool
+	// resetArmed: R was pressed once; a second R resets the sandbox.
+	resetArmed bool
+	demo       bool
+	usersErr   error
 
 	connecting bool
 	connErr    error
@@ -95,7 +99,7 @@ func (v *homeView) ShortHelp() []key.Binding {
 // in 80 columns.
 func (v *homeView) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{v.km.Up, v.km.Down, v.km.Connect, v.km.Order, v.km.Import, v.km.Holdings},
-		{v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Auto}}
+		{v.km.RunTxn, v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Doctor, v.km.Auto, v.km.ResetSandbox}}
 }
 
 // suggestLabel proposes the next free userN label.
@@ -163,6 +167,11 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 		}
 		return emit(mk(l))
 	}
+	armed := v.resetArmed
+	v.resetArmed = false
+	if cmd, ok := v.toolKey(k, armed); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(k, km.Up):
 		if v.cursor > 0 {
@@ -199,6 +208,27 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 		return emit(openProfilesMsg{})
 	}
 	return nil
+}
+
+// toolKey handles the keys of the integrator's tools: run a transactionId,
+// the doctor, and resetting the sandbox (R twice: armed is the first).
+func (v *homeView) toolKey(k tea.KeyMsg, armed bool) (tea.Cmd, bool) {
+	km := v.km
+	notReady := v.connecting || v.connErr != nil
+	switch {
+	case key.Matches(k, km.RunTxn) && notReady, key.Matches(k, km.ResetSandbox) && notReady:
+		return setStatus("the profile is not ready yet", statusError), true
+	case key.Matches(k, km.RunTxn):
+		return emit(openRunFormMsg{v.selected()}), true
+	case key.Matches(k, km.ResetSandbox) && !armed:
+		v.resetArmed = true
+		return setStatus("R again forgets the sandbox's transactions, orders and holdings (users and history stay); any other key keeps them", statusInfo), true
+	case key.Matches(k, km.ResetSandbox):
+		return emit(sandboxResetAskedMsg{}), true
+	case key.Matches(k, km.Doctor):
+		return emit(openDoctorMsg{}), true
+	}
+	return nil, false
 }
 
 func relTime(t, now time.Time) string {
@@ -290,10 +320,12 @@ func (v *homeView) View() string {
 		{"o", "place an order" + forUser},
 		{"i", "import holdings" + forUser},
 		{"h", "view holdings" + forUser},
+		{"s", "run a transactionId (sdk)"},
 		{"t", "inspect a token"},
 		{"y", "transaction history"},
 		{"p", "switch or edit profiles"},
 		{"m", "show/mask smallcaseAuthIds"},
+		{"d", "doctor: check keys, network, clock"},
 	}
 	colW := v.w / 2
 	if colW < 38 {

@@ -10,7 +10,7 @@ type KeyMap struct {
 	// Movement.
 	Up, Down, PageUp, PageDown, Top, Bottom, Left, Right, Enter, NextField, PrevField key.Binding
 	// Home actions.
-	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs key.Binding
+	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs, RunTxn, Doctor, ResetSandbox key.Binding
 	// Guided flow.
 	Copy, Retry, Fresh, Confirm, Deny, Auto, NextFlow key.Binding
 	// Holdings view.
@@ -49,14 +49,17 @@ func DefaultKeyMap() KeyMap {
 		NextField: b([]string{"tab"}, "tab", "next field"),
 		PrevField: b([]string{"shift+tab"}, "shift+tab", "previous field"),
 
-		Connect:   b([]string{"c"}, "c", "connect user"),
-		Order:     b([]string{"o"}, "o", "order"),
-		Import:    b([]string{"i"}, "i", "import holdings"),
-		Holdings:  b([]string{"h"}, "h", "view holdings"),
-		Token:     b([]string{"t"}, "t", "token inspector"),
-		History:   b([]string{"y"}, "y", "history"),
-		Profiles:  b([]string{"p"}, "p", "profiles"),
-		ToggleIDs: b([]string{"m"}, "m", "mask/show ids"),
+		Connect:      b([]string{"c"}, "c", "connect user"),
+		Order:        b([]string{"o"}, "o", "order"),
+		Import:       b([]string{"i"}, "i", "import holdings"),
+		Holdings:     b([]string{"h"}, "h", "view holdings"),
+		Token:        b([]string{"t"}, "t", "token inspector"),
+		History:      b([]string{"y"}, "y", "history"),
+		Profiles:     b([]string{"p"}, "p", "profiles"),
+		ToggleIDs:    b([]string{"m"}, "m", "mask/show ids"),
+		RunTxn:       b([]string{"s"}, "s", "run a transactionId"),
+		Doctor:       b([]string{"d"}, "d", "doctor"),
+		ResetSandbox: b([]string{"R"}, "R", "reset the sandbox"),
 
 		Copy:     b([]string{"c"}, "c", "copy curl"),
 		Retry:    b([]string{"r"}, "r", "retry"),

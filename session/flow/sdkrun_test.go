@@ -1,0 +1,134 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"gatewalk/gateway"
+	"gatewalk/gateway/sandbox"
+	"gatewalk/session"
+)
+
+// createElsewhere creates a transaction with the runner's client, as a
+// partner's backend would, without a journey.
+func createElsewhere(t *testing.T, r *Runner, tok string, req gateway.TransactionRequest) string {
+	t.Helper()
+	txn, err := r.Client().CreateTransaction(context.Background(), tok, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return txn.TransactionID
+}
+
+func guest(t *testing.T) string {
+	t.Helper()
+	tok, err := gateway.MintGuestToken(sandbox.DefaultSecret, time.Now().Add(10*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestSDKRunNeverStartsTheSDKTwice: once the SDK was started on a
+// transaction created elsewhere, no retry starts it again.
+func TestSDKRunNeverStartsTheSDKTwice(t *testing.T) {
+	st := newStore(t)
+	r := setup(t, st, Options{Auto: gateway.ScenarioUserCancelled})
+	id := createElsewhere(t, r, guest(t), gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j := r.RunTransaction(RunSpec{TransactionID: id, Label: "carol", Guest: true})
+	defer j.Close()
+	f := j.Run(context.Background(), nil)
+	if f == nil || f.Kind != AwaitSDK {
+		t.Fatalf("failed step %+v, want await_sdk", f)
+	}
+	for _, k := range []StepKind{AwaitSDK, OpenBrowser, CheckTransaction, MintToken} {
+		j.RetryFrom(k)
+		if s := j.Step(AwaitSDK); s.State != Failed {
+			t.Fatalf("RetryFrom(%s) reset await_sdk to %s: the SDK would start again", k, s.State)
+		}
+		if s := j.Next(context.Background()); s != nil {
+			t.Fatalf("RetryFrom(%s) then Next ran %s", k, s.Kind)
+		}
+	}
+	var sdk *gateway.SDKError
+	if !errors.As(j.Step(AwaitSDK).Err, &sdk) || sdk.Message != "user_cancelled" {
+		t.Fatalf("await_sdk error %v", j.Step(AwaitSDK).Err)
+	}
+	hist, _ := st.History(session.BuiltinProfileName)
+	if len(hist) != 1 || hist[0].TransactionID != id || hist[0].Status != gateway.StatusCancelled {
+		t.Fatalf("history %+v", hist)
+	}
+}
+
+// TestSDKRunRefusesUsedAndUnknownTransactions: a transaction the sandbox
+// shows used, or does not have, fails check_transaction before the SDK.
+func TestSDKRunRefusesUsedAndUnknownTransactions(t *testing.T) {
+	st := newStore(t)
+	r := setup(t, st, Options{Auto: gateway.ScenarioSuccess})
+	id := createElsewhere(t, r, guest(t), gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	if _, err := testSandbox(r).Complete(context.Background(), id, sandbox.CompleteRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	j := r.RunTransaction(RunSpec{TransactionID: id, Guest: true})
+	defer j.Close()
+	f := j.Run(context.Background(), nil)
+	var used *AlreadyRunError
+	if f == nil || f.Kind != CheckTransaction || !errors.As(f.Err, &used) || used.Status != gateway.StatusCompleted {
+		t.Fatalf("failed %+v", f)
+	}
+	j2 := r.RunTransaction(RunSpec{TransactionID: "TRX_00000000000000000000000000000000", Guest: true})
+	defer j2.Close()
+	f = j2.Run(context.Background(), nil)
+	var unk *UnknownTransactionError
+	if f == nil || f.Kind != CheckTransaction || !errors.As(f.Err, &unk) || !unk.Builtin {
+		t.Fatalf("failed %+v", f)
+	}
+	if hist, _ := st.History(session.BuiltinProfileName); len(hist) != 0 {
+		t.Fatalf("refused transactions were recorded: %+v", hist)
+	}
+
+	// A transaction the history says was left while live is not run.
+	left := createElsewhere(t, r, guest(t), gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	if err := st.AddHistory(session.BuiltinProfileName, session.HistoryEntry{TransactionID: left, Intent: gateway.IntentConnect,
+		Status: session.StatusAbandoned}); err != nil {
+		t.Fatal(err)
+	}
+	j3 := r.RunTransaction(RunSpec{TransactionID: left, Guest: true})
+	defer j3.Close()
+	f = j3.Run(context.Background(), nil)
+	if f == nil || f.Kind != CheckTransaction || !errors.As(f.Err, &used) || used.Status != session.StatusAbandoned {
+		t.Fatalf("abandoned: failed %+v", f)
+	}
+}
+
+// TestSDKRunGivenTokenChecks: a token issued elsewhere is verified with
+// the profile's secret, and a connected one must be the label's user.
+func TestSDKRunGivenTokenChecks(t *testing.T) {
+	st := newStore(t)
+	r := setup(t, st, Options{Auto: gateway.ScenarioSuccess})
+	alice := defaultAuthID()
+	if err := st.SaveUser(session.BuiltinProfileName, session.User{Label: "alice", SmallcaseAuthID: alice, Broker: "kite-leprechaun"}, false); err != nil {
+		t.Fatal(err)
+	}
+	wrong, _ := gateway.MintGuestToken("not-the-secret", time.Now().Add(time.Hour))
+	other, _ := gateway.MintConnectedToken(sandbox.DefaultSecret, sandbox.AuthID(sandbox.DefaultGateway, "kite-leprechaun", "LEP002"), time.Now().Add(time.Hour))
+	for name, tc := range map[string]struct {
+		tok  string
+		want func(error) bool
+	}{
+		"wrong signature": {wrong, func(err error) bool { return errors.Is(err, gateway.ErrTokenSignature) }},
+		"another user":    {other, func(err error) bool { var mm *gateway.AuthIDMismatchError; return errors.As(err, &mm) }},
+	} {
+		j := r.RunTransaction(RunSpec{TransactionID: "TRX_0123", Label: "alice", Token: tc.tok})
+		f := j.Run(context.Background(), nil)
+		j.Close()
+		if f == nil || f.Kind != MintToken || !tc.want(f.Err) {
+			t.Errorf("%s: failed %+v", name, f)
+		}
+	}
+	if n := testSandbox(r).Transactions(); n != 0 {
+		t.Fatalf("sandbox holds %d transactions", n)
+	}
+}
