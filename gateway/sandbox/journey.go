@@ -577,6 +577,25 @@ func batchLabel(oc *gateway.OrderConfig, orders []plannedOrder) string {
 	return string(oc.Type)
 }
 
+// partlyFilled says which orders partial_fill fills in part: every other
+// order that can be (an order of one share cannot be partly filled). The
+// map holds every order that can be; when it is empty, none could, and the
+// orders fill in full and say why.
+func partlyFilled(plan []plannedOrder, sc gateway.Scenario) map[int]bool {
+	partly := map[int]bool{}
+	if sc != gateway.ScenarioPartialFill {
+		return partly
+	}
+	n := 0
+	for i, o := range plan {
+		if o.Qty > 1 {
+			partly[i] = n%2 == 0
+			n++
+		}
+	}
+	return partly
+}
+
 // execute places a batch on the account's live portfolio (s.mu held).
 func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bool, p *portfolio, now time.Time) gateway.OrderBatch {
 	b := gateway.OrderBatch{
@@ -587,19 +606,7 @@ func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bo
 		b.Variety = "amo"
 	}
 	complete, partial, rejected := 0, 0, 0
-	// partial_fill fills in part every other order that can be: an order
-	// of one share cannot be partly filled. When none can, the orders fill
-	// in full and say why.
-	partly := map[int]bool{}
-	if sc == gateway.ScenarioPartialFill {
-		n := 0
-		for i, o := range plan {
-			if o.Qty > 1 {
-				partly[i] = n%2 == 0
-				n++
-			}
-		}
-	}
+	partly := partlyFilled(plan, sc)
 	for i, o := range plan {
 		// An order trades on the exchange the account holds the stock on;
 		// a new holding starts on NSE.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"testing"
+	"text/tabwriter"
 
 	"gatewalk/session"
 )
