@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strconv"
 	"strings"
 	"time"
@@ -44,18 +45,30 @@ func (f *flowView) stepsList(w int) []string {
 		if s.State == flow.Done || s.State == flow.Failed {
 			dur = spaced(present.StepDuration(s.Duration))
 		}
-		line := pad(title, w-4-len(dur)) + dur
-		switch {
-		case i == f.sel:
-			line = f.st.Selected.Render(line)
-		case s.State == flow.Pending || s.State == flow.Skipped:
-			line = f.st.StepPending.Render(line)
+		// A title too long for its line wraps under itself, the duration
+		// staying on the first line: never cut.
+		avail := w - 4 - ansi.StringWidth(dur)
+		parts := []string{title}
+		if ansi.StringWidth(title) > avail && avail > 8 {
+			parts = wrap(title, avail)
+		}
+		style := func(l string) string {
+			switch {
+			case i == f.sel:
+				return f.st.Selected.Render(l)
+			case s.State == flow.Pending || s.State == flow.Skipped:
+				return f.st.StepPending.Render(l)
+			}
+			return l
 		}
 		cursor := "  "
 		if i == f.sel {
 			cursor = f.st.Cursor.Render("›") + " "
 		}
-		out = append(out, cursor+f.stateMark(s)+" "+line)
+		out = append(out, cursor+f.stateMark(s)+" "+style(pad(parts[0], avail)+dur))
+		for _, more := range parts[1:] {
+			out = append(out, "    "+style(pad(more, w-4)))
+		}
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
@@ -522,5 +523,33 @@ func TestFitWidthDropsPaddingFirst(t *testing.T) {
 	}
 	if got := plain(fitWidth(strings.Repeat("x", 50), 40)); got != strings.Repeat("x", 39)+"…" {
 		t.Fatalf("fitWidth of text = %q", got)
+	}
+}
+
+// TestLongStepTitlesWrapBeforeTheDuration: a step title too long for the
+// steps column wraps under itself; it is never cut, and the duration stays
+// on its first line.
+func TestLongStepTitlesWrapBeforeTheDuration(t *testing.T) {
+	f := &flowView{st: NewStyles(true), steps: []flow.Step{
+		{Kind: flow.CreateTransaction, Title: "Create a TRANSACTION (the order) with its orderConfig", State: flow.Done, Duration: 1500 * time.Millisecond},
+		{Kind: flow.MintToken, Title: "Mint", State: flow.Done, Duration: time.Millisecond},
+	}}
+	lines := f.stepsList(36)
+	joined := plain(strings.Join(lines, "\n"))
+	for _, w := range []string{"Create a TRANSACTION", "(the", "order) with its", "orderConfig", "1.5s"} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("steps lack %q:\n%s", w, joined)
+		}
+	}
+	if strings.Contains(joined, "…") {
+		t.Errorf("a title was cut:\n%s", joined)
+	}
+	if !strings.HasSuffix(strings.TrimRight(plain(lines[0]), " "), "1.5s") {
+		t.Errorf("the duration is not on the title's first line: %q", plain(lines[0]))
+	}
+	for _, l := range lines {
+		if w := ansi.StringWidth(l); w > 36 {
+			t.Errorf("line %q is %d cells, over 36", plain(l), w)
+		}
 	}
 }
