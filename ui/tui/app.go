@@ -289,7 +289,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case clockTickedMsg:
 		return m, m.clockTicked(msg)
-	case stepFinishedMsg, journeyEventMsg, transactionResolvedMsg, spinner.TickMsg, timer.TickMsg, timer.StartStopMsg, timer.TimeoutMsg, curlCopiedMsg:
+	case stepFinishedMsg, journeyEventMsg, transactionResolvedMsg, spinner.TickMsg, timer.TickMsg, timer.StartStopMsg, timer.TimeoutMsg, curlCopiedMsg, valueCopiedMsg:
 		return m, m.toFlow(msg)
 	}
 	return m, m.route(msg)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -504,4 +505,40 @@ func TestDemoRedactsTheCurlPane(t *testing.T) {
 			t.Fatalf("demo mode shows the token (%q) in the curl pane:\n%s", part, v)
 		}
 	}
+}
+
+// TestCopyKeysPutIdsOnTheClipboard: T, I, U and K copy the transactionId,
+// the smallcaseAuthId, the page URL and the token (OSC 52), and the status
+// line names what was copied (a token by its length only).
+func TestCopyKeysPutIdsOnTheClipboard(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	const tok = "eyJhbGciOiJIUzI1NiJ9.eyJndWVzdCI6dHJ1ZX0.sig-of-the-token"
+	minted := func(s *flow.Step) { s.Token = tok }
+	withID := func(s *flow.Step) {
+		verified(s)
+		s.Verified = &gateway.VerifiedResult{SmallcaseAuthID: testAuthID, Broker: "kite-leprechaun"}
+	}
+	j := newFakeJourney(guestSteps...).on(flow.MintToken, minted).on(flow.CreateTransaction, created).
+		on(flow.OpenBrowser, browserOpened).on(flow.VerifyResult, withID)
+	hs.store.users["sandbox"] = nil
+	hs.startGuest("alice", j)
+	for _, tc := range []struct{ key, want, status string }{
+		{"T", "TRX_0123456789abcdef0123456789abcdef", "transactionId TRX_0123456789abcdef0123456789abcdef sent to the clipboard"},
+		{"I", testAuthID, "smallcaseAuthId " + testAuthID + " sent to the clipboard"},
+		{"U", "http://localhost:41234/j/NONCE1234567890/", "page URL http://localhost:41234/j/NONCE1234567890/ sent"},
+		{"K", tok, "token (" + strconv.Itoa(len(tok)) + " characters) sent to the clipboard"},
+	} {
+		before := len(hs.clip.text)
+		hs.key(tc.key)
+		if len(hs.clip.text) != before+1 || hs.clip.text[len(hs.clip.text)-1] != tc.want {
+			t.Errorf("%s copied %q, want %q", tc.key, hs.clip.text[before:], tc.want)
+		}
+		v := flat(plain(hs.view()))
+		mustContain(t, v, tc.status)
+		if tc.key == "K" && strings.Contains(v, tok) {
+			t.Errorf("the status line shows the token:\n%s", v)
+		}
+	}
+	hs.key("?")
+	mustContain(t, plain(hs.view()), "copy transactionId", "copy smallcaseAuthId", "copy page URL", "copy token")
 }

@@ -38,6 +38,22 @@ type transactionResolvedMsg struct {
 	res flow.Resolution
 }
 
+// valueCopiedMsg reports the clipboard write of an id, a URL or a token.
+type valueCopiedMsg struct {
+	what, value string
+	err         error
+}
+
+// copyValueCmd writes value to the clipboard.
+func copyValueCmd(c Clipboard, what, value string) tea.Cmd {
+	return func() tea.Msg {
+		if c == nil {
+			return valueCopiedMsg{what, value, errors.New("no clipboard in this terminal")}
+		}
+		return valueCopiedMsg{what, value, c.Copy(value)}
+	}
+}
+
 // curlCopiedMsg reports the clipboard write of a curl command.
 type curlCopiedMsg struct{ err error }
 

@@ -78,6 +78,8 @@ func (f *flowView) stepKey(k tea.KeyMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(k, f.km.Copy):
 		return f.copyCurl(), true
+	case key.Matches(k, f.km.CopyTxn, f.km.CopyAuthID, f.km.CopyURL, f.km.CopyToken):
+		return f.copyValue(k), true
 	case key.Matches(k, f.km.Retry) && !f.running:
 		return f.retryFailed(), true
 	case key.Matches(k, f.km.Fresh) && f.running:
@@ -124,6 +126,51 @@ func (f *flowView) copyCurl() tea.Cmd {
 	f.refreshDetail()
 	f.detail.GotoBottom()
 	return copyCurlCmd(f.clip, f.curl)
+}
+
+// copyValue puts what k names on the clipboard: the journey's
+// transactionId, its user's smallcaseAuthId, the browser page's URL, or the
+// selected step's token (else the newest one).
+func (f *flowView) copyValue(k tea.KeyMsg) tea.Cmd {
+	var what, val string
+	switch {
+	case key.Matches(k, f.km.CopyTxn):
+		what = "transactionId"
+		for _, s := range f.steps {
+			if s.Transaction != nil && s.Transaction.TransactionID != "" {
+				val = s.Transaction.TransactionID
+			}
+		}
+	case key.Matches(k, f.km.CopyAuthID):
+		what = "smallcaseAuthId"
+		for _, s := range f.steps {
+			switch {
+			case s.Verified != nil && s.Verified.SmallcaseAuthID != "":
+				val = s.Verified.SmallcaseAuthID
+			case s.User != nil && s.User.SmallcaseAuthID != "" && val == "":
+				val = s.User.SmallcaseAuthID
+			}
+		}
+	case key.Matches(k, f.km.CopyURL):
+		what = "page URL"
+		if s := f.step(flow.OpenBrowser); s != nil {
+			val = s.BrowserURL
+		}
+	default:
+		what = "token"
+		for _, s := range f.steps {
+			if s.Token != "" {
+				val = s.Token
+			}
+		}
+		if s := f.selected(); s != nil && s.Token != "" {
+			val = s.Token
+		}
+	}
+	if val == "" {
+		return setStatus("no "+what+" yet in this journey", statusInfo)
+	}
+	return copyValueCmd(f.clip, what, val)
 }
 
 // retryFailed runs the failed step again, or says why it cannot be

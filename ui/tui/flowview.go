@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -15,6 +16,7 @@ import (
 	"gatewalk/session"
 	"gatewalk/session/bridge"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // flowView is the guided view of one journey: the steps with their state on
@@ -280,7 +282,8 @@ func (f *flowView) ShortHelp() []key.Binding {
 
 func (f *flowView) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{f.km.Up, f.km.Down, f.km.PageUp, f.km.PageDown},
-		{f.km.Copy, f.km.Retry, f.km.Fresh, f.km.Confirm, f.km.Deny}, {f.km.NextFlow, f.km.Holdings, f.km.Back}}
+		{f.km.Copy, f.km.CopyTxn, f.km.CopyAuthID, f.km.CopyURL, f.km.CopyToken},
+		{f.km.Retry, f.km.Fresh, f.km.Confirm, f.km.Deny}, {f.km.NextFlow, f.km.Holdings, f.km.Back}}
 }
 
 // stop cancels a running step and releases the journey. A journey left
@@ -358,6 +361,16 @@ func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return f, f.stepFinished(msg)
 	case transactionResolvedMsg:
 		return f, f.resolved(msg)
+	case valueCopiedMsg:
+		if msg.err != nil {
+			return f, setStatus("could not copy the "+msg.what+" ("+msg.err.Error()+")", statusError)
+		}
+		shown := present.SafeLine(msg.value)
+		if msg.what == "token" {
+			// A token is a credential: named, not shown.
+			shown = "(" + strconv.Itoa(len(msg.value)) + " characters)"
+		}
+		return f, setStatus(msg.what+" "+shown+" sent to the clipboard by OSC 52 (in tmux: set -g set-clipboard on)", statusOK)
 	case curlCopiedMsg:
 		if msg.err != nil {
 			return f, setStatus("could not copy ("+msg.err.Error()+"): the command is shown in the pane", statusError)

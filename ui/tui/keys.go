@@ -13,6 +13,9 @@ type KeyMap struct {
 	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs, RunTxn, Doctor, ResetSandbox key.Binding
 	// Guided flow.
 	Copy, Retry, Fresh, Confirm, Deny, Auto, NextFlow key.Binding
+	// Copy what people paste: the transactionId, the smallcaseAuthId, the
+	// page URL and the token.
+	CopyTxn, CopyAuthID, CopyURL, CopyToken key.Binding
 	// Holdings view.
 	Sort, Reverse, Filter, Tab, Export key.Binding
 	// Forms and lists.
@@ -61,13 +64,17 @@ func DefaultKeyMap() KeyMap {
 		Doctor:       b([]string{"d"}, "d", "doctor"),
 		ResetSandbox: b([]string{"R"}, "R", "reset the sandbox"),
 
-		Copy:     b([]string{"c"}, "c", "copy curl"),
-		Retry:    b([]string{"r"}, "r", "retry"),
-		Fresh:    b([]string{"f"}, "f", "fresh transaction"),
-		Confirm:  b([]string{"y"}, "y", "yes"),
-		Deny:     b([]string{"n"}, "n", "no"),
-		Auto:     b([]string{"a"}, "a", "auto-answer"),
-		NextFlow: b([]string{"o", "i"}, "o/i", "order / import"),
+		Copy:       b([]string{"c"}, "c", "copy curl"),
+		CopyTxn:    b([]string{"T"}, "T", "copy transactionId"),
+		CopyAuthID: b([]string{"I"}, "I", "copy smallcaseAuthId"),
+		CopyURL:    b([]string{"U"}, "U", "copy page URL"),
+		CopyToken:  b([]string{"K"}, "K", "copy token"),
+		Retry:      b([]string{"r"}, "r", "retry"),
+		Fresh:      b([]string{"f"}, "f", "fresh transaction"),
+		Confirm:    b([]string{"y"}, "y", "yes"),
+		Deny:       b([]string{"n"}, "n", "no"),
+		Auto:       b([]string{"a"}, "a", "auto-answer"),
+		NextFlow:   b([]string{"o", "i"}, "o/i", "order / import"),
 
 		Sort:    b([]string{"s"}, "s", "sort"),
 		Reverse: b([]string{"S"}, "S", "reverse"),
