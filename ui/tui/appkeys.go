@@ -30,7 +30,11 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		case key.Matches(k, km.Demo):
 			m.setDemo(!m.demo)
 			if m.demo {
-				return m.setStatus("demo mode: ids and secrets redacted, narration large (D leaves it)", statusInfo)
+				auto := "auto-answer off: the SDK step waits for the browser"
+				if m.auto.On() {
+					auto = "auto-answer on: the sandbox answers " + string(m.auto.Scenario)
+				}
+				return m.setStatus("demo mode: ids and secrets redacted, narration large; "+auto+" (D leaves it)", statusInfo)
 			}
 			return m.setStatus("demo mode off", statusInfo)
 		case key.Matches(k, km.Back) && len(m.stack) > 1:

@@ -83,3 +83,15 @@ func TestDemoRedactHidesJWTsAndIDs(t *testing.T) {
 	}
 	mustContain(t, out, "jwt eyJ", "transactionId TRX_", "smallcaseAuthId "+testAuthID[:4], "(kite)")
 }
+
+// TestDemoKeySaysWhetherAutoAnswerIsOn: D names the auto-answer state in
+// the status line, so a presenter knows whether the SDK step waits.
+func TestDemoKeySaysWhetherAutoAnswerIsOn(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	hs.key("D")
+	mustContain(t, flat(plain(hs.view())), "demo mode", "auto-answer off")
+	hs.key("D")
+	hs.m.auto = AutoAnswer{Scenario: gateway.ScenarioSuccess}
+	hs.key("D")
+	mustContain(t, flat(plain(hs.view())), "auto-answer on: the sandbox answers success")
+}
