@@ -114,9 +114,10 @@ stderr.`)
 		Demo:      *demo,
 		// A demo does not depend on a browser: on the sandbox, the sandbox
 		// answers the SDK step itself after a short pause (a turns it off).
-		Auto:    *demo,
-		NoColor: c.getenv("NO_COLOR") != "",
-		Now:     c.now(),
+		Auto:            *demo,
+		NoColor:         c.getenv("NO_COLOR") != "",
+		Now:             c.now(),
+		StartupWarnings: warnings,
 		Doctor: func(ctx context.Context, profile string) flow.DoctorReport {
 			return flow.Doctor(ctx, store, flow.DoctorOptions{ProfileName: profile, Getenv: c.getenv, Now: c.now,
 				Emulators: c.emulators, Terminal: c.terminalInfo(), TmuxClipboard: tmuxClipboard})

@@ -14,6 +14,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // Config is what the interface needs from main.
@@ -36,6 +37,10 @@ type Config struct {
 	ExportDir string
 	// Doctor runs the doctor's checks (d on home); nil hides them.
 	Doctor Doctor
+	// StartupWarnings are warnings printed before the interface started
+	// (such as the config directory's mode being repaired): the status line
+	// shows them too, as they would scroll away behind the screen.
+	StartupWarnings []string
 
 	// sched builds the commands that wait (nil = tea's clock); the tests
 	// set one that never waits.
@@ -139,7 +144,15 @@ func New(cfg Config) *Model {
 
 // Init starts the profile's runner and the clock.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(connectCmd(m.cfg.Connect, m.connOpt), tickClockCmd(m.sched), tea.SetWindowTitle("gatewalk"))
+	cmds := []tea.Cmd{connectCmd(m.cfg.Connect, m.connOpt), tickClockCmd(m.sched), tea.SetWindowTitle("gatewalk")}
+	if len(m.cfg.StartupWarnings) > 0 {
+		ws := make([]string, len(m.cfg.StartupWarnings))
+		for i, w := range m.cfg.StartupWarnings {
+			ws[i] = present.SafeLine(w)
+		}
+		cmds = append(cmds, m.setStatus("warning: "+strings.Join(ws, "; "), statusError))
+	}
+	return tea.Batch(cmds...)
 }
 
 // Runner returns the current runner (nil before it connected), for main to

@@ -95,3 +95,15 @@ func TestDemoKeySaysWhetherAutoAnswerIsOn(t *testing.T) {
 	hs.key("D")
 	mustContain(t, flat(plain(hs.view())), "auto-answer on: the sandbox answers success")
 }
+
+// TestStartupWarningsShowInTheStatusLine: a warning printed before the
+// interface started is shown in its status line too.
+func TestStartupWarningsShowInTheStatusLine(t *testing.T) {
+	m := New(Config{Store: newFakeStore(), Now: testNow, StartupWarnings: []string{"config directory /tmp/x was mode 0755; gatewalk set it to 0700\x1b[2J"}, sched: testScheduler{}})
+	m.Init()
+	v := plain(m.View())
+	mustContain(t, flat(v), "warning: config directory /tmp/x was mode 0755; gatewalk set it to 0700")
+	if strings.Contains(m.View(), "\x1b[2J") {
+		t.Error("a warning's escape sequence reached the frame")
+	}
+}
