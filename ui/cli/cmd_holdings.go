@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 
 	"gatewalk/gateway"
 	"gatewalk/session/flow"
@@ -83,30 +82,47 @@ func holdings(ctx context.Context, c *Factory, jf *journeyFlags, pos []string, d
 	})
 }
 
-// printHoldings prints equities and mutual funds as tables with totals.
+// printHoldings prints equities and mutual funds as tables with totals:
+// text columns (ticker, ISIN, folio, fund) left-aligned, numbers right-aligned,
+// and no ISIN column when the response has none (v1 holdings).
 func printHoldings(w io.Writer, h *gateway.Holdings) {
 	fmt.Fprintf(w, "holdings %s of %s at %s\n", present.SafeLine(h.Version), present.SafeLine(h.AuthID()), present.SafeLine(h.Broker()))
 	eq := h.Equities()
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TICKER\tISIN\tQUANTITY\tAVG PRICE\tINVESTED\t")
+	withISIN := false
+	for _, e := range eq {
+		withISIN = withISIN || e.ISIN != ""
+	}
+	row := func(ticker, isin string, rest ...string) []string {
+		if withISIN {
+			return append([]string{ticker, isin}, rest...)
+		}
+		return append([]string{ticker}, rest...)
+	}
+	right := []bool{false, false, true, true, true}
+	if !withISIN {
+		right = []bool{false, true, true, true}
+	}
+	rows := [][]string{row("TICKER", "ISIN", "QUANTITY", "AVG PRICE", "INVESTED")}
 	var total float64
 	for _, e := range eq {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f\t%.2f\t\n", present.SafeLine(e.Ticker), present.SafeLine(e.ISIN), e.Quantity, e.AveragePrice, e.Invested())
+		rows = append(rows, row(present.SafeLine(e.Ticker), present.SafeLine(e.ISIN), strconv.Itoa(e.Quantity),
+			strconv.FormatFloat(e.AveragePrice, 'f', 2, 64), strconv.FormatFloat(e.Invested(), 'f', 2, 64)))
 		total += e.Invested()
 	}
-	fmt.Fprintf(tw, "%s\t\t\t\t%.2f\t\n", countOf(len(eq), "equity", "equities"), total)
-	tw.Flush()
+	rows = append(rows, row(countOf(len(eq), "equity", "equities"), "", "", "", strconv.FormatFloat(total, 'f', 2, 64)))
+	_ = writeColumns(w, rows, right)
 	if mfs := h.MutualFunds(); mfs != nil {
 		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "FOLIO\tFUND\tISIN\tUNITS\tAVG NAV\tLAST NAV\tP&L\t")
+		rows = [][]string{{"FOLIO", "FUND", "ISIN", "UNITS", "AVG NAV", "LAST NAV", "P&L"}}
 		var pnl float64
 		for _, m := range mfs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%.4f\t%.4f\t%.2f\t\n", present.SafeLine(m.Folio), present.SafeLine(m.Fund), present.SafeLine(m.ISIN), m.Quantity, m.AveragePrice, m.LastPrice, m.PNL)
+			rows = append(rows, []string{present.SafeLine(m.Folio), present.SafeLine(m.Fund), present.SafeLine(m.ISIN),
+				strconv.FormatFloat(m.Quantity, 'f', 3, 64), strconv.FormatFloat(m.AveragePrice, 'f', 4, 64),
+				strconv.FormatFloat(m.LastPrice, 'f', 4, 64), strconv.FormatFloat(m.PNL, 'f', 2, 64)})
 			pnl += m.PNL
 		}
-		fmt.Fprintf(tw, "%s\t\t\t\t\t\t%.2f\t\n", countOf(len(mfs), "mutual fund", "mutual funds"), pnl)
-		tw.Flush()
+		rows = append(rows, []string{countOf(len(mfs), "mutual fund", "mutual funds"), "", "", "", "", "", strconv.FormatFloat(pnl, 'f', 2, 64)})
+		_ = writeColumns(w, rows, []bool{false, false, false, true, true, true, true})
 	}
 }
 

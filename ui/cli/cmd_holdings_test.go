@@ -72,3 +72,40 @@ func TestHoldingsImportExpired(t *testing.T) {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errb)
 	}
 }
+
+// TestHoldingsTableLayout: text columns are left-aligned and numbers
+// right-aligned, and v1 holdings, which carry no ISIN, get no ISIN column.
+func TestHoldingsTableLayout(t *testing.T) {
+	h := newHeadlessEnv(t)
+	if code, _, errb := h.run(t, "login", "--user", "alice", "--auto", "success"); code != 0 {
+		t.Fatalf("login: %s", errb)
+	}
+	code, out, errb := h.run(t, "holdings", "--user", "alice")
+	if code != 0 {
+		t.Fatalf("holdings: exit %d\n%s", code, errb)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if strings.Contains(lines[1], "ISIN") {
+		t.Errorf("v1 holdings have an ISIN column: %q", lines[1])
+	}
+	qtyEnd := strings.Index(lines[1], "QUANTITY") + len("QUANTITY")
+	for _, l := range lines[2 : len(lines)-1] {
+		if l[0] == ' ' {
+			t.Errorf("a ticker is not left-aligned: %q", l)
+		}
+		if len(l) < qtyEnd || l[qtyEnd-1] == ' ' {
+			t.Errorf("a quantity is not right-aligned under its header: %q", l)
+		}
+	}
+	code, out, _ = h.run(t, "holdings", "--user", "alice", "--import", "--v2", "--mf", "--auto", "success")
+	if code != 0 || !strings.Contains(out, "TICKER      ISIN") || !strings.Contains(out, "FOLIO") {
+		t.Errorf("v2 with mutual funds:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "FOLIO") || strings.Contains(l, "/") && !strings.HasPrefix(l, "holdings") {
+			if l[0] == ' ' {
+				t.Errorf("a folio is not left-aligned: %q", l)
+			}
+		}
+	}
+}

@@ -379,10 +379,18 @@ func runUsersRemove(c *Factory, args []string) error {
 // last column unpadded: what text/tabwriter writes for such a table, in
 // one pass over the cells and one buffered write, so a list of 10,000
 // users costs what its bytes cost. Widths count runes, as tabwriter does.
-func writeAligned(w io.Writer, rows [][]string) error {
+func writeAligned(w io.Writer, rows [][]string) error { return writeColumns(w, rows, nil) }
+
+// writeColumns is writeAligned with the columns right names right-aligned
+// (numbers); a right-aligned last column is padded too.
+func writeColumns(w io.Writer, rows [][]string, right []bool) error {
+	isRight := func(i int) bool { return i < len(right) && right[i] }
 	var widths []int
 	for _, r := range rows {
-		for i, cell := range r[:max(len(r)-1, 0)] {
+		for i, cell := range r {
+			if i == len(r)-1 && !isRight(i) {
+				break
+			}
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
@@ -391,14 +399,26 @@ func writeAligned(w io.Writer, rows [][]string) error {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	const spaces = "                                                                "
+	padding := func(n int) {
+		for ; n > 0; n -= len(spaces) {
+			bw.WriteString(spaces[:min(n, len(spaces))])
+		}
+	}
 	for _, r := range rows {
 		for i, cell := range r {
-			bw.WriteString(cell)
-			if i == len(r)-1 {
-				break
-			}
-			for pad := widths[i] + 2 - utf8.RuneCountInString(cell); pad > 0; pad -= len(spaces) {
-				bw.WriteString(spaces[:min(pad, len(spaces))])
+			last := i == len(r)-1
+			switch {
+			case isRight(i):
+				padding(widths[i] - utf8.RuneCountInString(cell))
+				bw.WriteString(cell)
+				if !last {
+					padding(2)
+				}
+			case last:
+				bw.WriteString(cell)
+			default:
+				bw.WriteString(cell)
+				padding(widths[i] + 2 - utf8.RuneCountInString(cell))
 			}
 		}
 		bw.WriteByte('\n')
