@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"os"
 	"path/filepath"
 	"strings"
@@ -216,5 +217,33 @@ func BenchmarkHoldingsFrame(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		m.Update(down)
 		_ = m.View()
+	}
+}
+
+// TestSortArrowKeepsTitlesInPlace: sorting by any column never moves a
+// column title: the arrow sits after a left-aligned title and before a
+// right-aligned one.
+func TestSortArrowKeepsTitlesInPlace(t *testing.T) {
+	v := newTestHoldings(20, 0, 120, 30)
+	header := func() string {
+		for _, l := range strings.Split(plain(v.View()), "\n") {
+			if strings.Contains(l, "TICKER") {
+				return l
+			}
+		}
+		t.Fatalf("no header in:\n%s", plain(v.View()))
+		return ""
+	}
+	first := header()
+	titles := strings.Fields(strings.NewReplacer("↑", " ", "↓", " ").Replace(first))
+	for range titles {
+		v.Update(keyMsg("s"))
+		h := header()
+		col := func(line, title string) int { return ansi.StringWidth(line[:strings.Index(line, title)]) }
+		for _, title := range titles {
+			if col(h, title) != col(first, title) {
+				t.Errorf("sorting moved %q:\n%q\n%q", title, first, h)
+			}
+		}
 	}
 }

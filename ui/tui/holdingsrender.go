@@ -28,12 +28,19 @@ func (v *holdingsView) View() string {
 	widths := v.widths(cols)
 	var head strings.Builder
 	for i, c := range cols {
+		// The sort arrow goes on the side away from the column's edge (after
+		// a left-aligned title, before a right-aligned one), so sorting never
+		// moves a title off its column.
 		title := c.title
 		if i == v.sortCol[v.tab] {
+			arrow := "↑"
 			if v.desc[v.tab] {
-				title += "↓"
+				arrow = "↓"
+			}
+			if c.right {
+				title = arrow + title
 			} else {
-				title += "↑"
+				title += arrow
 			}
 		}
 		if c.right {
