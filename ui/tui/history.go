@@ -57,6 +57,8 @@ type historyView struct {
 	entries []session.HistoryEntry
 	now     time.Time // when the view opened: a live transaction past its expiry shows as expired
 	loading bool
+	// pending are the keys typed while loading, replayed once loaded.
+	pending []tea.KeyMsg
 	err     error
 	cursor  int
 
@@ -134,6 +136,9 @@ func (v *historyView) historyWidths() (intentW, userW, statusW, idW int) {
 	return intentW, userW, max(s, 6), max(rest-s, 8)
 }
 
+// maxPendingKeys bounds the keys kept while a screen loads.
+const maxPendingKeys = 64
+
 // refetch is the command the root runs for the r key; it needs the runner.
 type refetchAskedMsg struct{ label, txnID string }
 
@@ -144,6 +149,15 @@ func (v *historyView) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if v.cursor >= len(v.entries) {
 			v.cursor = max(len(v.entries)-1, 0)
 		}
+		// Keys typed while the history loaded act now, in order.
+		pending := v.pending
+		v.pending = nil
+		var cmds []tea.Cmd
+		for _, k := range pending {
+			_, cmd := v.Update(k)
+			cmds = append(cmds, cmd)
+		}
+		return v, tea.Batch(cmds...)
 	case orderDetailsFetchedMsg:
 		v.fetching = ""
 		if msg.err != nil {
@@ -154,6 +168,10 @@ func (v *historyView) Update(msg tea.Msg) (screen, tea.Cmd) {
 			delete(v.fetchErr, msg.txnID)
 		}
 	case tea.KeyMsg:
+		if v.loading && !key.Matches(msg, v.km.Back) && len(v.pending) < maxPendingKeys {
+			v.pending = append(v.pending, msg)
+			return v, nil
+		}
 		if c, moved := moveCursor(v.km, msg, v.cursor, len(v.entries)); moved {
 			v.cursor = c
 			return v, nil

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,25 @@ func TestAutoChooserKeepsTheCursorInView(t *testing.T) {
 	}
 	if !drawn {
 		t.Fatalf("the selected row (%s %s) is not drawn after moving down:\n%s", last.Broker, last.Account, plain(c.View()))
+	}
+}
+
+// TestKeysTypedWhileHistoryLoadsAreKept: keys pressed before the history
+// has loaded act once it has, in order, instead of being dropped.
+func TestKeysTypedWhileHistoryLoadsAreKept(t *testing.T) {
+	km := DefaultKeyMap()
+	v := newHistoryView(NewStyles(true), &km, false, testNow)
+	v.SetSize(100, 30)
+	v.Update(keyMsg("down"))
+	v.Update(keyMsg("down"))
+	v.Update(keyMsg("down"))
+	entries := make([]session.HistoryEntry, 10000)
+	for i := range entries {
+		entries[i] = session.HistoryEntry{TransactionID: fmt.Sprintf("TRX_%032x", i), Intent: gateway.IntentConnect,
+			CreatedAt: testNow.Add(-time.Duration(i) * time.Minute)}
+	}
+	v.Update(historyLoadedMsg{entries: entries})
+	if v.cursor != 3 {
+		t.Fatalf("cursor %d after three downs typed while loading, want 3", v.cursor)
 	}
 }
