@@ -66,8 +66,11 @@ func TestDurations(t *testing.T) {
 }
 
 func TestMasks(t *testing.T) {
-	if got := RedactID("5f0321b5f3743c31d95abd35", true); got != "5f03"+Mask {
+	if got := RedactID("5f0321b5f3743c31d95abd35", true); got != Mask+"bd35" {
 		t.Errorf("RedactID demo = %q", got)
+	}
+	if got := RedactID("TRX_0123456789abcdef0123456789abcdef", true); got != "TRX_"+Mask+"cdef" {
+		t.Errorf("RedactID demo of a transactionId = %q", got)
 	}
 	if got := RedactID("5f0321b5f3743c31d95abd35", false); got != "5f0321b5f3743c31d95abd35" {
 		t.Errorf("RedactID off demo = %q", got)

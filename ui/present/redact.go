@@ -15,17 +15,21 @@ const Mask = "••••"
 // exchanges use too.
 func MaskSecret(s string) string { return gateway.MaskSecret(s) }
 
-// RedactID hides an identifier (smallcaseAuthId, transactionId) in demo
-// mode, keeping its first four characters to tell two apart.
+// RedactID hides an identifier in demo mode the one way gatewalk masks
+// ids: its last four characters kept to tell two apart, as MaskAuthID does
+// ("••••db81"), and a transactionId's TRX_ kept in front ("TRX_••••cdef").
 func RedactID(id string, demo bool) string {
 	if !demo || id == "" {
 		return id
 	}
 	r := []rune(id)
+	if strings.HasPrefix(id, "TRX_") && len(r) > 8 {
+		return "TRX_" + Mask + string(r[len(r)-4:])
+	}
 	if len(r) <= 4 {
 		return Mask
 	}
-	return string(r[:4]) + Mask
+	return Mask + string(r[len(r)-4:])
 }
 
 // MaskAuthID is a smallcaseAuthId shown by its last four characters, which

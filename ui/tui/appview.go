@@ -1,13 +1,14 @@
 package tui
 
 import (
-	"gatewalk/ui/present"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"gatewalk/ui/present"
 )
 
 // View draws the header, the active screen, the status line and the help.
@@ -139,14 +140,16 @@ func trimTrailingBlanks(l string) string {
 }
 
 var (
-	demoAuthIDRe = regexp.MustCompile(`\b([0-9a-f]{4})[0-9a-f]{20}\b`)
+	demoAuthIDRe = regexp.MustCompile(`\b[0-9a-f]{20}([0-9a-f]{4})\b`)
 	demoTxnRe    = regexp.MustCompile(`\bTRX_[0-9a-fA-F]{8,}`)
 	demoJWTRe    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4}[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
 	// demoMaskRe is a masked secret (gateway.MaskSecret: four characters
-	// and four dots). The four never include an escape character, a dot or
-	// a slash, so a second pass over redacted, styled text
-	// changes nothing.
-	demoMaskRe = regexp.MustCompile(`[^\s•/\x1b]{4}••••`)
+	// and four dots) standing on its own: after the start, a space, a
+	// quote, a colon, an equals sign, a bracket or a style's end, never inside a longer
+	// word (so "transactionId=••••" keeps its name). The four never include
+	// an escape character, a dot, a slash or those separators, so a second
+	// pass over redacted, styled text changes nothing.
+	demoMaskRe = regexp.MustCompile(`(^|[\s"'(\[:=,]|\x1b\[[0-9;]*m)([^\s•/\x1b"'(\[:=,]{4})••••`)
 )
 
 // demoRedact hides ids, tokens and masked secrets in rendered text, so a
@@ -154,9 +157,17 @@ var (
 // browser page's link stays whole: it is a loopback address only the
 // presenter's machine can open, and the presenter needs it.
 func demoRedact(s string) string {
-	s = demoMaskRe.ReplaceAllString(s, "••••••••")
+	s = demoMaskRe.ReplaceAllStringFunc(s, func(m string) string {
+		sub := demoMaskRe.FindStringSubmatch(m)
+		if sub[2] == "TRX_" {
+			// A redacted transactionId, not a secret: it stays one style.
+			return m
+		}
+		return sub[1] + "••••••••"
+	})
 	s = demoJWTRe.ReplaceAllString(s, "eyJ…(token redacted)")
-	s = demoTxnRe.ReplaceAllString(s, "TRX_••••")
-	s = demoAuthIDRe.ReplaceAllString(s, "$1••••")
+	// Ids keep their last four characters, as everywhere they are masked.
+	s = demoTxnRe.ReplaceAllStringFunc(s, func(id string) string { return present.RedactID(id, true) })
+	s = demoAuthIDRe.ReplaceAllString(s, "••••$1")
 	return s
 }

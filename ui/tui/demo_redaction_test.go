@@ -7,6 +7,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session/flow"
+	"gatewalk/ui/present"
 )
 
 // demoSecrets are the values demo mode must never show whole: pieces of
@@ -81,7 +82,7 @@ func TestDemoRedactHidesJWTsAndIDs(t *testing.T) {
 			t.Errorf("demoRedact leaves %q:\n%s", secret, out)
 		}
 	}
-	mustContain(t, out, "jwt eyJ", "transactionId TRX_", "smallcaseAuthId "+testAuthID[:4], "(kite)")
+	mustContain(t, out, "jwt eyJ", "transactionId TRX_••••cdef", "smallcaseAuthId ••••"+testAuthID[20:], "(kite)")
 }
 
 // TestDemoKeySaysWhetherAutoAnswerIsOn: D names the auto-answer state in
@@ -105,5 +106,24 @@ func TestStartupWarningsShowInTheStatusLine(t *testing.T) {
 	mustContain(t, flat(v), "warning: config directory /tmp/x was mode 0755; gatewalk set it to 0700")
 	if strings.Contains(m.View(), "\x1b[2J") {
 		t.Error("a warning's escape sequence reached the frame")
+	}
+}
+
+// TestDemoMasksKeepTheirNeighbours: in demo mode a mask never eats the text
+// before it ("…/orders/sst?transactionId=" keeps its name), and a
+// transactionId is redacted one way wherever it appears, once or twice.
+func TestDemoMasksKeepTheirNeighbours(t *testing.T) {
+	in := "GET http://127.0.0.1:9/v1/gw/engine/orders/sst?transactionId=TRX_0123456789abcdef0123456789abcdef\n" +
+		`{"transactionId":"TRX_0123456789abcdef0123456789abcdef"} x-gateway-secret: gate•••• id=` + testAuthID
+	out := demoRedact(in)
+	mustContain(t, out, "sst?transactionId=TRX_••••cdef", `"transactionId":"TRX_••••cdef"`, "x-gateway-secret: ••••••••", "id=••••"+testAuthID[20:])
+	if demoRedact(out) != out {
+		t.Errorf("a second pass changed %q into %q", out, demoRedact(out))
+	}
+	// An id redacted by the view first comes out the same as one redacted
+	// by the last pass alone.
+	pre := "transactionId " + present.RedactID("TRX_0123456789abcdef0123456789abcdef", true)
+	if got := demoRedact(pre); got != "transactionId TRX_••••cdef" {
+		t.Errorf("pre-redacted id: %q", got)
 	}
 }

@@ -500,7 +500,7 @@ func TestDemoRedactionStyled(t *testing.T) {
 			t.Fatalf("line %d ends in a stray …: %q", i+1, l)
 		}
 	}
-	mustContain(t, plain(v), "transactionId ••••••••", "x-gateway-secret: ••••••••")
+	mustContain(t, plain(v), "transactionId TRX_••••cdef", "x-gateway-secret: ••••••••")
 	if strings.Contains(plain(v), "•••••••••") {
 		t.Fatalf("a mask grew:\n%s", plain(v))
 	}
