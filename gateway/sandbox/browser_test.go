@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -330,6 +332,7 @@ func webOrderPartialFill(t *testing.T, j *journey) {
 	if err != nil || rows != 2 {
 		t.Errorf("order review shows %d rows (%v), want 2", rows, err)
 	}
+	captureReview(t, j)
 	if !j.until(`!!document.querySelector('[data-sc="scenario:rejected"]')`) {
 		t.Error("an order offers no order scenario")
 	}
@@ -345,6 +348,32 @@ func webOrderPartialFill(t *testing.T, j *journey) {
 	}
 	if o.Result.Signup {
 		t.Error("a connected user's order is not a signup")
+	}
+}
+
+// readmeReview is the README's picture of the SDK page's order review.
+const readmeReview = "../../assets/readme/sdk-review.png"
+
+// captureReview takes the README's picture of the review screen with
+// -update; without it, it checks that the picture is there and is a PNG.
+func captureReview(t *testing.T, j *journey) {
+	t.Helper()
+	if !*update {
+		b, err := os.ReadFile(readmeReview)
+		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+			t.Errorf("the README's picture %s is missing or not a PNG (%v): go test ./gateway/sandbox -run TestWebScriptJourneys -update", readmeReview, err)
+		}
+		return
+	}
+	png, err := chromedp.Run(j.ctx, chromedp.Screenshot(chromedp.CSS(`.scdk-card`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(readmeReview), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(readmeReview, png, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
