@@ -54,7 +54,9 @@ func startBrowser(path string) {
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true))
+		chromedp.Flag("disable-dev-shm-usage", true),
+		// Loopback only: every other host name resolves to nothing.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]"))
 	ctx, cancel := chromedp.NewContext(alloc)
 	shared.ctx, shared.cancel = ctx, func() { cancel(); cancelAlloc() }
 	if err := chromedp.Do(ctx); err != nil {
