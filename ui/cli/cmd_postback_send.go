@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ import (
 	"gatewalk/ui/present"
 )
 
-const postbackSendUsage = "postback send --to URL --event EVENT [--user LABEL] [--transaction-id ID] [--from-history N] [--set KEY=VALUE]... [--bad-checksum] [--replay] [--allow-insecure] [--profile NAME] [--json]"
+const postbackSendUsage = "postback send --to URL --event EVENT [--user LABEL] [--transaction-id ID] [--from-history N] [--set KEY=VALUE]... [--bad-checksum] [--replay] [--allow-insecure] [--profile NAME] [--yes] [--json]"
 
 const postbackSendAbout = `Sends a signed postback to your own handler, as the Gateway would: the body
 is the one the embedded sandbox posts at the end of a journey of that event
@@ -52,7 +54,7 @@ type postbackSendOpts struct {
 	fromHistory                     int
 	sets                            []gateway.JSONField
 	badChecksum, replay, insecure   bool
-	jsonOut                         bool
+	jsonOut, yes                    bool
 	timeout                         time.Duration
 }
 
@@ -74,6 +76,7 @@ func parsePostbackSend(c *Factory, args []string) (postbackSendOpts, error) {
 	fs.BoolVar(&o.insecure, "allow-insecure", false, "allow plain http to a host that is not loopback")
 	fs.StringVar(&o.profile, "profile", "", "profile whose apiSecret signs (default: $GATEWALK_PROFILE, else the active profile)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print JSON")
+	fs.BoolVar(&o.yes, "yes", false, "on a production profile, confirm in advance (needed without a terminal)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for each answer")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -313,12 +316,21 @@ func runPostbackSend(ctx context.Context, c *Factory, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := confirmProductionPostback(c, p, o, to.Redacted()); err != nil {
+		return err
+	}
 	client := &http.Client{Timeout: o.timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	results := []postbackSendResult{sendPostback(ctx, c, client, to, body, false)}
 	if o.replay && results[0].Error == "" {
 		results = append(results, sendPostback(ctx, c, client, to, body, true))
 	}
 	ok, verdict := postbackSendVerdict(o, results[0])
+	if ok && len(results) > 1 {
+		// A replay must be answered 2xx too (and not acted on again).
+		if r := results[1]; r.Error != "" || r.Status < 200 || r.Status > 299 {
+			ok, verdict = false, fmt.Sprintf("the replay was not answered 2xx (%s): a handler should recognise it and answer 2xx so the Gateway stops", replayAnswer(r))
+		}
+	}
 	if o.jsonOut {
 		err = writeJSON(c.stdout, map[string]any{"ok": ok, "verdict": verdict, "to": to.Redacted(), "event": ids.event,
 			"transactionId": gjson(body, "transactionId"), "smallcaseAuthId": gjson(body, "smallcaseAuthId"), "user": ids.label,
@@ -400,4 +412,40 @@ func printPostbackSend(w io.Writer, o postbackSendOpts, ids postbackIDs, key pos
 		}
 	}
 	fmt.Fprintf(w, "result:    %s\n", present.SafeLine(verdict))
+}
+
+// replayAnswer names how the second POST was answered.
+func replayAnswer(r postbackSendResult) string {
+	if r.Error != "" {
+		return "no answer: " + r.Error
+	}
+	return "HTTP " + strconv.Itoa(r.Status)
+}
+
+// confirmProductionPostback: a postback signed with a production profile's
+// apiSecret is one the partner's handler takes as genuine, so it is sent
+// only after the operator typed yes (or gave --yes without a terminal);
+// --replay, a deliberate second delivery, is refused there.
+func confirmProductionPostback(c *Factory, p session.Profile, o postbackSendOpts, to string) error {
+	if p.Env != gateway.EnvProduction {
+		return nil
+	}
+	if o.replay {
+		return usagef("profile %q is production: --replay sends a genuine, signed postback twice; use a staging or sandbox profile for replay tests. Nothing was sent", p.Name)
+	}
+	fmt.Fprintf(c.stderr, "PRODUCTION profile %q: this %s postback is signed with its real apiSecret, so %s will take it as genuine.\n",
+		present.SafeLine(p.Name), present.SafeLine(o.event), present.SafeLine(to))
+	if o.yes {
+		fmt.Fprintln(c.stderr, "confirmed by --yes")
+		return nil
+	}
+	if c.stdinIsTerminal == nil || !c.stdinIsTerminal() {
+		return usagef("profile %q is production: sending a signed postback without a terminal to confirm it needs --yes; nothing was sent", p.Name)
+	}
+	fmt.Fprint(c.stderr, "Send it? Type yes to confirm: ")
+	line, _ := bufio.NewReader(io.LimitReader(c.stdin, 256)).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" {
+		return usagef("not confirmed: nothing was sent")
+	}
+	return nil
 }

@@ -266,3 +266,45 @@ func TestPostbackSendChecksIdsFromTheFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestPostbackSendOnProductionIsConfirmed: a postback signed with a
+// production apiSecret goes only with --yes (no terminal here), never as a
+// replay; a replay answered other than 2xx fails the send.
+func TestPostbackSendOnProductionIsConfirmed(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	dir := t.TempDir()
+	env := map[string]string{"GATEWALK_CONFIG_DIR": dir}
+	c, _, errb := testCLI("live-secret-123456\nlive-api-secret-654321\n", env)
+	if code := Main(t.Context(), c, []string{"profile", "add", "live", "--env", "production", "--gateway", "acmegw",
+		"--callback-port", "8421", "--secrets-stdin", "--insecure-storage"}); code != 0 {
+		t.Fatalf("profile add: %s", errb)
+	}
+	code, _, errOut := runSend(t, env, "--profile", "live", "--to", srv.URL, "--event", "HOLDINGS_IMPORT")
+	if code != exitUsage || !strings.Contains(errOut, "PRODUCTION") || !strings.Contains(errOut, "needs --yes") || hits.Load() != 0 {
+		t.Fatalf("without --yes: exit %d, %d sent\n%s", code, hits.Load(), errOut)
+	}
+	code, _, errOut = runSend(t, env, "--profile", "live", "--to", srv.URL, "--event", "HOLDINGS_IMPORT", "--replay", "--yes")
+	if code != exitUsage || !strings.Contains(errOut, "--replay") || hits.Load() != 0 {
+		t.Fatalf("--replay on production: exit %d, %d sent\n%s", code, hits.Load(), errOut)
+	}
+	if code, out, errOut := runSend(t, env, "--profile", "live", "--to", srv.URL, "--event", "HOLDINGS_IMPORT", "--yes"); code != 0 || hits.Load() != 1 {
+		t.Fatalf("with --yes: exit %d, %d sent\n%s%s", code, hits.Load(), out, errOut)
+	}
+	if strings.Contains(errOut, "live-api-secret-654321") {
+		t.Fatal("the apiSecret was printed")
+	}
+	// On the sandbox a replay answered 500 fails the send.
+	var n atomic.Int32
+	second := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 2 {
+			http.Error(w, "boom", 500)
+		}
+	}))
+	defer second.Close()
+	code, out, _ := runSend(t, nil, "--to", second.URL, "--event", "HOLDINGS_IMPORT", "--replay")
+	if code != exitError || !strings.Contains(out, "the replay was not answered 2xx") {
+		t.Fatalf("a replay answered 500: exit %d\n%s", code, out)
+	}
+}
