@@ -32,6 +32,68 @@ var ErrTransactionNotFound = errors.New("no such transaction in the history")
 // stopped waiting, though a browser tab might still have used it.
 const StatusAbandoned gateway.Status = "ABANDONED"
 
+// StatusClaimed is gatewalk's own status for a transaction created
+// elsewhere that `gatewalk sdk` has taken to run: no second run may start
+// on it, even when the first was interrupted, since the SDK may have
+// started (see ClaimHistory).
+const StatusClaimed gateway.Status = "CLAIMED"
+
+// ErrClaimed is returned by ClaimHistory for a transaction whose history
+// status says it ran, or may have run.
+var ErrClaimed = errors.New("the transaction ran, or may have run, already")
+
+// ClaimHistory records that e's transaction is being run, in one locked
+// read and write of the history: the entry is added, or an existing one
+// still INITIALIZED is updated, with status CLAIMED. An entry in any other
+// status is left as it is and returned with ErrClaimed, so two runs can
+// never both claim a transaction.
+func (s *Store) ClaimHistory(profile string, e HistoryEntry) (HistoryEntry, error) {
+	if e.TransactionID == "" {
+		return HistoryEntry{}, &gateway.ValidationError{Field: "transactionId", Problem: "is required"}
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = s.now().UTC()
+	}
+	var got HistoryEntry
+	err := s.change(func() error {
+		if err := s.requireProfile(profile); err != nil {
+			return err
+		}
+		d, err := s.loadHistory(profile)
+		if err != nil {
+			return err
+		}
+		e.Status = StatusClaimed
+		if i := slices.IndexFunc(d.Entries, func(o HistoryEntry) bool { return o.TransactionID == e.TransactionID }); i >= 0 {
+			old := d.Entries[i]
+			if old.Status != "" && old.Status != gateway.StatusInitialized {
+				got = old
+				return ErrClaimed
+			}
+			old.Status, old.Summary = StatusClaimed, e.Summary
+			if old.User == "" {
+				old.User = e.User
+			}
+			d.Entries[i], got = old, old
+		} else {
+			d.Entries = append(d.Entries, e)
+			got = e
+		}
+		return s.saveHistory(profile, d)
+	})
+	return got, err
+}
+
+// ReleaseClaim puts a CLAIMED transaction back to INITIALIZED: for a run
+// that provably never started the SDK on it.
+func (s *Store) ReleaseClaim(profile, txnID string) error {
+	return s.UpdateHistory(profile, txnID, func(e *HistoryEntry) {
+		if e.Status == StatusClaimed {
+			e.Status = gateway.StatusInitialized
+		}
+	})
+}
+
 // HistoryEntry is one transaction a profile created and what became of it.
 type HistoryEntry struct {
 	TransactionID string         `json:"transactionId"`

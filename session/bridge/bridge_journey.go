@@ -265,6 +265,11 @@ func (j *Journey) sdkStarted() bool {
 	return j.started
 }
 
+// SDKStarted reports whether the page that runs the journey confirmed that
+// it is starting the SDK (the claim is final then): the transaction may
+// have been used from that moment on.
+func (j *Journey) SDKStarted() bool { return j.sdkStarted() }
+
 // nonceBytes is the nonce's entropy: 128 bits.
 const nonceBytes = 16
 

@@ -133,6 +133,9 @@ type Journey struct {
 	// it is new) for mint_token, so the users file is read once.
 	preRead bool
 	preUser *session.User
+	// claimed: an SDKRun claimed its transaction in the history
+	// (recordRun), to give back if the SDK never started.
+	claimed bool
 	token   string
 	txn     *gateway.TransactionCreated
 	// txnCreated is when create_transaction sent the request, for the
@@ -473,6 +476,11 @@ func (j *Journey) stepLocked(k StepKind) *Step {
 func (j *Journey) Abandon() {
 	j.mu.Lock()
 	live := j.txn != nil && j.outcome == nil
+	if j.Kind == SDKRun && !j.sdkStarted && (j.bj == nil || !j.bj.SDKStarted()) {
+		// A transaction made elsewhere that the SDK never started on is as
+		// unused as before: Close gives its claim back.
+		live = false
+	}
 	if j.bj != nil {
 		j.bj.Abandon()
 	}
@@ -487,13 +495,20 @@ func (j *Journey) Abandon() {
 // interrupt a running Next: cancel its context for that.
 func (j *Journey) Close() {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if j.closed {
+		j.mu.Unlock()
 		return
 	}
 	j.closed = true
+	// Whether the page started the SDK, asked of the bridge itself (its
+	// events may have been dropped) before the page is let go.
+	started := j.sdkStarted || (j.bj != nil && j.bj.SDKStarted())
 	j.closeBridgeJourneyLocked()
 	close(j.events)
+	j.mu.Unlock()
+	if j.Kind == SDKRun {
+		j.releaseRunClaim(started)
+	}
 }
 
 func (j *Journey) closeBridgeJourneyLocked() {

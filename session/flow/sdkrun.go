@@ -326,7 +326,12 @@ func (j *Journey) checkTransaction(ctx context.Context, s *Step) {
 	j.mu.Lock()
 	j.txn, j.runIntent = txn, intent
 	j.mu.Unlock()
-	j.recordRun(s, known, intent, txn)
+	if !j.recordRun(s, known, intent, txn) {
+		j.mu.Lock()
+		j.txn = nil
+		j.mu.Unlock()
+		return
+	}
 	s.Transaction = txn
 	when := "expiry unknown"
 	if !txn.ExpireAt.IsZero() {
@@ -344,26 +349,53 @@ func runnable(st gateway.Status) bool {
 
 // recordRun adds the transaction to the history (or marks the entry
 // gatewalk already had), so it is listed and settled like the others.
-func (j *Journey) recordRun(s *Step, known *session.HistoryEntry, intent gateway.Intent, txn *gateway.TransactionCreated) {
+//
+// The record is a claim (session.ClaimHistory): the entry turns CLAIMED in
+// one locked read and write, and a transaction another run claimed, or
+// that ran, is refused. A claim is given back only when the SDK provably
+// never started (releaseRunClaim), so an interrupted run cannot be run
+// again by accident. It returns false when the run must not go on.
+func (j *Journey) recordRun(s *Step, known *session.HistoryEntry, intent gateway.Intent, txn *gateway.TransactionCreated) bool {
 	r := j.r
-	var err error
+	summary := "created elsewhere; run with gatewalk sdk"
 	if known != nil {
-		err = r.store.UpdateHistory(r.profile.Name, txn.TransactionID, func(e *session.HistoryEntry) {
-			e.Summary = "run with gatewalk sdk"
-		})
-	} else {
-		err = r.store.AddHistory(r.profile.Name, session.HistoryEntry{TransactionID: txn.TransactionID, Intent: intent,
-			User: j.UserLabel, CreatedAt: r.now(), ExpiresAt: txn.ExpireAt, Status: gateway.StatusInitialized,
-			Summary: "created elsewhere; run with gatewalk sdk"})
+		summary = "run with gatewalk sdk"
 	}
-	if err != nil {
-		r.opt.Logf("history: %v", err)
-		s.Warnings = append(s.Warnings, fmt.Sprintf("transaction %s is not in the history: %v", txn.TransactionID, err))
-		return
+	got, err := r.store.ClaimHistory(r.profile.Name, session.HistoryEntry{TransactionID: txn.TransactionID, Intent: intent,
+		User: j.UserLabel, CreatedAt: r.now(), ExpiresAt: txn.ExpireAt, Summary: summary})
+	switch {
+	case errors.Is(err, session.ErrClaimed):
+		s.Err = &AlreadyRunError{TransactionID: txn.TransactionID, Status: got.Status, Source: "the history of profile " + r.profile.Name}
+		return false
+	case err != nil:
+		// No history to claim in: the run is refused rather than left
+		// unguarded against a second one.
+		s.Err = fmt.Errorf("transaction %s cannot be recorded in the history, so gatewalk cannot make sure it runs once: %w", txn.TransactionID, err)
+		return false
 	}
 	j.mu.Lock()
-	j.historyOK = true
+	j.historyOK, j.claimed = true, true
 	j.mu.Unlock()
+	return true
+}
+
+// releaseRunClaim gives a run's claim back when its SDK never started and
+// nothing came back: the transaction is as unused as it was.
+func (j *Journey) releaseRunClaim(started bool) {
+	j.mu.Lock()
+	claimed, settled := j.claimed, j.outcome != nil
+	id := ""
+	if j.txn != nil {
+		id = j.txn.TransactionID
+	}
+	j.claimed = false
+	j.mu.Unlock()
+	if !claimed || settled || started || id == "" {
+		return
+	}
+	if err := j.r.store.ReleaseClaim(j.r.profile.Name, id); err != nil {
+		j.r.opt.Logf("history: %v", err)
+	}
 }
 
 // lookupSandbox reads GET /_sandbox/transactions/{id}.

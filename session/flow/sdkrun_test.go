@@ -3,6 +3,8 @@ package flow
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +132,96 @@ func TestSDKRunGivenTokenChecks(t *testing.T) {
 	}
 	if n := testSandbox(r).Transactions(); n != 0 {
 		t.Fatalf("sandbox holds %d transactions", n)
+	}
+}
+
+// pageStartsSDK plays the browser page of j up to the SDK's start: it
+// claims the journey as its tab and reports sdk_started.
+func pageStartsSDK(t *testing.T, j *Journey) {
+	t.Helper()
+	u := j.Step(OpenBrowser).BrowserURL
+	const tab = "tab-first-0001"
+	resp, err := http.Get(u + "journey.json?tab=" + tab + "&load=load-000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Post(u+"event?tab="+tab+"&load=load-000000001", "application/json", strings.NewReader(`{"kind":"sdk_started","detail":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("sdk_started: HTTP %d", resp.StatusCode)
+	}
+}
+
+// TestSDKRunClaimsItsTransaction: gatewalk sdk claims a transaction made
+// elsewhere in the history before its page opens. A run interrupted after
+// the page started the SDK leaves it CLAIMED, and a second run is refused;
+// one interrupted before the SDK started gives it back, so it can run.
+func TestSDKRunClaimsItsTransaction(t *testing.T) {
+	st := newStore(t)
+	r := setup(t, st, Options{NoBrowser: true})
+	status := func(id string) gateway.Status {
+		t.Helper()
+		hist, err := st.History(session.BuiltinProfileName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range hist {
+			if e.TransactionID == id {
+				return e.Status
+			}
+		}
+		return ""
+	}
+	started := createElsewhere(t, r, guest(t), gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j := r.RunTransaction(RunSpec{TransactionID: started, Label: "carol", Guest: true})
+	runUntilSDK(t, j)
+	if got := status(started); got != session.StatusClaimed {
+		t.Fatalf("history %q once the page is open, want %s", got, session.StatusClaimed)
+	}
+	pageStartsSDK(t, j)
+	j.Close() // the terminal was interrupted
+	if got := status(started); got != session.StatusClaimed {
+		t.Fatalf("history %q after an interrupted run whose SDK started, want %s", got, session.StatusClaimed)
+	}
+	again := r.RunTransaction(RunSpec{TransactionID: started, Label: "carol", Guest: true})
+	defer again.Close()
+	f := again.Run(context.Background(), nil)
+	var ar *AlreadyRunError
+	if f == nil || f.Kind != CheckTransaction || !errors.As(f.Err, &ar) || ar.Status != session.StatusClaimed {
+		t.Fatalf("a second run: failed step %+v", f)
+	}
+
+	unstarted := createElsewhere(t, r, guest(t), gateway.TransactionRequest{Intent: gateway.IntentConnect})
+	j = r.RunTransaction(RunSpec{TransactionID: unstarted, Label: "dave", Guest: true})
+	runUntilSDK(t, j)
+	j.Close()
+	if got := status(unstarted); got != gateway.StatusInitialized {
+		t.Fatalf("history %q after a run interrupted before the SDK started, want INITIALIZED", got)
+	}
+	j = r.RunTransaction(RunSpec{TransactionID: unstarted, Label: "dave", Guest: true})
+	defer j.Close()
+	runUntilSDK(t, j)
+}
+
+// TestClaimHistoryOnce: two claims of one transaction, the second refused
+// until the first is given back.
+func TestClaimHistoryOnce(t *testing.T) {
+	st := newStore(t)
+	e := session.HistoryEntry{TransactionID: "TRX_0123456789abcdef0123456789abcdef", Intent: gateway.IntentConnect}
+	if _, err := st.ClaimHistory(session.BuiltinProfileName, e); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.ClaimHistory(session.BuiltinProfileName, e); !errors.Is(err, session.ErrClaimed) || got.Status != session.StatusClaimed {
+		t.Fatalf("second claim: %+v %v", got, err)
+	}
+	if err := st.ReleaseClaim(session.BuiltinProfileName, e.TransactionID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimHistory(session.BuiltinProfileName, e); err != nil {
+		t.Fatalf("claim after the release: %v", err)
 	}
 }

@@ -650,6 +650,9 @@ func (j *Journey) verifyResult(s *Step) {
 	expected := ""
 	if j.user != nil {
 		expected = j.user.SmallcaseAuthID
+	} else if j.Kind == SDKRun {
+		// A run with a given connected token expects that token's user.
+		expected = j.authID
 	}
 	j.mu.Unlock()
 	if out == nil {
