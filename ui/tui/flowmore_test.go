@@ -278,10 +278,26 @@ func TestQuitAsksWhileATransactionIsLive(t *testing.T) {
 	}
 }
 
+// TestTabClosedBeforeStartKeepsWaiting: a tab closed before Start was
+// pressed (a link preview, an accidental close) leaves the transaction
+// unused: the wait goes on and the status line says the link still works.
+func TestTabClosedBeforeStartKeepsWaiting(t *testing.T) {
+	hs := newHarness(t, 120, 40)
+	j := liveGuest(hs, "fay")
+	f := hs.m.flow
+	cmd := hs.update(journeyEventMsg{j: j, ev: bridge.JourneyEvent{Kind: bridge.JourneyTabClosed, Detail: "pagehide", At: testNow}, ok: true})
+	if f.stepCtx.Err() != nil || f.tabClosed {
+		t.Fatal("a tab closed before the SDK started ended the wait")
+	}
+	hs.pump(cmd)
+	mustContain(t, flat(plain(hs.view())), "closed before the journey started: the transaction is unused, open the link again")
+}
+
 func TestTabClosedEndsTheWait(t *testing.T) {
 	hs := newHarness(t, 120, 40)
 	j := liveGuest(hs, "fay")
 	f := hs.m.flow
+	hs.update(journeyEventMsg{j: j, ev: bridge.JourneyEvent{Kind: bridge.JourneySDKStarted, At: testNow}, ok: true})
 	cmd := hs.update(journeyEventMsg{j: j, ev: bridge.JourneyEvent{Kind: bridge.JourneyTabClosed, Detail: "pagehide", At: testNow}, ok: true})
 	if f.stepCtx.Err() == nil || !f.tabClosed {
 		t.Fatal("a closed tab did not cancel the SDK wait")

@@ -43,7 +43,9 @@ type flowView struct {
 	stepCtx    context.Context
 	stepCancel context.CancelFunc
 	tabClosed  bool
-	freshAfter bool
+	// pageStarted: the page reported that it started the SDK (sdk_started).
+	pageStarted bool
+	freshAfter  bool
 	// chk asks the Gateway what became of the transaction when the SDK
 	// step ended without saying whether orders were placed (flowcheck.go).
 	chk txnCheck
@@ -339,7 +341,14 @@ func (f *flowView) Update(msg tea.Msg) (screen, tea.Cmd) {
 			f.events = f.events[len(f.events)-20:]
 		}
 		var cmd tea.Cmd
-		if s := f.runningStep(); msg.ev.Kind == bridge.JourneyTabClosed && s != nil && s.Kind == flow.AwaitSDK && !f.sawResult() {
+		if msg.ev.Kind == bridge.JourneySDKStarted {
+			f.pageStarted = true
+		}
+		if s := f.runningStep(); msg.ev.Kind == bridge.JourneyTabClosed && s != nil && s.Kind == flow.AwaitSDK && !f.sawResult() && !f.pageStarted {
+			// Closed before Start was pressed: the transaction is unused
+			// and the link still runs it.
+			cmd = setStatus("the browser tab was closed before the journey started: the transaction is unused, open the link again", statusInfo)
+		} else if s != nil && msg.ev.Kind == bridge.JourneyTabClosed && s.Kind == flow.AwaitSDK && !f.sawResult() {
 			// The page used the transaction; nothing will answer for it any
 			// more, so stop waiting out its five minutes.
 			f.tabClosed = true

@@ -207,6 +207,7 @@ func TestTabClosedOrderAsksTheGatewayFirst(t *testing.T) {
 			hs.runner.journeys = append(hs.runner.journeys, j)
 			hs.withUsers()
 			hs.placeOrder("INFY", "3")
+			hs.update(journeyEventMsg{j: j, ev: bridge.JourneyEvent{Kind: bridge.JourneySDKStarted, At: testNow}, ok: true})
 			cmd := hs.update(journeyEventMsg{j: j, ev: bridge.JourneyEvent{Kind: bridge.JourneyTabClosed, Detail: "pagehide", At: testNow}, ok: true})
 			hs.pump(cmd)
 			v := plain(hs.view())
