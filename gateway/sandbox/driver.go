@@ -52,19 +52,22 @@ func driverErr(err error) *apiErr {
 // TransactionView is the sandbox's view of a transaction
 // (GET /_sandbox/transactions/{id}; sandbox only).
 type TransactionView struct {
-	TransactionID   string                     `json:"transactionId"`
-	Intent          gateway.Intent             `json:"intent"`
-	Status          gateway.Status             `json:"status"`
-	Error           *gateway.TxnError          `json:"error"`
-	CreatedAt       time.Time                  `json:"createdAt"`
-	ExpireAt        time.Time                  `json:"expireAt"`
-	Expired         bool                       `json:"expired"`
-	SmallcaseAuthID string                     `json:"smallcaseAuthId,omitempty"`
-	Broker          string                     `json:"broker,omitempty"`
-	Account         string                     `json:"account,omitempty"`
-	Request         gateway.TransactionRequest `json:"request"`
-	Batches         []gateway.OrderBatch       `json:"batches"`
-	Outcome         *gateway.SDKOutcome        `json:"outcome,omitempty"`
+	TransactionID   string            `json:"transactionId"`
+	Intent          gateway.Intent    `json:"intent"`
+	Status          gateway.Status    `json:"status"`
+	Error           *gateway.TxnError `json:"error"`
+	CreatedAt       time.Time         `json:"createdAt"`
+	ExpireAt        time.Time         `json:"expireAt"`
+	Expired         bool              `json:"expired"`
+	SmallcaseAuthID string            `json:"smallcaseAuthId,omitempty"`
+	// BoundAuthID is the smallcaseAuthId of the connected token the
+	// transaction was created with: only that account may run it.
+	BoundAuthID string                     `json:"boundSmallcaseAuthId,omitempty"`
+	Broker      string                     `json:"broker,omitempty"`
+	Account     string                     `json:"account,omitempty"`
+	Request     gateway.TransactionRequest `json:"request"`
+	Batches     []gateway.OrderBatch       `json:"batches"`
+	Outcome     *gateway.SDKOutcome        `json:"outcome,omitempty"`
 }
 
 // Transaction returns the current view of a transaction.
@@ -72,7 +75,7 @@ func (s *Server) Transaction(id string) (TransactionView, bool) {
 	var v TransactionView
 	ok := s.store.with(id, s.now(), func(t *txn) {
 		v = TransactionView{TransactionID: t.ID, Intent: t.Req.Intent, Status: t.Status, CreatedAt: t.CreatedAt.UTC(),
-			ExpireAt: t.ExpireAt, Expired: t.Status == gateway.StatusExpired, SmallcaseAuthID: t.UserAuthID,
+			ExpireAt: t.ExpireAt, Expired: t.Status == gateway.StatusExpired, SmallcaseAuthID: t.UserAuthID, BoundAuthID: t.AuthID,
 			Broker: t.Broker, Account: t.Account, Request: t.Req, Batches: append([]gateway.OrderBatch{}, t.Batches...), Outcome: t.Outcome}
 		v.Error = &gateway.TxnError{}
 		if t.Err != nil {

@@ -195,21 +195,22 @@ type Problem struct {
 // made before any request).
 func Explain(err error) Problem {
 	var (
-		pre  *PreflightError
-		ko   *KeyOverrideError
-		exp  *ExpiredError
-		un   *UnreachableError
-		nsa  *NotSandboxAccountError
-		sdk  *gateway.SDKError
-		api  *gateway.APIError
-		dup  *session.DuplicateAuthIDError
-		mm   *gateway.AuthIDMismatchError
-		uu   *UnknownUserError
-		busy *bridge.PortBusyError
-		ve   *gateway.ValidationError
-		cf   *session.CorruptFileError
-		used *AlreadyRunError
-		unk  *UnknownTransactionError
+		pre   *PreflightError
+		ko    *KeyOverrideError
+		exp   *ExpiredError
+		un    *UnreachableError
+		nsa   *NotSandboxAccountError
+		sdk   *gateway.SDKError
+		api   *gateway.APIError
+		dup   *session.DuplicateAuthIDError
+		mm    *gateway.AuthIDMismatchError
+		uu    *UnknownUserError
+		busy  *bridge.PortBusyError
+		ve    *gateway.ValidationError
+		cf    *session.CorruptFileError
+		used  *AlreadyRunError
+		bound *BoundToAnotherUserError
+		unk   *UnknownTransactionError
 	)
 	switch {
 	case err == nil:
@@ -274,6 +275,9 @@ func Explain(err error) Problem {
 	case errors.As(err, &dup):
 		return Problem{Name: "duplicate_smallcase_auth_id", Meaning: err.Error(),
 			Advice: "Both labels would name the same broker account. Confirm to save anyway (--allow-duplicate), or log in with another broker account.", Redo: SaveUser}
+	case errors.As(err, &bound):
+		return Problem{Name: "bound_to_another_user", Meaning: err.Error(),
+			Advice: "Run it as the user whose token created it (--user LABEL), or have your backend create the transaction with this user's connected token.", Redo: MintToken}
 	case errors.As(err, &mm):
 		return Problem{Name: "smallcase_auth_id_mismatch", Meaning: err.Error(),
 			Advice: "Run the journey again and log in with the broker account the user connected first.", Redo: CreateTransaction}

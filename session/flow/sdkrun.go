@@ -60,6 +60,24 @@ func (e *AlreadyRunError) Error() string {
 		e.TransactionID, e.Status, e.Source)
 }
 
+// BoundToAnotherUserError is a transaction created with another account's
+// connected token: only that account can run it, so the run is refused
+// before the SDK starts.
+type BoundToAnotherUserError struct {
+	TransactionID, Label, Want, Bound string
+}
+
+// Error names both ids and what to do.
+func (e *BoundToAnotherUserError) Error() string {
+	who := "this run's user"
+	if e.Label != "" {
+		who = fmt.Sprintf("user %q", e.Label)
+	}
+	return fmt.Sprintf("transaction %s was created with the connected token of smallcaseAuthId %s, but %s is %s: "+
+		"only that account can run it (the journey would end user_mismatch), so nothing was started",
+		e.TransactionID, e.Bound, who, e.Want)
+}
+
 // UnknownTransactionError is a transaction the sandbox does not have.
 type UnknownTransactionError struct {
 	TransactionID string
@@ -276,6 +294,9 @@ type runStatus struct {
 	Status   gateway.Status `json:"status"`
 	ExpireAt time.Time      `json:"expireAt"`
 	Expired  bool           `json:"expired"`
+	// Bound is the smallcaseAuthId of the connected token the transaction
+	// was created with, "" for a guest token.
+	Bound string `json:"boundSmallcaseAuthId"`
 }
 
 // checkTransaction refuses a transaction that ran before (the history, or
@@ -318,6 +339,15 @@ func (j *Journey) checkTransaction(ctx context.Context, s *Step) {
 				status = gateway.StatusExpired
 			}
 			s.Err = &AlreadyRunError{TransactionID: id, Status: status, Source: "the sandbox"}
+			return
+		}
+		j.mu.Lock()
+		want := j.authID
+		j.mu.Unlock()
+		if st.Bound != "" && want != "" && st.Bound != want {
+			// The sandbox would let only the bound account run it: the
+			// user's run would end user_mismatch, after the SDK started.
+			s.Err = &BoundToAnotherUserError{TransactionID: id, Label: j.UserLabel, Want: want, Bound: st.Bound}
 			return
 		}
 		intent, txn.ExpireAt = st.Intent, st.ExpireAt

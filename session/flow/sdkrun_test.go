@@ -225,3 +225,38 @@ func TestClaimHistoryOnce(t *testing.T) {
 		t.Fatalf("claim after the release: %v", err)
 	}
 }
+
+// TestSDKRunRefusesATransactionBoundToAnotherUser: a transaction created
+// with bob's connected token is refused for alice before the SDK starts
+// (the sandbox knows whom it is bound to), and runs for bob.
+func TestSDKRunRefusesATransactionBoundToAnotherUser(t *testing.T) {
+	st := newStore(t)
+	r := setup(t, st, Options{Auto: gateway.ScenarioSuccess})
+	alice, bob := defaultAuthID(), sandbox.AuthID(sandbox.DefaultGateway, "kite-leprechaun", "LEP002")
+	for label, id := range map[string]string{"alice": alice, "bob": bob} {
+		if err := st.SaveUser(session.BuiltinProfileName, session.User{Label: label, SmallcaseAuthID: id, Broker: "kite-leprechaun"}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bobTok, _ := gateway.MintConnectedToken(sandbox.DefaultSecret, bob, time.Now().Add(time.Hour))
+	id := createElsewhere(t, r, bobTok, gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
+		Type: gateway.OrderSecurities, Securities: []gateway.Security{{Ticker: "TCS", Quantity: 1, Type: gateway.Buy}}}})
+	j := r.RunTransaction(RunSpec{TransactionID: id, Label: "alice"})
+	f := j.Run(context.Background(), nil)
+	j.Close()
+	var bound *BoundToAnotherUserError
+	if f == nil || f.Kind != CheckTransaction || !errors.As(f.Err, &bound) || bound.Bound != bob {
+		t.Fatalf("alice on bob's transaction: failed %+v", f)
+	}
+	if v, _ := testSandbox(r).Transaction(id); v.Status != gateway.StatusInitialized {
+		t.Fatalf("the refused run used the transaction: %s", v.Status)
+	}
+	if p := Explain(f.Err); p.Name != "bound_to_another_user" || !strings.Contains(p.Advice, "--user") {
+		t.Errorf("explained as %+v", p)
+	}
+	j = r.RunTransaction(RunSpec{TransactionID: id, Label: "bob"})
+	defer j.Close()
+	if f := j.Run(context.Background(), nil); f != nil {
+		t.Fatalf("bob's run failed at %s: %v", f.Kind, f.Err)
+	}
+}

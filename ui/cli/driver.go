@@ -318,6 +318,8 @@ func journeyExitCode(err error) int {
 		return exitUsage // caught before any request
 	case errors.As(err, &mm):
 		return exitSDK
+	case errors.As(err, new(*flow.BoundToAnotherUserError)):
+		return exitUsage // refused before the SDK started
 	case errors.Is(err, bridge.ErrJourneyExpired):
 		return exitExpired
 	case errors.As(err, &uu):
