@@ -163,16 +163,21 @@ func keyringUser(profile, key string) string { return profile + ":" + key }
 
 // get reads one key; a missing item is "".
 func (k *keyringState) get(profile, key string) (string, error) {
-	var v string
+	// The value travels with the call's own result: a call that answers
+	// after the timeout writes nothing this function still reads.
+	got := make(chan string, 1)
 	err := k.do(func() error {
-		var err error
-		v, err = k.backend.Get(KeyringService, keyringUser(profile, key))
+		v, err := k.backend.Get(KeyringService, keyringUser(profile, key))
+		got <- v
 		return err
 	})
-	if errors.Is(err, keyring.ErrNotFound) {
-		return "", nil
+	if err != nil {
+		if errors.Is(err, keyring.ErrNotFound) {
+			return "", nil
+		}
+		return "", err
 	}
-	return v, err
+	return <-got, nil
 }
 
 // set writes one key; an empty value deletes the item.

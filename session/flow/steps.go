@@ -531,6 +531,14 @@ func (j *Journey) awaitSDK(ctx context.Context, s *Step) {
 			}
 		}()
 		out, err = bj.Wait(wctx)
+		if bj.SDKStarted() {
+			// Asked of the bridge itself: its sdk_started event may have
+			// been dropped from a full channel. A started SDK is never
+			// started again by a retry.
+			j.mu.Lock()
+			j.sdkStarted, j.triggered = true, true
+			j.mu.Unlock()
+		}
 		if err != nil && ctx.Err() == nil && pageGone.Load() {
 			err = ErrPageClosedAfterStart
 		}

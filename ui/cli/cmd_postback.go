@@ -69,7 +69,7 @@ func postbackProfile(c *Factory, name string) (*session.Store, session.Profile, 
 	}
 	st, warnings, err := c.openStore(dir, nil)
 	for _, w := range warnings {
-		fmt.Fprintln(c.stderr, "gatewalk: warning:", w)
+		fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(w))
 	}
 	if err != nil {
 		return nil, session.Profile{}, postbackKey{}, err

@@ -166,8 +166,14 @@ func roundDuration(d time.Duration) string {
 // lines.
 func (p *progress) waiting(j *flow.Journey) func() {
 	exp := j.WallExpireAt()
-	p.printf("  ...     waiting for the SDK result; the transaction expires at %s (%s)\n",
-		exp.Local().Format("15:04:05"), present.Countdown(exp.Sub(p.now())))
+	if exp.IsZero() {
+		// A transaction made elsewhere on a real Gateway: nothing says when
+		// it expires (it lives 5 minutes from its creation).
+		p.printf("  ...     waiting for the SDK result; the transaction's expiry is unknown (it lives 5 minutes from its creation)\n")
+	} else {
+		p.printf("  ...     waiting for the SDK result; the transaction expires at %s (%s)\n",
+			exp.Local().Format("15:04:05"), present.Countdown(exp.Sub(p.now())))
+	}
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -212,6 +218,9 @@ func (p *progress) waiting(j *flow.Journey) func() {
 				}
 				show(ev)
 			case <-tick.C:
+				if exp.IsZero() {
+					continue
+				}
 				left := exp.Sub(p.now())
 				if p.tty {
 					p.printf("\r\033[K          %s left", present.Countdown(left))
