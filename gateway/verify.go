@@ -140,6 +140,10 @@ func verifyReturnedToken(token, secret string, now time.Time) (*TokenInfo, error
 	}
 }
 
+// ResultBatches finds the order batches of a result as VerifyOutcome does,
+// for a result that could not be verified (no secret to check it with).
+func ResultBatches(res SDKResult) []OrderBatch { return resultBatches(res) }
+
 // resultBatches finds the order batches of a result: orderBatches (the web
 // SDK's key) or data.batches (the mobile SDKs' SuccessData, possibly as a
 // JSON string). Data of another shape has no batches: the raw result stays

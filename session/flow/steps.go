@@ -774,8 +774,13 @@ func (j *Journey) fetchOrders(ctx context.Context, s *Step) {
 	}
 	j.mu.Lock()
 	var sdk []gateway.OrderBatch
-	if j.verified != nil {
+	switch {
+	case j.verified != nil:
 		sdk = j.verified.Batches
+	case j.outcome != nil && j.outcome.Result != nil:
+		// No secret verified the result (a run on a profile without one):
+		// its batches still say what the SDK reported.
+		sdk = gateway.ResultBatches(*j.outcome.Result)
 	}
 	j.mu.Unlock()
 	s.Orders, s.OrdersSource = od, SourceOrderDetails
