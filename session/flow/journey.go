@@ -393,7 +393,10 @@ func (j *Journey) SDKCompletedOrder() bool {
 }
 
 func (j *Journey) sdkCompletedOrderLocked() bool {
-	return (j.Kind == Order || j.Kind == SDKRun) && j.outcome != nil && j.outcome.Result != nil
+	// A run of a transaction made elsewhere is an order only when its
+	// intent is TRANSACTION, or still unknown.
+	order := j.Kind == Order || (j.Kind == SDKRun && (j.runIntent == "" || j.runIntent == gateway.IntentTransaction))
+	return order && j.outcome != nil && j.outcome.Result != nil
 }
 
 // retryFrom resets the steps and returns the id of a live transaction it

@@ -270,3 +270,16 @@ func (w *watchedBuffer) Write(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// TestSDKConnectDuplicateAdvice: a CONNECT run with gatewalk sdk that lands
+// on an account another label holds is refused with the duplicate advice
+// (--allow-duplicate), never the order advice about placed orders.
+func TestSDKConnectDuplicateAdvice(t *testing.T) {
+	h := newHeadlessEnv(t)
+	sb, _ := externalSandbox(t, h) // alice is kite-leprechaun LEP001
+	id := createWithHTTP(t, sb.URL(), guestToken(t), `{"intent":"CONNECT"}`)
+	code, _, errb := h.run(t, "sdk", "--profile", "ext", "--transaction-id", id, "--guest", "--user", "zed", "--auto", "success")
+	if code == exitOK || !strings.Contains(errb, "--allow-duplicate") || strings.Contains(errb, "this order") {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+}
