@@ -275,6 +275,9 @@ func Explain(err error) Problem {
 	case errors.As(err, &dup):
 		return Problem{Name: "duplicate_smallcase_auth_id", Meaning: err.Error(),
 			Advice: "Both labels would name the same broker account. Confirm to save anyway (--allow-duplicate), or log in with another broker account.", Redo: SaveUser}
+	case errors.As(err, new(*TokenOfAnotherUserError)):
+		return Problem{Name: "token_of_another_user", Meaning: err.Error(),
+			Advice: "Give the connected token of this --user, or leave --user out to run as the token's own user.", Redo: MintToken}
 	case errors.As(err, &bound):
 		return Problem{Name: "bound_to_another_user", Meaning: err.Error(),
 			Advice: "Run it as the user whose token created it (--user LABEL), or have your backend create the transaction with this user's connected token.", Redo: MintToken}

@@ -60,6 +60,19 @@ func (e *AlreadyRunError) Error() string {
 		e.TransactionID, e.Status, e.Source)
 }
 
+// TokenOfAnotherUserError is a connected token given on standard input
+// whose smallcaseAuthId is not the stored one of --user: refused before
+// anything runs.
+type TokenOfAnotherUserError struct {
+	Label, Stored, Token string
+}
+
+// Error names both ids and what to do.
+func (e *TokenOfAnotherUserError) Error() string {
+	return fmt.Sprintf("the token read from standard input is the connected token of smallcaseAuthId %s, but user %q is %s: "+
+		"nothing was run. Give that user's token, another --user, or none (the token's own user)", e.Token, e.Label, e.Stored)
+}
+
 // BoundToAnotherUserError is a transaction created with another account's
 // connected token: only that account can run it, so the run is refused
 // before the SDK starts.
@@ -255,7 +268,7 @@ func (j *Journey) givenToken(s *Step, stored *session.User) {
 	case gateway.TokenGuest:
 	case gateway.TokenConnected:
 		if stored != nil && stored.SmallcaseAuthID != info.SmallcaseAuthID {
-			s.Err = &gateway.AuthIDMismatchError{User: j.UserLabel, Expected: stored.SmallcaseAuthID, Got: info.SmallcaseAuthID}
+			s.Err = &TokenOfAnotherUserError{Label: j.UserLabel, Stored: stored.SmallcaseAuthID, Token: info.SmallcaseAuthID}
 			return
 		}
 	default:

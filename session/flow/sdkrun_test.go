@@ -121,7 +121,7 @@ func TestSDKRunGivenTokenChecks(t *testing.T) {
 		want func(error) bool
 	}{
 		"wrong signature": {wrong, func(err error) bool { return errors.Is(err, gateway.ErrTokenSignature) }},
-		"another user":    {other, func(err error) bool { var mm *gateway.AuthIDMismatchError; return errors.As(err, &mm) }},
+		"another user":    {other, func(err error) bool { var tu *TokenOfAnotherUserError; return errors.As(err, &tu) }},
 	} {
 		j := r.RunTransaction(RunSpec{TransactionID: "TRX_0123", Label: "alice", Token: tc.tok})
 		f := j.Run(context.Background(), nil)

@@ -318,7 +318,7 @@ func journeyExitCode(err error) int {
 		return exitUsage // caught before any request
 	case errors.As(err, &mm):
 		return exitSDK
-	case errors.As(err, new(*flow.BoundToAnotherUserError)):
+	case errors.As(err, new(*flow.BoundToAnotherUserError)), errors.As(err, new(*flow.TokenOfAnotherUserError)):
 		return exitUsage // refused before the SDK started
 	case errors.Is(err, bridge.ErrJourneyExpired):
 		return exitExpired
