@@ -194,6 +194,10 @@ type Exchange struct {
 const HeaderSandboxTime = "X-Sandbox-Time"
 
 // serverTime reads the server's clock from a response's headers.
+// ServerTime reads the server's clock off a response: a sandbox's
+// X-Sandbox-Time (precise), else Date (to the second).
+func ServerTime(h http.Header) (t time.Time, precise bool) { return serverTime(h) }
+
 func serverTime(h http.Header) (t time.Time, precise bool) {
 	if v := h.Get(HeaderSandboxTime); v != "" {
 		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {

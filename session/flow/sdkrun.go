@@ -310,6 +310,9 @@ type runStatus struct {
 	// Bound is the smallcaseAuthId of the connected token the transaction
 	// was created with, "" for a guest token.
 	Bound string `json:"boundSmallcaseAuthId"`
+	// offset is how far the sandbox's clock runs ahead of the runner's,
+	// from its answer, as for a create.
+	offset time.Duration
 }
 
 // checkTransaction refuses a transaction that ran before (the history, or
@@ -364,6 +367,9 @@ func (j *Journey) checkTransaction(ctx context.Context, s *Step) {
 			return
 		}
 		intent, txn.ExpireAt = st.Intent, st.ExpireAt
+		j.mu.Lock()
+		j.serverOffset = st.offset // its expireAt is on the sandbox's clock
+		j.mu.Unlock()
 		source = "the sandbox: " + string(st.Intent) + ", unused"
 	}
 	j.mu.Lock()
@@ -378,7 +384,7 @@ func (j *Journey) checkTransaction(ctx context.Context, s *Step) {
 	s.Transaction = txn
 	when := "expiry unknown"
 	if !txn.ExpireAt.IsZero() {
-		when = "expires " + txn.ExpireAt.Local().Format("15:04:05")
+		when = "expires " + j.WallExpireAt().Local().Format("15:04:05")
 	}
 	s.Summary = fmt.Sprintf("%s (%s; %s)", id, source, when)
 }
@@ -470,6 +476,8 @@ func (r *Runner) lookupSandbox(ctx context.Context, id string) (runStatus, error
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &env) != nil {
 		return st, fmt.Errorf("looking the transaction up on the sandbox: HTTP %d", resp.StatusCode)
 	}
+	at, precise := gateway.ServerTime(resp.Header)
+	env.Data.offset = serverOffset([]gateway.Exchange{{ServerTime: at, ServerTimePrecise: precise}}, r.now())
 	return env.Data, nil
 }
 

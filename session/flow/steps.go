@@ -335,7 +335,9 @@ func (j *Journey) createTransaction(ctx context.Context, s *Step) {
 	j.txn, j.txnCreated, j.outcome, j.verified = txn, created, nil, nil
 	j.serverOffset = offset
 	j.mu.Unlock()
-	s.Summary = fmt.Sprintf("%s %s, expires %s", req.Intent, txn.TransactionID, txn.ExpireAt.Local().Format("15:04:05"))
+	// On this machine's clock, as the countdown shows it (a sandbox's clock
+	// may have been moved).
+	s.Summary = fmt.Sprintf("%s %s, expires %s", req.Intent, txn.TransactionID, txn.ExpireAt.Add(-offset).Local().Format("15:04:05"))
 	herr := r.store.AddHistory(r.profile.Name, session.HistoryEntry{TransactionID: txn.TransactionID, Intent: req.Intent,
 		User: j.UserLabel, CreatedAt: r.now(), ExpiresAt: txn.ExpireAt, Status: gateway.StatusInitialized,
 		Summary: requestSummary(req)})
