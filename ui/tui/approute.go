@@ -281,12 +281,28 @@ func (m *Model) journeyFinished(msg journeyFinishedMsg) tea.Cmd {
 	if msg.rec.label == "" {
 		text = present.JourneyTitle(msg.rec.kind) + " completed"
 	}
+	if l := savedUser(msg.rec.steps); l != "" {
+		// The journey saved a user: it is the one selected once the users
+		// are reloaded.
+		m.selUser = l
+	}
 	level := statusOK
 	if msg.note != "" {
 		text += ", but " + msg.note
 		level = statusError
 	}
 	return tea.Batch(m.setStatus(text, level), loadUsersCmd(m.cfg.Store, m.profile.Name))
+}
+
+// savedUser is the label of the user a journey's steps saved, "" when
+// they saved none (a guest's SDK run, a TRANSACTION).
+func savedUser(steps []flow.Step) string {
+	for _, s := range steps {
+		if s.Kind == flow.SaveUser && s.State == flow.Done && s.User != nil {
+			return s.User.Label
+		}
+	}
+	return ""
 }
 
 func (m *Model) fileExported(msg fileExportedMsg) tea.Cmd {
