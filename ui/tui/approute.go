@@ -96,10 +96,7 @@ func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		m.pushFor(msg.label, newRunForm(m.st, &m.km, m.profile, msg.label))
 		return nil, true
 	case runSubmittedMsg:
-		if m.runner == nil {
-			return m.notReady(), true
-		}
-		return m.openFlow(flow.SDKRun, msg.spec.Label, m.runner.RunTransaction(msg.spec)), true
+		return m.runSubmitted(msg), true
 	case holdingsAskedMsg:
 		return m.holdingsAsked(msg), true
 	case holdingsFetchedMsg:
@@ -223,6 +220,20 @@ func (m *Model) orderConfirmed(msg orderConfirmedMsg) tea.Cmd {
 		return m.setStatus("not placed: the profile restarted since the review; check the order and press enter again", statusError)
 	}
 	return m.openFlow(flow.Order, msg.label, m.runner.Order(msg.label, msg.oc))
+}
+
+// runSubmitted runs the form's transactionId, once: only while the form is
+// the active screen.
+func (m *Model) runSubmitted(msg runSubmittedMsg) tea.Cmd {
+	if _, ok := m.active().(*runForm); !ok {
+		return nil
+	}
+	if m.runner == nil {
+		// The form asks for one run only: it is closed, s opens a new one.
+		m.back()
+		return m.setStatus("not run: the profile is restarting; press s again in a moment", statusError)
+	}
+	return m.openFlow(flow.SDKRun, msg.spec.Label, m.runner.RunTransaction(msg.spec))
 }
 
 func (m *Model) importSubmitted(msg importSubmittedMsg) tea.Cmd {
