@@ -6,6 +6,7 @@ import (
 
 	"gatewalk/gateway/sandbox"
 	"gatewalk/session"
+	"gatewalk/session/flow"
 )
 
 // TestAutoChooserColumnsStayApart: at 100x30 every column of the chooser
@@ -38,4 +39,39 @@ func TestAutoChooserColumnsStayApart(t *testing.T) {
 	if !strings.Contains(row, "…") || len([]rune(row)) > 100 {
 		t.Fatalf("the users connected as the account are not cut to the width:\n%s", row)
 	}
+}
+
+// TestGuestLoginNextHintWraps: at 100x30 the hint after a guest login is
+// wrapped in the detail pane, not cut.
+func TestGuestLoginNextHintWraps(t *testing.T) {
+	hs := newHarness(t, 100, 30)
+	j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).on(flow.VerifyResult, verified)
+	hs.startGuest("alice", j)
+	if hs.m.flow == nil || !hs.m.flow.finished {
+		t.Fatalf("the guest login did not finish:\n%s", plain(hs.view()))
+	}
+	v := plain(hs.view())
+	lines := strings.Split(v, "\n")
+	for i, l := range lines {
+		if !strings.Contains(l, "Connected. Next:") {
+			continue
+		}
+		if strings.Contains(l, "…") || i+1 == len(lines) || !strings.Contains(l+" "+lines[i+1], "holdings for") || !strings.Contains(lines[i+1], "alice.") {
+			t.Fatalf("the hint is cut, not wrapped:\n%s", v)
+		}
+		return
+	}
+	t.Fatalf("no hint after the guest login:\n%s", v)
+}
+
+// TestGuestSDKRunTitleNamesTheGuest: an SDK run with a guest token says so
+// in its title, where a user's run names the user.
+func TestGuestSDKRunTitleNamesTheGuest(t *testing.T) {
+	hs := newHarness(t, 100, 30)
+	hs.withUsers()
+	hs.runner.journeys = append(hs.runner.journeys, newFakeJourney(flow.MintToken, flow.CheckTransaction, flow.OpenBrowser, flow.AwaitSDK, flow.VerifyResult, flow.SaveUser, flow.FetchOrders))
+	hs.key("s")
+	hs.typeText("TRX_0123abcd")
+	hs.key("tab", "enter")
+	mustContain(t, plain(hs.view()), "Run a transactionId · guest  done")
 }
