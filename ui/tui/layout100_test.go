@@ -75,3 +75,21 @@ func TestGuestSDKRunTitleNamesTheGuest(t *testing.T) {
 	hs.key("tab", "enter")
 	mustContain(t, plain(hs.view()), "Run a transactionId · guest  done")
 }
+
+// TestLeavingReplacesStillHere: a "still here" from an earlier answer does
+// not stay on the status line once y left the journey.
+func TestLeavingReplacesStillHere(t *testing.T) {
+	hs := newHarness(t, 100, 30)
+	hs.startGuest("gina", newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).waiting(flow.AwaitSDK))
+	hs.key("esc", "x")
+	mustContain(t, plain(hs.view()), "still here: the journey goes on")
+	hs.key("esc", "y")
+	if hs.m.active() != screen(hs.m.home) {
+		t.Fatalf("y did not leave: %T", hs.m.active())
+	}
+	v := plain(hs.view())
+	if strings.Contains(v, "still here") {
+		t.Fatalf("the status line still says the journey goes on:\n%s", v)
+	}
+	mustContain(t, v, "left the journey: transaction TRX_0123456789abcdef0123456789abcdef is left unfinished")
+}
