@@ -93,3 +93,42 @@ func TestLeavingReplacesStillHere(t *testing.T) {
 	}
 	mustContain(t, v, "left the journey: transaction TRX_0123456789abcdef0123456789abcdef is left unfinished")
 }
+
+// TestOrderReviewValuesLineUp: the review's values start in one column,
+// the profile's badge word included (its padding is blank in plain text),
+// on the sandbox and on production.
+func TestOrderReviewValuesLineUp(t *testing.T) {
+	for _, prod := range []bool{false, true} {
+		hs := newHarness(t, 100, 30)
+		badge := "SANDBOX"
+		if prod {
+			hs.onProfile(prodProfile)
+			badge = "PRODUCTION"
+		} else {
+			hs.withUsers()
+		}
+		hs.key("o")
+		hs.typeText("INFY")
+		hs.key("tab")
+		hs.typeText("3")
+		hs.key("enter")
+		v := plain(hs.view())
+		field := func(name string) string {
+			for _, l := range strings.Split(v, "\n") {
+				if strings.HasPrefix(l, "  "+name+" ") {
+					return l
+				}
+			}
+			return ""
+		}
+		want := strings.Index(field("user"), "alice")
+		for _, f := range [][2]string{{"profile", badge}, {"broker", "zerodha"}, {"SDK step", "answered"}} {
+			if f[1] == "zerodha" && !prod {
+				f[1] = "kite-leprechaun"
+			}
+			if got := strings.Index(field(f[0]), f[1]); got != want || want < 0 {
+				t.Fatalf("%s starts at %d, the user at %d:\n%s", f[1], got, want, v)
+			}
+		}
+	}
+}
