@@ -277,7 +277,9 @@ func (m *Model) openFlow(kind flow.Kind, label string, j Journey) tea.Cmd {
 	info := flowInfo{profile: m.profile, api: m.runner.APIURL(), auto: m.runner.Auto(), now: m.now, demo: m.demo}
 	f := newFlowView(m.st, &m.km, m.sched, kind, label, j, m.cfg.Clipboard, info)
 	m.flow = f
-	m.selUser = label
+	// The selection stays the operator's: a guest login's label is no user
+	// until the journey saves it (journeyFinished selects it then), and a
+	// guest's SDK run has none.
 	m.push(f)
 	return f.start()
 }

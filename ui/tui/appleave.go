@@ -73,6 +73,14 @@ func (m *Model) answerLeave(k tea.KeyMsg) tea.Cmd {
 	m.asked = nil
 	m.layout()
 	if key.Matches(k, m.km.Confirm) || a.kind == leaveQuit && key.Matches(k, m.km.Quit) {
+		// What the status line said before (such as "still here" from an
+		// earlier answer) is no longer true.
+		m.status = ""
+		m.statusID++
+		if txn, _ := m.flow.liveTransaction(); txn != nil && a.kind == leaveBack {
+			id := present.RedactID(txn.TransactionID, m.demo)
+			return tea.Batch(m.leave(a), m.setStatus("left the journey: transaction "+id+" is left unfinished (ABANDONED in the history)", statusInfo))
+		}
 		return m.leave(a)
 	}
 	text := "still here: the journey goes on"

@@ -96,10 +96,7 @@ func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		m.pushFor(msg.label, newRunForm(m.st, &m.km, m.profile, msg.label))
 		return nil, true
 	case runSubmittedMsg:
-		if m.runner == nil {
-			return m.notReady(), true
-		}
-		return m.openFlow(flow.SDKRun, msg.spec.Label, m.runner.RunTransaction(msg.spec)), true
+		return m.runSubmitted(msg), true
 	case holdingsAskedMsg:
 		return m.holdingsAsked(msg), true
 	case holdingsFetchedMsg:
@@ -225,6 +222,20 @@ func (m *Model) orderConfirmed(msg orderConfirmedMsg) tea.Cmd {
 	return m.openFlow(flow.Order, msg.label, m.runner.Order(msg.label, msg.oc))
 }
 
+// runSubmitted runs the form's transactionId, once: only while the form is
+// the active screen.
+func (m *Model) runSubmitted(msg runSubmittedMsg) tea.Cmd {
+	if _, ok := m.active().(*runForm); !ok {
+		return nil
+	}
+	if m.runner == nil {
+		// The form asks for one run only: it is closed, s opens a new one.
+		m.back()
+		return m.setStatus("not run: the profile is restarting; press s again in a moment", statusError)
+	}
+	return m.openFlow(flow.SDKRun, msg.spec.Label, m.runner.RunTransaction(msg.spec))
+}
+
 func (m *Model) importSubmitted(msg importSubmittedMsg) tea.Cmd {
 	if m.runner == nil {
 		return m.notReady()
@@ -281,12 +292,28 @@ func (m *Model) journeyFinished(msg journeyFinishedMsg) tea.Cmd {
 	if msg.rec.label == "" {
 		text = present.JourneyTitle(msg.rec.kind) + " completed"
 	}
+	if l := savedUser(msg.rec.steps); l != "" {
+		// The journey saved a user: it is the one selected once the users
+		// are reloaded.
+		m.selUser = l
+	}
 	level := statusOK
 	if msg.note != "" {
 		text += ", but " + msg.note
 		level = statusError
 	}
 	return tea.Batch(m.setStatus(text, level), loadUsersCmd(m.cfg.Store, m.profile.Name))
+}
+
+// savedUser is the label of the user a journey's steps saved, "" when
+// they saved none (a guest's SDK run, a TRANSACTION).
+func savedUser(steps []flow.Step) string {
+	for _, s := range steps {
+		if s.Kind == flow.SaveUser && s.State == flow.Done && s.User != nil {
+			return s.User.Label
+		}
+	}
+	return ""
 }
 
 func (m *Model) fileExported(msg fileExportedMsg) tea.Cmd {

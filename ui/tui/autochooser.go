@@ -5,6 +5,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatewalk/gateway"
 	"gatewalk/session"
@@ -101,8 +102,39 @@ func (c *autoChooser) head() []string {
 		"A guest login connects the account chosen here; orders and imports log in as the user's own account.", c.w)...)
 	lines = append(lines, "",
 		st.Label.Render("outcome ")+"‹ "+st.Strong.Render(string(gateway.Scenarios()[c.scenario]))+" ›"+st.Subtle.Render("  (←/→ changes it)"),
-		"", st.TableHead.Render(pad("    "+pad("BROKER", 22)+pad("ACCOUNT", 9)+pad("NAME", 14)+"CONNECTED AS", c.w)))
+		"", st.TableHead.Render(pad("    "+c.row("BROKER", "ACCOUNT", "NAME", "CONNECTED AS"), c.w)))
 	return lines
+}
+
+// autoColumnGap is the blank between two columns of the chooser.
+const autoColumnGap = 2
+
+// columns are the widths of the broker, account and name columns: as wide
+// as their longest value (capped, a longer one is cut with an ellipsis),
+// each followed by a gap, so that no two columns run together.
+func (c *autoChooser) columns() [3]int {
+	w := [3]int{len("BROKER"), len("ACCOUNT"), len("NAME")}
+	for _, r := range c.rows {
+		for i, v := range []string{r.broker, r.account, r.name} {
+			w[i] = max(w[i], ansi.StringWidth(v))
+		}
+	}
+	for i, limit := range [3]int{24, 12, 20} {
+		w[i] = min(w[i], limit)
+	}
+	return w
+}
+
+// row lays out one line of the list (without the cursor's four cells):
+// the columns, then who is connected as the account, cut to the width.
+func (c *autoChooser) row(broker, account, name, used string) string {
+	w := c.columns()
+	gap := strings.Repeat(" ", autoColumnGap)
+	line := pad(broker, w[0]) + gap + pad(account, w[1]) + gap + pad(name, w[2])
+	if used == "" {
+		return line
+	}
+	return line + gap + ansi.Truncate(used, max(c.w-4-ansi.StringWidth(line)-autoColumnGap, 1), "…")
 }
 
 func (c *autoChooser) visible() int { return max(c.h-len(c.head()), 3) }
@@ -160,7 +192,7 @@ func (c *autoChooser) View() string {
 			if len(r.users) > 0 {
 				used = strings.Join(r.users, ", ") + " (a guest login would be a duplicate)"
 			}
-			text = pad(r.broker, 22) + pad(r.account, 9) + pad(r.name, 14) + used
+			text = c.row(r.broker, r.account, r.name, used)
 		}
 		cursor := "    "
 		if i == c.cursor {

@@ -106,7 +106,12 @@ func (f *flowView) statusLines(w int) []string {
 // View lays the steps beside the details when there is room, else above.
 func (f *flowView) View() string {
 	st := f.st
-	head := st.Title.Render(present.JourneyTitle(f.kind)) + st.Subtle.Render(" · "+present.SafeLine(f.label))
+	who := present.SafeLine(f.label)
+	if who == "" {
+		// An SDK run with a guest token: no local user is named.
+		who = "guest"
+	}
+	head := st.Title.Render(present.JourneyTitle(f.kind)) + st.Subtle.Render(" · "+who)
 	note := ""
 	switch {
 	case f.finished && f.note() != "":
@@ -314,7 +319,11 @@ func (f *flowView) detailLines(s flow.Step, w int) []string {
 	d.stepError(s)
 	d.curl()
 	if f.finished && f.kind == flow.GuestLogin {
-		d.add("", d.st.StatusOK.Render("Connected. Next: o places an order, i imports holdings for "+present.SafeLine(f.label)+"."))
+		d.add("")
+		// Wrapped: the pane is narrower than the line beside the step list.
+		for _, l := range wrap("Connected. Next: o places an order, i imports holdings for "+present.SafeLine(f.label)+".", d.w) {
+			d.add(d.st.StatusOK.Render(l))
+		}
 	}
 	return d.out
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatewalk/gateway"
 	"gatewalk/session"
@@ -123,8 +124,11 @@ func (r *orderReview) head() []string {
 		sdk = "answered by the sandbox itself: " + string(r.info.auto.Scenario) + " (auto-answer)"
 	}
 	field := func(name, value string) string { return "  " + st.Label.Render(pad(name, 10)) + value }
+	// The badge's own padding is blank in plain text: its word, not its
+	// background, starts where the other values do.
+	lead := len(ansi.Strip(badge)) - len(strings.TrimLeft(ansi.Strip(badge), " "))
 	out = append(out,
-		field("profile", profile),
+		"  "+st.Label.Render(pad("profile", 10-lead))+profile,
 		field("user", st.Strong.Render(present.SafeLine(r.info.label))),
 		field("broker", broker),
 		field("SDK step", sdk),

@@ -25,7 +25,8 @@ type (
 
 // runForm takes a transactionId created elsewhere (the partner's backend)
 // and whose token starts the SDK: the selected user's or a guest's. On a
-// production profile enter asks once more before anything starts.
+// production profile enter asks first, and only y runs it: a second enter
+// (a double press, a key repeat) must not run a real transaction.
 type runForm struct {
 	st      *Styles
 	km      *KeyMap
@@ -35,8 +36,12 @@ type runForm struct {
 	guest   bool
 	input   textinput.Model
 	err     string
-	// confirming: production, enter was pressed once.
+	// confirming: production, enter was pressed once; y runs, n or esc
+	// goes back to the form.
 	confirming bool
+	// submitted is set when the run is asked for: a key typed before the
+	// journey's screen opened must not ask for a second run.
+	submitted bool
 }
 
 func newRunForm(st *Styles, km *KeyMap, p session.Profile, label string) *runForm {
@@ -50,10 +55,24 @@ func newRunForm(st *Styles, km *KeyMap, p session.Profile, label string) *runFor
 func (f *runForm) SetSize(w, h int) { f.w, f.h = w, h; f.input.Width = max(w-20, 20) }
 func (f *runForm) capturing() bool  { return true }
 func (f *runForm) ShortHelp() []key.Binding {
+	if f.confirming {
+		return f.confirmKeys()
+	}
 	return []key.Binding{f.km.NextField, f.km.Submit, f.km.Back}
 }
 func (f *runForm) FullHelp() [][]key.Binding {
+	if f.confirming {
+		return [][]key.Binding{f.confirmKeys()}
+	}
 	return [][]key.Binding{{f.km.NextField, f.km.Submit, f.km.Back}}
+}
+
+// confirmKeys are the keys of the production question.
+func (f *runForm) confirmKeys() []key.Binding {
+	y, n := f.km.Confirm, f.km.Deny
+	y.SetHelp(y.Help().Key, "run on production")
+	n.SetHelp(n.Help().Key, "back to the form")
+	return []key.Binding{y, n, f.km.Back}
 }
 
 func (f *runForm) Update(msg tea.Msg) (screen, tea.Cmd) {
@@ -63,46 +82,74 @@ func (f *runForm) Update(msg tea.Msg) (screen, tea.Cmd) {
 		f.input, cmd = f.input.Update(msg)
 		return f, cmd
 	}
+	if f.confirming {
+		return f, f.answer(km)
+	}
 	switch {
 	case key.Matches(km, f.km.Back):
-		if f.confirming {
-			f.confirming = false
-			return f, nil
-		}
 		return f, emit(navigatedBackMsg{})
 	case key.Matches(km, f.km.NextField), key.Matches(km, f.km.PrevField):
 		// The token: the selected user's, or a guest's.
 		if f.label != "" {
 			f.guest = !f.guest
 		}
-		f.confirming = false
 		return f, nil
 	case key.Matches(km, f.km.Submit):
 		return f, f.submit()
 	}
-	f.confirming = false
 	var cmd tea.Cmd
 	f.input, cmd = f.input.Update(msg)
 	f.err = ""
 	return f, cmd
 }
 
-// submit checks the id and, on production, asks once more.
+// answer takes a key while production asks: y runs, n or esc goes back to
+// the form; any other key (enter again) changes nothing.
+func (f *runForm) answer(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, f.km.Confirm):
+		return f.run()
+	case key.Matches(k, f.km.Deny), key.Matches(k, f.km.Back):
+		if !f.submitted {
+			f.confirming = false
+		}
+	}
+	return nil
+}
+
+// submit checks the id and runs it, or on production asks first.
 func (f *runForm) submit() tea.Cmd {
 	id := strings.TrimSpace(f.input.Value())
 	if !flow.TransactionIDPattern.MatchString(id) {
 		f.err = "paste the transactionId your backend created (letters, digits, '_' or '-', such as TRX_ and 32 hex characters)"
 		return nil
 	}
-	if f.profile.Env == gateway.EnvProduction && !f.confirming {
+	if f.profile.Env == gateway.EnvProduction {
 		f.confirming = true
 		return nil
 	}
-	spec := flow.RunSpec{TransactionID: id, Label: f.label, Guest: f.guest}
+	return f.run()
+}
+
+// run asks the root for the run, once.
+func (f *runForm) run() tea.Cmd {
+	if f.submitted {
+		return nil
+	}
+	f.submitted = true
+	spec := flow.RunSpec{TransactionID: strings.TrimSpace(f.input.Value()), Label: f.label, Guest: f.guest}
 	if f.guest {
 		spec.Label = "" // a guest's CONNECT is shown, not saved under the selected user
 	}
 	return emit(runSubmittedMsg{spec: spec})
+}
+
+// tokenName says whose token starts the SDK, for the production question.
+func (f *runForm) tokenName() string {
+	if f.guest {
+		return "a guest token"
+	}
+	return present.SafeLine(f.label) + "'s connected token"
 }
 
 func (f *runForm) View() string {
@@ -134,7 +181,7 @@ func (f *runForm) View() string {
 	b.WriteString("\n")
 	if f.confirming {
 		msg := "PRODUCTION: profile " + present.SafeLine(f.profile.Name) + " will run " + present.SafeLine(strings.TrimSpace(f.input.Value())) +
-			". If it is an order, real orders are placed with the user's broker.\nenter runs it, esc goes back."
+			" with " + f.tokenName() + ". If it is an order, real orders are placed with the user's broker.\ny runs it, n or esc goes back to the form."
 		b.WriteString(st.ErrorPanel.Width(max(f.w-2, 20)).Render(msg) + "\n")
 	} else {
 		b.WriteString(st.Subtle.Render("enter opens the page."))

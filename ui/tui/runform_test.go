@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"strings"
 	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"gatewalk/session/flow"
 )
@@ -41,8 +44,8 @@ func TestRunFormStartsTheSDKRun(t *testing.T) {
 	}
 }
 
-// TestRunFormAsksOnProduction: on production the first enter shows what
-// will run and starts nothing; esc goes back to the form.
+// TestRunFormAsksOnProduction: on production enter shows what will run
+// and starts nothing; n and esc go back to the form, only y runs it, once.
 func TestRunFormAsksOnProduction(t *testing.T) {
 	hs := newHarness(t, 80, 24)
 	hs.onProfile(prodProfile)
@@ -52,14 +55,77 @@ func TestRunFormAsksOnProduction(t *testing.T) {
 	if len(hs.runner.runs) != 0 {
 		t.Fatalf("ran on production without asking: %+v", hs.runner.runs)
 	}
-	mustContain(t, plain(hs.view()), "PRODUCTION: profile live will run TRX_0123abcd")
-	hs.key("esc")
-	if len(hs.runner.runs) != 0 {
-		t.Fatal("esc ran it")
+	v := plain(hs.view())
+	mustContain(t, v, "PRODUCTION: profile live will run TRX_0123abcd with alice's connected token", "y runs it, n or esc goes back to the form", "y run on production")
+	for _, back := range []string{"esc", "n"} {
+		hs.key(back)
+		if len(hs.runner.runs) != 0 {
+			t.Fatalf("%s ran it", back)
+		}
+		if f, ok := hs.m.active().(*runForm); !ok || f.confirming {
+			t.Fatalf("%s did not go back to the form: %T", back, hs.m.active())
+		}
+		if strings.Contains(plain(hs.view()), "PRODUCTION: profile") {
+			t.Fatalf("%s left the question on screen:\n%s", back, plain(hs.view()))
+		}
+		hs.key("enter")
 	}
-	hs.key("enter", "enter")
-	if len(hs.runner.runs) != 1 {
+	hs.key("y")
+	if len(hs.runner.runs) != 1 || hs.runner.runs[0] != (flow.RunSpec{TransactionID: "TRX_0123abcd", Label: "alice"}) {
 		t.Fatalf("runs %+v", hs.runner.runs)
+	}
+}
+
+// TestRunFormDoubleEnterDoesNotRunOnProduction: a double press or a key
+// repeat of enter asks once and runs nothing, and the id is not changed
+// by keys typed while it asks.
+func TestRunFormDoubleEnterDoesNotRunOnProduction(t *testing.T) {
+	hs := newHarness(t, 80, 24)
+	hs.onProfile(prodProfile)
+	hs.key("s")
+	hs.typeText("TRX_0123abcd")
+	hs.key("enter", "enter", "enter")
+	if len(hs.runner.runs) != 0 {
+		t.Fatalf("a repeated enter ran on production: %+v", hs.runner.runs)
+	}
+	hs.typeText("ff")
+	f, ok := hs.m.active().(*runForm)
+	if !ok || !f.confirming || f.input.Value() != "TRX_0123abcd" {
+		t.Fatalf("keys typed while asking changed the form: %T %+v", hs.m.active(), f)
+	}
+	mustContain(t, plain(hs.view()), "PRODUCTION: profile live will run TRX_0123abcd")
+}
+
+// TestRunFormSubmitsOnce: keys typed before the journey's screen opened
+// (the form's message not handled yet) ask for no second run.
+func TestRunFormSubmitsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		prod    bool
+		confirm []string
+	}{{"sandbox", false, []string{"enter", "enter"}}, {"production", true, []string{"enter", "y", "y"}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t, 80, 24)
+			if tc.prod {
+				hs.onProfile(prodProfile)
+			} else {
+				hs.withUsers()
+			}
+			hs.key("s")
+			hs.typeText("TRX_0123abcd")
+			// update, not send: the commands of each key are kept, as when
+			// the keys arrive before the first run's message.
+			var cmds []tea.Cmd
+			for _, k := range tc.confirm {
+				cmds = append(cmds, hs.update(keyMsg(k)))
+			}
+			for _, c := range cmds {
+				hs.pump(c)
+			}
+			if len(hs.runner.runs) != 1 {
+				t.Fatalf("runs %+v, want one", hs.runner.runs)
+			}
+		})
 	}
 }
 
