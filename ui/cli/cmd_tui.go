@@ -118,6 +118,8 @@ stderr.`)
 		NoColor:         c.getenv("NO_COLOR") != "",
 		Now:             c.now(),
 		StartupWarnings: warnings,
+		// Exports go to the working directory, shown as an absolute path.
+		ExportDir: exportDir(),
 		Doctor: func(ctx context.Context, profile string) flow.DoctorReport {
 			return flow.Doctor(ctx, store, flow.DoctorOptions{ProfileName: profile, Getenv: c.getenv, Now: c.now,
 				Emulators: c.emulators, Terminal: c.terminalInfo(), TmuxClipboard: tmuxClipboard})
@@ -170,4 +172,14 @@ func (h *heldWarnings) release() {
 	for _, s := range kept {
 		fmt.Fprintln(h.w, "gatewalk: warning:", present.SafeLine(s))
 	}
+}
+
+// exportDir is the working directory as an absolute path ("" when it
+// cannot be told: exports are then written relative to it).
+func exportDir() string {
+	d, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	return d
 }

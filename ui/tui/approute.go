@@ -260,7 +260,9 @@ func (m *Model) holdingsFetched(msg holdingsFetchedMsg) tea.Cmd {
 		return m.setStatus("holdings of "+msg.label+" not fetched: "+text, statusError)
 	}
 	m.status = "" // the "fetching…" line is done with
-	m.push(newHoldingsView(m.st, &m.km, msg.label, msg.h))
+	hv := newHoldingsView(m.st, &m.km, msg.label, msg.h)
+	hv.exportDir = m.cfg.ExportDir
+	m.push(hv)
 	return nil
 }
 

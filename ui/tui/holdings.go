@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,13 +54,16 @@ type holdingsView struct {
 	km   *KeyMap
 	w, h int
 
-	label   string
-	broker  string
-	version string
-	rows    [2][]holdingsRow
-	tab     holdingsTab
-	sortCol [2]int
-	desc    [2]bool
+	label string
+	// exportDir is where an export goes unless the prompt is edited: an
+	// absolute path, shown in full in the prompt.
+	exportDir string
+	broker    string
+	version   string
+	rows      [2][]holdingsRow
+	tab       holdingsTab
+	sortCol   [2]int
+	desc      [2]bool
 
 	idx            []int // rows of the tab that pass the filter, sorted
 	cursor, offset int
@@ -286,7 +290,8 @@ func (v *holdingsView) defaultExportPath() string {
 	if v.tab == tabFunds {
 		name += "-mf"
 	}
-	return name + ".csv"
+	// The full path, so the operator sees (and may edit) where it goes.
+	return filepath.Join(v.exportDir, name+".csv")
 }
 
 func safeFileName(s string) string {

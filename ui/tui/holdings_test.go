@@ -247,3 +247,19 @@ func TestSortArrowKeepsTitlesInPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestExportPromptShowsTheFullPath: the export prompt starts on the full
+// path the file will be written to, which the operator may edit.
+func TestExportPromptShowsTheFullPath(t *testing.T) {
+	v := newTestHoldings(3, 0, 120, 30)
+	v.exportDir = "/home/op/work"
+	v.Update(keyMsg("e"))
+	if got := v.export.Value(); got != "/home/op/work/holdings-alice.csv" {
+		t.Fatalf("export prompt %q, want the full path", got)
+	}
+	mustContain(t, plain(v.View()), "export to: /home/op/work/holdings-alice.csv")
+	v.Update(keyMsg("backspace"))
+	if got := v.export.Value(); got != "/home/op/work/holdings-alice.cs" {
+		t.Fatalf("the prompt cannot be edited: %q", got)
+	}
+}
