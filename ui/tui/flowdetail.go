@@ -526,11 +526,18 @@ func codeLines(st *Styles, body string, w, max int) []string {
 		text = buf.String()
 	}
 	var out []string
+	width := w
+	if width < 8 {
+		width = 8
+	}
 	for _, l := range strings.Split(present.Safe(text), "\n") {
-		out = append(out, st.Code.Render(pad(l, w)))
-		if len(out) == max {
-			out = append(out, st.Subtle.Render("… (pgdn scrolls; c copies the request)"))
-			break
+		// A line wider than the pane wraps (an id or a URL is never cut).
+		for _, part := range strings.Split(ansi.Hardwrap(l, width, true), "\n") {
+			out = append(out, st.Code.Render(pad(part, w)))
+			if len(out) == max {
+				out = append(out, st.Subtle.Render("… (pgdn scrolls; c copies the request)"))
+				return out
+			}
 		}
 	}
 	return out
@@ -542,7 +549,9 @@ func orderLines(st *Styles, od *gateway.OrderDetails, w int) []string {
 		out = append(out, st.Label.Render("status ")+present.SafeLine(string(od.Status)))
 	}
 	for _, b := range od.Batches {
-		out = append(out, st.Strong.Render(pad(fmt.Sprintf("batch %s · %s · filled %d/%d · buy %s sell %s", present.SafeLine(b.BatchID), present.SafeLine(b.Status), b.Filled, b.Quantity, money(b.BuyAmount), money(b.SellAmount)), w)))
+		for _, l := range wrap(fmt.Sprintf("batch %s · %s · filled %d/%d · buy %s sell %s", present.SafeLine(b.BatchID), present.SafeLine(b.Status), b.Filled, b.Quantity, money(b.BuyAmount), money(b.SellAmount)), w) {
+			out = append(out, st.Strong.Render(pad(l, w)))
+		}
 		out = append(out, st.TableHead.Render(pad("TICKER", 12)+" "+pad("SIDE", 5)+" "+padLeft("QTY", 6)+" "+padLeft("FILLED", 7)+" "+padLeft("AVG", 10)+" "+pad("STATUS", 12)))
 		for _, o := range append(append([]gateway.Order(nil), b.Orders...), b.Unplaced...) {
 			out = append(out, pad(present.SafeLine(o.Tradingsymbol), 12)+" "+pad(present.SafeLine(o.TransactionType), 5)+" "+padLeft(strconv.Itoa(o.Quantity), 6)+" "+

@@ -569,3 +569,27 @@ func TestLongStepTitlesWrapBeforeTheDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeLinesWrapLongValues: a JSON value wider than the pane (an id, a
+// URL, a user agent) wraps: it is never cut.
+func TestCodeLinesWrapLongValues(t *testing.T) {
+	long := "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36"
+	lines := codeLines(NewStyles(true), `{"userAgent":"`+long+`","transactionId":"TRX_0123456789abcdef0123456789abcdef"}`, 30, 40)
+	joined := strings.ReplaceAll(strings.Join(func() []string {
+		var out []string
+		for _, l := range lines {
+			out = append(out, strings.TrimRight(plain(l), " "))
+		}
+		return out
+	}(), ""), " ", "")
+	for _, w := range []string{strings.ReplaceAll(long, " ", ""), "TRX_0123456789abcdef0123456789abcdef"} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("a value was cut: %q not in %q", w, joined)
+		}
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > 30 {
+			t.Errorf("line %q is over 30 cells", plain(l))
+		}
+	}
+}
