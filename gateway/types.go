@@ -309,8 +309,10 @@ func validateSecurities(secs []Security) error {
 			return invalid(f+".type", "must be BUY or SELL, got %q", s.Type)
 		}
 		if sh := s.shape(); sh != first {
-			return invalid("orderConfig.securities", "line %d (%s) has %s but line 0 (%s) has %s: %s",
-				i, s.Ticker, sh, secs[0].Ticker, first, SecuritiesRule)
+			// Lines are counted from 1 in the sentence, as a person
+			// counts them; the field paths above keep JSON's indexes.
+			return invalid("orderConfig.securities", "line %d (%s) has %s but line 1 (%s) has %s: %s",
+				i+1, s.Ticker, sh, secs[0].Ticker, first, SecuritiesRule)
 		}
 	}
 	return nil

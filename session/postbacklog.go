@@ -21,8 +21,8 @@ import (
 // Postbacks are not kept in the history file (rewriting it for each one was
 // slow and grew with the history). A valid postback of a known transaction
 // is appended to the profile's log, postbacks-PROFILE.jsonl, one JSON
-// record a line; every other one (bad checksum, unknown transaction,
-// malformed, too large) goes to the profile's ring, postbacks-PROFILE.ring:
+// record a line; every other one (bad checksum, unknown transaction, a
+// pending action, which names no transaction, malformed, too large) goes to the profile's ring, postbacks-PROFILE.ring:
 // RingSlots fixed-size slots, the oldest overwritten, each body cut to its
 // first MaxKeptBody bytes. Both are fsynced before AddPostback returns, and
 // concurrent calls share one write and one fsync (group commit). History

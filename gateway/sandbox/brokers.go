@@ -298,7 +298,8 @@ func demoPortfolio(broker, account string) *portfolio {
 	p.Funds = float64(200000 + 50000*int(r.next()%17)) // 2,00,000 .. 10,00,000
 	if accountSpecial(account) == SpecialLowFunds {
 		// The special account has almost no funds, as smallcase's
-		// low-funds leprechaun token: a BUY is rejected for funds.
+		// low-funds leprechaun token; execute rejects its every BUY for
+		// funds, whatever the balance a SELL left.
 		p.Funds = 250
 	}
 	return p

@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -127,5 +128,56 @@ func TestSpecialTestAccounts(t *testing.T) {
 	tok := e.connected("kite-leprechaun", "LEP001")
 	if o := e.outcome(e.create(tok, webOrder), sandbox.CompleteRequest{}); o.Result == nil || o.Result.OrderBatches[0].Orders[0].Status != "COMPLETE" {
 		t.Errorf("LEP001: %+v %+v", o.Result, o.Error)
+	}
+}
+
+// TestSpecialAccountsWhateverTheBalanceOrScenario: LEP004 rejects every BUY
+// for funds, even a cheap one and one after a SELL that raised its funds;
+// LEP005 fails every order under every order scenario, partial_fill too.
+func TestSpecialAccountsWhateverTheBalanceOrScenario(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	tok := e.connected("kite-leprechaun", "LEP004")
+	h, err := e.client.FetchHoldings(context.Background(), tok, gateway.HoldingsOptions{})
+	if err != nil || len(h.Equities()) == 0 {
+		t.Fatalf("LEP004 holdings: %+v %v", h, err)
+	}
+	held := h.Equities()[0].Ticker
+	sec := func(lines ...gateway.Security) gateway.TransactionRequest {
+		return gateway.TransactionRequest{Intent: gateway.IntentTransaction,
+			OrderConfig: &gateway.OrderConfig{Type: gateway.OrderSecurities, Securities: lines}}
+	}
+	// A SELL fills and raises the funds; the BUYs after it, in the same
+	// batch and in the next one, are still rejected for funds.
+	o := e.outcome(e.create(tok, sec(gateway.Security{Ticker: held, Quantity: 1, Type: gateway.Sell},
+		gateway.Security{Ticker: "TATASTEEL", Quantity: 1, Type: gateway.Buy})), sandbox.CompleteRequest{})
+	if o.Result == nil {
+		t.Fatalf("LEP004 sell and buy: %+v", o.Error)
+	}
+	if got := o.Result.OrderBatches[0].Orders; got[0].Status != "COMPLETE" || got[1].Status != "REJECTED" ||
+		!strings.Contains(got[1].StatusMessage, "Insufficient funds") {
+		t.Errorf("LEP004 sell then buy: %+v, want the SELL COMPLETE and the BUY REJECTED for funds", got)
+	}
+	for _, sc := range []gateway.Scenario{gateway.ScenarioSuccess, gateway.ScenarioPartialFill} {
+		o := e.outcome(e.create(tok, sec(gateway.Security{Ticker: "TATASTEEL", Quantity: 1, Type: gateway.Buy})),
+			sandbox.CompleteRequest{Outcome: sc})
+		if o.Result == nil {
+			t.Fatalf("LEP004 %s: %+v", sc, o.Error)
+		}
+		if ord := o.Result.OrderBatches[0].Orders[0]; ord.Status != "REJECTED" || !strings.Contains(ord.StatusMessage, "Insufficient funds") {
+			t.Errorf("LEP004 %s: a cheap BUY after a SELL: %+v, want REJECTED for funds", sc, ord)
+		}
+	}
+	tok5 := e.connected("kite-leprechaun", "LEP005")
+	for _, sc := range []gateway.Scenario{gateway.ScenarioPartialFill, gateway.ScenarioInsufficientFunds} {
+		o := e.outcome(e.create(tok5, webOrder), sandbox.CompleteRequest{Outcome: sc})
+		if o.Result == nil {
+			t.Fatalf("LEP005 %s: %+v", sc, o.Error)
+		}
+		for _, ord := range o.Result.OrderBatches[0].Orders {
+			if ord.Status != "REJECTED" {
+				t.Errorf("LEP005 %s: order %+v, want REJECTED", sc, ord)
+			}
+		}
 	}
 }

@@ -451,12 +451,13 @@ func (s *Server) playOrders(p *playback, live *portfolio) {
 			oc, _ = reviewedOrder(p.t.Req.OrderConfig, nil)
 		}
 		sc := p.sc
-		if p.ref.Account.Special == SpecialOrderFailure && sc == gateway.ScenarioSuccess {
-			// The special account fails every order, as smallcase's
-			// order-failure leprechaun token does.
+		if p.ref.Account.Special == SpecialOrderFailure {
+			// The special account fails every order, whatever the
+			// scenario, as smallcase's order-failure leprechaun token does.
 			sc = gateway.ScenarioRejected
 		}
-		b := s.execute(p.t, planOrders(oc), sc, amo, live, p.now)
+		lowFunds := p.ref.Account.Special == SpecialLowFunds
+		b := s.execute(p.t, planOrders(oc), sc, lowFunds, amo, live, p.now)
 		p.batches = []gateway.OrderBatch{b}
 	} else {
 		p.batches = []gateway.OrderBatch{}
@@ -597,7 +598,10 @@ func partlyFilled(plan []plannedOrder, sc gateway.Scenario) map[int]bool {
 }
 
 // execute places a batch on the account's live portfolio (s.mu held).
-func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bool, p *portfolio, now time.Time) gateway.OrderBatch {
+// lowFunds rejects every BUY for funds, whatever the account's balance (a
+// SELL before it raises the funds but does not change that), as smallcase's
+// low-funds leprechaun token does.
+func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, lowFunds, amo bool, p *portfolio, now time.Time) gateway.OrderBatch {
 	b := gateway.OrderBatch{
 		BatchID: s.newHex(12), TransactionID: t.ID, Variety: "regular", Label: batchLabel(t.Req.OrderConfig, plan),
 		Orders: []gateway.Order{}, Unplaced: []gateway.Order{},
@@ -620,6 +624,8 @@ func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, amo bo
 		}
 		reject := ""
 		switch {
+		case o.Side == gateway.Buy && lowFunds:
+			reject = fmt.Sprintf("Insufficient funds. Required margin is %.2f but available margin is %.2f", cost, round2(math.Min(p.Funds, cost/4)))
 		case sc == gateway.ScenarioRejected:
 			reject = "RMS: order rejected by the broker's risk checks"
 		case o.Side == gateway.Buy && sc == gateway.ScenarioInsufficientFunds:

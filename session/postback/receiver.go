@@ -32,6 +32,7 @@ const (
 	OutcomeReplay       Outcome = "replay"              // 200: already accepted once (same transaction, event and checksum)
 	OutcomeBadChecksum  Outcome = "bad_checksum"        // 401: checksum missing or wrong for the apiSecret
 	OutcomeUnknown      Outcome = "unknown_transaction" // 404: valid checksum, transaction not in the profile's history (202 with AcceptUnknown)
+	OutcomePending      Outcome = "pending_action"      // 200: valid pending action: it names an investment (iscid), no transaction; recorded with the unmatched
 	OutcomeMalformed    Outcome = "malformed"           // 400: not a JSON postback
 	OutcomeTooLarge     Outcome = "too_large"           // 413: body over MaxBody
 	OutcomeFailedOnTest Outcome = "failed_on_purpose"   // 500: FailFirst asked for it, to exercise the sender's retries
@@ -90,6 +91,10 @@ type Event struct {
 	Intent          gateway.Intent `json:"intent,omitempty"`
 	Status          gateway.Status `json:"status,omitempty"`
 	Broker          string         `json:"broker,omitempty"`
+	// Iscid and Action are a pending action's investment and what is
+	// pending on it (PENDING_ACTION names no transaction).
+	Iscid  string `json:"iscid,omitempty"`
+	Action string `json:"action,omitempty"`
 	// Matched reports whether the transaction is in the profile's history.
 	Matched bool `json:"matched"`
 	// Stored reports whether the postback was written to the history.
@@ -117,7 +122,7 @@ func (e Event) forwardable() bool {
 		return false
 	}
 	switch e.Outcome {
-	case OutcomeAccepted, OutcomeReplay, OutcomeUnknown:
+	case OutcomeAccepted, OutcomeReplay, OutcomeUnknown, OutcomePending:
 		return true
 	}
 	return false
@@ -429,6 +434,13 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 	}
 	ev.Event, ev.TransactionID, ev.SmallcaseAuthID = p.Kind(), p.TransactionID, p.SmallcaseAuthID
 	ev.Intent, ev.Status, ev.Broker = p.Intent, p.Status, p.Broker
+	// A pending action belongs to an investment, not a transaction: it has
+	// no transactionId to find in the history, and its checksum covers
+	// timestamp + smallcaseAuthId like the others.
+	pending := p.TransactionID == "" && p.Kind() == gateway.EventPendingAction
+	if pending {
+		ev.Iscid, ev.Action = pendingFields(p)
+	}
 	chk := Verify(p, tsKind, apiSecret)
 	chk.Expected = "" // the listener never shows what a valid checksum would be
 	ev.Check = &chk
@@ -474,6 +486,14 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		r.forget(rk)
 		return answer(http.StatusInternalServerError, OutcomeStoreError, "could not record the postback: "+ev.StoreError)
 	}
+	if pending {
+		what := "pending action"
+		if ev.Action != "" {
+			what += " " + ev.Action
+		}
+		ev.Problem = fmt.Sprintf("%s on investment %q: recorded with the unmatched postbacks (it names no transaction)", what, ev.Iscid)
+		return answer(http.StatusOK, OutcomePending, "")
+	}
 	r.mu.Lock()
 	_, awaited := r.waiters[waitKey{p.TransactionID, p.Kind()}]
 	r.mu.Unlock()
@@ -489,6 +509,16 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		return answer(http.StatusAccepted, OutcomeUnknown, "")
 	}
 	return answer(http.StatusOK, OutcomeAccepted, "")
+}
+
+// pendingFields reads a pending action's iscid and action.
+func pendingFields(p gateway.Postback) (iscid, action string) {
+	var f struct {
+		Iscid  string `json:"iscid"`
+		Action string `json:"action"`
+	}
+	_ = json.Unmarshal(p.Fields, &f)
+	return f.Iscid, f.Action
 }
 
 // deliver hands a postback to the waiters of its transaction and event, and

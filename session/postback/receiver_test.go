@@ -490,3 +490,55 @@ func TestSetProfileSwitchesHistoryAndKey(t *testing.T) {
 		t.Fatalf("Profile() = %q", r.Profile())
 	}
 }
+
+// pendingAction is a pending-action postback in the sandbox's shape: an
+// investment (iscid) and what is pending on it, no transactionId.
+func pendingAction(t *testing.T, key string) gateway.Postback {
+	t.Helper()
+	p := gateway.Postback{Timestamp: "1772445600000", SmallcaseAuthID: vecAuthID, Event: gateway.EventPendingAction,
+		Fields: mustJSON(t, map[string]string{"iscid": "62bd5f8b4ec1a3d0e9a8c2f1", "action": "REBALANCE", "description": "A rebalance update is pending"})}
+	p.Sign(key)
+	return p
+}
+
+// TestReceiverPendingAction: a pending action names no transaction: a
+// valid one is answered 200 (202 or 404 would have the Gateway retry it
+// or mean nothing) and kept with the unmatched postbacks, bounded as they
+// are; a wrong checksum is still 401; the event is told apart without
+// its event field, from its fields.
+func TestReceiverPendingAction(t *testing.T) {
+	st := newStore(t)
+	r, url := startReceiver(t, Config{Store: st})
+	valid := pendingAction(t, vecSecret)
+	noEvent := valid
+	noEvent.Event = ""
+	for i, tc := range []struct {
+		body   gateway.Postback
+		status int
+		want   Outcome
+	}{
+		{valid, 200, OutcomePending},
+		{valid, 200, OutcomeReplay},
+		{noEvent, 200, OutcomeReplay}, // the same postback, told by its fields
+		{pendingAction(t, "not_the_api_secret"), 401, OutcomeBadChecksum},
+	} {
+		status, answer := post(t, url, mustJSON(t, tc.body))
+		ev := nextEvent(t, r)
+		if status != tc.status || ev.Outcome != tc.want || ev.Event != gateway.EventPendingAction {
+			t.Fatalf("%d: HTTP %d %s, event %+v; want %d %s", i, status, answer, ev, tc.status, tc.want)
+		}
+		if ev.Iscid != "62bd5f8b4ec1a3d0e9a8c2f1" || ev.Action != "REBALANCE" || !ev.Stored || ev.Matched {
+			t.Errorf("%d: event %+v", i, ev)
+		}
+	}
+	un, err := st.UnmatchedPostbacks(testProfile)
+	if err != nil || len(un) != 4 {
+		t.Fatalf("unmatched: %d %v", len(un), err)
+	}
+	if un[len(un)-1].Event != gateway.EventPendingAction || !un[len(un)-1].ChecksumValid || un[len(un)-1].Problem != "" {
+		t.Errorf("the first, valid one: %+v", un[len(un)-1])
+	}
+	if c := r.Counts(); c[OutcomePending] != 1 || c[OutcomeUnknown] != 0 {
+		t.Errorf("counts %v", c)
+	}
+}

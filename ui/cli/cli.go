@@ -324,7 +324,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			if fs.Name() == "gatewalk" {
 				cmd = "gatewalk help"
 			}
-			return nil, &usageError{fmt.Sprintf("%v\nrun '%s' for usage", hideFlagValue(err), cmd)}
+			return nil, &usageError{fmt.Sprintf("%v\nrun '%s' for usage", hideFlagValue(fs, err), cmd)}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -388,18 +388,59 @@ func parentHelp(c *Factory, args []string, usage, about, missing string) (done b
 
 // flagValueRe matches the flag package's "invalid value" errors, which
 // quote the value given: a key typed after the wrong flag must not be echoed.
-var flagValueRe = regexp.MustCompile(`^invalid (boolean )?value ".*" for (?:flag )?(-\S+): (.*)$`)
+var flagValueRe = regexp.MustCompile(`^invalid (boolean )?value ".*" for (?:flag )?-(\S+): (.*)$`)
 
-// hideFlagValue rewrites a flag parse error so it does not repeat the value.
-func hideFlagValue(err error) string {
+// flagNoValueRe matches the flag package's error for a flag given last
+// without its value.
+var flagNoValueRe = regexp.MustCompile(`^flag needs an argument: -(\S+)$`)
+
+// hideFlagValue rewrites a flag parse error in the words of the command
+// line (--name, not the flag package's "invalid value for -name") and so
+// that it does not repeat the value: "--fail-first: want a whole number
+// (the value given is not shown)". A flag whose own check names it
+// (--buy "TCS:0": ...) says just that.
+func hideFlagValue(fs *flag.FlagSet, err error) string {
+	if m := flagNoValueRe.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Sprintf("--%s needs a value", m[1])
+	}
 	m := flagValueRe.FindStringSubmatch(err.Error())
 	switch {
 	case m == nil:
 		return err.Error()
 	case m[1] != "":
-		return fmt.Sprintf("%s is a switch and takes no value (the value given is not shown)", m[2])
+		return fmt.Sprintf("--%s is a switch and takes no value (the value given is not shown)", m[2])
 	}
-	return fmt.Sprintf("invalid value for %s: %s", m[2], m[3])
+	name, msg := "--"+m[2], m[3]
+	if strings.HasPrefix(msg, name+" ") || strings.HasPrefix(msg, name+":") {
+		return msg
+	}
+	switch msg {
+	case "parse error":
+		msg = "want " + flagValueKind(fs.Lookup(m[2])) + " (the value given is not shown)"
+	case "value out of range":
+		msg = "the number is out of range (the value given is not shown)"
+	}
+	return name + ": " + msg
+}
+
+// flagValueKind names what a flag of the flag package's own types takes.
+func flagValueKind(f *flag.Flag) string {
+	g, ok := flag.Getter(nil), false
+	if f != nil {
+		g, ok = f.Value.(flag.Getter)
+	}
+	if !ok {
+		return "a valid value"
+	}
+	switch g.Get().(type) {
+	case int, int64, uint, uint64:
+		return "a whole number"
+	case float64:
+		return "a number"
+	case time.Duration:
+		return "a duration such as 30s, 5m or 1h"
+	}
+	return "a valid value"
 }
 
 // versionString is the version --version prints.

@@ -24,8 +24,9 @@ verified against the user's smallcaseAuthId, then the fetch.
 
 --v2 asks for the v2 shape (ISINs, positions), --mf adds mutual funds.
 Output: a table (default), --json (one report with every step) or --csv
-(one row per equity and mutual fund). On the sandbox, --auto OUTCOME (with
---import) completes the SDK step without a browser.`
+(one row per equity, and per mutual fund folio with --mf; v1 equities have no
+ISIN, v2's do). On the sandbox, --auto OUTCOME (with --import) completes the
+SDK step without a browser; without it the journey waits for the browser.`
 
 func runHoldings(ctx context.Context, c *Factory, args []string) error {
 	fs := newFlagSet(c, "holdings", "holdings --user LABEL [--import] [--v2] [--mf] [--json|--csv] [--profile NAME] [--no-browser] [--auto OUTCOME [--auto-broker BROKER] [--auto-account ACCOUNT]]", holdingsAbout)
@@ -34,7 +35,7 @@ func runHoldings(ctx context.Context, c *Factory, args []string) error {
 	doImport := fs.Bool("import", false, "run a HOLDINGS_IMPORT journey in the browser first")
 	v2 := fs.Bool("v2", false, "v2 holdings (ISINs, positions)")
 	mf := fs.Bool("mf", false, "include mutual funds")
-	csvOut := fs.Bool("csv", false, "print CSV: one row per equity and mutual fund")
+	csvOut := fs.Bool("csv", false, "print CSV: one row per equity, and per mutual fund folio with --mf")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

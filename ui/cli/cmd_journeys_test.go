@@ -258,7 +258,7 @@ func TestHelpOnStdoutErrorsOnStderr(t *testing.T) {
 	code := Main(context.Background(), c, []string{"order", "--user", "a", "--buy", "TCS:0"})
 	lines := strings.Split(strings.TrimRight(errb.String(), "\n"), "\n")
 	if code != exitUsage || out.Len() != 0 || len(lines) != 2 ||
-		!strings.HasPrefix(lines[0], `gatewalk order: invalid value for -buy: --buy "TCS:0"`) || lines[1] != "run 'gatewalk order -h' for usage" {
+		lines[0] != `gatewalk order: --buy "TCS:0": the quantity must be 1 or more` || lines[1] != "run 'gatewalk order -h' for usage" {
 		t.Fatalf("bad flag: exit %d\nstdout: %s\nstderr: %s", code, out, errb)
 	}
 	c, _, errb = testCLI("", nil)
@@ -270,6 +270,44 @@ func TestHelpOnStdoutErrorsOnStderr(t *testing.T) {
 	Main(context.Background(), c, []string{"help"})
 	if !regexp.MustCompile(`\n  version +print the version`).MatchString(out.String()) {
 		t.Fatalf("help does not list version:\n%s", out)
+	}
+}
+
+// TestFlagValueErrorsInCommandLineWords: a bad flag value is named as it
+// is typed (--name), once, and a value the flag package would quote is not
+// repeated.
+func TestFlagValueErrorsInCommandLineWords(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"order", "--user", "a", "--buy", "TCS:0"}, `gatewalk order: --buy "TCS:0": the quantity must be 1 or more`},
+		{[]string{"order", "--user", "a", "--stock", "TCS:x"}, `gatewalk order: --stock "TCS:x": the quantity "x" is not a whole number`},
+		{[]string{"listen", "--fail-first", "s3cr3t-value"}, "gatewalk listen: --fail-first: want a whole number (the value given is not shown)"},
+		{[]string{"postback", "send", "--timeout", "s3cr3t-value"}, "gatewalk postback: --timeout: want a duration such as 30s, 5m or 1h (the value given is not shown)"},
+		{[]string{"postback", "send", "--set", "s3cr3t-value"}, "gatewalk postback: --set: want KEY=VALUE, KEY a field name (letters, digits, _)"},
+		{[]string{"listen", "--json=s3cr3t-value"}, "gatewalk listen: --json is a switch and takes no value (the value given is not shown)"},
+		{[]string{"order", "--user", "a", "--buy"}, "gatewalk order: --buy needs a value"},
+	} {
+		c, out, errb := testCLI("", nil)
+		code := Main(context.Background(), c, tc.args)
+		lines := strings.Split(strings.TrimRight(errb.String(), "\n"), "\n")
+		if code != exitUsage || out.Len() != 0 || len(lines) != 2 || lines[0] != tc.want {
+			t.Errorf("%v: exit %d\nstderr: %s\nwant first line: %s", tc.args, code, errb, tc.want)
+		}
+		if strings.Contains(errb.String(), "s3cr3t-value") || strings.Contains(errb.String(), "invalid value") {
+			t.Errorf("%v: %s", tc.args, errb)
+		}
+	}
+}
+
+// TestMixedLinesNumberedFromOne: the refusal of lines of different shapes
+// counts the lines as the user typed them, from 1.
+func TestMixedLinesNumberedFromOne(t *testing.T) {
+	c, _, errb := testCLI("", nil)
+	code := Main(context.Background(), c, []string{"order", "--user", "a", "--buy", "TCS", "--stock", "INFY:1"})
+	if code != exitUsage || !strings.Contains(errb.String(), "line 2 (INFY) has ticker and quantity but line 1 (TCS) has ticker and type") {
+		t.Fatalf("exit %d\n%s", code, errb)
 	}
 }
 

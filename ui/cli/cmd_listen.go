@@ -31,7 +31,8 @@ Answers: 200 valid; 200 replay (same transaction, event and checksum already
 accepted: recorded as a replay, 2xx so the sender stops retrying); 400
 malformed body; 401 bad or missing checksum; 404 valid but the transaction is
 not in the profile's history (recorded as unmatched; 202 with
---accept-unknown); 413 body over 256 KiB; 500 when the history cannot be
+--accept-unknown); 200 to a valid PENDING_ACTION, which names an investment
+(iscid), not a transaction (recorded with the unmatched); 413 body over 256 KiB; 500 when the history cannot be
 written (the sender retries, nothing is lost) or for --fail-first.
 
 The sandbox posts here with: gatewalk sandbox --postback-url URL. The real
@@ -258,7 +259,12 @@ func (lw *listenWriter) print(ev postback.Event) {
 		fwd, fwdNote = lw.forwardColumn(ev)
 		httpCol = fmt.Sprintf("%-4d  %s", ev.HTTPStatus, fwd)
 	}
-	fmt.Fprintf(lw.w, listenLineFormat, ev.ReceivedAt.Local().Format("15:04:05"), dash(event), dash(ev.TransactionID),
+	txn := dash(ev.TransactionID)
+	if ev.TransactionID == "" && ev.Iscid != "" {
+		// A pending action names an investment instead.
+		txn = "iscid " + present.SafeLine(ev.Iscid)
+	}
+	fmt.Fprintf(lw.w, listenLineFormat, ev.ReceivedAt.Local().Format("15:04:05"), dash(event), txn,
 		dash(string(ev.Status)), ev.ChecksumLabel(), httpCol, lw.user(ev.SmallcaseAuthID))
 	var notes []string
 	if fwdNote != "" {
@@ -269,7 +275,7 @@ func (lw *listenWriter) print(ev postback.Event) {
 	}
 	if ev.StoreError != "" {
 		notes = append(notes, "NOT RECORDED: "+ev.StoreError)
-	} else if ev.Stored && !ev.Matched && ev.Outcome != postback.OutcomeUnknown {
+	} else if ev.Stored && !ev.Matched && ev.Outcome != postback.OutcomeUnknown && ev.Outcome != postback.OutcomePending {
 		notes = append(notes, "recorded as unmatched")
 	}
 	for _, n := range notes {

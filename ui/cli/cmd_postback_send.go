@@ -324,7 +324,7 @@ func runPostbackSend(ctx context.Context, c *Factory, args []string) error {
 	if o.replay && results[0].Error == "" {
 		results = append(results, sendPostback(ctx, c, client, to, body, true))
 	}
-	ok, verdict := postbackSendVerdict(o, results[0])
+	ok, verdict := postbackSendVerdict(o, results[0], gjson(body, "transactionId"))
 	if ok && len(results) > 1 {
 		// A replay must be answered 2xx too (and not acted on again).
 		if r := results[1]; r.Error != "" || r.Status < 200 || r.Status > 299 {
@@ -348,10 +348,12 @@ func runPostbackSend(ctx context.Context, c *Factory, args []string) error {
 }
 
 // postbackSendVerdict says whether the handler did what it should with the
-// first POST.
-func postbackSendVerdict(o postbackSendOpts, r postbackSendResult) (bool, string) {
+// first POST of the postback of transaction txnID.
+func postbackSendVerdict(o postbackSendOpts, r postbackSendResult, txnID string) (bool, string) {
 	two := r.Status >= 200 && r.Status < 300
 	switch {
+	case r.Status == http.StatusNotFound && !o.badChecksum && answerOutcome(r.Answer) == "unknown_transaction":
+		return false, unknownToListener(o, txnID)
 	case r.Error != "":
 		return false, "not delivered: " + r.Error + "; is the handler running at --to?"
 	case o.badChecksum && two:
@@ -366,6 +368,32 @@ func postbackSendVerdict(o postbackSendOpts, r postbackSendResult) (bool, string
 		return false, fmt.Sprintf("the handler answered HTTP %d: the Gateway would retry it", r.Status)
 	}
 	return true, fmt.Sprintf("the handler accepted it (HTTP %d)", r.Status)
+}
+
+// madeUpTransaction reports whether the postback's transactionId was made
+// up for it: neither --transaction-id nor --from-history named one.
+func (o postbackSendOpts) madeUpTransaction() bool { return o.txnID == "" && o.fromHistory == 0 }
+
+// answerOutcome is the outcome a gatewalk listener puts in its answer
+// ({"outcome": "unknown_transaction", ...}); "" from another handler.
+func answerOutcome(answer string) string {
+	var a struct {
+		Outcome string `json:"outcome"`
+	}
+	_ = json.Unmarshal([]byte(answer), &a)
+	return a.Outcome
+}
+
+// unknownToListener explains a gatewalk listener's 404: the transaction is
+// not in the history of the listener's profile, and says what to send instead.
+func unknownToListener(o postbackSendOpts, txnID string) string {
+	msg := fmt.Sprintf("the gatewalk listener answered HTTP 404: transaction %s is not in its profile's history (the Gateway would retry it). ", txnID)
+	if o.madeUpTransaction() {
+		return msg + "Its transactionId was made up (no --transaction-id or --from-history): send one the listener's profile ran " +
+			"(--from-history 1, the newest; --transaction-id ID), or run the listener with --accept-unknown to take made-up ones (202)"
+	}
+	return msg + "Run the listener on the profile whose history has it (gatewalk listen --profile NAME), " +
+		"or with --accept-unknown for transactions your backend created (202)"
 }
 
 // gjson reads a top-level string field of body ("" when absent).
@@ -388,7 +416,13 @@ func printPostbackSend(w io.Writer, o postbackSendOpts, ids postbackIDs, key pos
 	if ids.label != "" {
 		user += " (" + present.SafeLine(ids.label) + ")"
 	}
-	fmt.Fprintf(w, "postback:  %s for %s, user %s\n", dash(ids.event), dash(gjson(body, "transactionId")), user)
+	txn := dash(gjson(body, "transactionId"))
+	if iscid := gjson(body, "iscid"); txn == "-" && iscid != "" {
+		txn = "investment " + present.SafeLine(iscid) // a pending action names no transaction
+	} else if txn != "-" && o.madeUpTransaction() {
+		txn += " (made up: no --transaction-id or --from-history)"
+	}
+	fmt.Fprintf(w, "postback:  %s for %s, user %s\n", dash(ids.event), txn, user)
 	if o.badChecksum {
 		fmt.Fprintf(w, "checksum:  WRONG on purpose (--bad-checksum), made with %s and then changed\n", key.describe())
 	} else {

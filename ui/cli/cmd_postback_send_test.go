@@ -308,3 +308,31 @@ func TestPostbackSendOnProductionIsConfirmed(t *testing.T) {
 		t.Fatalf("a replay answered 500: exit %d\n%s", code, out)
 	}
 }
+
+// TestPostbackSendExplainsAnUnknownTransaction: a gatewalk listener's 404
+// "unknown transaction" is explained: a made-up transactionId says so and
+// names --from-history and --accept-unknown; a given one names the
+// listener's profile. A 404 of another handler is not taken for it.
+func TestPostbackSendExplainsAnUnknownTransaction(t *testing.T) {
+	dir := t.TempDir()
+	listenStore(t, dir)
+	env := map[string]string{"GATEWALK_CONFIG_DIR": dir}
+	url, _, _, stop := startListen(t, env)
+	defer stop()
+	code, out, errb := runSend(t, env, "--to", url, "--event", "ORDER_COMPLETED", "--user", "alice")
+	if code != exitError || !strings.Contains(out, "(made up: no --transaction-id or --from-history)") ||
+		!strings.Contains(out, "result:    the gatewalk listener answered HTTP 404") ||
+		!strings.Contains(out, "--from-history 1") || !strings.Contains(out, "--accept-unknown") {
+		t.Fatalf("made up: exit %d\n%s%s", code, out, errb)
+	}
+	code, out, errb = runSend(t, env, "--to", url, "--event", "ORDER_COMPLETED", "--transaction-id", "TRX_elsewhere")
+	if code != exitError || strings.Contains(out, "made up") || !strings.Contains(out, "gatewalk listen --profile NAME") {
+		t.Fatalf("given id: exit %d\n%s%s", code, out, errb)
+	}
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.NotFound(w, nil) }))
+	defer other.Close()
+	code, out, _ = runSend(t, env, "--to", other.URL, "--event", "ORDER_COMPLETED")
+	if code != exitError || strings.Contains(out, "gatewalk listener") || !strings.Contains(out, "answered HTTP 404: the Gateway would retry it") {
+		t.Fatalf("another handler's 404: exit %d\n%s", code, out)
+	}
+}

@@ -115,7 +115,8 @@ Emulator choices (where the Gateway does not document its behaviour):
 
 State: by default the sandbox keeps its state in memory, for this process.
 --state DIR shares the state of the built-in sandbox profile kept in the
-config directory DIR (the one gatewalk uses: $GATEWALK_CONFIG_DIR, else
+config directory DIR; --shared-state, that of the config directory the other
+commands use ($GATEWALK_CONFIG_DIR, else the OS config dir, e.g.
 ~/.config/gatewalk): transactions created here can be run with
 gatewalk sdk on the built-in profile, and the other way round. A state
 that does not parse is refused, never reset.
@@ -137,9 +138,10 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 		return runSandboxReset(c, args[1:])
 	}
 	fs := newFlagSet(c, "sandbox",
-		"sandbox [--addr 127.0.0.1:PORT] [--gateway G] [--txn-ttl 5m] [--market MODE|BROKER=MODE,...] [--postback-url URL] [--allowed-origin ORIGIN ...] [--state DIR] [--quiet]\n       gatewalk sandbox reset",
+		"sandbox [--addr 127.0.0.1:PORT] [--gateway G] [--txn-ttl 5m] [--market MODE|BROKER=MODE,...] [--postback-url URL] [--allowed-origin ORIGIN ...] [--state DIR | --shared-state] [--quiet]\n       gatewalk sandbox reset",
 		sandboxAbout)
 	stateDir := fs.String("state", "", "keep the state in config directory DIR, shared with the built-in sandbox profile (default: in memory)")
+	sharedState := fs.Bool("shared-state", false, "share the state of the built-in sandbox profile of the config directory gatewalk uses ($GATEWALK_CONFIG_DIR, else the OS config dir)")
 	addr := fs.String("addr", sandbox.DefaultAddr, "address to listen on (port 0: any free port)")
 	gw := fs.String("gateway", "", "gateway name (default: $GATEWALK_SANDBOX_GATEWAY, else "+sandbox.DefaultGateway+")")
 	ttl := fs.Duration("txn-ttl", sandbox.DefaultTxnTTL, "how long a transactionId lives")
@@ -155,6 +157,16 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 	}
 	if err := unexpectedArgs(pos); err != nil {
 		return &usageError{err.Error() + ". The sandbox's keys come from $GATEWALK_SANDBOX_SECRET and $GATEWALK_SANDBOX_API_SECRET"}
+	}
+	if *sharedState {
+		if *stateDir != "" {
+			return usagef("--state DIR and --shared-state both name the state's directory: give one")
+		}
+		// The directory every other command uses, so that the built-in
+		// profile there is the one sharing this state.
+		if *stateDir, err = session.DefaultDir(c.getenv); err != nil {
+			return err
+		}
 	}
 	var ae *sandbox.AddrError
 	if err := sandbox.CheckAddr(*addr, *allowRemote); errors.As(err, &ae) {

@@ -100,9 +100,22 @@ func TestCorruptSandboxStateIsRefused(t *testing.T) {
 // TestForegroundSandboxSharesTheState: `gatewalk sandbox --state DIR`
 // and the built-in profile of DIR are one sandbox: a transaction created
 // with curl on the first runs with `gatewalk sdk` on the second, and the
-// first then knows it completed.
+// first then knows it completed. --shared-state is the config directory
+// the other commands use ($GATEWALK_CONFIG_DIR here).
 func TestForegroundSandboxSharesTheState(t *testing.T) {
-	h := newHeadlessEnv(t)
+	for _, name := range []string{"--state", "--shared-state"} {
+		t.Run(name, func(t *testing.T) {
+			h := newHeadlessEnv(t)
+			args := []string{"--shared-state"}
+			if name == "--state" {
+				args = []string{"--state", h.dir}
+			}
+			foregroundSandboxSharesTheState(t, h, args)
+		})
+	}
+}
+
+func foregroundSandboxSharesTheState(t *testing.T, h *headlessEnv, stateArgs []string) {
 	h.store(t)
 	out := newWatchedBuffer(regexp.MustCompile(`API base URL\s+(http://127\.0\.0\.1:\d+)`))
 	var errb syncBuffer
@@ -111,7 +124,7 @@ func TestForegroundSandboxSharesTheState(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, c, []string{"sandbox", "--addr", "127.0.0.1:0", "--state", h.dir, "--quiet"})
+		done <- Main(ctx, c, append([]string{"sandbox", "--addr", "127.0.0.1:0", "--quiet"}, stateArgs...))
 	}()
 	defer func() { cancel(); <-done }()
 	var base string

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -122,5 +123,38 @@ func TestTopLevelIsTheCard(t *testing.T) {
 	sort.Strings(extra)
 	if len(extra) > 0 {
 		t.Fatalf("the root holds entries the product card does not name: %v", extra)
+	}
+}
+
+// TestREADMELayoutNamesRealFiles: every file the README's layout section
+// names under a directory (driver.go, app*.go, web/harness.html, ...) is
+// in that directory.
+func TestREADMELayoutNamesRealFiles(t *testing.T) {
+	_, after, ok := strings.Cut(readREADME(t), "## How the code is laid out")
+	if !ok {
+		t.Fatal("the README has no layout section")
+	}
+	_, block, _ := strings.Cut(after, "```\n")
+	block, _, _ = strings.Cut(block, "```")
+	fileRe := regexp.MustCompile(`[A-Za-z0-9_*./]+\.(?:go|html|js|css|png)\b`)
+	dir, checked := "", 0
+	for _, line := range strings.Split(block, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(line, " ") && strings.HasSuffix(f[0], "/") {
+			dir = f[0]
+			line = strings.TrimPrefix(line, f[0])
+		}
+		if dir == "" {
+			continue
+		}
+		for _, name := range fileRe.FindAllString(line, -1) {
+			m, _ := filepath.Glob(filepath.Join("..", "..", dir, name))
+			if len(m) == 0 {
+				t.Errorf("the layout says %s holds %s: there is no such file", dir, name)
+			}
+			checked++
+		}
+	}
+	if checked < 8 {
+		t.Fatalf("checked %d names in:\n%s", checked, block)
 	}
 }
