@@ -16,17 +16,8 @@ import (
 // finishes a journey without a browser and answers 200 with the
 // gateway.SDKOutcome the web SDK would have settled with.
 func (s *Server) handleDriverComplete(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		s.writeErr(w, methodNotAllowed("POST"))
-		return
-	}
-	if e := driverJSONOnly(r); e != nil {
-		s.writeErr(w, e)
-		return
-	}
 	var req CompleteRequest
-	if e := readOptionalJSON(w, r, &req); e != nil {
-		s.writeErr(w, e)
+	if !s.readDriverPost(w, r, &req, true) {
 		return
 	}
 	out, err := s.complete(r.PathValue("id"), req)
@@ -35,6 +26,25 @@ func (s *Server) handleDriverComplete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// readDriverPost reads the JSON body of a driver POST into v (an empty
+// body allowed when optional); it answers a refusal itself and then
+// returns false.
+func (s *Server) readDriverPost(w http.ResponseWriter, r *http.Request, v any, optional bool) bool {
+	if r.Method != http.MethodPost {
+		s.writeErr(w, methodNotAllowed("POST"))
+		return false
+	}
+	if e := driverJSONOnly(r); e != nil {
+		s.writeErr(w, e)
+		return false
+	}
+	if _, e := decodeBody(w, r, v, optional); e != nil {
+		s.writeErr(w, e)
+		return false
+	}
+	return true
 }
 
 func driverErr(err error) *apiErr {
@@ -206,17 +216,8 @@ func (s *Server) PendingAction(req PendingActionRequest) (gateway.Postback, erro
 
 // handlePendingAction is POST /_sandbox/postbacks/pending-action.
 func (s *Server) handlePendingAction(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		s.writeErr(w, methodNotAllowed("POST"))
-		return
-	}
-	if e := driverJSONOnly(r); e != nil {
-		s.writeErr(w, e)
-		return
-	}
 	var req PendingActionRequest
-	if e := readJSON(w, r, &req); e != nil {
-		s.writeErr(w, e)
+	if !s.readDriverPost(w, r, &req, false) {
 		return
 	}
 	pb, err := s.PendingAction(req)
