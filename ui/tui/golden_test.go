@@ -15,7 +15,7 @@ import (
 	"gatewalk/session/flow"
 )
 
-var goldenSizes = [][2]int{{80, 24}, {120, 40}}
+var goldenSizes = [][2]int{{80, 24}, {100, 30}, {120, 40}}
 
 // scenes put a harness in the state a golden file shows.
 var scenes = []struct {

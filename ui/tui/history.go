@@ -116,8 +116,8 @@ func statusText(e session.HistoryEntry, now time.Time) string {
 }
 
 // historyWidths sizes the list's columns to the entries: every column as
-// wide as its widest cell when the width allows; otherwise the status and
-// the transaction id share what is left.
+// wide as its widest cell when the width allows; otherwise the status
+// gives way to the transaction id.
 func (v *historyView) historyWidths() (intentW, userW, statusW, idW int) {
 	intentW, userW, statusW, idW = len("INTENT"), len("USER"), len("STATUS"), len("TRANSACTION")
 	for _, e := range v.entries {
@@ -132,7 +132,13 @@ func (v *historyView) historyWidths() (intentW, userW, statusW, idW int) {
 	if statusW+idW <= rest {
 		return
 	}
-	s := min(statusW, max(rest-idW, min(statusW, rest/2)))
+	// The id gets the room first (an id is never cut; a status may be):
+	// the status keeps at least 10 cells, and only below that do both
+	// share what is left.
+	s := rest - idW
+	if s < 10 {
+		s = min(statusW, max(10, rest/2))
+	}
 	return intentW, userW, max(s, 6), max(rest-s, 8)
 }
 

@@ -66,3 +66,40 @@ func TestREADMECapturesMatchGoldens(t *testing.T) {
 		t.Errorf("README capture %s differs from its golden (go test ./ui/tui -run TestREADMECaptures -update)", b)
 	}
 }
+
+// TestGoldensKeepIdsWhole: every smallcaseAuthId, transactionId and page
+// URL a screen shows in full at 120x40 it shows in full at 100x30, and a
+// journey screen at 80x24 too: ids wrap or get the room, never cut.
+func TestGoldensKeepIdsWhole(t *testing.T) {
+	idRe := regexp.MustCompile(`TRX_[0-9a-f]{32}|\b[0-9a-f]{24}\b|http://localhost:\d+/j/[A-Za-z0-9_-]+/`)
+	wide, err := filepath.Glob(filepath.Join("testdata", "TestGolden", "*_120x40.golden"))
+	if err != nil || len(wide) == 0 {
+		t.Fatalf("no goldens: %v", err)
+	}
+	checked := 0
+	for _, f := range wide {
+		big, _ := os.ReadFile(f)
+		sizes := []string{"100x30"}
+		if strings.HasPrefix(filepath.Base(f), "flow_") {
+			// The journey screens keep them whole at 80x24 too (a list,
+			// such as the history's, shows the selected id whole below).
+			sizes = append(sizes, "80x24")
+		}
+		for _, size := range sizes {
+			small, err := os.ReadFile(strings.Replace(f, "120x40", size, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			flat := strings.Join(strings.Fields(string(small)), "")
+			for _, id := range idRe.FindAllString(string(big), -1) {
+				checked++
+				if !strings.Contains(flat, id) {
+					t.Errorf("%s at %s: %s is cut", filepath.Base(f), size, id)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no ids in the goldens: the test looks where there is nothing")
+	}
+}
