@@ -272,6 +272,24 @@ func flagValues(c *Factory, l completionLine, name string) []string {
 			out = append(out, string(s))
 		}
 		return out
+	case "auto-broker":
+		var out []string
+		for _, b := range sandbox.Brokers() {
+			if b.Testable() {
+				out = append(out, b.ID)
+			}
+		}
+		return out
+	case "auto-account":
+		var out []string
+		if bs := sandbox.Brokers(); len(bs) > 0 {
+			for _, a := range bs[0].Accounts {
+				out = append(out, a.ID)
+			}
+		}
+		return out
+	case "market":
+		return []string{string(sandbox.MarketOpen), string(sandbox.MarketClosed), string(sandbox.MarketAMO), string(sandbox.MarketAuto)}
 	}
 	return nil
 }
