@@ -212,6 +212,12 @@ func printOrders(w io.Writer, od *gateway.OrderDetails) {
 	if od.Broker != "" {
 		fmt.Fprintf(w, "broker:          %s\n", present.SafeLine(od.Broker))
 	}
+	printBatches(w, od)
+}
+
+// printBatches prints the batches' orders as a table (or says there are
+// none).
+func printBatches(w io.Writer, od *gateway.OrderDetails) {
 	if len(od.Batches) == 0 {
 		fmt.Fprintln(w, "orders:          none (the transaction placed no orders, e.g. a RECONCILIATION with nothing to reconcile)")
 		return

@@ -199,8 +199,9 @@ func printRun(w io.Writer, r *flow.Runner, j *flow.Journey) {
 	if s := j.Step(flow.FetchOrders); s.Orders != nil {
 		// The SDK's batches first; the order details are a second opinion
 		// (their disagreement is a warning on stderr).
+		// The transaction, user and broker are printed above.
 		fmt.Fprintf(w, "batches (from %s):\n", present.SafeLine(s.OrdersSource))
-		printOrders(w, s.Orders)
+		printBatches(w, s.Orders)
 	}
 }
 
