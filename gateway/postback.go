@@ -160,45 +160,98 @@ func (p Postback) Verify(apiSecret string) bool {
 // or a JSON number; for a number it keeps the number's text exactly as sent
 // (1700000000000, not 1.7e+12), because that text is what the checksum covers.
 func (p *Postback) UnmarshalJSON(b []byte) error {
-	type plain Postback
-	var aux struct {
-		plain
-		Timestamp json.RawMessage `json:"timestamp"`
-	}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	*p = Postback(aux.plain)
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(b, &all); err != nil {
 		return err
 	}
+	got, err := PostbackFromFields(all)
+	if err != nil {
+		return err
+	}
+	*p = got
+	return nil
+}
+
+// PostbackFromFields builds a postback from a body already decoded into
+// its top-level fields, without another pass over the body (a large one
+// costs its size once). Known keys match as encoding/json matches field
+// names, case-insensitively; the others become Fields.
+func PostbackFromFields(all map[string]json.RawMessage) (Postback, error) {
+	var p Postback
 	extra := map[string]json.RawMessage{}
+	str := func(dst *string, name string, v json.RawMessage) error {
+		if string(bytes.TrimSpace(v)) == "null" {
+			return nil
+		}
+		if err := json.Unmarshal(v, dst); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}
+	var ts json.RawMessage
 	for k, v := range all {
-		if !postbackKnown[k] {
+		name := knownPostbackKey(k)
+		var err error
+		switch name {
+		case "timestamp":
+			ts = v
+		case "smallcaseAuthId":
+			err = str(&p.SmallcaseAuthID, name, v)
+		case "transactionId":
+			err = str(&p.TransactionID, name, v)
+		case "intent":
+			err = str((*string)(&p.Intent), name, v)
+		case "event":
+			err = str(&p.Event, name, v)
+		case "status":
+			err = str((*string)(&p.Status), name, v)
+		case "broker":
+			err = str(&p.Broker, name, v)
+		case "checksum":
+			err = str(&p.Checksum, name, v)
+		case "data":
+			if string(bytes.TrimSpace(v)) != "null" {
+				p.Data = v
+			}
+		default:
 			extra[k] = v
 		}
+		if err != nil {
+			return Postback{}, err
+		}
 	}
-	p.Fields = nil
 	if len(extra) > 0 {
 		f, err := json.Marshal(extra)
 		if err != nil {
-			return err
+			return Postback{}, err
 		}
 		p.Fields = f
 	}
-	p.Timestamp = ""
-	ts := bytes.TrimSpace(aux.Timestamp)
+	ts = bytes.TrimSpace(ts)
 	switch {
 	case len(ts) == 0 || string(ts) == "null":
 	case ts[0] == '"':
 		if err := json.Unmarshal(ts, &p.Timestamp); err != nil {
-			return fmt.Errorf("timestamp: %w", err)
+			return Postback{}, fmt.Errorf("timestamp: %w", err)
 		}
 	case ts[0] == '-' || (ts[0] >= '0' && ts[0] <= '9'):
 		p.Timestamp = string(ts)
 	default:
-		return fmt.Errorf("timestamp: want a string or a number of epoch milliseconds, got %s", ts)
+		return Postback{}, fmt.Errorf("timestamp: want a string or a number of epoch milliseconds, got %s", ts)
 	}
-	return nil
+	return p, nil
+}
+
+// knownPostbackKey is the Postback field a body key names ("" for none):
+// an exact match, else one that differs only in case.
+func knownPostbackKey(k string) string {
+	if postbackKnown[k] {
+		return k
+	}
+	for name := range postbackKnown {
+		if strings.EqualFold(name, k) {
+			return name
+		}
+	}
+	return ""
 }

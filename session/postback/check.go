@@ -68,14 +68,22 @@ func Parse(body []byte) (p gateway.Postback, timestampKind string, err error) {
 	if body[0] != '{' {
 		return p, "", &MalformedError{errors.New("the body is not a JSON object")}
 	}
-	if err := json.Unmarshal(body, &p); err != nil {
+	// One decode of the whole body: a large one costs its size once.
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(body, &all); err != nil {
 		return p, "", &MalformedError{err}
 	}
-	var raw struct {
-		Timestamp json.RawMessage `json:"timestamp"`
+	p, err = gateway.PostbackFromFields(all)
+	if err != nil {
+		return p, "", &MalformedError{err}
 	}
-	_ = json.Unmarshal(body, &raw)
-	ts := bytes.TrimSpace(raw.Timestamp)
+	var rawTS json.RawMessage
+	for k, v := range all {
+		if strings.EqualFold(k, "timestamp") {
+			rawTS = v
+		}
+	}
+	ts := bytes.TrimSpace(rawTS)
 	switch {
 	case len(ts) == 0 || string(ts) == "null":
 		timestampKind = TimestampMissing

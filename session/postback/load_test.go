@@ -306,3 +306,90 @@ func BenchmarkListenDurable(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkValidPostbackDuringFlood: one sender posts valid postbacks one
+// after another, alone (flood=off) and while 4 others flood the listener
+// with 250 KiB bodies of bad checksum (flood=on). The valid post's latency
+// (ns/op) during the flood should stay within twice its latency alone.
+//
+//	go test ./session/postback -run '^$' -bench ValidPostbackDuringFlood -benchtime 2000x
+func BenchmarkValidPostbackDuringFlood(b *testing.B) {
+	for _, flood := range []bool{false, true} {
+		b.Run(fmt.Sprintf("flood=%v", map[bool]string{false: "off", true: "on"}[flood]), func(b *testing.B) {
+			st, ids := prefilled(b, 1000)
+			url, _ := listening(b, st)
+			c := loadClient()
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			var flooded atomic.Int64
+			if flood {
+				filler := strings.Repeat("x", 250<<10)
+				for w := range 4 {
+					// Built once: the flood costs the listener, not this
+					// process's JSON encoder.
+					p := signedAt("TRX_nobody", fmt.Sprintf("f%d", w), vecSecret)
+					p.Data = json.RawMessage(strconv.Quote(filler))
+					p.Checksum = strings.Repeat("0", 64)
+					body := mustJSON(b, p)
+					wg.Go(func() {
+						for {
+							select {
+							case <-stop:
+								return
+							default:
+							}
+							if got := postOne(c, url, body); got != http.StatusUnauthorized {
+								b.Errorf("flood: status %d", got)
+								return
+							}
+							flooded.Add(int64(250 << 10))
+						}
+					})
+				}
+			}
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				body := mustJSON(b, signedAt(ids[i%len(ids)], fmt.Sprintf("v%09d", i), vecSecret))
+				if got := postOne(c, url, body); got != http.StatusOK {
+					b.Fatalf("status %d", got)
+				}
+			}
+			b.StopTimer()
+			close(stop)
+			wg.Wait()
+			b.ReportMetric(float64(flooded.Load())/(1<<20), "MB-flooded")
+		})
+	}
+}
+
+// TestLargeBodiesWaitTheirTurn: while every slot for large bodies is taken,
+// a large body waits, and a postback of ordinary size is answered at once.
+func TestLargeBodiesWaitTheirTurn(t *testing.T) {
+	st, ids := prefilled(t, 10)
+	url, r := listening(t, st)
+	c := loadClient()
+	r.largeWaits = make(chan struct{}, 1)
+	for range cap(r.large) {
+		r.large <- struct{}{}
+	}
+	p := signedAt("TRX_nobody", "big", vecSecret)
+	p.Data = json.RawMessage(strconv.Quote(strings.Repeat("x", 2*largeBody)))
+	p.Checksum = strings.Repeat("0", 64)
+	big := mustJSON(t, p)
+	answered := make(chan int, 1)
+	go func() { answered <- postOne(c, url, big) }()
+	select {
+	case <-r.largeWaits:
+	case got := <-answered:
+		t.Fatalf("a large body was parsed while no slot was free (status %d)", got)
+	}
+	if got := postOne(c, url, mustJSON(t, signedAt(ids[0], "small", vecSecret))); got != http.StatusOK {
+		t.Fatalf("a small postback while the large one waits: status %d", got)
+	}
+	for range cap(r.large) {
+		<-r.large
+	}
+	if got := <-answered; got != http.StatusUnauthorized {
+		t.Fatalf("the large body: status %d, want 401", got)
+	}
+}

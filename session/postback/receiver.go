@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -151,6 +152,10 @@ type waitKey struct{ txn, event string }
 type Receiver struct {
 	cfg    Config
 	events chan Event
+	// large bounds how many bodies over largeBody are parsed at once;
+	// largeWaits, when set (tests), hears of each body that has to wait.
+	large      chan struct{}
+	largeWaits chan struct{}
 
 	mu        sync.Mutex
 	failLeft  int
@@ -175,6 +180,11 @@ type Receiver struct {
 // maxRemembered bounds the replay and delivery memory.
 const maxRemembered = 10000
 
+// largeBody is the size above which a body waits its turn to be parsed:
+// real postbacks are a few KiB (a holdings import with hundreds of
+// securities stays well under it).
+const largeBody = 64 << 10
+
 // NewReceiver builds a Receiver; Start serves it on loopback, or mount it
 // as an http.Handler.
 func NewReceiver(cfg Config) *Receiver {
@@ -189,6 +199,7 @@ func NewReceiver(cfg Config) *Receiver {
 	}
 	return &Receiver{
 		cfg:       cfg,
+		large:     make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
 		profile:   cfg.Profile,
 		apiSecret: cfg.APISecret,
 		seeded:    map[string]bool{},
@@ -426,6 +437,19 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		ev.Stored = r.store(profile, "", r.record(now, "", "", false, msg, body, false), &ev)
 		return answer(http.StatusBadRequest, OutcomeMalformed, msg)
 	}
+	if len(body) > largeBody {
+		// Large bodies are parsed one at a time, so a flood of them leaves
+		// the other cores to the postbacks of ordinary size.
+		select {
+		case r.large <- struct{}{}:
+		default:
+			if r.largeWaits != nil {
+				r.largeWaits <- struct{}{}
+			}
+			r.large <- struct{}{}
+		}
+		defer func() { <-r.large }()
+	}
 	ev.body, ev.contentType = body, req.Header.Get("Content-Type")
 	p, tsKind, err := Parse(body)
 	if err != nil {
@@ -457,7 +481,7 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		return answer(http.StatusInternalServerError, OutcomeFailedOnTest, msg)
 	}
 	if !chk.Valid {
-		rec := r.record(now, p.Kind(), string(p.Status), false, chk.Problem, body, false)
+		rec := r.refused(now, p.Kind(), string(p.Status), chk.Problem, body)
 		ev.Stored = r.store(profile, p.TransactionID, rec, &ev)
 		if p.TransactionID != "" {
 			r.deliver(waitKey{p.TransactionID, p.Kind()}, rec) // a waiting journey learns why at once
@@ -606,6 +630,18 @@ func (r *Receiver) seedReplays(profile string) {
 func (r *Receiver) record(at time.Time, event, status string, valid bool, problem string, body []byte, truncated bool) session.PostbackRecord {
 	return session.PostbackRecord{ReceivedAt: at, Event: event, Status: status, ChecksumValid: valid,
 		Problem: problem, Body: recordBody(body, truncated)}
+}
+
+// refused is the record of a refused postback: it is kept in a bounded
+// ring, only the head of its body, so a large body is cut here, before any
+// pass over the whole of it, and the record says how large it was.
+func (r *Receiver) refused(at time.Time, event, status, problem string, body []byte) session.PostbackRecord {
+	if len(body) <= session.MaxKeptBody {
+		return r.record(at, event, status, false, problem, body, false)
+	}
+	problem = strings.TrimSpace(fmt.Sprintf("%s (body cut to its first %d of %d bytes)", problem, session.MaxKeptBody, len(body)))
+	head, _ := json.Marshal(strings.ToValidUTF8(string(body[:session.MaxKeptBody]), "\uFFFD"))
+	return session.PostbackRecord{ReceivedAt: at, Event: event, Status: status, Problem: problem, Body: head}
 }
 
 func recordBody(body []byte, truncate bool) json.RawMessage {
