@@ -462,7 +462,15 @@ func (d *detail) browser(s flow.Step) {
 	if s.Kind == flow.AwaitSDK && len(f.events) > 0 {
 		d.section("Browser events")
 		for _, ev := range f.events {
-			d.add(st.Subtle.Render(ev.At.Format("15:04:05")) + " " + present.EventText(ev))
+			// An event's text (a user agent, a blocked URL) wraps under its
+			// time rather than being cut.
+			for i, l := range wrap(present.EventText(ev), max(w-9, 16)) {
+				lead := st.Subtle.Render(ev.At.Format("15:04:05")) + " "
+				if i > 0 {
+					lead = "         "
+				}
+				d.add(lead + l)
+			}
 		}
 	}
 }

@@ -593,3 +593,16 @@ func TestCodeLinesWrapLongValues(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserEventsWrap: a long page event (the page's user agent) wraps in
+// the details under its time; it is never cut.
+func TestBrowserEventsWrap(t *testing.T) {
+	hs := newHarness(t, 100, 30)
+	j := liveGuest(hs, "fay")
+	ua := "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36 end-of-agent"
+	hs.pump(hs.update(journeyEventMsg{j: j, ev: bridge.JourneyEvent{Kind: bridge.JourneyPageOpened, Detail: ua, At: testNow}, ok: true}))
+	v := flat(plain(hs.view()))
+	if !strings.Contains(v, "end-of-agent") {
+		t.Fatalf("the event was cut:\n%s", plain(hs.view()))
+	}
+}
