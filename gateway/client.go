@@ -442,6 +442,9 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 		return method == http.MethodGet, fmt.Errorf("%s %s: reading response: %w", method, path, err)
 	}
 	record(ctx, x)
+	if rr, ok := into.(*RawResponse); ok {
+		rr.fill(resp, raw)
+	}
 	var env Envelope
 	jerr := json.Unmarshal(raw, &env)
 	if resp.StatusCode >= 300 || jerr != nil || !env.Success {
@@ -454,7 +457,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 		}
 		return resp.StatusCode >= 500 && method == http.MethodGet, apiErr
 	}
-	if into != nil && len(env.Data) > 0 {
+	if _, raw := into.(*RawResponse); into != nil && !raw && len(env.Data) > 0 {
 		if err := json.Unmarshal(env.Data, into); err != nil {
 			return false, fmt.Errorf("%s %s: data does not parse: %w", method, path, err)
 		}

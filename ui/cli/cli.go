@@ -457,6 +457,7 @@ func commands() []command {
 		tokenCommand(),
 		profileCommand(), usersCommand(),
 		loginCommand(), orderCommand(), sdkCommand(), holdingsCommand(), demoCommand(),
+		apiCommand(),
 		listenCommand(), postbackCommand(),
 		sandboxCommand(), completionCommand(), doctorCommand(),
 	}
