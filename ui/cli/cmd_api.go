@@ -91,14 +91,6 @@ type apiRequest struct {
 	stdin bool
 }
 
-// apiResult is what a call gave.
-type apiResult struct {
-	Response  *gateway.RawResponse
-	Exchanges []gateway.Exchange
-	Token     string
-	Err       error
-}
-
 // isWrite reports whether the method may change something on the Gateway.
 func isWrite(method string) bool {
 	switch method {
@@ -229,33 +221,16 @@ func typedValue(v string) any {
 }
 
 // send mints the token and makes the call on r's Gateway.
-func (a apiRequest) send(ctx context.Context, r *flow.Runner) apiResult {
-	p := r.Profile()
-	path, q, body, err := a.build(p.Gateway)
+func (a apiRequest) send(ctx context.Context, r *flow.Runner) flow.CallResult {
+	path, q, body, err := a.build(r.Profile().Gateway)
 	if err != nil {
-		return apiResult{Err: err}
+		return flow.CallResult{Err: err}
 	}
-	now := r.Options().Now()
-	exp := now.Add(gateway.DefaultTokenTTL)
-	var tok string
-	if a.User == "" {
-		tok, err = gateway.MintGuestToken(r.Keys().Secret, exp)
-	} else {
-		var u session.User
-		u, err = r.Store().User(p.Name, a.User)
-		if errors.Is(err, session.ErrUserNotFound) {
-			return apiResult{Err: &usageError{(&flow.UnknownUserError{Profile: p.Name, Label: a.User}).Error()}}
-		}
-		if err == nil {
-			tok, err = gateway.MintConnectedToken(r.Keys().Secret, u.SmallcaseAuthID, exp)
-		}
+	res := r.Call(ctx, a.Method, path, q, a.User, body)
+	var uu *flow.UnknownUserError
+	if errors.As(res.Err, &uu) {
+		res.Err = &usageError{uu.Error()}
 	}
-	if err != nil {
-		return apiResult{Err: err}
-	}
-	res := apiResult{Token: tok}
-	rctx := gateway.WithRecorder(ctx, func(x gateway.Exchange) { res.Exchanges = append(res.Exchanges, x) })
-	res.Response, res.Err = r.Client().Send(rctx, a.Method, path, q, tok, body)
 	return res
 }
 
