@@ -5,6 +5,8 @@
 //
 // The files are plain HTML, JavaScript and CSS with no build step. The page
 // is SDK-agnostic: it works with the real scdk.js and with the sandbox's.
+//
+// It also holds the example runbooks `gatewalk run` lists (Runbooks).
 package assets
 
 import (
@@ -28,6 +30,19 @@ func FS() fs.FS {
 	sub, err := fs.Sub(files, "web")
 	if err != nil {
 		// fs.Sub only fails on an invalid path; "web" is a constant.
+		panic(err)
+	}
+	return sub
+}
+
+//go:embed runbooks/*.json
+var runbooks embed.FS
+
+// Runbooks returns the shipped example runbooks (a product demo and a
+// leprechaun regression), the .json files at its root.
+func Runbooks() fs.FS {
+	sub, err := fs.Sub(runbooks, "runbooks")
+	if err != nil {
 		panic(err)
 	}
 	return sub

@@ -457,7 +457,7 @@ func commands() []command {
 		tokenCommand(),
 		profileCommand(), usersCommand(),
 		loginCommand(), orderCommand(), sdkCommand(), holdingsCommand(), demoCommand(),
-		apiCommand(),
+		apiCommand(), runCommand(),
 		listenCommand(), postbackCommand(),
 		sandboxCommand(), completionCommand(), doctorCommand(),
 	}
