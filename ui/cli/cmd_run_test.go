@@ -217,7 +217,7 @@ func TestRunUsage(t *testing.T) {
 		"bad-journey.json":   `{"name":"x","steps":[{"journey":"sdk-dance","user":"a"}]}`,
 		"no-steps.json":      `{"name":"x","steps":[]}`,
 		"no-name.json":       `{"steps":[{"journey":"login","user":"a"}]}`,
-		"bad-order.json":     `{"name":"x","steps":[{"journey":"order","user":"a","order":{"type":"SECURITIES","securities":[{"ticker":"INFY","quantity":0,"type":"BUY"}]}}]}`,
+		"bad-order.json":     `{"name":"x","steps":[{"journey":"order","user":"a","order":{"type":"SECURITIES","securities":[{"ticker":"INFY","quantity":2,"type":"BUY"},{"ticker":"TCS"}]}}]}`,
 		"bad-path.json":      `{"name":"x","steps":[{"journey":"api","path":"https://example.com/x"}]}`,
 		"dup-names.json":     `{"name":"x","steps":[{"name":"a","journey":"login","user":"a"},{"name":"a","journey":"login","user":"b"}]}`,
 		"two-docs.json":      `{"name":"x","steps":[{"journey":"login","user":"a"}]} {}`,
