@@ -16,6 +16,7 @@ import (
 	"gatewalk/assets"
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/session/flow"
 	"gatewalk/session/runbook"
 	"gatewalk/ui/present"
 )
@@ -53,6 +54,8 @@ type runFlags struct {
 	noBrowser bool
 	jsonOut   bool
 	junit     string
+	curl      string
+	postman   string
 	yes       bool
 }
 
@@ -64,6 +67,8 @@ func runRunbook(ctx context.Context, c *Factory, args []string) error {
 	fs.BoolVar(&rf.noBrowser, "no-browser", false, "print the page URL instead of opening a browser")
 	fs.BoolVar(&rf.jsonOut, "json", false, "print one JSON report on stdout")
 	fs.StringVar(&rf.junit, "junit", "", "write JUnit XML (one testcase per step) to FILE")
+	fs.StringVar(&rf.curl, "export-curl", "", "write the finished journeys as a bash script of curl calls to FILE")
+	fs.StringVar(&rf.postman, "export-postman", "", "write the finished journeys as a Postman collection (v2.1) to FILE")
 	fs.BoolVar(&rf.yes, "yes", false, "on a production profile, run without asking (required without a terminal)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -102,11 +107,14 @@ func runRunbook(ctx context.Context, c *Factory, args []string) error {
 	if err := confirmRunbook(c, hr.runner.Profile(), rb, rf.yes); err != nil {
 		return err
 	}
-	rep := executeRunbook(ctx, hr, rb, source, rf.auto)
+	rep, recs := executeRunbook(ctx, hr, rb, source, rf.auto)
 	if rf.junit != "" {
 		if err := writeJUnit(rf.junit, rep); err != nil {
 			return fmt.Errorf("--junit: %w", err)
 		}
+	}
+	if err := writeExports(c, hr.runner, recs, rf.curl, rf.postman); err != nil {
+		return err
 	}
 	if rf.jsonOut {
 		if err := writeJSON(c.stdout, rep); err != nil {
@@ -156,10 +164,11 @@ func runVerdict(rep present.RunReport) error {
 // executeRunbook runs every step in order, each reported on stderr, and
 // checks it; a failed step does not stop the run, so the report lists every
 // step.
-func executeRunbook(ctx context.Context, h *headless, rb *runbook.Runbook, source string, auto bool) present.RunReport {
+func executeRunbook(ctx context.Context, h *headless, rb *runbook.Runbook, source string, auto bool) (present.RunReport, []present.Record) {
 	p := h.runner.Profile()
 	rep := present.RunReport{Runbook: rb.Name, Source: source, Profile: p.Name, Auto: auto, OK: true}
 	start := time.Now()
+	var recs []present.Record
 	for i := range rb.Steps {
 		if ctx.Err() != nil {
 			break
@@ -169,7 +178,10 @@ func executeRunbook(ctx context.Context, h *headless, rb *runbook.Runbook, sourc
 		if s.Narration != "" {
 			h.prog.printf("  %s\n", present.SafeLine(s.Narration))
 		}
-		sr := runStep(ctx, h, s, auto)
+		sr, rec := runStep(ctx, h, s, auto)
+		if rec != nil {
+			recs = append(recs, *rec)
+		}
 		if ctx.Err() != nil && !sr.OK {
 			break
 		}
@@ -193,12 +205,12 @@ func executeRunbook(ctx context.Context, h *headless, rb *runbook.Runbook, sourc
 		rep.OK = false
 	}
 	rep.DurationMs = float64(time.Since(start).Microseconds()) / 1000
-	return rep
+	return rep, recs
 }
 
 // runStep runs one step: a journey through the headless driver, or an api
 // call.
-func runStep(ctx context.Context, h *headless, s *runbook.Step, auto bool) (sr present.RunStepReport) {
+func runStep(ctx context.Context, h *headless, s *runbook.Step, auto bool) (sr present.RunStepReport, rec *present.Record) {
 	sr = present.RunStepReport{Name: s.Name, Journey: s.Journey, Expected: s.Expect.WantOutcome()}
 	start := time.Now()
 	defer func() { sr.DurationMs = float64(time.Since(start).Microseconds()) / 1000 }()
@@ -213,12 +225,12 @@ func runStep(ctx context.Context, h *headless, s *runbook.Step, auto bool) (sr p
 		sr.Call = present.CallOf(res.Exchanges)
 		sr.Outcome, sr.Failures = s.CheckCall(res)
 		sr.OK = len(sr.Failures) == 0
-		return sr
+		return sr, nil
 	}
 	j, err := s.NewJourney(h.runner, auto)
 	if err != nil {
 		sr.Outcome, sr.Failures = runbook.OutcomeFailed, []string{err.Error()}
-		return sr
+		return sr, nil
 	}
 	defer j.Close()
 	h.prog.header(h.runner, j)
@@ -229,7 +241,38 @@ func runStep(ctx context.Context, h *headless, s *runbook.Step, auto bool) (sr p
 	sr.Report = &jr
 	sr.Outcome, sr.Failures = s.CheckJourney(j)
 	sr.OK = len(sr.Failures) == 0
-	return sr
+	return sr, journeyRecord(h.runner, j)
+}
+
+// journeyRecord is a finished journey as the exports take it.
+func journeyRecord(r *flow.Runner, j *flow.Journey) *present.Record {
+	o := r.Options()
+	return &present.Record{Kind: j.Kind, Label: j.UserLabel, Steps: j.Snapshot(), OK: j.Done() && j.Failed() == nil,
+		Attempt: 1, Profile: r.Profile(), API: r.Client().BaseURL, Auto: o.Auto, AutoBroker: o.AutoBroker, AutoAccount: o.AutoAccount}
+}
+
+// writeExports writes the curl script (0700, to be run) and the Postman
+// collection (0600) of the run's journeys, each replaced atomically.
+func writeExports(c *Factory, r *flow.Runner, recs []present.Record, curlFile, postmanFile string) error {
+	keys := r.Keys()
+	if curlFile != "" {
+		script := present.CurlScript(recs, c.now(), keys.Secret, keys.APISecret)
+		if err := writeFileAtomic(curlFile, []byte(script), 0o700); err != nil {
+			return fmt.Errorf("--export-curl: %w", err)
+		}
+		fmt.Fprintf(c.stderr, "curl script written to %s (run it with GATEWALK_SECRET and GATEWALK_API_SECRET set)\n", present.SafeLine(curlFile))
+	}
+	if postmanFile != "" {
+		col, err := present.PostmanCollection(recs, c.now(), keys.Secret, keys.APISecret)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(postmanFile, col, 0o600); err != nil {
+			return fmt.Errorf("--export-postman: %w", err)
+		}
+		fmt.Fprintf(c.stderr, "Postman collection written to %s (set secret and apiSecret in an environment)\n", present.SafeLine(postmanFile))
+	}
+	return nil
 }
 
 // writesReal lists the steps that write on the Gateway: orders, and api
@@ -333,7 +376,13 @@ func writeJUnit(path string, rep present.RunReport) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".junit-*.xml")
+	return writeFileAtomic(path, data, 0o644)
+}
+
+// writeFileAtomic writes data next to path and renames it into place, so
+// a reader never sees half a file.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".gatewalk-*")
 	if err != nil {
 		return err
 	}
@@ -342,7 +391,7 @@ func writeJUnit(path string, rep present.RunReport) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return err
 	}

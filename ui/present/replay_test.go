@@ -1,0 +1,110 @@
+package present
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"gatewalk/gateway"
+	"gatewalk/session"
+	"gatewalk/session/flow"
+)
+
+// replayRecords are a finished sandbox order, a failed one and a login in
+// the browser on staging.
+func replayRecords() []Record {
+	sb := session.Profile{Name: "sandbox", Env: gateway.EnvSandbox, Gateway: "gw1"}
+	const api = "http://127.0.0.1:9999/base"
+	user := &session.User{Label: "alice", SmallcaseAuthID: "0123456789abcdef01234567"}
+	order := Record{Kind: flow.Order, Label: "alice", OK: true, Profile: sb, API: api, Auto: gateway.ScenarioSuccess, Steps: []flow.Step{
+		{Kind: flow.MintToken, State: flow.Done, User: user},
+		{Kind: flow.CreateTransaction, Title: "Create", State: flow.Done, Exchanges: []gateway.Exchange{
+			{Method: "POST", URL: api + "/gateway/gw1/transaction", RequestBody: `{"intent":"TRANSACTION","notes":"s3cr3t-api-key"}`}}},
+		{Kind: flow.AwaitSDK, State: flow.Done},
+		{Kind: flow.FetchOrders, Title: "Orders", State: flow.Done, Exchanges: []gateway.Exchange{
+			{Method: "GET", URL: api + "/v1/gw1/engine/orders/sst?transactionId=TRX_old"},
+			{Method: "GET", URL: api + "/v1/gw1/engine/orders/sst?transactionId=TRX_old", Attempt: 2}}},
+	}}
+	failed := order
+	failed.OK = false
+	stag := Record{Kind: flow.GuestLogin, Label: "bob", OK: true, Profile: session.Profile{Name: "stag", Env: gateway.EnvStaging, Gateway: "gw1"}, API: api,
+		Steps: []flow.Step{{Kind: flow.CreateTransaction, Title: "Create", State: flow.Done, Exchanges: []gateway.Exchange{
+			{Method: "POST", URL: api + "/gateway/gw1/transaction", RequestBody: `{"intent":"CONNECT"}`}}},
+			{Kind: flow.AwaitSDK, State: flow.Done}}}
+	return []Record{order, failed, stag}
+}
+
+func TestCurlScriptExport(t *testing.T) {
+	s := CurlScript(replayRecords(), time.Unix(0, 0), "s3cr3t-api-key")
+	for _, want := range []string{
+		"#!/usr/bin/env bash", `API="${GATEWALK_API_URL:-http://127.0.0.1:9999/base}"`, `GATEWAY="${GATEWALK_GATEWAY:-gw1}"`,
+		`call 'Create' POST "/gateway/$GATEWAY/transaction" '0123456789abcdef01234567' '{"intent":"TRANSACTION","notes":"[secret removed]"}'`,
+		"TXN=$(transaction_id)", `drive 'Answer the SDK step with the sandbox driver (success)' '{"outcome":"success"}'`,
+		`call 'Orders' GET "/v1/$GATEWAY/engine/orders/sst?transactionId=$TXN"`,
+		"# not replayed: 2. Connected order · alice: did not complete",
+		`call 'Create' POST "/gateway/$GATEWAY/transaction" 'guest' '{"intent":"CONNECT"}'`,
+		"# note: the SDK step ran in the browser",
+		`-H @<(printf 'x-gateway-secret: %s`,
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the script lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "s3cr3t-api-key") || strings.Contains(s, "TRX_old") || strings.Count(s, "call 'Orders'") != 1 {
+		t.Fatalf("a secret, an old transaction or a retried attempt is in the script:\n%s", s)
+	}
+}
+
+func TestPostmanExport(t *testing.T) {
+	b, err := PostmanCollection(replayRecords(), time.Unix(0, 0), "s3cr3t-api-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var col postmanCollection
+	if err := json.Unmarshal(b, &col); err != nil {
+		t.Fatal(err)
+	}
+	if col.Info.Schema != PostmanSchema || len(col.Item) != 2 || len(col.Event) != 1 || col.Event[0].Listen != "prerequest" {
+		t.Fatalf("%s", b)
+	}
+	script := strings.Join(col.Event[0].Script.Exec, "\n")
+	for _, want := range []string{"require('crypto-js')", "HmacSHA256", "pm.variables.get('secret')", "x-gateway-authtoken", "smallcaseAuthId: id"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the pre-request script lacks %q", want)
+		}
+	}
+	order := col.Item[0].Item
+	if len(order) != 3 {
+		t.Fatalf("the order folder has %d requests, want 3 (create, driver, details)", len(order))
+	}
+	create, driver, details := order[0], order[1], order[2]
+	if create.Request.URL.Raw != "{{baseUrl}}/gateway/{{gateway}}/transaction" || !hasHeader(create.Request.Header, "x-gateway-secret", "{{apiSecret}}") ||
+		!hasHeader(create.Request.Header, tokenHeader, "connected 0123456789abcdef01234567") {
+		t.Fatalf("create: %+v", create.Request)
+	}
+	if !strings.Contains(strings.Join(create.Event[0].Script.Exec, "\n"), "pm.collectionVariables.set('transactionId'") {
+		t.Fatalf("the create does not keep the transactionId")
+	}
+	if driver.Request.URL.Raw != "{{baseUrl}}/_sandbox/transactions/{{transactionId}}/complete" || hasHeader(driver.Request.Header, "x-gateway-secret", "{{apiSecret}}") {
+		t.Fatalf("driver: %+v", driver.Request)
+	}
+	if details.Request.URL.Raw != "{{baseUrl}}/v1/{{gateway}}/engine/orders/sst?transactionId={{transactionId}}" {
+		t.Fatalf("details: %s", details.Request.URL.Raw)
+	}
+	if login := col.Item[1].Item; len(login) != 1 || !hasHeader(login[0].Request.Header, tokenHeader, "guest") || col.Item[1].Description == "" {
+		t.Fatalf("the staging login: %+v", col.Item[1])
+	}
+	if strings.Contains(string(b), "s3cr3t-api-key") || strings.Contains(string(b), "TRX_old") {
+		t.Fatalf("a secret or an old transaction is in the collection:\n%s", b)
+	}
+}
+
+func hasHeader(hs []postmanHeader, k, v string) bool {
+	for _, h := range hs {
+		if h.Key == k && h.Value == v {
+			return true
+		}
+	}
+	return false
+}
