@@ -103,10 +103,35 @@ func ErrorOutcome(err error) string {
 // CheckJourney says how the step's journey ended and what of its
 // expectation did not hold (nothing when it passed).
 func (s *Step) CheckJourney(j *flow.Journey) (outcome string, failures []string) {
+	return s.CheckSteps(j.Snapshot())
+}
+
+// CheckSteps is CheckJourney on a journey's steps as a face keeps them: a
+// journey ended at its failed step, or completed when every step is done
+// or skipped.
+func (s *Step) CheckSteps(steps []flow.Step) (outcome string, failures []string) {
 	var err error
-	if f := j.Failed(); f != nil {
-		err = f.Err
-	} else if !j.Done() {
+	done := len(steps) > 0
+	var orders, holdings *flow.Step
+	for i := range steps {
+		st := &steps[i]
+		switch {
+		case st.State == flow.Failed && err == nil:
+			err = st.Err
+			if err == nil {
+				err = errors.New(st.Title + " failed")
+			}
+		case st.State != flow.Done && st.State != flow.Skipped:
+			done = false
+		}
+		switch st.Kind {
+		case flow.FetchOrders:
+			orders = st
+		case flow.FetchHoldings:
+			holdings = st
+		}
+	}
+	if err == nil && !done {
 		err = errors.New("the journey did not finish")
 	}
 	outcome = ErrorOutcome(err)
@@ -119,10 +144,10 @@ func (s *Step) CheckJourney(j *flow.Journey) (outcome string, failures []string)
 		return outcome, []string{msg}
 	}
 	if e.BatchStatus != "" || e.OrderStatus != "" {
-		failures = append(failures, checkOrders(j.Step(flow.FetchOrders), e)...)
+		failures = append(failures, checkOrders(orders, e)...)
 	}
 	if len(e.HoldingsContain) > 0 {
-		failures = append(failures, checkHoldings(j.Step(flow.FetchHoldings), e.HoldingsContain)...)
+		failures = append(failures, CheckHoldings(holdings, e.HoldingsContain)...)
 	}
 	return outcome, failures
 }
@@ -154,7 +179,9 @@ func checkOrders(st *flow.Step, e Expect) []string {
 	return failures
 }
 
-func checkHoldings(st *flow.Step, want []string) []string {
+// CheckHoldings says which of the wanted tickers the holdings of a
+// fetch_holdings step do not list.
+func CheckHoldings(st *flow.Step, want []string) []string {
 	if st == nil || st.Holdings == nil {
 		return []string{"no holdings to check"}
 	}

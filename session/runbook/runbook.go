@@ -303,7 +303,7 @@ type Entry struct {
 const BuiltIn = "built-in"
 
 // Dir is where a config directory keeps its runbooks.
-func Dir(configDir string) string { return filepath.Join(configDir, "runbooks") }
+func Dir(configDir string) string { return filepath.Join(configDir, session.RunbooksDir) }
 
 // List lists the shipped runbooks (the .json files of shipped) and those in
 // dir (a config directory's runbooks folder; missing is fine), sorted by

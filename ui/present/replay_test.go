@@ -1,6 +1,7 @@
 package present
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/flow"
+	"gatewalk/session/runbook"
 )
 
 // replayRecords are a finished sandbox order, a failed one and a login in
@@ -20,7 +22,7 @@ func replayRecords() []Record {
 	order := Record{Kind: flow.Order, Label: "alice", OK: true, Profile: sb, API: api, Auto: gateway.ScenarioSuccess, Steps: []flow.Step{
 		{Kind: flow.MintToken, State: flow.Done, User: user},
 		{Kind: flow.CreateTransaction, Title: "Create", State: flow.Done, Exchanges: []gateway.Exchange{
-			{Method: "POST", URL: api + "/gateway/gw1/transaction", RequestBody: `{"intent":"TRANSACTION","notes":"s3cr3t-api-key"}`}}},
+			{Method: "POST", URL: api + "/gateway/gw1/transaction", RequestBody: `{"intent":"TRANSACTION","orderConfig":{"type":"SECURITIES","securities":[{"ticker":"INFY","quantity":1,"type":"BUY"}]},"notes":"s3cr3t-api-key"}`}}},
 		{Kind: flow.AwaitSDK, State: flow.Done},
 		{Kind: flow.FetchOrders, Title: "Orders", State: flow.Done, Exchanges: []gateway.Exchange{
 			{Method: "GET", URL: api + "/v1/gw1/engine/orders/sst?transactionId=TRX_old"},
@@ -39,7 +41,7 @@ func TestCurlScriptExport(t *testing.T) {
 	s := CurlScript(replayRecords(), time.Unix(0, 0), "s3cr3t-api-key")
 	for _, want := range []string{
 		"#!/usr/bin/env bash", `API="${GATEWALK_API_URL:-http://127.0.0.1:9999/base}"`, `GATEWAY="${GATEWALK_GATEWAY:-gw1}"`,
-		`call 'Create' POST "/gateway/$GATEWAY/transaction" '0123456789abcdef01234567' '{"intent":"TRANSACTION","notes":"[secret removed]"}'`,
+		`call 'Create' POST "/gateway/$GATEWAY/transaction" '0123456789abcdef01234567' '{"intent":"TRANSACTION","orderConfig":{"type":"SECURITIES","securities":[{"ticker":"INFY","quantity":1,"type":"BUY"}]},"notes":"[secret removed]"}'`,
 		"TXN=$(transaction_id)", `drive 'Answer the SDK step with the sandbox driver (success)' '{"outcome":"success"}'`,
 		`call 'Orders' GET "/v1/$GATEWAY/engine/orders/sst?transactionId=$TXN"`,
 		"# not replayed: 2. Connected order · alice: did not complete",
@@ -107,4 +109,27 @@ func hasHeader(hs []postmanHeader, k, v string) bool {
 		}
 	}
 	return false
+}
+
+func TestSessionRunbook(t *testing.T) {
+	recs := replayRecords()
+	// The failed order ended with market_closed; a stopped one is left out.
+	recs[1].Steps = append(append([]flow.Step(nil), recs[1].Steps[:2]...), flow.Step{Kind: flow.AwaitSDK, State: flow.Failed, Err: &gateway.SDKError{Code: 4004, Message: "market_closed"}})
+	recs = append(recs, Record{Kind: flow.HoldingsImport, Label: "alice", OK: false, Profile: recs[0].Profile,
+		Steps: []flow.Step{{Kind: flow.AwaitSDK, State: flow.Failed, Err: context.Canceled}}})
+	rb, err := SessionRunbook(recs, time.Unix(0, 0).UTC())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rb.Steps) != 3 || rb.Profile != runbook.AnyProfile {
+		t.Fatalf("%+v", rb)
+	}
+	if s := rb.Steps[1]; s.Journey != runbook.JourneyOrder || s.Expect.Outcome != "market_closed" || s.Order == nil || s.Auto != "success" {
+		t.Fatalf("the failed order: %+v", s)
+	}
+	// What is saved parses back.
+	b, _ := json.Marshal(rb)
+	if _, err := runbook.Parse(b); err != nil {
+		t.Fatalf("the saved runbook does not parse: %v\n%s", err, b)
+	}
 }
