@@ -8,10 +8,12 @@ import (
 	"os"
 	"sync"
 
+	"gatewalk/assets"
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/flow"
 	"gatewalk/session/postback"
+	"gatewalk/session/runbook"
 	"gatewalk/ui/present"
 	"gatewalk/ui/tui"
 )
@@ -23,15 +25,17 @@ func runDefault(ctx context.Context, c *Factory) int {
 
 // runDefaultWithFlags is `gatewalk [--profile P] [--demo] [--no-browser]`.
 func runDefaultWithFlags(ctx context.Context, c *Factory, args []string) int {
-	fs := newFlagSet(c, "gatewalk", "[--profile NAME] [--demo] [--no-browser]", `Starts the interactive TUI on the active profile (the built-in sandbox
+	fs := newFlagSet(c, "gatewalk", "[--profile NAME] [--demo] [--no-browser] [--runbook FILE]", `Starts the interactive TUI on the active profile (the built-in sandbox
 profile on a fresh machine: no keys, no network).
 
 In the TUI: c connects a user (guest login), o places an order, i imports
 holdings, h views holdings, t inspects a token, y shows the transaction
 history, p switches or edits profiles, D toggles demo mode, a (on the
 sandbox) has the sandbox answer the SDK step itself, as the test account
-you choose, X exports the session to Markdown, ? shows every key.
---demo starts in demo mode with the sandbox answering by itself.
+you choose, R lists the runbooks (enter presents one step by step), X
+exports the session to Markdown, W saves it as a runbook, ? shows every
+key. --demo starts in demo mode with the sandbox answering by itself;
+--runbook FILE (or the name of a listed runbook) opens its presenter.
 
 Quitting while a transaction waits for its SDK result asks first; after
 such a quit the exit status is 130 and the transaction is named on
@@ -39,6 +43,7 @@ stderr.`)
 	profile := fs.String("profile", "", "profile to use (default: $GATEWALK_PROFILE, else the active profile)")
 	demo := fs.Bool("demo", false, "demo mode: secrets and ids redacted on screen, large narration; on the sandbox, the sandbox answers the SDK step itself")
 	noBrowser := fs.Bool("no-browser", false, "show the browser URL instead of opening a browser")
+	rbArg := fs.String("runbook", "", "open the presenter on this runbook (a file, or the name of one `gatewalk run` lists)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		if errors.Is(err, errHelp()) {
@@ -73,6 +78,19 @@ stderr.`)
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(c.stderr, "gatewalk: warning: %s\n", present.SafeLine(w))
+	}
+	var rb *runbook.Runbook
+	rbSource := ""
+	if *rbArg != "" {
+		var err error
+		if rb, rbSource, err = runbook.Find(*rbArg, assets.Runbooks(), runbook.Dir(dir)); err != nil {
+			fmt.Fprintf(c.stderr, "gatewalk: --runbook: %s\n", present.Safe(err.Error()))
+			return exitUsage
+		}
+		if *profile, err = runbookProfile(rb, *profile); err != nil {
+			fmt.Fprintf(c.stderr, "gatewalk: %s\n", present.Safe(err.Error()))
+			return exitUsage
+		}
 	}
 	// An unknown profile is said here, in plain text, not in a TUI that
 	// would start on nothing.
@@ -124,6 +142,11 @@ stderr.`)
 			return flow.Doctor(ctx, store, flow.DoctorOptions{ProfileName: profile, Getenv: c.getenv, Now: c.now,
 				Emulators: c.emulators, Terminal: c.terminalInfo(), TmuxClipboard: tmuxClipboard})
 		},
+
+		Runbooks:      assets.Runbooks(),
+		RunbookDir:    runbook.Dir(dir),
+		Runbook:       rb,
+		RunbookSource: rbSource,
 	}
 	kw.hold()
 	err = tui.Run(ctx, cfg, c.stdin, c.stdout)

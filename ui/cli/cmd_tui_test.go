@@ -97,3 +97,22 @@ func TestHeldWarnings(t *testing.T) {
 		t.Fatalf("after release: %q", b.String())
 	}
 }
+
+// TestTUIRunbookFlag: --runbook that names no runbook, or a runbook for
+// another profile than --profile, is refused before the TUI starts.
+func TestTUIRunbookFlag(t *testing.T) {
+	yes := func() bool { return true }
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--runbook", "no-such-runbook"}, "leprechaun-regression"},
+		{[]string{"--runbook", "demo", "--profile", "staging"}, `expects profile "sandbox"`},
+	} {
+		c, out, errb := testCLI("", map[string]string{"GATEWALK_CONFIG_DIR": t.TempDir()})
+		c.stdinIsTerminal, c.stdoutIsTerminal = yes, yes
+		if code := Main(context.Background(), c, tc.args); code != exitUsage || out.Len() != 0 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errb, tc.want)
+		}
+	}
+}

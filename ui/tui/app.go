@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"gatewalk/gateway"
 	"gatewalk/session"
 	"gatewalk/session/flow"
+	"gatewalk/session/runbook"
 	"gatewalk/ui/present"
 )
 
@@ -41,6 +43,14 @@ type Config struct {
 	// (such as the config directory's mode being repaired): the status line
 	// shows them too, as they would scroll away behind the screen.
 	StartupWarnings []string
+	// Runbooks are the shipped runbooks and RunbookDir the config
+	// directory's runbooks folder, which R lists.
+	Runbooks   fs.FS
+	RunbookDir string
+	// Runbook, when set, opens the presenter on it at start (--runbook),
+	// RunbookSource naming where it came from.
+	Runbook       *runbook.Runbook
+	RunbookSource string
 
 	// sched builds the commands that wait (nil = tea's clock); the tests
 	// set one that never waits.
@@ -137,6 +147,9 @@ func New(cfg Config) *Model {
 	m.home.profile = cfg.Profile
 	m.home.demo = cfg.Demo
 	m.stack = []screen{m.home}
+	if cfg.Runbook != nil {
+		m.stack = append(m.stack, newPresenter(m.st, &m.km, cfg.Runbook, cfg.RunbookSource))
+	}
 	m.connOpt = ConnectOptions{Profile: cfg.Profile}
 	m.layout()
 	return m
@@ -211,7 +224,7 @@ func (m *Model) helpView() string {
 		short = append(short, m.km.Help)
 	}
 	km := helpKeys{short: short, full: append(m.active().FullHelp(),
-		[]key.Binding{m.km.Help, m.km.Demo, m.km.ExportSession, m.km.Quit})}
+		[]key.Binding{m.km.Help, m.km.Demo, m.km.ExportSession, m.km.ExportReplay, m.km.SaveRunbook, m.km.Quit})}
 	return m.help.View(km)
 }
 
@@ -233,10 +246,14 @@ func (m *Model) back() {
 	if len(m.stack) < 2 {
 		return
 	}
-	if m.active() == screen(m.flow) {
+	wasFlow := m.active() == screen(m.flow)
+	if wasFlow {
 		m.leaveFlow()
 	}
 	m.stack = m.stack[:len(m.stack)-1]
+	if wasFlow {
+		m.presenterStepEnded()
+	}
 }
 
 func (m *Model) setStatus(text string, level statusLevel) tea.Cmd {
@@ -274,6 +291,12 @@ func (m *Model) startJourney(kind flow.Kind, label string) tea.Cmd {
 
 func (m *Model) openFlow(kind flow.Kind, label string, j Journey) tea.Cmd {
 	m.resetToHome()
+	return m.openFlowOver(kind, label, j)
+}
+
+// openFlowOver opens the journey's screen above the active one (the
+// presenter of a runbook).
+func (m *Model) openFlowOver(kind flow.Kind, label string, j Journey) tea.Cmd {
 	info := flowInfo{profile: m.profile, api: m.runner.APIURL(), auto: m.runner.Auto(), now: m.now, demo: m.demo}
 	f := newFlowView(m.st, &m.km, m.sched, kind, label, j, m.cfg.Clipboard, info)
 	m.flow = f

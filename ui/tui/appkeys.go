@@ -43,6 +43,10 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 			return m.askBack()
 		case key.Matches(k, km.ExportSession):
 			return m.exportSession()
+		case key.Matches(k, km.SaveRunbook):
+			return m.saveSessionRunbook()
+		case key.Matches(k, km.ExportReplay):
+			return m.exportReplay()
 		case key.Matches(k, km.Auto) && m.active() == screen(m.home):
 			if m.runner == nil {
 				return m.setStatus("the profile is not ready yet", statusError)

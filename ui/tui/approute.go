@@ -18,7 +18,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 			return tea.Batch(restart, m.toScreens(msg))
 		}
 	}
-	for _, handle := range []func(tea.Msg) (tea.Cmd, bool){m.routeSession, m.routeNavigation, m.routeOutcome} {
+	for _, handle := range []func(tea.Msg) (tea.Cmd, bool){m.routeSession, m.routeNavigation, m.routeOutcome, m.routeRunbook} {
 		if cmd, ok := handle(msg); ok {
 			return cmd
 		}

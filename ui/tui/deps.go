@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"gatewalk/gateway"
@@ -19,6 +20,9 @@ type Store interface {
 	UseProfile(name string) error
 	Users(profile string) ([]session.User, error)
 	History(profile string) ([]session.HistoryEntry, error)
+	// SaveRunbook writes a runbook NAME.json to the config directory's
+	// runbooks folder, never over an existing one, and returns its path.
+	SaveRunbook(name string, data []byte) (string, error)
 }
 
 // Journey is one run of a flow, driven step by step. *flow.Journey
@@ -82,6 +86,9 @@ type Runner interface {
 	ResetSandboxState() error
 	FetchHoldings(ctx context.Context, label string, opt gateway.HoldingsOptions) (*gateway.Holdings, []gateway.Exchange, error)
 	FetchOrderDetails(ctx context.Context, label, txnID string) (*gateway.OrderDetails, []gateway.Exchange, error)
+	// Call makes one partner API call with a fresh guest token (label "")
+	// or the user's connected token (a runbook's api step).
+	Call(ctx context.Context, method, path string, q url.Values, label string, body []byte) flow.CallResult
 	// TestAccounts lists the sandbox's test broker accounts (nil off the
 	// sandbox), for the auto-answer chooser.
 	TestAccounts() []gateway.TestAccount

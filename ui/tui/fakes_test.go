@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ type fakeStore struct {
 	history  map[string][]session.HistoryEntry
 	saved    []session.Profile
 	saveErr  error
+	runbooks map[string][]byte
 }
 
 func newFakeStore() *fakeStore {
@@ -80,6 +82,18 @@ func (s *fakeStore) Users(profile string) ([]session.User, error) {
 }
 func (s *fakeStore) History(profile string) ([]session.HistoryEntry, error) {
 	return s.history[profile], nil
+}
+func (s *fakeStore) SaveRunbook(name string, data []byte) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.runbooks == nil {
+		s.runbooks = map[string][]byte{}
+	}
+	if _, ok := s.runbooks[name]; ok {
+		return "", errors.New(name + " exists")
+	}
+	s.runbooks[name] = data
+	return "/config/runbooks/" + name + ".json", nil
 }
 
 // script is what a fake step does on one attempt.
@@ -361,6 +375,9 @@ type fakeRunner struct {
 	od       *gateway.OrderDetails
 	fetchErr error
 	closed   bool
+	// calls are the api calls made; call answers them.
+	calls []string
+	call  func(method, path, label string) flow.CallResult
 	// parked is the harness's, given to every journey handed out.
 	parked chan<- (<-chan struct{})
 }
@@ -413,6 +430,13 @@ func (r *fakeRunner) FetchHoldings(ctx context.Context, label string, opt gatewa
 }
 func (r *fakeRunner) FetchOrderDetails(ctx context.Context, label, txnID string) (*gateway.OrderDetails, []gateway.Exchange, error) {
 	return r.od, nil, r.fetchErr
+}
+func (r *fakeRunner) Call(ctx context.Context, method, path string, q url.Values, label string, body []byte) flow.CallResult {
+	r.calls = append(r.calls, method+" "+path)
+	if r.call != nil {
+		return r.call(method, path, label)
+	}
+	return flow.CallResult{Err: errors.New("no call scripted")}
 }
 func (r *fakeRunner) Close() error { r.closed = true; return nil }
 

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"net/url"
 	"time"
 
 	"gatewalk/gateway"
@@ -106,6 +107,9 @@ func (f *flowRunner) FetchHoldings(ctx context.Context, label string, opt gatewa
 }
 func (f *flowRunner) FetchOrderDetails(ctx context.Context, label, txnID string) (*gateway.OrderDetails, []gateway.Exchange, error) {
 	return f.r.FetchOrderDetails(ctx, label, txnID)
+}
+func (f *flowRunner) Call(ctx context.Context, method, path string, q url.Values, label string, body []byte) flow.CallResult {
+	return f.r.Call(ctx, method, path, q, label, body)
 }
 func (f *flowRunner) Close() error { return f.r.Close() }
 

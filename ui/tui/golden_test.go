@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
@@ -44,6 +45,18 @@ var scenes = []struct {
 		hs.withUsers()
 		hs.key("s")
 		hs.typeText("TRX_0123abcd")
+	}},
+	{"runbook_list", func(hs *harness) {
+		hs.m.cfg.Runbooks = fstest.MapFS{"guided.json": {Data: []byte(testRunbook)}, "broken.json": {Data: []byte(`{"name":`)}}
+		hs.m.cfg.RunbookDir = "/home/op/.config/gatewalk/runbooks"
+		hs.key("b", "down")
+	}},
+	{"runbook_presenter", func(hs *harness) {
+		hs.m.cfg.Runbooks = fstest.MapFS{"guided.json": {Data: []byte(testRunbook)}}
+		hs.runner.journeys = append(hs.runner.journeys, newFakeJourney(guestSteps...).on(flow.CreateTransaction, created),
+			newFakeJourney(orderSteps...).on(flow.CreateTransaction, created).on(flow.AwaitSDK, sdkError(4004, "market_closed")))
+		hs.runner.holdings = &gateway.Holdings{Version: "v1", V1: &gateway.HoldingsV1{}}
+		hs.key("b", "enter", "enter", "esc", "enter", "esc", "enter")
 	}},
 	{"flow_waiting", func(hs *harness) {
 		j := newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.OpenBrowser, browserOpened).waiting(flow.AwaitSDK)

@@ -99,7 +99,7 @@ func (v *homeView) ShortHelp() []key.Binding {
 // in 80 columns.
 func (v *homeView) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{v.km.Up, v.km.Down, v.km.Connect, v.km.Order, v.km.Import, v.km.Holdings},
-		{v.km.RunTxn, v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Doctor, v.km.Auto, v.km.ResetSandbox}}
+		{v.km.RunTxn, v.km.Token, v.km.History, v.km.Profiles, v.km.ToggleIDs, v.km.Runbooks, v.km.Doctor, v.km.Auto, v.km.ResetSandbox}}
 }
 
 // suggestLabel proposes the next free userN label.
@@ -206,6 +206,8 @@ func (v *homeView) handleKey(k tea.KeyMsg) tea.Cmd {
 		return emit(openHistoryMsg{})
 	case key.Matches(k, km.Profiles):
 		return emit(openProfilesMsg{})
+	case key.Matches(k, km.Runbooks):
+		return emit(openRunbooksMsg{})
 	}
 	return nil
 }
@@ -326,6 +328,7 @@ func (v *homeView) View() string {
 		{"p", "switch or edit profiles"},
 		{"m", "show/mask smallcaseAuthIds"},
 		{"d", "doctor: check keys, network, clock"},
+		{"b", "runbooks: guided demos, checks"},
 	}
 	colW := v.w / 2
 	if colW < 38 {

@@ -6,11 +6,11 @@ import "github.com/charmbracelet/bubbles/key"
 // they show in the footer; matching is always done with key.Matches.
 type KeyMap struct {
 	// Global.
-	Quit, ForceQuit, Help, Back, Demo, ExportSession key.Binding
+	Quit, ForceQuit, Help, Back, Demo, ExportSession, SaveRunbook, ExportReplay key.Binding
 	// Movement.
 	Up, Down, PageUp, PageDown, Top, Bottom, Left, Right, Enter, NextField, PrevField key.Binding
 	// Home actions.
-	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs, RunTxn, Doctor, ResetSandbox key.Binding
+	Connect, Order, Import, Holdings, Token, History, Profiles, ToggleIDs, RunTxn, Doctor, ResetSandbox, Runbooks key.Binding
 	// Guided flow.
 	Copy, Retry, Fresh, Confirm, Deny, Auto, NextFlow key.Binding
 	// Copy what people paste: the transactionId, the smallcaseAuthId, the
@@ -39,6 +39,8 @@ func DefaultKeyMap() KeyMap {
 		Back:          b([]string{"esc"}, "esc", "back"),
 		Demo:          b([]string{"D"}, "D", "demo mode"),
 		ExportSession: b([]string{"X"}, "X", "export session (md)"),
+		SaveRunbook:   b([]string{"W"}, "W", "save session as runbook"),
+		ExportReplay:  b([]string{"E"}, "E", "export curl + Postman"),
 
 		Up:        b([]string{"up", "k"}, "↑/k", "up"),
 		Down:      b([]string{"down", "j"}, "↓/j", "down"),
@@ -63,6 +65,7 @@ func DefaultKeyMap() KeyMap {
 		RunTxn:       b([]string{"s"}, "s", "run a transactionId"),
 		Doctor:       b([]string{"d"}, "d", "doctor"),
 		ResetSandbox: b([]string{"R"}, "R", "reset the sandbox"),
+		Runbooks:     b([]string{"b"}, "b", "runbooks"),
 
 		Copy:       b([]string{"c"}, "c", "copy curl"),
 		CopyTxn:    b([]string{"T"}, "T", "copy transactionId"),

@@ -1,0 +1,155 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"gatewalk/session/runbook"
+	"gatewalk/ui/present"
+)
+
+// runbookStepAskedMsg asks the root to run step idx of the presenter's
+// runbook.
+type runbookStepAskedMsg struct{ idx int }
+
+// runbookStepCheckedMsg is the end of a step the presenter ran without a
+// journey screen (a holdings fetch, an api call), checked.
+type runbookStepCheckedMsg struct {
+	idx      int
+	outcome  string
+	failures []string
+}
+
+// stepResult is where a runbook step is in the presenter.
+type stepResult struct {
+	ran      bool
+	outcome  string
+	failures []string
+}
+
+// presenterView steps through a runbook: the next step's narration is
+// shown first, enter runs it (its journey on the journey screen; esc
+// comes back), and its result is checked against the expectation.
+type presenterView struct {
+	st      *Styles
+	km      *KeyMap
+	w, h    int
+	rb      *runbook.Runbook
+	source  string
+	next    int
+	running int // the step running, -1 when none
+	results []stepResult
+}
+
+func newPresenter(st *Styles, km *KeyMap, rb *runbook.Runbook, source string) *presenterView {
+	return &presenterView{st: st, km: km, rb: rb, source: source, running: -1, results: make([]stepResult, len(rb.Steps))}
+}
+
+func (p *presenterView) SetSize(w, h int) { p.w, p.h = w, h }
+func (p *presenterView) capturing() bool  { return false }
+
+func (p *presenterView) ShortHelp() []key.Binding {
+	if p.next >= len(p.rb.Steps) {
+		return []key.Binding{p.km.Back}
+	}
+	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run the step")), p.km.Back}
+}
+
+func (p *presenterView) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+func (p *presenterView) Update(msg tea.Msg) (screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case runbookStepCheckedMsg:
+		p.finish(msg.idx, msg.outcome, msg.failures)
+	case tea.KeyMsg:
+		if key.Matches(msg, p.km.Enter) && p.running < 0 && p.next < len(p.rb.Steps) {
+			p.running = p.next
+			return p, emit(runbookStepAskedMsg{idx: p.next})
+		}
+	}
+	return p, nil
+}
+
+// finish records step idx's result and moves on to the next step.
+func (p *presenterView) finish(idx int, outcome string, failures []string) {
+	if idx != p.running || idx < 0 || idx >= len(p.results) {
+		return
+	}
+	p.results[idx] = stepResult{ran: true, outcome: outcome, failures: failures}
+	p.running = -1
+	p.next = idx + 1
+}
+
+// stepRefused ends step idx without running it, saying why.
+func (p *presenterView) stepRefused(idx int, why string) {
+	p.finish(idx, "not run", []string{why})
+}
+
+// passed counts the steps that ran and held.
+func (p *presenterView) passed() (ok, ran int) {
+	for _, r := range p.results {
+		if r.ran {
+			ran++
+			if len(r.failures) == 0 {
+				ok++
+			}
+		}
+	}
+	return ok, ran
+}
+
+func (p *presenterView) View() string {
+	st := p.st
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Runbook: "+present.SafeLine(p.rb.Name)) + st.Subtle.Render("  "+present.SafeLine(p.source)) + "\n")
+	for i, s := range p.rb.Steps {
+		r := p.results[i]
+		mark, style := "·", st.StepPending
+		switch {
+		case i == p.running:
+			mark, style = "…", st.StepRunning
+		case r.ran && len(r.failures) == 0:
+			mark, style = "✓", st.StepDone
+		case r.ran:
+			mark, style = "✗", st.StepFailed
+		case i == p.next:
+			mark, style = "›", st.Cursor
+		}
+		line := fmt.Sprintf("%s %2d %s", mark, i+1, present.SafeLine(s.Name))
+		if r.ran {
+			line += "  " + present.SafeLine(r.outcome)
+		}
+		b.WriteString(style.Render(pad(line, max(p.w-2, 10))) + "\n")
+		for _, f := range r.failures {
+			for _, l := range wrap("↳ "+present.Safe(f), max(p.w-6, 10)) {
+				b.WriteString("     " + st.InlineErr.Render(l) + "\n")
+			}
+		}
+	}
+	b.WriteString("\n")
+	switch {
+	case p.running >= 0:
+		b.WriteString(st.Subtle.Render("step "+strconv.Itoa(p.running+1)+" is running; esc on its screen comes back here") + "\n")
+	case p.next < len(p.rb.Steps):
+		s := p.rb.Steps[p.next]
+		b.WriteString(st.Strong.Render(fmt.Sprintf("Next: step %d of %d, %s", p.next+1, len(p.rb.Steps), present.SafeLine(s.Name))) + "\n")
+		text := s.Narration
+		if text == "" {
+			text = "The " + s.Journey + " step; it must end with " + s.Expect.WantOutcome() + "."
+		}
+		b.WriteString(st.Narration.Width(max(p.w-4, 20)).Render(present.Safe(text)) + "\n")
+		b.WriteString(st.Subtle.Render("enter runs it") + "\n")
+	default:
+		ok, ran := p.passed()
+		verdict := "all passed"
+		if ok != ran {
+			verdict = strconv.Itoa(ran-ok) + " failed"
+		}
+		b.WriteString(st.Strong.Render(fmt.Sprintf("Done: %d of %d steps passed (%s)", ok, ran, verdict)) + "\n")
+	}
+	return fitLines(b.String(), p.h)
+}
