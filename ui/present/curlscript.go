@@ -161,8 +161,9 @@ func dqEscape(s string) string {
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// shellDefault is a value for ${VAR:-value} in double quotes.
-func shellDefault(s string) string { return dqEscape(s) }
+// shellDefault is a value for ${VAR:-value} in double quotes, where a }
+// would end the expansion.
+func shellDefault(s string) string { return strings.ReplaceAll(dqEscape(s), "}", `\}`) }
 
 // oneLineComment keeps a comment on one line.
 func oneLineComment(s string) string {

@@ -3,6 +3,7 @@ package present
 import (
 	"context"
 	"encoding/json"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,28 @@ func TestSessionRunbook(t *testing.T) {
 	b, _ := json.Marshal(rb)
 	if _, err := runbook.Parse(b); err != nil {
 		t.Fatalf("the saved runbook does not parse: %v\n%s", err, b)
+	}
+}
+
+// TestCurlScriptQuotesTheSessionDefaults: the API URL and gateway name
+// are the script's defaults exactly, whatever characters they hold.
+func TestCurlScriptQuotesTheSessionDefaults(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash is not installed: the script's defaults are checked by bash")
+	}
+	recs := replayRecords()
+	odd := "http://127.0.0.1:1/a}b$HOME`id`\"c\\d"
+	recs[0].API = odd
+	s := CurlScript(recs, time.Unix(0, 0))
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "API=") || strings.HasPrefix(l, "GATEWAY=") {
+			lines = append(lines, l)
+		}
+	}
+	out, err := exec.Command(bash, "-c", strings.Join(lines, "\n")+"\nprintf '%s|%s' \"$API\" \"$GATEWAY\"").Output()
+	if err != nil || string(out) != odd+"|gw1" {
+		t.Fatalf("bash read %q (%v), want %q", out, err, odd+"|gw1")
 	}
 }
