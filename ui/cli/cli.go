@@ -251,7 +251,7 @@ func printUsage(w io.Writer, version string) {
 	fmt.Fprintf(w, `gatewalk %s: walk smallcase Gateway flows from a terminal.
 
 Usage:
-  gatewalk [--profile NAME] [--demo] [--no-browser]   start the TUI (sandbox profile by default)
+  gatewalk [--profile NAME] [--demo] [--no-browser] [--runbook FILE]   start the TUI (sandbox profile by default)
   gatewalk COMMAND [flags]
 
 Commands:

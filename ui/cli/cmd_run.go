@@ -32,7 +32,10 @@ user_mismatch, expired, keys_rejected, ...; batchStatus, orderStatus,
 holdingsContain, status). Every journey creates its own fresh transaction.
 Each step is reported on stderr as the journeys report theirs, then a
 summary goes to stdout; --json prints one JSON report instead and --junit
-FILE writes JUnit XML (one testcase per step) for CI.
+FILE writes JUnit XML (one testcase per step) for CI. --export-curl and
+--export-postman write the finished journeys as a bash script of curl calls
+and a Postman collection (v2.1) that replay them with fresh tokens and
+transactions, keys from the environment (never in the files).
 
 RUNBOOK is a file, or the name of a listed runbook: without RUNBOOK, run
 lists the shipped examples (demo, leprechaun-regression) and the .json
@@ -60,7 +63,7 @@ type runFlags struct {
 }
 
 func runRunbook(ctx context.Context, c *Factory, args []string) error {
-	fs := newFlagSet(c, "run", "run [RUNBOOK] [--profile NAME] [--auto] [--json] [--junit FILE] [--no-browser] [--yes]", runAbout)
+	fs := newFlagSet(c, "run", "run [RUNBOOK] [--profile NAME] [--auto] [--json] [--junit FILE] [--export-curl FILE] [--export-postman FILE] [--no-browser] [--yes]", runAbout)
 	var rf runFlags
 	fs.StringVar(&rf.profile, "profile", "", "profile to run on (default: the runbook's, else $GATEWALK_PROFILE, else the active profile)")
 	fs.BoolVar(&rf.auto, "auto", false, "sandbox only: the sandbox answers every SDK step as the step says, no browser")
