@@ -100,10 +100,10 @@ func TestExportsRunAgainstSandbox(t *testing.T) {
 	}
 
 	// The collection in newman, keys in an environment file.
-	runNewman := func(apiSecret string) (report newmanReport, output string, err error) {
+	runNewman := func(secret, apiSecret string) (report newmanReport, output string, err error) {
 		env := filepath.Join(dir, "env.json")
 		envDoc := map[string]any{"name": "gatewalk sandbox", "values": []map[string]any{
-			{"key": "secret", "value": sandbox.DefaultSecret, "type": "secret", "enabled": true},
+			{"key": "secret", "value": secret, "type": "secret", "enabled": true},
 			{"key": "apiSecret", "value": apiSecret, "type": "secret", "enabled": true}}}
 		b, _ := json.Marshal(envDoc)
 		if err := os.WriteFile(env, b, 0o600); err != nil {
@@ -121,7 +121,7 @@ func TestExportsRunAgainstSandbox(t *testing.T) {
 		}
 		return report, string(o), err
 	}
-	rep, output, err := runNewman(sandbox.DefaultAPISecret)
+	rep, output, err := runNewman(sandbox.DefaultSecret, sandbox.DefaultAPISecret)
 	if err != nil {
 		t.Fatalf("newman: %v\n%s", err, output)
 	}
@@ -129,10 +129,13 @@ func TestExportsRunAgainstSandbox(t *testing.T) {
 	if st.Requests.Total != 9 || st.Requests.Failed != 0 || st.Assertions.Total < 9 || st.Assertions.Failed != 0 || len(rep.Run.Failures) != 0 {
 		t.Fatalf("newman stats %+v, failures %d\n%s", st, len(rep.Run.Failures), output)
 	}
-	// The collection's tests can fail: a wrong apiSecret fails them.
-	rep, output, err = runNewman("wrong-api-secret")
-	if err == nil || rep.Run.Stats.Assertions.Failed == 0 {
-		t.Fatalf("newman passed with a wrong apiSecret (%v):\n%s", err, output)
+	// The collection's tests can fail: a wrong apiSecret fails them, and so
+	// does a wrong secret (the pre-request script's JWTs are checked).
+	for _, keys := range [][2]string{{sandbox.DefaultSecret, "wrong-api-secret"}, {"wrong-secret", sandbox.DefaultAPISecret}} {
+		rep, output, err = runNewman(keys[0], keys[1])
+		if err == nil || rep.Run.Stats.Assertions.Failed == 0 || !strings.Contains(output, "401") {
+			t.Fatalf("newman passed with a wrong key (%v):\n%s", err, output)
+		}
 	}
 }
 
