@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gatewalk/assets"
 	"gatewalk/gateway"
@@ -257,9 +259,26 @@ func TestRunProductionNeedsConfirmation(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errb, "BUY INFY × 3") || !strings.Contains(errb, "post: POST") || !strings.Contains(errb, "nothing was sent") {
 		t.Fatalf("exit %d\n%s", code, errb)
 	}
+	for _, answer := range []string{"no\n", "\n", "y\n"} {
+		o, e := &syncBuffer{}, &syncBuffer{}
+		c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(answer), stdout: o, stderr: e,
+			getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return true }}
+		if code := Main(context.Background(), c, []string{"run", file, "--profile", "live"}); code != exitUsage || !strings.Contains(e.String(), "Type yes to confirm") {
+			t.Fatalf("answer %q: exit %d\n%s", answer, code, e.String())
+		}
+	}
 	if rs.n.Load() != 0 {
 		t.Fatalf("%d requests sent without confirmation", rs.n.Load())
 	}
+	// yes on a terminal runs it (the order's user is unknown, so only the
+	// POST reaches the Gateway).
+	o, e := &syncBuffer{}, &syncBuffer{}
+	c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader("yes\n"), stdout: o, stderr: e,
+		getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return true }}
+	if code := Main(context.Background(), c, []string{"run", file, "--profile", "live"}); code != exitError || rs.n.Load() != 1 {
+		t.Fatalf("confirmed: exit %d, %d requests\n%s", code, rs.n.Load(), e.String())
+	}
+	rs.n.Store(0)
 	// Reads only: not asked.
 	ro := writeRunbook(t, t.TempDir(), "ro.json", `{"name":"read","steps":[{"name":"get","journey":"api","path":"/v1/{gateway}/engine/user/holdings"}]}`)
 	if code, _, errb := h.run(t, "run", ro, "--profile", "live"); code != 0 || rs.n.Load() != 1 {

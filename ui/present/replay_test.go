@@ -3,6 +3,7 @@ package present
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"os/exec"
 	"strings"
 	"testing"
@@ -155,5 +156,34 @@ func TestCurlScriptQuotesTheSessionDefaults(t *testing.T) {
 	out, err := exec.Command(bash, "-c", strings.Join(lines, "\n")+"\nprintf '%s|%s' \"$API\" \"$GATEWAY\"").Output()
 	if err != nil || string(out) != odd+"|gw1" {
 		t.Fatalf("bash read %q (%v), want %q", out, err, odd+"|gw1")
+	}
+}
+
+// TestJUnitKeepsXMLValid: step names and failures with control characters
+// or markup still make a document XML parsers read.
+func TestJUnitKeepsXMLValid(t *testing.T) {
+	rep := RunReport{Runbook: "a <b> & \x01c", Steps: []RunStepReport{
+		{Name: "step \x1b[31m\"x\"", Journey: "api", OK: false, Outcome: "failed", Failures: []string{"line1 \x00\nline2 ]]>"}},
+		{Name: "ok", Journey: "login", OK: true}}, Failed: 1, Passed: 1}
+	b, err := JUnit(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	c := doc.Suites[0].Cases
+	if len(c) != 2 || c[0].Name != "step [31m\"x\"" || c[0].Failure == nil || c[0].Failure.Message != "line1 " || c[1].Failure != nil {
+		t.Fatalf("%+v", doc)
 	}
 }
