@@ -60,6 +60,8 @@ type runFlags struct {
 	curl      string
 	postman   string
 	yes       bool
+	// reported is set once the JSON report is on stdout.
+	reported bool
 }
 
 func runRunbook(ctx context.Context, c *Factory, args []string) error {
@@ -77,6 +79,16 @@ func runRunbook(ctx context.Context, c *Factory, args []string) error {
 	if err != nil {
 		return err
 	}
+	err = runbookRun(ctx, c, &rf, pos)
+	if err != nil && rf.jsonOut && !rf.reported {
+		// One JSON document on stdout, also when the run did not start.
+		_ = writeJSON(c.stdout, jsonFailure{OK: false, Error: err.Error(), ExitCode: exitCode(err)})
+	}
+	return err
+}
+
+// runbookRun lists the runbooks, or runs one and reports it.
+func runbookRun(ctx context.Context, c *Factory, rf *runFlags, pos []string) error {
 	dir, err := session.DefaultDir(c.getenv)
 	if err != nil {
 		return err
@@ -123,6 +135,7 @@ func runRunbook(ctx context.Context, c *Factory, args []string) error {
 		if err := writeJSON(c.stdout, rep); err != nil {
 			return err
 		}
+		rf.reported = true
 	} else {
 		printRunSummary(c.stdout, rep)
 	}

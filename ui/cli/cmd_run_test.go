@@ -313,3 +313,29 @@ func TestRunListsRunbooks(t *testing.T) {
 		t.Fatalf("run by name: exit %d\n%s", code, errb)
 	}
 }
+
+// TestRunJSONAlwaysOneDocument: --json prints one JSON document on stdout
+// when the run fails before it starts too, and the report when a step
+// fails.
+func TestRunJSONAlwaysOneDocument(t *testing.T) {
+	h := newHeadlessEnv(t)
+	code, out, _ := h.run(t, "run", "no-such-runbook", "--json")
+	var fail jsonFailure
+	if code != exitUsage || json.Unmarshal([]byte(out), &fail) != nil || fail.OK || fail.ExitCode != exitUsage || !strings.Contains(fail.Error, "no-such-runbook") {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	file := writeRunbook(t, t.TempDir(), "rb.json", `{"name":"x","steps":[{"name":"nobody","journey":"holdings","user":"nobody"}]}`)
+	code, out, _ = h.run(t, "run", file, "--json")
+	var rep struct {
+		OK    bool `json:"ok"`
+		Steps []struct {
+			Outcome string `json:"outcome"`
+		} `json:"steps"`
+	}
+	if code != exitError || json.Unmarshal([]byte(out), &rep) != nil || rep.OK || len(rep.Steps) != 1 || rep.Steps[0].Outcome != "failed" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	if strings.Count(out, "\n{") > 0 {
+		t.Fatalf("more than one JSON document:\n%s", out)
+	}
+}
