@@ -30,7 +30,9 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 func (m *Model) routeSession(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case runnerConnectedMsg:
-		return m.runnerConnected(msg), true
+		cmd := m.runnerConnected(msg)
+		m.syncPresenters()
+		return cmd, true
 	case runnerClosedMsg:
 		return nil, true
 	case reconnectAskedMsg:

@@ -32,7 +32,7 @@ func (m *Model) routeRunbook(msg tea.Msg) (tea.Cmd, bool) {
 		m.push(newRunbookList(m.st, &m.km, m.cfg.RunbookDir))
 		return loadRunbooksCmd(m.cfg.Runbooks, m.cfg.RunbookDir), true
 	case runbookChosenMsg:
-		m.push(newPresenter(m.st, &m.km, msg.rb, msg.source))
+		m.push(newPresenter(m.st, &m.km, msg.rb, msg.source, m.auto.On()))
 		return nil, true
 	case runbookStepAskedMsg:
 		return m.runbookStepAsked(msg.idx), true
@@ -60,6 +60,7 @@ func (m *Model) runbookStepAsked(idx int) tea.Cmd {
 		p.running = -1
 		return m.notReady()
 	}
+	p.auto = m.auto.On()
 	s := p.rb.Steps[idx]
 	if why := m.runbookRefusal(p.rb, s); why != "" {
 		p.stepRefused(idx, why)
@@ -117,6 +118,17 @@ func (m *Model) stepAuto(s runbook.Step) func() {
 		return func() {}
 	}
 	return func() { _ = m.runner.SetAuto(m.auto) }
+}
+
+// syncPresenters tells the presenters whether the sandbox answers the SDK
+// steps (the auto-answer may be off once the profile turns out not to be
+// the sandbox).
+func (m *Model) syncPresenters() {
+	for _, s := range m.stack {
+		if p, ok := s.(*presenterView); ok {
+			p.auto = m.auto.On()
+		}
+	}
 }
 
 // presenterStepEnded checks the journey the presenter ran once its screen

@@ -43,10 +43,13 @@ type presenterView struct {
 	next    int
 	running int // the step running, -1 when none
 	results []stepResult
+	// auto says whether the sandbox answers the SDK steps (the home
+	// screen's a), for the line that tells the audience.
+	auto bool
 }
 
-func newPresenter(st *Styles, km *KeyMap, rb *runbook.Runbook, source string) *presenterView {
-	return &presenterView{st: st, km: km, rb: rb, source: source, running: -1, results: make([]stepResult, len(rb.Steps))}
+func newPresenter(st *Styles, km *KeyMap, rb *runbook.Runbook, source string, auto bool) *presenterView {
+	return &presenterView{st: st, km: km, rb: rb, source: source, running: -1, results: make([]stepResult, len(rb.Steps)), auto: auto}
 }
 
 func (p *presenterView) SetSize(w, h int) { p.w, p.h = w, h }
@@ -106,6 +109,11 @@ func (p *presenterView) View() string {
 	st := p.st
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Runbook: "+present.SafeLine(p.rb.Name)) + st.Subtle.Render("  "+present.SafeLine(p.source)) + "\n")
+	if p.auto {
+		b.WriteString(st.Subtle.Render("SDK steps: the sandbox answers each as the step says") + "\n")
+	} else {
+		b.WriteString(st.Subtle.Render("SDK steps: in the browser (on the sandbox, a on the home screen has the sandbox answer)") + "\n")
+	}
 	for i, s := range p.rb.Steps {
 		r := p.results[i]
 		mark, style := "·", st.StepPending

@@ -205,3 +205,17 @@ func TestExportReplay(t *testing.T) {
 	}
 	mustContain(t, flat(plain(hs.view())), "Postman collection")
 }
+
+// TestPresenterSaysWhoAnswers: the presenter tells whether the sandbox or
+// the browser answers the SDK steps, and follows the auto-answer turned
+// off on a profile that is not the sandbox.
+func TestPresenterSaysWhoAnswers(t *testing.T) {
+	rb, _ := runbook.Parse([]byte(testRunbook))
+	hs := runbookHarness(t, 100, 40, Config{Runbook: rb, Auto: true})
+	mustContain(t, plain(hs.view()), "SDK steps: the sandbox answers each as the step says")
+	staging := harnessFor(t, newFakeStore(), newFakeRunner())
+	staging.runner.profile = staging.store.profiles[1]
+	staging.start(Config{Runbook: rb, Auto: true, ExportDir: t.TempDir(), Clipboard: staging.clip,
+		Connect: func(context.Context, ConnectOptions) (Runner, error) { return staging.runner, nil }}, 100, 40)
+	mustContain(t, flat(plain(staging.view())), "SDK steps: in the browser")
+}
