@@ -112,7 +112,7 @@ func (p *presenterView) View() string {
 	if p.auto {
 		b.WriteString(st.Subtle.Render("SDK steps: the sandbox answers each as the step says") + "\n")
 	} else {
-		b.WriteString(st.Subtle.Render("SDK steps: in the browser (on the sandbox, a on the home screen has the sandbox answer)") + "\n")
+		b.WriteString(st.Subtle.Render("SDK steps: in the browser (on the sandbox, a at home: the sandbox answers)") + "\n")
 	}
 	for i, s := range p.rb.Steps {
 		r := p.results[i]
