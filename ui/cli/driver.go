@@ -25,6 +25,9 @@ type journeyFlags struct {
 	autoBroker  string
 	autoAccount string
 	jsonOut     bool
+	// exportCurl and exportPostman are where the finished journey is
+	// exported (export.go).
+	exportCurl, exportPostman string
 	// reported is set once the JSON report is on stdout.
 	reported bool
 }
@@ -34,6 +37,7 @@ func (f *journeyFlags) register(fs *flag.FlagSet, withAuto bool) {
 	fs.StringVar(&f.user, "user", "", "the local user's label (required)")
 	fs.BoolVar(&f.noBrowser, "no-browser", false, "print the page URL instead of opening a browser")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON report with every step on stdout (also on failure)")
+	registerExports(fs, f)
 	if withAuto {
 		fs.StringVar(&f.auto, "auto", "", "sandbox only: complete the SDK step with this outcome, no browser ("+scenarioList()+")")
 		fs.StringVar(&f.autoBroker, "auto-broker", "", "with --auto: the leprechaun broker the sandbox driver logs in with ("+brokerList()+
@@ -221,6 +225,9 @@ func (h *headless) drive(ctx context.Context, j *flow.Journey, printResult func(
 	h.prog.header(h.runner, j)
 	runJourney(ctx, j, h.prog)
 	res := h.resolve(ctx, j)
+	if err := h.export(j); err != nil {
+		return err
+	}
 	if h.flags.jsonOut {
 		rep := present.JourneyReport(j)
 		rep.Resolution = res
