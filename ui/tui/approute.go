@@ -306,6 +306,9 @@ func (m *Model) journeyFinished(msg journeyFinishedMsg) tea.Cmd {
 		text += ", but " + msg.note
 		level = statusError
 	}
+	if m.presenterBelow() {
+		text += "; esc returns to the runbook"
+	}
 	return tea.Batch(m.setStatus(text, level), loadUsersCmd(m.cfg.Store, m.profile.Name))
 }
 

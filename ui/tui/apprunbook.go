@@ -131,6 +131,17 @@ func (m *Model) syncPresenters() {
 	}
 }
 
+// presenterBelow reports whether the journey's screen was opened by a
+// presenter, which esc returns to.
+func (m *Model) presenterBelow() bool {
+	i := m.flowAt()
+	if i < 1 {
+		return false
+	}
+	p, ok := m.stack[i-1].(*presenterView)
+	return ok && p.running >= 0
+}
+
 // presenterStepEnded checks the journey the presenter ran once its screen
 // is left, with the steps of its last attempt.
 func (m *Model) presenterStepEnded() {

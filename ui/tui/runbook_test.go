@@ -64,6 +64,7 @@ func TestPresenterStepsThroughARunbook(t *testing.T) {
 	if len(hs.runner.started) != 1 || hs.runner.started[0] != "guest:alice" || hs.m.active() != screen(hs.m.flow) {
 		t.Fatalf("step 1 did not open its journey: %v %T", hs.runner.started, hs.m.active())
 	}
+	mustContain(t, flat(plain(hs.view())), "esc returns to the runbook")
 	hs.key("esc")
 	if hs.m.active() != screen(p) {
 		t.Fatalf("esc did not come back to the presenter: %T", hs.m.active())
