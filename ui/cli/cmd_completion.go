@@ -232,6 +232,8 @@ func positionalValues(c *Factory, l completionLine) []string {
 			return append(commandNames(), "exit-codes")
 		case "completion":
 			return completionShells
+		case "run":
+			return runbookNames(c)
 		}
 		cmd, _ := findCommand(l.path[0])
 		return cmd.subcommands
@@ -266,6 +268,8 @@ func flagValues(c *Factory, l completionLine, name string) []string {
 		return []string{string(gateway.EnvSandbox), string(gateway.EnvProduction), string(gateway.EnvStaging), string(gateway.EnvDevelopment)}
 	case "event":
 		return sandbox.SampleEvents()
+	case "runbook":
+		return runbookNames(c)
 	case "auto":
 		var out []string
 		for _, s := range gateway.Scenarios() {

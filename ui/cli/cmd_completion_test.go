@@ -34,7 +34,11 @@ func TestCompleteWords(t *testing.T) {
 		want []string
 	}{
 		{"pro", []string{"profile"}},
-		{"", []string{"token", "profile", "users", "login", "order", "sdk", "holdings", "demo", "listen", "postback", "sandbox", "completion", "doctor", "help", "version"}},
+		{"", []string{"token", "profile", "users", "login", "order", "sdk", "holdings", "demo", "api", "run", "listen", "postback", "sandbox", "completion", "doctor", "help", "version"}},
+		{"run ", []string{"demo", "leprechaun-regression"}},
+		{"run lep", []string{"leprechaun-regression"}},
+		{"--runbook d", []string{"demo"}},
+		{"api GET /x --gu", []string{"--guest"}},
 		{"login --pro", []string{"--profile"}},
 		{"--no", []string{"--no-browser"}},
 		{"profile ", []string{"list", "show", "add", "edit", "use", "remove", "migrate-secrets"}},

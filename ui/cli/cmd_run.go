@@ -361,6 +361,26 @@ func printRunSummary(w io.Writer, rep present.RunReport) {
 	fmt.Fprintf(w, "%d of %d steps passed, %d failed in %.1f ms: %s\n", rep.Passed, len(rep.Steps), rep.Failed, rep.DurationMs, verdict)
 }
 
+// runbookNames are the names `gatewalk run` takes: the shipped runbooks
+// and those of the config directory (read only when it exists).
+func runbookNames(c *Factory) []string {
+	dir := ""
+	if d, err := session.DefaultDir(c.getenv); err == nil {
+		dir = runbook.Dir(d)
+	}
+	entries, err := runbook.List(assets.Runbooks(), dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Err == nil && (len(out) == 0 || out[len(out)-1] != e.Name) {
+			out = append(out, e.Name)
+		}
+	}
+	return out
+}
+
 // listRunbooks prints the shipped runbooks and those in dir.
 func listRunbooks(c *Factory, dir string) error {
 	entries, err := runbook.List(assets.Runbooks(), dir)
