@@ -68,9 +68,9 @@ func (m *Model) runbookStepAsked(idx int) tea.Cmd {
 	}
 	switch {
 	case s.Journey == runbook.JourneyAPI:
-		return runbookCallCmd(m.runner, idx, s)
+		return callRunbookAPICmd(m.runner, idx, s)
 	case s.Journey == runbook.JourneyHoldings && !s.Import:
-		return runbookHoldingsCmd(m.runner, idx, s)
+		return fetchRunbookHoldingsCmd(m.runner, idx, s)
 	}
 	restore := m.stepAuto(s)
 	defer restore()
@@ -155,9 +155,9 @@ func (m *Model) presenterStepEnded() {
 	p.finish(p.running, outcome, failures)
 }
 
-// runbookHoldingsCmd fetches the holdings of a holdings step and checks
+// fetchRunbookHoldingsCmd fetches the holdings of a holdings step and checks
 // them.
-func runbookHoldingsCmd(r Runner, idx int, s runbook.Step) tea.Cmd {
+func fetchRunbookHoldingsCmd(r Runner, idx int, s runbook.Step) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -171,8 +171,8 @@ func runbookHoldingsCmd(r Runner, idx int, s runbook.Step) tea.Cmd {
 	}
 }
 
-// runbookCallCmd makes an api step's call and checks it.
-func runbookCallCmd(r Runner, idx int, s runbook.Step) tea.Cmd {
+// callRunbookAPICmd makes an api step's call and checks it.
+func callRunbookAPICmd(r Runner, idx int, s runbook.Step) tea.Cmd {
 	path, q, body := s.Request(r.Profile().Gateway)
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

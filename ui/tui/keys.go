@@ -22,6 +22,8 @@ type KeyMap struct {
 	AddRow, DelRow, ToggleSide, SwitchMode, Submit, New, Edit, Use, Refetch key.Binding
 	// The order form and its review.
 	ReviewOrder, PlaceOrder, EditOrder key.Binding
+	// Runbooks: open the presenter on one, run its next step.
+	Present, RunStep key.Binding
 	// Inside forms, where letters are typed into the fields: the arrows
 	// alone move, space and x change a choice, b and s a side.
 	ArrowUp, ArrowDown, Space, Check, BuySell key.Binding
@@ -98,6 +100,9 @@ func DefaultKeyMap() KeyMap {
 		ReviewOrder: b([]string{"enter"}, "enter", "review"),
 		PlaceOrder:  b([]string{"enter"}, "enter", "place the order"),
 		EditOrder:   b([]string{"esc"}, "esc", "edit the order"),
+
+		Present: b([]string{"enter"}, "enter", "present"),
+		RunStep: b([]string{"enter"}, "enter", "run the step"),
 
 		ArrowUp:   b([]string{"up"}, "↑", "up"),
 		ArrowDown: b([]string{"down"}, "↓", "down"),

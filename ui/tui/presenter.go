@@ -59,7 +59,7 @@ func (p *presenterView) ShortHelp() []key.Binding {
 	if p.next >= len(p.rb.Steps) {
 		return []key.Binding{p.km.Back}
 	}
-	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run the step")), p.km.Back}
+	return []key.Binding{p.km.RunStep, p.km.Back}
 }
 
 func (p *presenterView) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
@@ -69,7 +69,7 @@ func (p *presenterView) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case runbookStepCheckedMsg:
 		p.finish(msg.idx, msg.outcome, msg.failures)
 	case tea.KeyMsg:
-		if key.Matches(msg, p.km.Enter) && p.running < 0 && p.next < len(p.rb.Steps) {
+		if key.Matches(msg, p.km.RunStep) && p.running < 0 && p.next < len(p.rb.Steps) {
 			p.running = p.next
 			return p, emit(runbookStepAskedMsg{idx: p.next})
 		}

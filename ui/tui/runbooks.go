@@ -52,7 +52,7 @@ func (v *runbookList) SetSize(w, h int) { v.w, v.h = w, h }
 func (v *runbookList) capturing() bool  { return false }
 
 func (v *runbookList) ShortHelp() []key.Binding {
-	return []key.Binding{v.km.Up, v.km.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "present")), v.km.Back}
+	return []key.Binding{v.km.Up, v.km.Down, v.km.Present, v.km.Back}
 }
 
 func (v *runbookList) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
@@ -72,7 +72,7 @@ func (v *runbookList) Update(msg tea.Msg) (screen, tea.Cmd) {
 			if v.cursor < len(v.entries)-1 {
 				v.cursor++
 			}
-		case key.Matches(msg, v.km.Enter):
+		case key.Matches(msg, v.km.Present):
 			if v.cursor >= len(v.entries) {
 				return v, nil
 			}
