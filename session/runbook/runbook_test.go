@@ -11,6 +11,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session/bridge"
+	"gatewalk/session/flow"
 )
 
 func TestParseRefuses(t *testing.T) {
@@ -87,5 +88,48 @@ func TestListAndFind(t *testing.T) {
 	var nf *NotFoundError
 	if _, _, err := Find("nope", shipped, dir); !errors.As(err, &nf) {
 		t.Fatalf("%v", err)
+	}
+}
+
+func TestCheckCall(t *testing.T) {
+	ok := &gateway.RawResponse{Status: 200, Body: []byte(`{"success":true}`)}
+	refused := &gateway.RawResponse{Status: 401, Body: []byte(`{"success":false}`)}
+	for _, tc := range []struct {
+		expect   Expect
+		res      flow.CallResult
+		outcome  string
+		failures int
+	}{
+		{Expect{}, flow.CallResult{Response: ok}, OutcomeSuccess, 0},
+		{Expect{Status: 201}, flow.CallResult{Response: ok}, OutcomeSuccess, 1},
+		{Expect{}, flow.CallResult{Response: &gateway.RawResponse{Status: 200, Body: []byte(`{"success":false}`)}}, OutcomeFailed, 1},
+		{Expect{Outcome: OutcomeKeysRejected, Status: 401}, flow.CallResult{Response: refused, Err: &gateway.APIError{Status: 401, Errors: []string{"Invalid JWT"}}}, OutcomeKeysRejected, 0},
+		{Expect{}, flow.CallResult{Response: refused, Err: &gateway.APIError{Status: 401, Errors: []string{"Invalid JWT"}}}, OutcomeKeysRejected, 1},
+		{Expect{Outcome: OutcomeFailed}, flow.CallResult{Err: errors.New("connection refused")}, OutcomeFailed, 0},
+		{Expect{}, flow.CallResult{Err: errors.New("connection refused")}, OutcomeFailed, 1},
+		{Expect{Outcome: OutcomeFailed, Status: 502}, flow.CallResult{Err: errors.New("connection refused")}, OutcomeFailed, 1},
+	} {
+		s := Step{Journey: JourneyAPI, Path: "/x", Expect: tc.expect}
+		outcome, failures := s.CheckCall(tc.res)
+		if outcome != tc.outcome || len(failures) != tc.failures {
+			t.Errorf("%+v: %s %v, want %s and %d failures", tc.expect, outcome, failures, tc.outcome, tc.failures)
+		}
+	}
+}
+
+func TestCheckSteps(t *testing.T) {
+	od := &gateway.OrderDetails{Batches: []gateway.OrderBatch{{BatchID: "b", Status: "COMPLETED", Orders: []gateway.Order{{Tradingsymbol: "INFY", Status: "COMPLETE"}, {Tradingsymbol: "TCS", Status: "REJECTED"}}}}}
+	done := []flow.Step{{Kind: flow.MintToken, State: flow.Done}, {Kind: flow.OpenBrowser, State: flow.Skipped}, {Kind: flow.FetchOrders, State: flow.Done, Orders: od}}
+	s := Step{Journey: JourneyOrder, Expect: Expect{BatchStatus: "completed", OrderStatus: "COMPLETE"}}
+	if o, f := s.CheckSteps(done); o != OutcomeSuccess || len(f) != 1 || !strings.Contains(f[0], "TCS is REJECTED") {
+		t.Fatalf("%s %v", o, f)
+	}
+	running := []flow.Step{{Kind: flow.MintToken, State: flow.Done}, {Kind: flow.AwaitSDK, State: flow.Running}}
+	if o, f := (&Step{Journey: JourneyLogin}).CheckSteps(running); o != OutcomeFailed || len(f) != 1 || !strings.Contains(f[0], "did not finish") {
+		t.Fatalf("unfinished: %s %v", o, f)
+	}
+	failed := []flow.Step{{Kind: flow.AwaitSDK, State: flow.Failed, Err: &gateway.SDKError{Code: 1010, Message: "user_cancelled"}}}
+	if o, f := (&Step{Journey: JourneyLogin, Expect: Expect{Outcome: "user_cancelled"}}).CheckSteps(failed); o != "user_cancelled" || len(f) != 0 {
+		t.Fatalf("expected failure: %s %v", o, f)
 	}
 }
