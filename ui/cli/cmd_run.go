@@ -111,6 +111,9 @@ func runbookRun(ctx context.Context, c *Factory, rf *runFlags, pos []string) err
 	if err != nil {
 		return err
 	}
+	if err := outputFolders(map[string]string{"--junit": rf.junit, "--export-curl": rf.curl, "--export-postman": rf.postman}); err != nil {
+		return err
+	}
 	hr, err := startHeadless(ctx, c, &journeyFlags{profile: profile, noBrowser: rf.noBrowser || rf.auto})
 	if err != nil {
 		return err
@@ -123,14 +126,6 @@ func runbookRun(ctx context.Context, c *Factory, rf *runFlags, pos []string) err
 		return err
 	}
 	rep, recs := executeRunbook(ctx, hr, rb, source, rf.auto)
-	if rf.junit != "" {
-		if err := writeJUnit(rf.junit, rep); err != nil {
-			return fmt.Errorf("--junit: %w", err)
-		}
-	}
-	if err := writeExports(c, hr.runner, recs, rf.curl, rf.postman); err != nil {
-		return err
-	}
 	if rf.jsonOut {
 		if err := writeJSON(c.stdout, rep); err != nil {
 			return err
@@ -139,10 +134,33 @@ func runbookRun(ctx context.Context, c *Factory, rf *runFlags, pos []string) err
 	} else {
 		printRunSummary(c.stdout, rep)
 	}
+	if rf.junit != "" {
+		if err := writeJUnit(rf.junit, rep); err != nil {
+			return fmt.Errorf("--junit: %w", err)
+		}
+	}
+	if err := writeExports(c, hr.runner, recs, rf.curl, rf.postman); err != nil {
+		return err
+	}
 	if ctx.Err() != nil {
 		return &exitCodedError{code: exitInterrupted, err: fmt.Errorf("interrupted after %d of %d steps", len(rep.Steps), len(rb.Steps))}
 	}
 	return runVerdict(rep)
+}
+
+// outputFolders checks, before anything runs, that the folder of each file
+// to write exists.
+func outputFolders(files map[string]string) error {
+	for _, name := range []string{"--junit", "--export-curl", "--export-postman"} {
+		f := files[name]
+		if f == "" {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Dir(f)); err != nil || !fi.IsDir() {
+			return usagef("%s: the folder %s does not exist; nothing was run", name, filepath.Dir(f))
+		}
+	}
+	return nil
 }
 
 // runbookProfile is the profile a run uses: --profile, else the runbook's.

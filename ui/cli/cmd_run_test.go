@@ -229,6 +229,9 @@ func TestRunUsage(t *testing.T) {
 			t.Errorf("%s: exit %d\n%s", name, code, errb)
 		}
 	}
+	if code, _, errb := h.run(t, "run", "demo", "--auto", "--junit", filepath.Join(dir, "missing", "j.xml")); code != exitUsage || !strings.Contains(errb, "nothing was run") {
+		t.Errorf("--junit in a missing folder: exit %d\n%s", code, errb)
+	}
 	if code, _, errb := h.run(t, "run", "no-such-runbook"); code != exitUsage || !strings.Contains(errb, "leprechaun-regression") {
 		t.Errorf("unknown name: exit %d\n%s", code, errb)
 	}
