@@ -140,7 +140,7 @@ func (f *journeyFlags) checkAuto() error {
 			return usagef("--auto-account %q: unknown test account (want one of %s)", f.autoAccount, accountList())
 		}
 	}
-	return nil
+	return outputFolders(map[string]string{"--export-curl": f.exportCurl, "--export-postman": f.exportPostman})
 }
 
 // finish prints {"ok":false,"error":...,"exitCode":N} on stdout when --json

@@ -39,6 +39,10 @@ func TestJourneyExports(t *testing.T) {
 	if err != nil || json.Unmarshal(cb, &c) != nil || len(c.Item) != 1 || len(c.Item[0].Item) != 3 {
 		t.Fatalf("collection (%v): %s", err, cb)
 	}
+	// A folder that does not exist is refused before anything is sent.
+	if code, _, errb := h.run(t, "order", "--user", "alice", "--buy", "INFY:1", "--auto", "success", "--export-curl", filepath.Join(dir, "no", "o.sh")); code != exitUsage || !strings.Contains(errb, "nothing was run") {
+		t.Fatalf("missing folder: exit %d\n%s", code, errb)
+	}
 	// market_closed: the journey did not complete.
 	if code, _, _ := h.run(t, "order", "--user", "alice", "--buy", "INFY:1", "--auto", "market_closed", "--export-curl", script); code != exitSDK {
 		t.Fatalf("market_closed: exit %d", code)
