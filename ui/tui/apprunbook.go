@@ -153,6 +153,9 @@ func (m *Model) presenterStepEnded() {
 	s := p.rb.Steps[p.running]
 	outcome, failures := s.CheckSteps(rec.steps)
 	p.finish(p.running, outcome, failures)
+	// The journey's "esc returns to the runbook" is done with.
+	m.status = ""
+	m.layout()
 }
 
 // fetchRunbookHoldingsCmd fetches the holdings of a holdings step and checks

@@ -114,6 +114,20 @@ func (p *presenterView) View() string {
 	} else {
 		b.WriteString(st.Subtle.Render("SDK steps: in the browser (on the sandbox, a at home: the sandbox answers)") + "\n")
 	}
+	bottom := p.bottomView()
+	// The steps get what the header and the next step's narration leave.
+	room := max(p.h-2-strings.Count(bottom, "\n")-1, 3)
+	b.WriteString(strings.Join(p.stepLines(room), "\n") + "\n\n")
+	b.WriteString(bottom)
+	return fitLines(b.String(), p.h)
+}
+
+// stepLines are the steps with their results, at most room lines: a
+// window that keeps the step running or next in sight.
+func (p *presenterView) stepLines(room int) []string {
+	st := p.st
+	var lines []string
+	focus := 0
 	for i, s := range p.rb.Steps {
 		r := p.results[i]
 		mark, style := "·", st.StepPending
@@ -127,18 +141,53 @@ func (p *presenterView) View() string {
 		case i == p.next:
 			mark, style = "›", st.Cursor
 		}
+		if i == p.next || i == p.running {
+			focus = len(lines)
+		}
 		line := fmt.Sprintf("%s %2d %s", mark, i+1, present.SafeLine(s.Name))
 		if r.ran {
 			line += "  " + present.SafeLine(r.outcome)
 		}
-		b.WriteString(style.Render(pad(line, max(p.w-2, 10))) + "\n")
+		lines = append(lines, style.Render(pad(line, max(p.w-2, 10))))
 		for _, f := range r.failures {
 			for _, l := range wrap("↳ "+present.Safe(f), max(p.w-6, 10)) {
-				b.WriteString("     " + st.InlineErr.Render(l) + "\n")
+				lines = append(lines, "     "+st.InlineErr.Render(l))
 			}
 		}
 	}
-	b.WriteString("\n")
+	if p.next >= len(p.rb.Steps) && p.running < 0 {
+		focus = len(lines) - 1
+	}
+	if len(lines) <= room {
+		return lines
+	}
+	// One line each for the "more" notes above and below, when there is
+	// more there.
+	start := min(max(focus-(room-2)/2, 0), len(lines)-(room-1))
+	end := start + room - 1
+	if start > 0 {
+		start++
+	}
+	end = min(end, len(lines))
+	if end < len(lines) {
+		end--
+	}
+	var out []string
+	if start > 0 {
+		out = append(out, st.Subtle.Render(fmt.Sprintf("  … %d more above", start)))
+	}
+	out = append(out, lines[start:end]...)
+	if end < len(lines) {
+		out = append(out, st.Subtle.Render(fmt.Sprintf("  … %d more below", len(lines)-end)))
+	}
+	return out
+}
+
+// bottomView is the step that runs, the next one with its narration, or
+// the verdict.
+func (p *presenterView) bottomView() string {
+	st := p.st
+	var b strings.Builder
 	switch {
 	case p.running >= 0:
 		b.WriteString(st.Subtle.Render("step "+strconv.Itoa(p.running+1)+" is running; esc on its screen comes back here") + "\n")
@@ -159,5 +208,5 @@ func (p *presenterView) View() string {
 		}
 		b.WriteString(st.Strong.Render(fmt.Sprintf("Done: %d of %d steps passed (%s)", ok, ran, verdict)) + "\n")
 	}
-	return fitLines(b.String(), p.h)
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -70,6 +71,9 @@ func TestPresenterStepsThroughARunbook(t *testing.T) {
 		t.Fatalf("esc did not come back to the presenter: %T", hs.m.active())
 	}
 	mustContain(t, plain(hs.view()), "✓  1 connect  success", "Next: step 2 of 4, closed market", "Now the market is closed.")
+	if strings.Contains(plain(hs.view()), "esc returns to the runbook") {
+		t.Fatal("back on the runbook, the status still says esc returns to it")
+	}
 
 	hs.runner.journeys = append(hs.runner.journeys, newFakeJourney(orderSteps...).on(flow.CreateTransaction, created).on(flow.AwaitSDK, sdkError(4004, "market_closed")))
 	hs.key("enter")
@@ -219,4 +223,43 @@ func TestPresenterSaysWhoAnswers(t *testing.T) {
 	staging.start(Config{Runbook: rb, Auto: true, ExportDir: t.TempDir(), Clipboard: staging.clip,
 		Connect: func(context.Context, ConnectOptions) (Runner, error) { return staging.runner, nil }}, 100, 40)
 	mustContain(t, flat(plain(staging.view())), "SDK steps: in the browser")
+}
+
+// TestPresenterWindowKeepsTheNextStepInSight: a runbook longer than the
+// screen shows a window of its steps around the next one, and the next
+// step's narration always.
+func TestPresenterWindowKeepsTheNextStepInSight(t *testing.T) {
+	var steps []string
+	for i := 1; i <= 30; i++ {
+		steps = append(steps, `{"name":"step`+strconv.Itoa(i)+`","journey":"api","path":"/x","narration":"narration of `+strconv.Itoa(i)+`"}`)
+	}
+	rb, err := runbook.Parse([]byte(`{"name":"long","steps":[` + strings.Join(steps, ",") + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := runbookHarness(t, 80, 24, Config{Runbook: rb})
+	hs.runner.call = func(method, path, label string) flow.CallResult {
+		return flow.CallResult{Response: &gateway.RawResponse{Status: 200, Body: []byte(`{"success":true}`)}}
+	}
+	v := plain(hs.view())
+	mustContain(t, v, "›  1 step1", "more below", "narration of 1", "enter runs it")
+	if strings.Contains(v, "more above") || strings.Contains(v, "step30") {
+		t.Fatalf("the first screen:\n%s", v)
+	}
+	for range 20 {
+		hs.key("enter")
+	}
+	v = plain(hs.view())
+	mustContain(t, v, "› 21 step21", "✓ 20 step20", "more above", "more below", "narration of 21", "enter runs it")
+	if n := strings.Count(v, "\n"); n > 24 {
+		t.Fatalf("%d lines at 80x24:\n%s", n, v)
+	}
+	for range 10 {
+		hs.key("enter")
+	}
+	v = plain(hs.view())
+	mustContain(t, v, "✓ 30 step30", "Done: 30 of 30 steps passed", "more above")
+	if strings.Contains(v, "more below") {
+		t.Fatalf("the last screen:\n%s", v)
+	}
 }
