@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +56,9 @@ Examples:
   gatewalk api GET '/v1/{gateway}/engine/user/holdings' --user alice --field version=v2
   gatewalk api POST '/gateway/{gateway}/transaction' --field intent=CONNECT
   gatewalk api POST '/gateway/{gateway}/transaction' --user alice --input order.json`
+
+// apiMethods are the methods api takes.
+var apiMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions}
 
 // fieldList collects --field/--raw-field values in the order given.
 type fieldList struct {
@@ -300,9 +304,7 @@ func (af *apiFlags) request(c *Factory, pos []string) (apiRequest, error) {
 		return apiRequest{}, usagef("want METHOD PATH, such as: gatewalk api GET '/v1/{gateway}/engine/user/holdings' --user alice")
 	}
 	method := strings.ToUpper(pos[0])
-	switch method {
-	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions:
-	default:
+	if !slices.Contains(apiMethods, method) {
 		return apiRequest{}, usagef("METHOD: want GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS")
 	}
 	if af.user != "" && af.guest {

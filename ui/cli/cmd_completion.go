@@ -234,6 +234,8 @@ func positionalValues(c *Factory, l completionLine) []string {
 			return completionShells
 		case "run":
 			return runbookNames(c)
+		case "api":
+			return apiMethods
 		}
 		cmd, _ := findCommand(l.path[0])
 		return cmd.subcommands

@@ -39,6 +39,7 @@ func TestCompleteWords(t *testing.T) {
 		{"run lep", []string{"leprechaun-regression"}},
 		{"--runbook d", []string{"demo"}},
 		{"api GET /x --gu", []string{"--guest"}},
+		{"api P", []string{"POST", "PUT", "PATCH"}},
 		{"login --pro", []string{"--profile"}},
 		{"--no", []string{"--no-browser"}},
 		{"profile ", []string{"list", "show", "add", "edit", "use", "remove", "migrate-secrets"}},
