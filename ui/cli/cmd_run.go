@@ -259,7 +259,7 @@ func runStep(ctx context.Context, h *headless, s *runbook.Step, auto bool) (sr p
 		sr.Call = present.CallOf(res.Exchanges)
 		sr.Outcome, sr.Failures = s.CheckCall(res)
 		sr.OK = len(sr.Failures) == 0
-		return sr, nil
+		return sr, callRecord(h.runner, s, res)
 	}
 	j, err := s.NewJourney(h.runner, auto)
 	if err != nil {
@@ -276,6 +276,22 @@ func runStep(ctx context.Context, h *headless, s *runbook.Step, auto bool) (sr p
 	sr.Outcome, sr.Failures = s.CheckJourney(j)
 	sr.OK = len(sr.Failures) == 0
 	return sr, journeyRecord(h.runner, j)
+}
+
+// callRecord is an api step's call as the exports take it: replayed when
+// the Gateway answered success:true.
+func callRecord(r *flow.Runner, s *runbook.Step, res flow.CallResult) *present.Record {
+	st := flow.Step{Kind: present.StepAPICall, Title: s.Name, State: flow.Done, Exchanges: res.Exchanges, Err: res.Err}
+	if res.Err != nil || res.Response == nil {
+		st.State = flow.Failed
+	}
+	if s.User != "" {
+		if u, err := r.Store().User(r.Profile().Name, s.User); err == nil {
+			st.User = &u
+		}
+	}
+	return &present.Record{Kind: present.KindAPICall, Label: s.User, Steps: []flow.Step{st}, OK: st.State == flow.Done,
+		Attempt: 1, Profile: r.Profile(), API: r.Client().BaseURL}
 }
 
 // journeyRecord is a finished journey as the exports take it.

@@ -120,6 +120,20 @@ func TestRunLeprechaunRegression(t *testing.T) {
 	}
 }
 
+// TestRunDemoRunbook: the shipped demo runs green with --auto on the
+// sandbox.
+func TestRunDemoRunbook(t *testing.T) {
+	h := newHeadlessEnv(t)
+	code, out, errb := h.run(t, "run", "demo", "--auto")
+	if code != 0 || !strings.Contains(out, "5 of 5 steps passed, 0 failed") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errb)
+	}
+	// The narration is shown before each step.
+	if i, j := strings.Index(errb, "A new user connects a broker account"), strings.Index(errb, "gatewalk guest login"); i < 0 || j < i {
+		t.Fatalf("the narration does not come before the step:\n%s", errb)
+	}
+}
+
 // TestRegressionRunbookCoversEveryScenario: the shipped regression plays
 // every sandbox scenario as an order on at least two brokers.
 func TestRegressionRunbookCoversEveryScenario(t *testing.T) {

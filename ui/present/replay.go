@@ -38,6 +38,14 @@ const (
 	tokenGuest     = "guest"
 )
 
+// KindAPICall is the Record of a runbook's api step: one step of kind
+// StepAPICall with the call's exchanges; its User is the user whose
+// connected token it sent (nil for a guest token).
+const (
+	KindAPICall flow.Kind     = "api_call"
+	StepAPICall flow.StepKind = "api_call"
+)
+
 // replayJourney is one finished journey as a list of calls.
 type replayJourney struct {
 	Title string
@@ -51,7 +59,11 @@ type replayJourney struct {
 // says which records were left out and why.
 func replayPlan(recs []Record) (js []replayJourney, skipped []string) {
 	for i, r := range recs {
-		title := fmt.Sprintf("%d. %s · %s", i+1, replayTitle(r.Kind), r.Label)
+		label := r.Label
+		if label == "" {
+			label = "guest"
+		}
+		title := fmt.Sprintf("%d. %s · %s", i+1, replayTitle(r.Kind), label)
 		switch {
 		case !r.OK:
 			skipped = append(skipped, title+": did not complete")
@@ -69,7 +81,7 @@ func replayOf(r Record, title string) replayJourney {
 	rj := replayJourney{Title: title}
 	authID := recordAuthID(r)
 	token := authID
-	if r.Kind == flow.GuestLogin {
+	if r.Kind == flow.GuestLogin || r.Kind == KindAPICall && authID == "" {
 		token = tokenGuest
 	}
 	for _, s := range r.Steps {
@@ -77,13 +89,14 @@ func replayOf(r Record, title string) replayJourney {
 			continue
 		}
 		switch s.Kind {
-		case flow.CreateTransaction, flow.FetchOrders, flow.FetchHoldings:
+		case flow.CreateTransaction, flow.FetchOrders, flow.FetchHoldings, StepAPICall:
 			if len(s.Exchanges) == 0 {
 				continue
 			}
 			c := callOf(r, s.Exchanges[len(s.Exchanges)-1])
 			c.Title, c.Token = s.Title, token
-			c.CapturesTransaction = s.Kind == flow.CreateTransaction
+			c.CapturesTransaction = s.Kind == flow.CreateTransaction ||
+				s.Kind == StepAPICall && c.Method == "POST" && len(c.Segments) > 0 && c.Segments[len(c.Segments)-1] == "transaction"
 			rj.Calls = append(rj.Calls, c)
 		case flow.AwaitSDK:
 			if r.Profile.Env != gateway.EnvSandbox || r.Auto == "" {
@@ -134,7 +147,8 @@ func callOf(r Record, x gateway.Exchange) replayCall {
 		}
 		k, _ = url.QueryUnescape(k)
 		v, _ = url.QueryUnescape(v)
-		if k == "transactionId" {
+		if k == "transactionId" && r.Kind != KindAPICall {
+			// A journey's own transaction; an api step's id is its own.
 			v = varTransaction
 		}
 		c.Query = append(c.Query, [2]string{k, v})
@@ -178,6 +192,8 @@ func replayTitle(k flow.Kind) string {
 		return "Holdings"
 	case flow.OrderDetailsView:
 		return "Order details"
+	case KindAPICall:
+		return "API call"
 	}
 	return JourneyTitle(k)
 }

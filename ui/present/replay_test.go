@@ -187,3 +187,30 @@ func TestJUnitKeepsXMLValid(t *testing.T) {
 		t.Fatalf("%+v", doc)
 	}
 }
+
+// TestAPICallExport: a runbook's api step is replayed as sent, with the
+// token of its user (or a guest token); a POST …/transaction keeps its
+// transactionId, an id in the step's own query stays as written.
+func TestAPICallExport(t *testing.T) {
+	sb := session.Profile{Name: "sandbox", Env: gateway.EnvSandbox, Gateway: "gw1"}
+	const api = "http://127.0.0.1:9999"
+	recs := []Record{
+		{Kind: KindAPICall, OK: true, Profile: sb, API: api, Steps: []flow.Step{{Kind: StepAPICall, Title: "funds", State: flow.Done,
+			User: &session.User{Label: "alice", SmallcaseAuthID: "0123456789abcdef01234567"},
+			Exchanges: []gateway.Exchange{{Method: "POST", URL: api + "/gateway/gw1/transaction", RequestBody: `{"intent":"FETCH_FUNDS"}`}}}}, Label: "alice"},
+		{Kind: KindAPICall, OK: true, Profile: sb, API: api, Steps: []flow.Step{{Kind: StepAPICall, Title: "details", State: flow.Done,
+			Exchanges: []gateway.Exchange{{Method: "GET", URL: api + "/v1/gw1/engine/orders/sst?transactionId=TRX_given"}}}}},
+		{Kind: KindAPICall, OK: false, Profile: sb, API: api, Steps: []flow.Step{{Kind: StepAPICall, Title: "refused", State: flow.Failed}}},
+	}
+	s := CurlScript(recs, time.Unix(0, 0))
+	mustHave := []string{
+		`call 'funds' POST "/gateway/$GATEWAY/transaction" '0123456789abcdef01234567' '{"intent":"FETCH_FUNDS"}'` + "\nTXN=$(transaction_id)",
+		`call 'details' GET "/v1/$GATEWAY/engine/orders/sst?transactionId=TRX_given" 'guest'`,
+		"# not replayed: 3. API call · guest: did not complete",
+	}
+	for _, want := range mustHave {
+		if !strings.Contains(s, want) {
+			t.Errorf("the script lacks %q:\n%s", want, s)
+		}
+	}
+}
