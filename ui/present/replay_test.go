@@ -196,7 +196,7 @@ func TestAPICallExport(t *testing.T) {
 	const api = "http://127.0.0.1:9999"
 	recs := []Record{
 		{Kind: KindAPICall, OK: true, Profile: sb, API: api, Steps: []flow.Step{{Kind: StepAPICall, Title: "funds", State: flow.Done,
-			User: &session.User{Label: "alice", SmallcaseAuthID: "0123456789abcdef01234567"},
+			User:      &session.User{Label: "alice", SmallcaseAuthID: "0123456789abcdef01234567"},
 			Exchanges: []gateway.Exchange{{Method: "POST", URL: api + "/gateway/gw1/transaction", RequestBody: `{"intent":"FETCH_FUNDS"}`}}}}, Label: "alice"},
 		{Kind: KindAPICall, OK: true, Profile: sb, API: api, Steps: []flow.Step{{Kind: StepAPICall, Title: "details", State: flow.Done,
 			Exchanges: []gateway.Exchange{{Method: "GET", URL: api + "/v1/gw1/engine/orders/sst?transactionId=TRX_given"}}}}},
