@@ -32,7 +32,7 @@ In the TUI: c connects a user (guest login), o places an order, i imports
 holdings, h views holdings, t inspects a token, y shows the transaction
 history, p switches or edits profiles, D toggles demo mode, a (on the
 sandbox) has the sandbox answer the SDK step itself, as the test account
-you choose, R lists the runbooks (enter presents one step by step), X
+you choose, b lists the runbooks (enter presents one step by step), X
 exports the session to Markdown, W saves it as a runbook, ? shows every
 key. --demo starts in demo mode with the sandbox answering by itself;
 --runbook FILE (or the name of a listed runbook) opens its presenter.

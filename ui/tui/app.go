@@ -44,7 +44,7 @@ type Config struct {
 	// shows them too, as they would scroll away behind the screen.
 	StartupWarnings []string
 	// Runbooks are the shipped runbooks and RunbookDir the config
-	// directory's runbooks folder, which R lists.
+	// directory's runbooks folder, which b lists.
 	Runbooks   fs.FS
 	RunbookDir string
 	// Runbook, when set, opens the presenter on it at start (--runbook),

@@ -15,7 +15,7 @@ import (
 	"gatewalk/ui/present"
 )
 
-// openRunbooksMsg asks the root for the runbook list (home's R).
+// openRunbooksMsg asks the root for the runbook list (home's b).
 type openRunbooksMsg struct{}
 
 // runbookSavedMsg reports the session saved as a runbook.
@@ -42,7 +42,7 @@ func (m *Model) routeRunbook(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.err != nil {
 			return m.setStatus("not saved as a runbook: "+msg.err.Error(), statusError), true
 		}
-		return m.setStatus("session saved as the runbook "+msg.path+" (R lists it; gatewalk run replays it)", statusOK), true
+		return m.setStatus("session saved as the runbook "+msg.path+" (b lists it; gatewalk run replays it)", statusOK), true
 	}
 	return nil, false
 }
