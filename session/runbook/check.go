@@ -12,10 +12,12 @@ import (
 	"gatewalk/session/flow"
 )
 
-// NewJourney builds the step's journey (login, order, holdings) on r,
+// NewJourney builds the step's journey (login, order, holdings, sdk) on r,
 // with the sandbox answering its SDK step as the step says when auto is
-// set, else the browser. Each journey creates its own fresh transaction.
-func (s *Step) NewJourney(r *flow.Runner, auto bool) (*flow.Journey, error) {
+// set, else the browser. Each journey creates its own fresh transaction;
+// an sdk step runs its transactionId, else lastTxn (the one the last api
+// step created).
+func (s *Step) NewJourney(r *flow.Runner, auto bool, lastTxn string) (*flow.Journey, error) {
 	scenario := gateway.Scenario("")
 	broker, account := "", ""
 	// A holdings view has no SDK step to answer.
@@ -35,6 +37,15 @@ func (s *Step) NewJourney(r *flow.Runner, auto bool) (*flow.Journey, error) {
 		if s.AllowDuplicate {
 			j.AllowDuplicate()
 		}
+	case JourneySDK:
+		spec, err := s.RunSpec(lastTxn)
+		if err != nil {
+			return nil, err
+		}
+		j = r.RunTransaction(spec)
+		if s.AllowDuplicate {
+			j.AllowDuplicate()
+		}
 	case JourneyOrder:
 		j = r.Order(s.User, *s.Order)
 	case JourneyHoldings:
@@ -48,6 +59,35 @@ func (s *Step) NewJourney(r *flow.Runner, auto bool) (*flow.Journey, error) {
 		return nil, fmt.Errorf("step %s: a %s step is not a journey", s.Name, s.Journey)
 	}
 	return j, nil
+}
+
+// RunSpec is what an sdk step runs: its transactionId, else lastTxn.
+func (s *Step) RunSpec(lastTxn string) (flow.RunSpec, error) {
+	txn := s.TransactionID
+	if txn == "" {
+		txn = lastTxn
+	}
+	if txn == "" {
+		return flow.RunSpec{}, fmt.Errorf("step %s: no transaction to run: give transactionId, or create one with an api step before it (POST /gateway/{gateway}/transaction)", s.Name)
+	}
+	return flow.RunSpec{TransactionID: txn, Label: s.User, Guest: s.Guest}, nil
+}
+
+// CreatedTransaction is the transactionId an api call's answer carries
+// (data.transactionId), "" when none.
+func CreatedTransaction(res flow.CallResult) string {
+	if res.Err != nil || res.Response == nil {
+		return ""
+	}
+	var env struct {
+		Data struct {
+			TransactionID string `json:"transactionId"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(res.Response.Body, &env) != nil || !flow.TransactionIDPattern.MatchString(env.Data.TransactionID) {
+		return ""
+	}
+	return env.Data.TransactionID
 }
 
 // Request is the api step's call: the path with {gateway} replaced, the

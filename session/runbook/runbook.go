@@ -19,6 +19,7 @@ import (
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/session/flow"
 )
 
 // AnyProfile is the Profile of a runbook that runs on any profile.
@@ -30,6 +31,9 @@ const (
 	JourneyOrder    = "order"
 	JourneyHoldings = "holdings"
 	JourneyAPI      = "api"
+	// JourneySDK runs the SDK step alone on a transaction created by an
+	// api step before it (or a given transactionId), as `gatewalk sdk`.
+	JourneySDK = "sdk"
 )
 
 // Outcomes a step can end with, besides the SDK's error names
@@ -77,6 +81,11 @@ type Step struct {
 	Import bool `json:"import,omitempty"`
 	V2     bool `json:"v2,omitempty"`
 	MF     bool `json:"mf,omitempty"`
+	// TransactionID (sdk) is the transaction to run; "" means the one the
+	// last api step of the run created. Guest (sdk) initialises the SDK
+	// with a guest token (with user, a CONNECT's user is saved as user).
+	TransactionID string `json:"transactionId,omitempty"`
+	Guest         bool   `json:"guest,omitempty"`
 	// Method, Path, Query and Body (api): the call; {gateway} in Path is
 	// the profile's gateway name.
 	Method string            `json:"method,omitempty"`
@@ -232,10 +241,20 @@ func (s *Step) validateJourney() error {
 		if len(s.Body) > 0 && !json.Valid(s.Body) {
 			return errors.New("body is not JSON")
 		}
+	case JourneySDK:
+		if s.User == "" && !s.Guest {
+			return errors.New("an sdk step needs user (a connected token for that user) or guest (a guest token)")
+		}
+		if s.TransactionID != "" && !flow.TransactionIDPattern.MatchString(s.TransactionID) {
+			return fmt.Errorf("transactionId %q: letters, digits, '_' or '-'", s.TransactionID)
+		}
 	case "":
-		return errors.New("no journey: want login, order, holdings or api")
+		return errors.New("no journey: want login, order, holdings, sdk or api")
 	default:
-		return fmt.Errorf("journey %q: want login, order, holdings or api", s.Journey)
+		return fmt.Errorf("journey %q: want login, order, holdings, sdk or api", s.Journey)
+	}
+	if s.Journey != JourneySDK && (s.Guest || s.TransactionID != "") {
+		return errors.New("guest and transactionId are for sdk steps")
 	}
 	return nil
 }
@@ -249,8 +268,8 @@ func (s *Step) validateExpect() error {
 	if !ok {
 		return fmt.Errorf("expect.outcome %q: want one of %s", e.Outcome, strings.Join(Outcomes(), ", "))
 	}
-	if (e.BatchStatus != "" || e.OrderStatus != "") && s.Journey != JourneyOrder {
-		return errors.New("expect.batchStatus and expect.orderStatus are for order steps")
+	if (e.BatchStatus != "" || e.OrderStatus != "") && s.Journey != JourneyOrder && s.Journey != JourneySDK {
+		return errors.New("expect.batchStatus and expect.orderStatus are for order and sdk steps")
 	}
 	if len(e.HoldingsContain) > 0 && s.Journey != JourneyHoldings {
 		return errors.New("expect.holdingsContain is for holdings steps")

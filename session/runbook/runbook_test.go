@@ -23,11 +23,14 @@ func TestParseRefuses(t *testing.T) {
 		{`{"name":"x","steps":[{"journey":"api","path":"/x?a=1"}]}`, "query goes in query"},
 		{`{"name":"x","steps":[{"journey":"api","path":"/x","method":"TRACE"}]}`, "want GET"},
 		{`{"name":"x","steps":[{"journey":"holdings","user":"a","auto":"success"}]}`, "add \"import\""},
-		{`{"name":"x","steps":[{"journey":"login","user":"a","expect":{"orderStatus":"COMPLETE"}}]}`, "for order steps"},
+		{`{"name":"x","steps":[{"journey":"login","user":"a","expect":{"orderStatus":"COMPLETE"}}]}`, "for order and sdk steps"},
 		{`{"name":"x","steps":[{"journey":"login","user":"a","expect":{"holdingsContain":["TCS"]}}]}`, "for holdings steps"},
 		{`{"name":"x","steps":[{"journey":"api","path":"/x","expect":{"status":42}}]}`, "HTTP status"},
 		{`{"name":"x","steps":[{"journey":"order","user":"a"}]}`, "needs user and order"},
 		{`{"name":"x","steps":[{"journey":"login","user":"bad label!"}]}`, "user:"},
+		{`{"name":"x","steps":[{"journey":"sdk"}]}`, "needs user"},
+		{`{"name":"x","steps":[{"journey":"sdk","guest":true,"transactionId":"TRX 1"}]}`, "transactionId"},
+		{`{"name":"x","steps":[{"journey":"login","user":"a","guest":true}]}`, "for sdk steps"},
 	} {
 		_, err := Parse([]byte(tc.body))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

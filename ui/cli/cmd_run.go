@@ -26,10 +26,12 @@ func runCommand() command {
 }
 
 const runAbout = `Runs a runbook: a JSON file with a name, the profile it expects (or "any")
-and an ordered list of steps, each a journey (login, order, holdings, api)
-with its arguments and an expectation (outcome success, market_closed,
+and an ordered list of steps, each a journey (login, order, holdings, sdk,
+api) with its arguments and an expectation (outcome success, market_closed,
 user_mismatch, expired, keys_rejected, ...; batchStatus, orderStatus,
-holdingsContain, status). Every journey creates its own fresh transaction.
+holdingsContain, status). Every journey creates its own fresh transaction;
+an sdk step runs, as gatewalk sdk does, the one the api step before it
+created (POST /gateway/{gateway}/transaction), or its transactionId.
 Each step is reported on stderr as the journeys report theirs, then a
 summary goes to stdout; --json prints one JSON report instead and --junit
 FILE writes JUnit XML (one testcase per step) for CI. --export-curl and
@@ -203,6 +205,9 @@ func executeRunbook(ctx context.Context, h *headless, rb *runbook.Runbook, sourc
 	rep := present.RunReport{Runbook: rb.Name, Source: source, Profile: p.Name, Auto: auto, OK: true}
 	start := time.Now()
 	var recs []present.Record
+	// lastTxn is the transaction the last api step created, which an sdk
+	// step without a transactionId runs.
+	lastTxn := ""
 	for i := range rb.Steps {
 		if ctx.Err() != nil {
 			break
@@ -212,7 +217,7 @@ func executeRunbook(ctx context.Context, h *headless, rb *runbook.Runbook, sourc
 		if s.Narration != "" {
 			h.prog.printf("  %s\n", present.SafeLine(s.Narration))
 		}
-		sr, rec := runStep(ctx, h, s, auto)
+		sr, rec := runStep(ctx, h, s, auto, &lastTxn)
 		if rec != nil {
 			recs = append(recs, *rec)
 		}
@@ -244,7 +249,7 @@ func executeRunbook(ctx context.Context, h *headless, rb *runbook.Runbook, sourc
 
 // runStep runs one step: a journey through the headless driver, or an api
 // call.
-func runStep(ctx context.Context, h *headless, s *runbook.Step, auto bool) (sr present.RunStepReport, rec *present.Record) {
+func runStep(ctx context.Context, h *headless, s *runbook.Step, auto bool, lastTxn *string) (sr present.RunStepReport, rec *present.Record) {
 	sr = present.RunStepReport{Name: s.Name, Journey: s.Journey, Expected: s.Expect.WantOutcome()}
 	start := time.Now()
 	defer func() { sr.DurationMs = float64(time.Since(start).Microseconds()) / 1000 }()
@@ -257,11 +262,14 @@ func runStep(ctx context.Context, h *headless, s *runbook.Step, auto bool) (sr p
 		}
 		h.prog.printf("  %s %s: %s\n", s.Method, present.SafeLine(path), status)
 		sr.Call = present.CallOf(res.Exchanges)
+		if id := runbook.CreatedTransaction(res); id != "" {
+			*lastTxn = id
+		}
 		sr.Outcome, sr.Failures = s.CheckCall(res)
 		sr.OK = len(sr.Failures) == 0
 		return sr, callRecord(h.runner, s, res)
 	}
-	j, err := s.NewJourney(h.runner, auto)
+	j, err := s.NewJourney(h.runner, auto, *lastTxn)
 	if err != nil {
 		sr.Outcome, sr.Failures = runbook.OutcomeFailed, []string{err.Error()}
 		return sr, nil
@@ -336,6 +344,8 @@ func writesReal(rb *runbook.Runbook) []string {
 			out = append(out, fmt.Sprintf("%s: order for %s: %s", s.Name, s.User, what))
 		case s.Journey == runbook.JourneyAPI && s.Method != http.MethodGet:
 			out = append(out, fmt.Sprintf("%s: %s %s", s.Name, s.Method, s.Path))
+		case s.Journey == runbook.JourneySDK:
+			out = append(out, fmt.Sprintf("%s: the SDK runs a transaction (its orders are real)", s.Name))
 		}
 	}
 	return out

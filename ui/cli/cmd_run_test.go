@@ -120,6 +120,31 @@ func TestRunLeprechaunRegression(t *testing.T) {
 	}
 }
 
+// TestRunSDKSteps: an sdk step runs the transaction the api step before it
+// created, with a guest token (a CONNECT saving the user) or the user's
+// connected token (an order); without a transaction to run it fails and
+// says so.
+func TestRunSDKSteps(t *testing.T) {
+	h := newHeadlessEnv(t)
+	file := writeRunbook(t, t.TempDir(), "rb.json", `{"name":"backend","steps":[
+		{"name":"too early","journey":"sdk","guest":true},
+		{"name":"create","journey":"api","method":"POST","path":"/gateway/{gateway}/transaction","body":{"intent":"CONNECT"}},
+		{"name":"connect","journey":"sdk","guest":true,"user":"bob","broker":"upstox","account":"LEP002"},
+		{"name":"create order","journey":"api","user":"bob","method":"POST","path":"/gateway/{gateway}/transaction",
+		 "body":{"intent":"TRANSACTION","orderConfig":{"type":"SECURITIES","securities":[{"ticker":"INFY","quantity":1,"type":"BUY"}]}}},
+		{"name":"order","journey":"sdk","user":"bob","expect":{"batchStatus":"COMPLETED","orderStatus":"COMPLETE"}},
+		{"name":"again","journey":"sdk","user":"bob","expect":{"outcome":"failed"}}]}`)
+	code, out, errb := h.run(t, "run", file, "--auto")
+	if code != exitError || !strings.Contains(errb, `step "too early" failed`) || !strings.Contains(out, "too early: no transaction to run") ||
+		!strings.Contains(out, "5 of 6 steps passed, 1 failed") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errb)
+	}
+	u, err := h.store(t).User("sandbox", "bob")
+	if err != nil || u.Broker != "upstox-leprechaun" {
+		t.Fatalf("the CONNECT run by the SDK did not save bob: %+v %v", u, err)
+	}
+}
+
 // TestRunDemoRunbook: the shipped demo runs green with --auto on the
 // sandbox.
 func TestRunDemoRunbook(t *testing.T) {

@@ -51,19 +51,24 @@ func startSandboxProcess(t *testing.T, bin string) string {
 // exportRunbook is a sandbox session of every journey and an api call: a
 // login as upstox LEP002 (the driver's answer carries the account), a
 // holdings view, an order, a v2 import with mutual funds, a FETCH_FUNDS
-// created over the API, and a refused guest call (not replayed).
+// created over the API, an order created over the API and run by the SDK
+// alone, and a refused guest call (not replayed).
 const exportRunbook = `{"name":"export check","profile":"any","steps":[
  {"name":"connect","journey":"login","user":"alice","broker":"upstox","account":"LEP002"},
  {"name":"holdings","journey":"holdings","user":"alice"},
  {"name":"buy","journey":"order","user":"alice","order":{"type":"SECURITIES","securities":[{"ticker":"INFY","quantity":1,"type":"BUY"}]}},
  {"name":"import","journey":"holdings","user":"alice","import":true,"v2":true,"mf":true,"expect":{"holdingsContain":["INFY"]}},
  {"name":"funds","journey":"api","user":"alice","method":"POST","path":"/gateway/{gateway}/transaction","body":{"intent":"FETCH_FUNDS"}},
+ {"name":"backend order","journey":"api","user":"alice","method":"POST","path":"/gateway/{gateway}/transaction",
+  "body":{"intent":"TRANSACTION","orderConfig":{"type":"SECURITIES","securities":[{"ticker":"TCS","quantity":1,"type":"BUY"}]}}},
+ {"name":"the SDK runs it","journey":"sdk","user":"alice","expect":{"batchStatus":"COMPLETED"}},
  {"name":"guest refused","journey":"api","method":"GET","path":"/v1/{gateway}/engine/user/holdings","expect":{"outcome":"keys_rejected"}}]}`
 
 // exportCalls is how many calls the exports of exportRunbook replay: login
 // (create, driver), holdings, order (create, driver, details), import
-// (create, driver, holdings), funds.
-const exportCalls = 10
+// (create, driver, holdings), funds, the backend order (create) and its
+// SDK run (driver, details).
+const exportCalls = 13
 
 // TestExportsRunAgainstSandbox: a sandbox session (exportRunbook, with
 // --auto) exported as a curl script runs under bash, and exported as a

@@ -84,6 +84,16 @@ func (m *Model) runbookStepAsked(idx int) tea.Cmd {
 		}
 	case runbook.JourneyOrder:
 		kind, j = flow.Order, m.runner.Order(s.User, *s.Order)
+	case runbook.JourneySDK:
+		spec, err := s.RunSpec(p.lastTxn)
+		if err != nil {
+			p.stepRefused(idx, err.Error())
+			return m.setStatus("step "+s.Name+" not run: "+err.Error(), statusError)
+		}
+		kind, j = flow.SDKRun, m.runner.RunTransaction(spec)
+		if s.AllowDuplicate {
+			j.AllowDuplicate()
+		}
 	default:
 		kind, j = flow.HoldingsImport, m.runner.HoldingsImport(s.User, gateway.HoldingsOptions{V2: s.V2, MFHoldings: s.MF})
 	}
@@ -97,7 +107,8 @@ func (m *Model) runbookRefusal(rb *runbook.Runbook, s runbook.Step) string {
 	if want := rb.Profile; want != "" && want != runbook.AnyProfile && want != m.profile.Name {
 		return "the runbook expects profile " + want + " (p switches)"
 	}
-	if m.profile.Env == gateway.EnvProduction && (s.Journey == runbook.JourneyOrder || s.Journey == runbook.JourneyAPI && s.Method != http.MethodGet) {
+	if m.profile.Env == gateway.EnvProduction && (s.Journey == runbook.JourneyOrder || s.Journey == runbook.JourneySDK ||
+		s.Journey == runbook.JourneyAPI && s.Method != http.MethodGet) {
 		return "profile " + m.profile.Name + " is production: real orders are placed from the order screen (o), after its review"
 	}
 	return ""
@@ -182,7 +193,7 @@ func callRunbookAPICmd(r Runner, idx int, s runbook.Step) tea.Cmd {
 		defer cancel()
 		res := r.Call(ctx, s.Method, path, q, s.User, body)
 		outcome, failures := s.CheckCall(res)
-		return runbookStepCheckedMsg{idx: idx, outcome: outcome, failures: failures}
+		return runbookStepCheckedMsg{idx: idx, outcome: outcome, failures: failures, txnID: runbook.CreatedTransaction(res)}
 	}
 }
 

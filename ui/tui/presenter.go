@@ -22,6 +22,9 @@ type runbookStepCheckedMsg struct {
 	idx      int
 	outcome  string
 	failures []string
+	// txnID is the transaction an api step created, for an sdk step after
+	// it.
+	txnID string
 }
 
 // stepResult is where a runbook step is in the presenter.
@@ -46,6 +49,9 @@ type presenterView struct {
 	// auto says whether the sandbox answers the SDK steps (the home
 	// screen's a), for the line that tells the audience.
 	auto bool
+	// lastTxn is the transaction the last api step created, which an sdk
+	// step without a transactionId runs.
+	lastTxn string
 }
 
 func newPresenter(st *Styles, km *KeyMap, rb *runbook.Runbook, source string, auto bool) *presenterView {
@@ -67,6 +73,9 @@ func (p *presenterView) FullHelp() [][]key.Binding { return [][]key.Binding{p.Sh
 func (p *presenterView) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case runbookStepCheckedMsg:
+		if msg.txnID != "" && msg.idx == p.running {
+			p.lastTxn = msg.txnID
+		}
 		p.finish(msg.idx, msg.outcome, msg.failures)
 	case tea.KeyMsg:
 		if key.Matches(msg, p.km.RunStep) && p.running < 0 && p.next < len(p.rb.Steps) {

@@ -263,3 +263,38 @@ func TestPresenterWindowKeepsTheNextStepInSight(t *testing.T) {
 		t.Fatalf("the last screen:\n%s", v)
 	}
 }
+
+// TestPresenterSDKStep: an sdk step runs the transaction the api step
+// before it created (the SDK step alone), and without one it is not run.
+func TestPresenterSDKStep(t *testing.T) {
+	rb, err := runbook.Parse([]byte(`{"name":"backend","steps":[
+		{"name":"too early","journey":"sdk","guest":true},
+		{"name":"create","journey":"api","method":"POST","path":"/gateway/{gateway}/transaction","body":{"intent":"CONNECT"}},
+		{"name":"run it","journey":"sdk","guest":true,"user":"alice"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := runbookHarness(t, 100, 40, Config{Runbook: rb})
+	hs.runner.call = func(method, path, label string) flow.CallResult {
+		return flow.CallResult{Response: &gateway.RawResponse{Status: 200, Body: []byte(`{"success":true,"data":{"transactionId":"TRX_abc123"}}`)}}
+	}
+	hs.key("enter")
+	mustContain(t, flat(plain(hs.view())), "no transaction to run")
+	hs.runner.journeys = append(hs.runner.journeys, newFakeJourney(flow.MintToken, flow.AwaitSDK))
+	hs.key("enter", "enter")
+	if len(hs.runner.runs) != 1 || hs.runner.runs[0] != (flow.RunSpec{TransactionID: "TRX_abc123", Label: "alice", Guest: true}) {
+		t.Fatalf("runs %+v", hs.runner.runs)
+	}
+	hs.key("esc")
+	mustContain(t, plain(hs.view()), "✓  3 run it  success", "Done: 2 of 3 steps passed (1 failed)")
+
+	// On production an sdk step may place real orders: not from a runbook.
+	hs = runbookHarness(t, 100, 40, Config{Runbook: rb})
+	hs.runner.profile = session.Profile{Name: "live", Env: gateway.EnvProduction, Gateway: "acme"}
+	hs.m.profile = hs.runner.profile
+	hs.key("enter")
+	if len(hs.runner.runs) != 0 {
+		t.Fatal("an sdk step ran on production")
+	}
+	mustContain(t, flat(plain(hs.view())), "is production")
+}
