@@ -597,6 +597,22 @@ func partlyFilled(plan []plannedOrder, sc gateway.Scenario) map[int]bool {
 	return partly
 }
 
+// rejectReason is why the broker rejects an order ("" when it does not):
+// the low-funds account's BUYs, the scenario's, funds, or holdings.
+func rejectReason(o plannedOrder, sc gateway.Scenario, lowFunds bool, cost, funds float64, held int) string {
+	switch {
+	case o.Side == gateway.Buy && (lowFunds || sc == gateway.ScenarioInsufficientFunds):
+		return fmt.Sprintf("Insufficient funds. Required margin is %.2f but available margin is %.2f", cost, round2(math.Min(funds, cost/4)))
+	case sc == gateway.ScenarioRejected:
+		return "RMS: order rejected by the broker's risk checks"
+	case o.Side == gateway.Buy && cost > funds:
+		return fmt.Sprintf("Insufficient funds. Required margin is %.2f but available margin is %.2f", cost, round2(funds))
+	case o.Side == gateway.Sell && o.Qty > held:
+		return fmt.Sprintf("Insufficient holdings: %d %s held, %d to sell", held, o.Ticker, o.Qty)
+	}
+	return ""
+}
+
 // execute places a batch on the account's live portfolio (s.mu held).
 // lowFunds rejects every BUY for funds, whatever the account's balance (a
 // SELL before it raises the funds but does not change that), as smallcase's
@@ -622,20 +638,7 @@ func (s *Server) execute(t txn, plan []plannedOrder, sc gateway.Scenario, lowFun
 			held = ps.Quantity
 			ord.Exchange = ps.Exchange
 		}
-		reject := ""
-		switch {
-		case o.Side == gateway.Buy && lowFunds:
-			reject = fmt.Sprintf("Insufficient funds. Required margin is %.2f but available margin is %.2f", cost, round2(math.Min(p.Funds, cost/4)))
-		case sc == gateway.ScenarioRejected:
-			reject = "RMS: order rejected by the broker's risk checks"
-		case o.Side == gateway.Buy && sc == gateway.ScenarioInsufficientFunds:
-			reject = fmt.Sprintf("Insufficient funds. Required margin is %.2f but available margin is %.2f", cost, round2(math.Min(p.Funds, cost/4)))
-		case o.Side == gateway.Buy && cost > p.Funds:
-			reject = fmt.Sprintf("Insufficient funds. Required margin is %.2f but available margin is %.2f", cost, round2(p.Funds))
-		case o.Side == gateway.Sell && o.Qty > held:
-			reject = fmt.Sprintf("Insufficient holdings: %d %s held, %d to sell", held, o.Ticker, o.Qty)
-		}
-		if reject != "" {
+		if reject := rejectReason(o, sc, lowFunds, cost, p.Funds, held); reject != "" {
 			ord.Status, ord.StatusMessage = "REJECTED", reject
 			rejected++
 			b.Orders = append(b.Orders, ord)

@@ -133,6 +133,23 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
+// checkSandboxURLs checks --postback-url and every --allowed-origin.
+func checkSandboxURLs(postbackURL string, origins []string) error {
+	if postbackURL != "" {
+		u, err := url.Parse(postbackURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("--postback-url %q: want an http(s) URL such as http://127.0.0.1:8787/postback", postbackURL)
+		}
+	}
+	for _, o := range origins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return usagef("--allowed-origin %q: want an origin such as http://localhost:3000 (scheme, host and port, no path)", o)
+		}
+	}
+	return nil
+}
+
 func runSandbox(ctx context.Context, c *Factory, args []string) error {
 	if len(args) > 0 && args[0] == "reset" {
 		return runSandboxReset(c, args[1:])
@@ -183,17 +200,8 @@ func runSandbox(ctx context.Context, c *Factory, args []string) error {
 	if err != nil {
 		return usagef("--market: %v", err)
 	}
-	if *postbackURL != "" {
-		u, err := url.Parse(*postbackURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usagef("--postback-url %q: want an http(s) URL such as http://127.0.0.1:8787/postback", *postbackURL)
-		}
-	}
-	for _, o := range origins {
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return usagef("--allowed-origin %q: want an origin such as http://localhost:3000 (scheme, host and port, no path)", o)
-		}
+	if err := checkSandboxURLs(*postbackURL, origins); err != nil {
+		return err
 	}
 	name, nameFrom := *gw, "--gateway"
 	if name == "" {
