@@ -106,39 +106,9 @@ func playSandboxScreens(ctx context.Context, t *testing.T, account, stopAt strin
 func TestHeadlessJourneysInChromium(t *testing.T) {
 	browserCtx := headlessChromium(t)
 	h := newHeadlessEnv(t)
-	urlRe := regexp.MustCompile(`http://localhost:\d+/j/[A-Za-z0-9_-]+/`)
 
 	journey := func(account string, args ...string) (int, string, string) {
-		var out, errb syncBuffer
-		c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
-			getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return false }}
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		done := make(chan int, 1)
-		go func() { done <- Main(ctx, c, args) }()
-		var pageURL string
-		for pageURL == "" {
-			select {
-			case code := <-done:
-				t.Fatalf("%v ended with %d before printing a link:\n%s", args, code, errb.String())
-			case <-ctx.Done():
-				t.Fatalf("%v printed no link:\n%s", args, errb.String())
-			case <-time.After(10 * time.Millisecond):
-				pageURL = urlRe.FindString(errb.String())
-			}
-		}
-		tabCtx, cancelTab := chromedp.NewContext(browserCtx)
-		defer cancelTab()
-		tctx, cancelT := context.WithTimeout(tabCtx, 60*time.Second)
-		defer cancelT()
-		playSandboxPage(tctx, t, pageURL, account)
-		select {
-		case code := <-done:
-			return code, out.String(), errb.String()
-		case <-ctx.Done():
-			t.Fatalf("%v did not end after the page finished:\n%s", args, errb.String())
-		}
-		return 0, "", ""
+		return runInChromium(t, browserCtx, h, account, args...)
 	}
 
 	code, out, errb := journey("LEP002", "login", "--user", "eve", "--no-browser")

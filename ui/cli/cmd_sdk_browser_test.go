@@ -30,7 +30,7 @@ func TestSDKPageInChromium(t *testing.T) {
 	}
 	id := createWithHTTP(t, sb.URL(), conn, `{"intent":"TRANSACTION","orderConfig":{"type":"SECURITIES","securities":[{"ticker":"INFY","quantity":3,"type":"BUY"}]}}`)
 
-	code, out, errb := runSDKInChromium(t, browserCtx, h, "LEP001", "sdk", "--profile", "ext", "--transaction-id", id, "--user", "alice", "--no-browser")
+	code, out, errb := runInChromium(t, browserCtx, h, "LEP001", "sdk", "--profile", "ext", "--transaction-id", id, "--user", "alice", "--no-browser")
 	if code != 0 || !strings.Contains(out, "INFY") || !strings.Contains(out, "batches (from the SDK result)") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errb)
 	}
@@ -53,16 +53,17 @@ func TestSDKPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	connect := createWithHTTP(t, sb.URL(), guestToken(t), `{"intent":"CONNECT"}`)
-	code, out, errb = runSDKInChromium(t, browserCtx, h, "LEP003", "sdk", "--profile", "stag", "--transaction-id", connect, "--guest", "--user", "carol", "--no-browser")
+	code, out, errb = runInChromium(t, browserCtx, h, "LEP003", "sdk", "--profile", "stag", "--transaction-id", connect, "--guest", "--user", "carol", "--no-browser")
 	if code != 0 || !strings.Contains(out, "intent:          CONNECT") || !strings.Contains(out, "carol (saved)") ||
 		!strings.Contains(errb, "no partner API to look a transaction up") {
 		t.Fatalf("staging: exit %d\nstdout: %s\nstderr: %s", code, out, errb)
 	}
 }
 
-// runSDKInChromium runs gatewalk with args (sdk ... --no-browser), opens
-// the printed link in Chromium and plays the sandbox's page as account.
-func runSDKInChromium(t *testing.T, browserCtx context.Context, h *headlessEnv, account string, args ...string) (int, string, string) {
+// runInChromium runs gatewalk with args (a journey with --no-browser),
+// opens the link it prints in Chromium and plays the sandbox's page as
+// account. The link is seen as it is written (no polling).
+func runInChromium(t *testing.T, browserCtx context.Context, h *headlessEnv, account string, args ...string) (int, string, string) {
 	t.Helper()
 	var out syncBuffer
 	errb := newWatchedBuffer(regexp.MustCompile(`http://localhost:\d+/j/[A-Za-z0-9_-]+/`))
