@@ -32,6 +32,11 @@ var scenes = []struct {
 		hs.withUsers()
 		hs.key("m")
 	}},
+	{"home_staging_leprechaun", func(hs *harness) {
+		// The header names the environment and leprechaun mode both.
+		hs.m.profile = session.Profile{Name: "staging", Env: gateway.EnvStaging, Gateway: "acmegw", Leprechaun: true, CallbackPort: 8421}
+		hs.withUsers()
+	}},
 	{"home_connect_prompt", func(hs *harness) {
 		hs.withUsers()
 		hs.key("c")
