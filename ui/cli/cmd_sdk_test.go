@@ -283,3 +283,35 @@ func TestSDKConnectDuplicateAdvice(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, errb)
 	}
 }
+
+// TestSDKProductionPromptInATerminal: on a terminal, a production run asks
+// and starts nothing unless the answer is yes.
+func TestSDKProductionPromptInATerminal(t *testing.T) {
+	h := newHeadlessEnv(t)
+	sb, requests := externalSandbox(t, h)
+	st := h.store(t)
+	p := session.Profile{Name: "prod", Env: gateway.EnvProduction, Gateway: sandbox.DefaultGateway, Secret: sandbox.DefaultSecret,
+		APISecret: sandbox.DefaultAPISecret, APIURL: sb.URL(), CallbackPort: 18432}
+	if err := st.SaveProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveUser("prod", session.User{Label: "alice", SmallcaseAuthID: sandbox.AuthID(sandbox.DefaultGateway, "kite-leprechaun", "LEP001"), Broker: "kite"}, false); err != nil {
+		t.Fatal(err)
+	}
+	before := requests.Load()
+	for _, answer := range []string{"no\n", "\n", "y\n"} {
+		var out, errb syncBuffer
+		c := &Factory{emulators: sandboxEmulators, stdin: strings.NewReader(answer), stdout: &out, stderr: &errb,
+			getenv: func(k string) string { return h.env[k] }, now: time.Now, stdinIsTerminal: func() bool { return true }}
+		code := Main(context.Background(), c, []string{"sdk", "--profile", "prod", "--transaction-id", "TRX_0123", "--user", "alice", "--no-browser"})
+		if code != exitUsage || !strings.Contains(errb.String(), "Type yes to confirm") || !strings.Contains(errb.String(), "not confirmed") {
+			t.Errorf("answer %q: exit %d\n%s", answer, code, errb.String())
+		}
+	}
+	if n := requests.Load() - before; n != 0 {
+		t.Fatalf("an unconfirmed run reached the sandbox %d times", n)
+	}
+	if hist, _ := st.History("prod"); len(hist) != 0 {
+		t.Fatalf("an unconfirmed run was recorded: %+v", hist)
+	}
+}
