@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -384,20 +383,10 @@ func confirmAPIWrite(c *Factory, p session.Profile, req apiRequest, yes bool) er
 	if len(body) > 0 {
 		fmt.Fprintf(c.stderr, "  body: %s\n", present.SafeLine(string(body)))
 	}
-	if yes {
-		fmt.Fprintln(c.stderr, "confirmed by --yes")
-		return nil
-	}
 	// A body read from standard input leaves nothing there to answer with.
-	if c.stdinIsTerminal == nil || !c.stdinIsTerminal() || req.stdin {
-		return usagef("profile %q is production: a %s without a terminal to confirm it needs --yes; nothing was sent", p.Name, req.Method)
-	}
-	fmt.Fprint(c.stderr, "Send this request to the production Gateway? Type yes to confirm: ")
-	line, _ := bufio.NewReader(io.LimitReader(c.stdin, 256)).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" {
-		return usagef("not confirmed: nothing was sent")
-	}
-	return nil
+	return confirmTyped(c, yes, stdinTerminal(c) && !req.stdin,
+		usagef("profile %q is production: a %s without a terminal to confirm it needs --yes; nothing was sent", p.Name, req.Method),
+		"Send this request to the production Gateway?", "sent")
 }
 
 // writeAPIResponse prints the answer: the status line and headers with

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -265,17 +264,7 @@ func confirmOrder(c *Factory, r *flow.Runner, label string, oc gateway.OrderConf
 	for _, l := range present.OrderReview(p, label, broker, oc) {
 		fmt.Fprintln(c.stderr, present.SafeLine(l))
 	}
-	if yes {
-		fmt.Fprintln(c.stderr, "confirmed by --yes")
-		return nil
-	}
-	if c.stdinIsTerminal == nil || !c.stdinIsTerminal() {
-		return usagef("profile %q is production: an order without a terminal to confirm it needs --yes; nothing was sent", p.Name)
-	}
-	fmt.Fprint(c.stderr, "Place these real orders? Type yes to confirm: ")
-	line, _ := bufio.NewReader(io.LimitReader(c.stdin, 256)).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" {
-		return usagef("not confirmed: nothing was sent")
-	}
-	return nil
+	return confirmTyped(c, yes, stdinTerminal(c),
+		usagef("profile %q is production: an order without a terminal to confirm it needs --yes; nothing was sent", p.Name),
+		"Place these real orders?", "sent")
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -469,17 +468,7 @@ func confirmProductionPostback(c *Factory, p session.Profile, o postbackSendOpts
 	}
 	fmt.Fprintf(c.stderr, "PRODUCTION profile %q: this %s postback is signed with its real apiSecret, so %s will take it as genuine.\n",
 		present.SafeLine(p.Name), present.SafeLine(o.event), present.SafeLine(to))
-	if o.yes {
-		fmt.Fprintln(c.stderr, "confirmed by --yes")
-		return nil
-	}
-	if c.stdinIsTerminal == nil || !c.stdinIsTerminal() {
-		return usagef("profile %q is production: sending a signed postback without a terminal to confirm it needs --yes; nothing was sent", p.Name)
-	}
-	fmt.Fprint(c.stderr, "Send it? Type yes to confirm: ")
-	line, _ := bufio.NewReader(io.LimitReader(c.stdin, 256)).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" {
-		return usagef("not confirmed: nothing was sent")
-	}
-	return nil
+	return confirmTyped(c, o.yes, stdinTerminal(c),
+		usagef("profile %q is production: sending a signed postback without a terminal to confirm it needs --yes; nothing was sent", p.Name),
+		"Send it?", "sent")
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -366,19 +365,9 @@ func confirmRunbook(c *Factory, p session.Profile, rb *runbook.Runbook, yes bool
 	for _, w := range writes {
 		fmt.Fprintf(c.stderr, "  %s\n", present.SafeLine(w))
 	}
-	if yes {
-		fmt.Fprintln(c.stderr, "confirmed by --yes")
-		return nil
-	}
-	if c.stdinIsTerminal == nil || !c.stdinIsTerminal() {
-		return usagef("profile %q is production: a runbook with real orders needs --yes without a terminal to confirm it; nothing was sent", p.Name)
-	}
-	fmt.Fprint(c.stderr, "Run these real orders? Type yes to confirm: ")
-	line, _ := bufio.NewReader(io.LimitReader(c.stdin, 256)).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" {
-		return usagef("not confirmed: nothing was sent")
-	}
-	return nil
+	return confirmTyped(c, yes, stdinTerminal(c),
+		usagef("profile %q is production: a runbook with real orders needs --yes without a terminal to confirm it; nothing was sent", p.Name),
+		"Run these real orders?", "sent")
 }
 
 // printRunSummary prints one line per step and the verdict.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -160,22 +159,11 @@ func confirmRun(c *Factory, r *flow.Runner, spec flow.RunSpec, sf sdkFlags) erro
 	}
 	fmt.Fprintf(c.stderr, "PRODUCTION: profile %s (gateway %s) will run transaction %s, created by your backend: if it is an order, real orders are placed with the user's broker.\n",
 		present.SafeLine(p.Name), present.SafeLine(p.Gateway), present.SafeLine(spec.TransactionID))
-	if sf.yes {
-		fmt.Fprintln(c.stderr, "confirmed by --yes")
-		return nil
-	}
+	noTerminal := usagef("profile %q is production: running a transaction without a terminal to confirm it needs --yes; nothing was started", p.Name)
 	if sf.tokenStdin {
-		return usagef("profile %q is production: with --token-stdin standard input holds the token, so the run needs --yes; nothing was started", p.Name)
+		noTerminal = usagef("profile %q is production: with --token-stdin standard input holds the token, so the run needs --yes; nothing was started", p.Name)
 	}
-	if c.stdinIsTerminal == nil || !c.stdinIsTerminal() {
-		return usagef("profile %q is production: running a transaction without a terminal to confirm it needs --yes; nothing was started", p.Name)
-	}
-	fmt.Fprint(c.stderr, "Run this transaction? Type yes to confirm: ")
-	line, _ := bufio.NewReader(io.LimitReader(c.stdin, 256)).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" {
-		return usagef("not confirmed: nothing was started")
-	}
-	return nil
+	return confirmTyped(c, sf.yes, stdinTerminal(c) && !sf.tokenStdin, noTerminal, "Run this transaction?", "started")
 }
 
 // printRun prints what the SDK step gave: the user, and the batches.

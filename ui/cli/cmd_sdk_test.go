@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,18 +153,27 @@ func TestSDKOnTransactionsCreatedElsewhere(t *testing.T) {
 
 // TestSDKOnProductionNeedsConfirmation: on a production profile nothing
 // starts without yes: not without a terminal, not with the token on stdin.
-func TestSDKOnProductionNeedsConfirmation(t *testing.T) {
+// productionSDKEnv is a production profile "prod" on an external sandbox
+// (its callback on port), with user alice; requests counts what the
+// sandbox sees.
+func productionSDKEnv(t *testing.T, port int) (*headlessEnv, *session.Store, *atomic.Int64) {
+	t.Helper()
 	h := newHeadlessEnv(t)
 	sb, requests := externalSandbox(t, h)
 	st := h.store(t)
 	p := session.Profile{Name: "prod", Env: gateway.EnvProduction, Gateway: sandbox.DefaultGateway, Secret: sandbox.DefaultSecret,
-		APISecret: sandbox.DefaultAPISecret, APIURL: sb.URL(), CallbackPort: 18431}
+		APISecret: sandbox.DefaultAPISecret, APIURL: sb.URL(), CallbackPort: port}
 	if err := st.SaveProfile(p); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.SaveUser("prod", session.User{Label: "alice", SmallcaseAuthID: sandbox.AuthID(sandbox.DefaultGateway, "kite-leprechaun", "LEP001"), Broker: "kite"}, false); err != nil {
 		t.Fatal(err)
 	}
+	return h, st, requests
+}
+
+func TestSDKOnProductionNeedsConfirmation(t *testing.T) {
+	h, st, requests := productionSDKEnv(t, 18431)
 	before := requests.Load()
 	for _, tc := range []struct {
 		stdin string
@@ -287,17 +297,7 @@ func TestSDKConnectDuplicateAdvice(t *testing.T) {
 // TestSDKProductionPromptInATerminal: on a terminal, a production run asks
 // and starts nothing unless the answer is yes.
 func TestSDKProductionPromptInATerminal(t *testing.T) {
-	h := newHeadlessEnv(t)
-	sb, requests := externalSandbox(t, h)
-	st := h.store(t)
-	p := session.Profile{Name: "prod", Env: gateway.EnvProduction, Gateway: sandbox.DefaultGateway, Secret: sandbox.DefaultSecret,
-		APISecret: sandbox.DefaultAPISecret, APIURL: sb.URL(), CallbackPort: 18432}
-	if err := st.SaveProfile(p); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SaveUser("prod", session.User{Label: "alice", SmallcaseAuthID: sandbox.AuthID(sandbox.DefaultGateway, "kite-leprechaun", "LEP001"), Broker: "kite"}, false); err != nil {
-		t.Fatal(err)
-	}
+	h, st, requests := productionSDKEnv(t, 18432)
 	before := requests.Load()
 	for _, answer := range []string{"no\n", "\n", "y\n"} {
 		var out, errb syncBuffer

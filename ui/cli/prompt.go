@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -159,3 +160,27 @@ func promptSecret(c *Factory, prompt string) (string, error) {
 	}
 	return strings.TrimSpace(string(line)), nil
 }
+
+// confirmTyped ends a production confirmation, once what is about to happen
+// has been printed: --yes confirms in advance; else the operator must type
+// yes at a terminal. Without one to ask (canAsk false), it returns
+// noTerminal; an answer other than yes is "not confirmed: nothing was " +
+// nothing.
+func confirmTyped(c *Factory, yes, canAsk bool, noTerminal error, question, nothing string) error {
+	if yes {
+		fmt.Fprintln(c.stderr, "confirmed by --yes")
+		return nil
+	}
+	if !canAsk {
+		return noTerminal
+	}
+	fmt.Fprint(c.stderr, question+" Type yes to confirm: ")
+	line, _ := bufio.NewReader(io.LimitReader(c.stdin, 256)).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" {
+		return usagef("not confirmed: nothing was %s", nothing)
+	}
+	return nil
+}
+
+// stdinTerminal reports whether stdin is a terminal someone can answer at.
+func stdinTerminal(c *Factory) bool { return c.stdinIsTerminal != nil && c.stdinIsTerminal() }
