@@ -127,14 +127,13 @@ func (s *Server) handleCreateTransaction(w http.ResponseWriter, r *http.Request)
 	}
 	now := s.now()
 	t := &txn{
-		ID:        "TRX_" + s.newHex(16),
 		Req:       req,
 		CreatedAt: now.UTC(),
 		ExpireAt:  now.Add(s.cfg.TxnTTL).UTC().Truncate(time.Millisecond),
 		AuthID:    c.authID,
 		Status:    gateway.StatusInitialized,
 	}
-	s.store.put(t)
+	s.store.create(t)
 	s.writeData(w, http.StatusOK, gateway.TransactionCreated{TransactionID: t.ID, ExpireAt: t.ExpireAt})
 }
 

@@ -18,7 +18,7 @@ func (c *simClock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC()
 func (c *simClock) add(d time.Duration) { c.ns.Add(int64(d)) }
 
 // createDirect is the create path of handleCreateTransaction without HTTP:
-// a freshly decoded request, a new id, and store.put.
+// a freshly decoded request, and store.create.
 func createDirect(s *Server, tmpl gateway.TransactionRequest) string {
 	req := tmpl
 	if oc := tmpl.OrderConfig; oc != nil {
@@ -28,14 +28,12 @@ func createDirect(s *Server, tmpl gateway.TransactionRequest) string {
 	}
 	now := s.now()
 	t := &txn{
-		ID:        "TRX_" + s.newHex(16),
 		Req:       req,
 		CreatedAt: now.UTC(),
 		ExpireAt:  now.Add(s.cfg.TxnTTL).UTC().Truncate(time.Millisecond),
 		Status:    gateway.StatusInitialized,
 	}
-	s.store.put(t)
-	return t.ID
+	return s.store.create(t)
 }
 
 var buyTCS = gateway.TransactionRequest{Intent: gateway.IntentTransaction, OrderConfig: &gateway.OrderConfig{
@@ -96,24 +94,101 @@ func TestFinishedCompactedAndPurgedOnSchedule(t *testing.T) {
 	}
 }
 
-// TestHotRecordsCompactedOnGrowth: with a frozen clock, the full records are
-// compacted each time they reach hotMax, and all stay answerable.
+// TestHotRecordsCompactedOnGrowth: with a frozen clock, the full records
+// (here, transactions a login changed) are compacted each time they reach
+// hotMax, and all stay answerable.
 func TestHotRecordsCompactedOnGrowth(t *testing.T) {
 	clk := newSimClock(simMonday)
 	s := New(Config{Clock: clk.now})
 	defer s.Close()
 	ids := make([]string, 0, defaultHotMax+10)
 	for range defaultHotMax + 10 {
-		ids = append(ids, createDirect(s, buyTCS))
+		id := createDirect(s, buyTCS)
+		s.store.with(id, clk.now(), func(t *txn) { t.Broker = "kite" })
+		ids = append(ids, id)
 	}
 	s.store.mu.Lock()
-	hot, cold := len(s.store.m), len(s.store.c)
+	hot, cold, fresh := len(s.store.m), len(s.store.c), s.store.f.n
 	s.store.mu.Unlock()
-	if hot > 11 || cold < defaultHotMax-1 {
-		t.Fatalf("full %d, compact %d: want the first %d compacted", hot, cold, defaultHotMax)
+	if hot > 11 || cold < defaultHotMax-1 || fresh != 0 {
+		t.Fatalf("full %d, compact %d, fresh %d: want the first %d compacted", hot, cold, fresh, defaultHotMax)
 	}
 	if out, err := s.Complete(context.Background(), ids[0], CompleteRequest{}); err != nil || out.Result == nil {
 		t.Fatalf("complete a compacted transaction: %+v %v", out, err)
+	}
+}
+
+// TestFreshRecords: a transaction created and left alone is a fresh
+// record: answerable with its request whole, kept fresh by calls that
+// change nothing, a full record once a journey runs it, EXPIRED (not
+// gone) past its expiry. Ids are unique and look random; an id one bit
+// off, or of another sandbox's key, is unknown.
+func TestFreshRecords(t *testing.T) {
+	clk := newSimClock(simMonday)
+	s := New(Config{Clock: clk.now})
+	defer s.Close()
+	const n = 3 * freshChunkLen / 2
+	seen := make(map[string]bool, n)
+	ids := make([]string, 0, n)
+	for range n {
+		id := createDirect(s, buyTCS)
+		if _, ok := parseKey(id); !ok || seen[id] {
+			t.Fatalf("id %q: malformed or issued twice", id)
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	if a, b := ids[0], ids[1]; a[4:12] == b[4:12] {
+		t.Errorf("consecutive ids share their first bytes: %s %s", a, b)
+	}
+	s.store.mu.Lock()
+	fresh := s.store.f.n
+	s.store.mu.Unlock()
+	if fresh != n || s.Transactions() != n {
+		t.Fatalf("fresh %d, held %d; want %d fresh", fresh, s.Transactions(), n)
+	}
+	v, ok := s.Transaction(ids[n-1])
+	if !ok || v.Status != gateway.StatusInitialized || v.Request.OrderConfig == nil ||
+		len(v.Request.OrderConfig.Securities) != 1 || v.Request.OrderConfig.Securities[0].Ticker != "TCS" {
+		t.Fatalf("view of a fresh transaction: %+v %v", v, ok)
+	}
+	if !v.ExpireAt.Equal(v.CreatedAt.Add(DefaultTxnTTL).Truncate(time.Millisecond)) {
+		t.Errorf("fresh transaction's expiry %v, created %v", v.ExpireAt, v.CreatedAt)
+	}
+	s.store.mu.Lock()
+	fresh, full := s.store.f.n, len(s.store.m)
+	s.store.mu.Unlock()
+	if fresh != n || full != 0 {
+		t.Errorf("a read moved the transaction out of the fresh records: fresh %d, full %d", fresh, full)
+	}
+
+	k, _ := parseKey(ids[5])
+	k[15] ^= 1
+	if _, ok := s.Transaction(k.id()); ok {
+		t.Errorf("an id one bit off %s is known", k.id())
+	}
+	other := New(Config{Clock: clk.now})
+	defer other.Close()
+	if _, ok := other.Transaction(ids[5]); ok {
+		t.Error("another sandbox knows this sandbox's id")
+	}
+
+	if out, err := s.Complete(context.Background(), ids[7], CompleteRequest{}); err != nil || out.Result == nil {
+		t.Fatalf("complete a fresh transaction: %+v %v", out, err)
+	}
+	if v, ok := s.Transaction(ids[7]); !ok || v.Status != gateway.StatusCompleted {
+		t.Fatalf("completed fresh transaction: %+v %v", v, ok)
+	}
+	s.store.mu.Lock()
+	fresh = s.store.f.n
+	s.store.mu.Unlock()
+	if fresh != n-1 || s.Transactions() != n {
+		t.Errorf("after one completed: fresh %d, held %d", fresh, s.Transactions())
+	}
+
+	clk.add(DefaultTxnTTL)
+	if v, ok := s.Transaction(ids[9]); !ok || v.Status != gateway.StatusExpired {
+		t.Fatalf("fresh transaction past its expiry: %+v %v; want EXPIRED", v, ok)
 	}
 }
 

@@ -125,6 +125,8 @@
 //     MF_HOLDINGS_IMPORT (whose holdings come by postback).
 //   - Transactions stay in memory 24 hours after they finish and one TTL
 //     after they expire; then GET order details answers 404.
+//   - A transactionId is TRX_ and the AES encryption of a sequence number
+//     under a key drawn at start (see fresh): 32 hex digits, as documented.
 //   - Order details are {transactionId, smallcaseAuthId, broker, status,
 //     batches}; orders may carry a statusMessage. SDK errors are Errors with
 //     code, errorCode, message, errorMessage and data as an object.

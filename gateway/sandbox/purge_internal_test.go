@@ -12,7 +12,7 @@ import (
 	"gatewalk/gateway"
 )
 
-// TestPurgeReleasesTransactions: once expired transactions are purged,
+// TestPurgeReleasesTransactions: once expired full records are purged,
 // nothing keeps them in memory, and the store has rebuilt its map. It is
 // the exact, fast form of what BenchmarkExpiredTransactionsPurge measures
 // on the heap.
@@ -36,6 +36,11 @@ func TestPurgeReleasesTransactions(t *testing.T) {
 		if w.Code != http.StatusOK {
 			t.Fatalf("create: HTTP %d %s", w.Code, w.Body)
 		}
+	}
+	// A login made each one a full record (a fresh record holds only what
+	// creating it set).
+	for _, id := range heldIDs(s) {
+		s.store.with(id, clock, func(t *txn) { t.Broker = "kite" })
 	}
 	refs := weakTransactions(s)
 	if len(refs) != n {
@@ -73,4 +78,61 @@ func weakTransactions(s *Server) []weak.Pointer[txn] {
 		refs = append(refs, weak.Make(x))
 	}
 	return refs
+}
+
+// heldIDs is the id of every transaction s's store holds.
+func heldIDs(s *Server) []string {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	var ids []string
+	for id := range s.store.m {
+		ids = append(ids, id)
+	}
+	for k := range s.store.c {
+		ids = append(ids, k.id())
+	}
+	s.store.f.each(func(k txnKey, _ freshRec) { ids = append(ids, k.id()) })
+	return ids
+}
+
+// TestPurgeReleasesFreshChunks: transactions created and left alone are
+// held as fresh records, and once they are past their retention the
+// chunks that held them are released (all but the one new ids go to).
+func TestPurgeReleasesFreshChunks(t *testing.T) {
+	t.Parallel()
+	const n = 2*freshChunkLen + 100
+	clk := newSimClock(simMonday)
+	s := New(Config{Clock: clk.now, TxnTTL: time.Minute})
+	defer s.Close()
+	for range n {
+		createDirect(s, buyTCS)
+	}
+	s.store.mu.Lock()
+	fresh, full, compact := s.store.f.n, len(s.store.m), len(s.store.c)
+	refs := make([]weak.Pointer[freshChunk], 0, len(s.store.f.chunks))
+	for _, c := range s.store.f.chunks {
+		refs = append(refs, weak.Make(c))
+	}
+	s.store.mu.Unlock()
+	if fresh != n || full != 0 || compact != 0 || len(refs) != 3 {
+		t.Fatalf("after %d creates: %d fresh, %d full, %d compact in %d chunks; want all fresh in 3", n, fresh, full, compact, len(refs))
+	}
+
+	s.Advance(time.Minute + 59*time.Second) // expired, not yet past the expired retention
+	if got := s.Transactions(); got != n {
+		t.Fatalf("store holds %d before the expired retention ended, want %d", got, n)
+	}
+	s.Advance(time.Second)
+	if got := s.Transactions(); got != 0 {
+		t.Fatalf("store holds %d after expiry and purge, want 0", got)
+	}
+	runtime.GC()
+	for i, r := range refs[:2] {
+		if r.Value() != nil {
+			t.Errorf("chunk %d of the purged transactions is still reachable", i)
+		}
+	}
+	if id := createDirect(s, buyTCS); s.Transactions() != 1 {
+		t.Fatalf("a create after the purge: %s, store holds %d", id, s.Transactions())
+	}
 }

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -272,7 +273,7 @@ func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
 		cfg:       cfg,
-		store:     newStore(cfg.TxnTTL, 24*time.Hour),
+		store:     newStore(cfg.TxnTTL, 24*time.Hour, idKey(cfg)),
 		accounts:  map[string]accountRef{},
 		live:      map[string]*portfolio{},
 		snaps:     map[string]*snapshot{},
@@ -482,6 +483,17 @@ func (s *Server) Close() error {
 		s.wg.Wait()
 	})
 	return err
+}
+
+// idKey is the key of the transaction ids (see fresh): 16 bytes of
+// Config.Rand, or of the clock when an injected reader runs dry.
+func idKey(cfg Config) [16]byte {
+	var k [16]byte
+	if _, err := io.ReadFull(cfg.Rand, k[:]); err != nil {
+		binary.BigEndian.PutUint64(k[:8], uint64(cfg.Clock().UnixNano()))
+		binary.BigEndian.PutUint64(k[8:], uint64(time.Now().UnixNano()))
+	}
+	return k
 }
 
 // newHex returns n random bytes in hex.

@@ -68,13 +68,16 @@ func (ts txnState) txn() *txn {
 func (s *store) transactionStates() []txnState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]txnState, 0, len(s.m)+len(s.c))
+	out := make([]txnState, 0, len(s.m)+len(s.c)+s.f.n)
 	for _, t := range s.m {
 		out = append(out, t.state())
 	}
 	for k, r := range s.c {
 		out = append(out, s.expand(k, r).state())
 	}
+	s.f.each(func(k txnKey, r freshRec) {
+		out = append(out, s.expandFresh(k, r).state())
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
@@ -90,6 +93,9 @@ func (s *store) has(id string) (known, final bool) {
 		if r, ok := s.c[k]; ok {
 			return true, r.shape.Value().status.Final()
 		}
+		if _, _, ok := s.f.get(k); ok {
+			return true, false
+		}
 	}
 	return false, false
 }
@@ -104,6 +110,9 @@ func (s *store) adopt(t *txn) {
 	}
 	if k, ok := parseKey(t.ID); ok {
 		delete(s.c, k)
+		if seq, ok := s.f.seq(k); ok {
+			s.f.clear(seq)
+		}
 	}
 	s.m[t.ID] = t
 }

@@ -44,8 +44,10 @@ func purgeEvery(ttl time.Duration) time.Duration {
 	return min(max(ttl/2, minPurgeEvery), maxPurgeEvery)
 }
 
-// store keeps transactions in memory, in two forms:
+// store keeps transactions in memory, in three forms:
 //
+//   - f holds, in 16 bytes each, the transactions created and unchanged
+//     since (see fresh): what sustained creates leave behind;
 //   - m holds full *txn records: the ones created or used since the last
 //     compaction, and the ones a journey step is running right now;
 //   - c holds every other transaction as a compact rec (about 48 bytes plus
@@ -66,6 +68,7 @@ func purgeEvery(ttl time.Duration) time.Duration {
 // every past the last purge, besides the janitor and Advance.
 type store struct {
 	mu    sync.Mutex
+	f     *fresh
 	m     map[string]*txn
 	peak  int
 	c     map[txnKey]rec
@@ -82,8 +85,10 @@ type store struct {
 	lastPurge time.Time
 }
 
-func newStore(keepExpired, keepFinished time.Duration) *store {
-	return &store{m: make(map[string]*txn), c: make(map[txnKey]rec),
+// newStore builds a store whose ids are the encryptions of their sequence
+// numbers under key.
+func newStore(keepExpired, keepFinished time.Duration, key [16]byte) *store {
+	return &store{f: newFresh(key), m: make(map[string]*txn), c: make(map[txnKey]rec),
 		keepExpired: keepExpired, keepFinished: keepFinished,
 		every: purgeEvery(keepExpired), hotMax: defaultHotMax}
 }
@@ -175,6 +180,33 @@ func (s *store) derivedExpire(created time.Time) time.Time {
 // compact turns an idle transaction into a rec. A final one keeps of its
 // request only the intent and the iscid.
 func (s *store) compact(t *txn) rec {
+	r := rec{created: t.CreatedAt.UnixNano(), shape: unique.Make(shapeOf(t))}
+	switch {
+	case !t.Status.Final():
+	case t.CompletedAt.IsZero():
+		r.done = doneNoTime
+	default:
+		r.done = t.CompletedAt.UnixNano()
+		if r.done <= doneNoTime {
+			r.done = doneNoTime + 1
+		}
+	}
+	var x recExtra
+	if !t.ExpireAt.Equal(s.derivedExpire(t.CreatedAt)) {
+		x.expireAt = t.ExpireAt
+	}
+	if len(t.Batches) > 0 {
+		x.batches = t.Batches
+	}
+	x.outcome = t.Outcome
+	if !x.expireAt.IsZero() || x.batches != nil || x.outcome != nil {
+		r.x = &x
+	}
+	return r
+}
+
+// shapeOf is the interned part of t's compact form.
+func shapeOf(t *txn) shape {
 	final := t.Status.Final()
 	sh := shape{status: t.Status, authID: t.AuthID, userAuthID: t.UserAuthID, broker: t.Broker, account: t.Account,
 		intent: t.Req.Intent}
@@ -198,29 +230,51 @@ func (s *store) compact(t *txn) rec {
 			sh.hasAC, sh.ac = true, *ac
 		}
 	}
-	r := rec{created: t.CreatedAt.UnixNano(), shape: unique.Make(sh)}
+	return sh
+}
+
+// isFresh reports whether t, idle, is what a fresh record can hold: as
+// created, or only past its expiry (which expanding derives again).
+func (s *store) isFresh(t *txn) bool {
+	return !t.running && t.Err == nil && t.Status == gateway.StatusInitialized &&
+		t.Broker == "" && t.Account == "" && t.UserAuthID == "" && len(t.Batches) == 0 && t.Outcome == nil &&
+		t.CompletedAt.IsZero() && t.ExpireAt.Equal(s.derivedExpire(t.CreatedAt))
+}
+
+// expandFresh rebuilds the *txn of a fresh record.
+func (s *store) expandFresh(k txnKey, r freshRec) *txn {
+	return s.expand(k, rec{created: r.created, shape: r.shape})
+}
+
+// freshGone reports whether a fresh record created at created is past its
+// retention at now: expired, and then kept as long again.
+func (s *store) freshGone(now time.Time) func(created int64) bool {
+	return func(created int64) bool {
+		return !now.Before(s.derivedExpire(time.Unix(0, created)).Add(s.keepExpired))
+	}
+}
+
+// settle puts t, which a call has just used, back in the form it fits:
+// a fresh record when it still is one (seq is its slot, ok when it has
+// one), a compact rec when it is final and idle, else a full record until
+// the next compaction.
+func (s *store) settle(k txnKey, seq uint64, hasSlot bool, t *txn) {
 	switch {
-	case !final:
-	case t.CompletedAt.IsZero():
-		r.done = doneNoTime
-	default:
-		r.done = t.CompletedAt.UnixNano()
-		if r.done <= doneNoTime {
-			r.done = doneNoTime + 1
-		}
+	case hasSlot && s.isFresh(t):
+		s.f.set(seq, freshRec{created: t.CreatedAt.UnixNano(), shape: unique.Make(shapeOf(t))})
+		return
+	case hasSlot:
+		s.f.clear(seq)
 	}
-	var x recExtra
-	if !t.ExpireAt.Equal(s.derivedExpire(t.CreatedAt)) {
-		x.expireAt = t.ExpireAt
+	if !t.running && t.Status.Final() {
+		s.c[k] = s.compact(t)
+		s.grewC()
+		return
 	}
-	if len(t.Batches) > 0 {
-		x.batches = t.Batches
+	s.m[t.ID] = t
+	if len(s.m) > s.peak {
+		s.peak = len(s.m)
 	}
-	x.outcome = t.Outcome
-	if !x.expireAt.IsZero() || x.batches != nil || x.outcome != nil {
-		r.x = &x
-	}
-	return r
 }
 
 // expand rebuilds the *txn of a rec.
@@ -283,7 +337,8 @@ func (s *store) recUntil(r rec) (time.Time, bool) {
 	return time.Unix(0, r.done).Add(s.keepFinished), true
 }
 
-func (s *store) put(t *txn) {
+// create gives t, a new transaction, its id and keeps it.
+func (s *store) create(t *txn) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := t.CreatedAt
@@ -293,9 +348,17 @@ func (s *store) put(t *txn) {
 	case s.hotMax > 0 && len(s.m) >= s.hotMax:
 		s.compactHot(now)
 	}
-	s.m[t.ID] = t
-	if len(s.m) > s.peak {
-		s.peak = len(s.m)
+	for {
+		seq, k := s.f.issue()
+		t.ID = k.id()
+		if _, dup := s.m[t.ID]; dup {
+			continue // one adopted from a state document: never reuse an id
+		}
+		if _, dup := s.c[k]; dup {
+			continue
+		}
+		s.settle(k, seq, true, t)
+		return t.ID
 	}
 }
 
@@ -303,7 +366,7 @@ func (s *store) put(t *txn) {
 func (s *store) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.m) + len(s.c)
+	return len(s.m) + len(s.c) + s.f.n
 }
 
 // with runs f on the transaction under the lock, after bringing its status
@@ -328,23 +391,27 @@ func (s *store) with(id string, now time.Time, f func(t *txn)) bool {
 	if !ok {
 		return false
 	}
-	r, ok := s.c[k]
+	if r, ok := s.c[k]; ok {
+		t = s.expand(k, r)
+		t.refresh(now)
+		f(t)
+		if t.running || !t.Status.Final() {
+			// In use again: back to a full record until the next compaction.
+			delete(s.c, k)
+			s.settle(k, 0, false, t)
+			return true
+		}
+		s.c[k] = s.compact(t)
+		return true
+	}
+	seq, r, ok := s.f.get(k)
 	if !ok {
 		return false
 	}
-	t = s.expand(k, r)
+	t = s.expandFresh(k, r)
 	t.refresh(now)
 	f(t)
-	if t.running || !t.Status.Final() {
-		// In use again: back to a full record until the next compaction.
-		delete(s.c, k)
-		s.m[t.ID] = t
-		if len(s.m) > s.peak {
-			s.peak = len(s.m)
-		}
-		return true
-	}
-	s.c[k] = s.compact(t)
+	s.settle(k, seq, true, t)
 	return true
 }
 
@@ -398,6 +465,7 @@ func (s *store) purge(now time.Time) int {
 
 func (s *store) purgeLocked(now time.Time) int {
 	n := s.compactHot(now)
+	n += s.f.purge(s.freshGone(now))
 	for k, r := range s.c {
 		if r.done == 0 && !now.Before(s.expireOf(r)) {
 			t := s.expand(k, r)
@@ -441,6 +509,10 @@ func (s *store) compactHot(now time.Time) int {
 		}
 		if k, ok := parseKey(id); ok {
 			delete(s.m, id)
+			if seq, ok := s.f.seq(k); ok && s.isFresh(t) {
+				s.f.set(seq, freshRec{created: t.CreatedAt.UnixNano(), shape: unique.Make(shapeOf(t))})
+				continue
+			}
 			s.c[k] = s.compact(t)
 		}
 	}
