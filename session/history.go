@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -158,11 +159,32 @@ func (s *Store) loadHistory(profile string) (historyDoc, error) {
 	if profile != BuiltinProfileName && !profileNameRe.MatchString(profile) {
 		return d, notFoundProfile(profile) // never a path outside the directory
 	}
-	_, err := s.load(historyFileName(profile),
+	name := historyFileName(profile)
+	exists, cached, fi, err := s.load(name,
 		fmt.Sprintf("the transaction history of profile %q and the postbacks recorded with it (profiles, keys and local users are in other files and stay)", profile),
 		fmt.Sprintf("the history of profile %q, `gatewalk listen` and the journeys that record transactions work again", profile), &d)
+	if err == nil && exists && !cached {
+		s.keepDoc(name, fi, d.snapshot())
+	}
 	return d, err
 }
+
+// snapshot is a deep copy of the document.
+func (d historyDoc) snapshot() any {
+	c := d
+	c.Entries = slices.Clone(d.Entries)
+	for i := range c.Entries {
+		c.Entries[i].Postbacks = slices.Clone(c.Entries[i].Postbacks)
+	}
+	c.Unmatched = slices.Clone(d.Unmatched)
+	c.extra = maps.Clone(d.extra)
+	return c
+}
+
+func (d *historyDoc) schemaVersion() int { return d.Version }
+
+// restore sets the document to a deep copy of a snapshot.
+func (d *historyDoc) restore(doc any) { *d = doc.(historyDoc).snapshot().(historyDoc) }
 
 // saveHistory keeps the newest MaxHistory entries, newest first.
 func (s *Store) saveHistory(profile string, d historyDoc) error {
@@ -175,7 +197,7 @@ func (s *Store) saveHistory(profile string, d historyDoc) error {
 		d.Unmatched = d.Unmatched[len(d.Unmatched)-MaxUnmatchedPostbacks:]
 	}
 	defer s.forgetHistoryCache(profile)
-	return s.saveCompact(historyFileName(profile), d)
+	return s.saveCompact(historyFileName(profile), &d)
 }
 
 func sortHistory(es []HistoryEntry) {

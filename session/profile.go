@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"reflect"
@@ -346,16 +347,34 @@ const (
 // written it. A file that does not hold up is reported, never rewritten.
 func (s *Store) loadProfiles() (profilesDoc, error) {
 	var d profilesDoc
-	exists, err := s.load(profilesFile, profilesLoses, profilesRecovers, &d)
-	if err != nil || !exists {
+	exists, cached, fi, err := s.load(profilesFile, profilesLoses, profilesRecovers, &d)
+	if err != nil || !exists || cached {
 		return d, err
 	}
 	if err := d.validate(); err != nil {
 		return d, &CorruptFileError{Path: filepath.Join(s.dir, profilesFile), Err: err,
 			Loses: profilesLoses, Recovers: profilesRecovers, Invalid: true}
 	}
+	s.keepDoc(profilesFile, fi, d.snapshot())
 	return d, nil
 }
+
+// snapshot is a deep copy of the document.
+func (d profilesDoc) snapshot() any {
+	c := d
+	c.Profiles = slices.Clone(d.Profiles)
+	for i := range c.Profiles {
+		c.Profiles[i].Brokers = slices.Clone(c.Profiles[i].Brokers)
+	}
+	c.extra = maps.Clone(d.extra)
+	c.profileExtra = maps.Clone(d.profileExtra)
+	return c
+}
+
+func (d *profilesDoc) schemaVersion() int { return d.Version }
+
+// restore sets the document to a deep copy of a snapshot.
+func (d *profilesDoc) restore(doc any) { *d = doc.(profilesDoc).snapshot().(profilesDoc) }
 
 // validate checks a profiles.json read from disk: every profile valid (keys
 // may be missing: they can come from the environment, and commands that need
@@ -398,7 +417,7 @@ func (d profilesDoc) validate() error {
 func (s *Store) saveProfiles(d profilesDoc) error {
 	d.Version = SchemaVersion
 	sort.Slice(d.Profiles, func(i, j int) bool { return d.Profiles[i].Name < d.Profiles[j].Name })
-	return s.save(profilesFile, d)
+	return s.save(profilesFile, &d)
 }
 
 func (d profilesDoc) find(name string) (Profile, bool) {

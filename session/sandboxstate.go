@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 )
 
@@ -18,14 +17,15 @@ func (s *Store) SandboxStatePath() string { return filepath.Join(s.dir, SandboxS
 
 // SandboxState reads the sandbox's state; nil when there is none yet. The
 // store does not interpret it: the emulator does, and refuses what does
-// not parse (see SandboxStateError).
+// not parse (see SandboxStateError). The bytes are shared with the store's
+// cache: the caller must not change them.
 func (s *Store) SandboxState() ([]byte, error) {
-	b, err := os.ReadFile(s.SandboxStatePath())
+	b, _, _, err := s.readFile(SandboxStateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", s.SandboxStatePath(), err)
+		return nil, readErr(s.dir, SandboxStateFile, err)
 	}
 	return b, nil
 }
@@ -48,7 +48,7 @@ func (s *Store) UpdateSandboxState(fn func(prev []byte) ([]byte, error)) error {
 		if next == nil {
 			return nil
 		}
-		return writeFileAtomic(s.dir, SandboxStateFile, next)
+		return s.writeFile(SandboxStateFile, next, nil)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,6 +55,10 @@ type StoreOptions struct {
 	// each kind per Store): keys stored in the file because the keyring did
 	// not answer, keys that could not be read.
 	Warn func(string)
+	// OnRead, when set, is told of each file read from disk (its name in
+	// the directory); a file unchanged since this Store read or wrote it is
+	// not read again.
+	OnRead func(name string)
 }
 
 // Store is the operator's config directory: profiles, local users and
@@ -67,6 +72,7 @@ type Store struct {
 	lockTimeout time.Duration
 	mu          sync.Mutex // serialises this process's writers before the file lock
 	pb          pbState    // the postback log and ring (postbacklog.go)
+	files       fileCache  // what was last read or written of each file (filecache.go)
 	keys        *keyringState
 }
 
@@ -102,6 +108,7 @@ func OpenStoreWith(dir string, opt StoreOptions) (*Store, []string, error) {
 		return nil, nil, errors.New("no config directory given")
 	}
 	s := &Store{dir: dir, now: opt.Now, lockTimeout: opt.LockTimeout, keys: newKeyringState(opt)}
+	s.files.onRead = opt.OnRead
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -370,30 +377,64 @@ var migrations = map[int]func(doc map[string]json.RawMessage) error{
 	},
 }
 
+// cachedDoc is a file's document that the store may keep between reads:
+// it copies itself deeply.
+type cachedDoc interface {
+	// snapshot is a deep copy of the document.
+	snapshot() any
+	// restore sets the document to a deep copy of doc, a snapshot.
+	restore(doc any)
+}
+
 // load reads name into v, migrating older schemas in memory. A missing file
-// leaves v alone and reports exists=false.
-func (s *Store) load(name, loses, recovers string, v any) (exists bool, err error) {
-	path := filepath.Join(s.dir, name)
-	b, err := os.ReadFile(path)
+// leaves v alone and reports exists=false. When the file is unchanged since
+// the store kept its document (see keepDoc), v gets a copy of that instead
+// and cached is true; fi identifies the file read.
+func (s *Store) load(name, loses, recovers string, v cachedDoc) (exists, cached bool, fi fs.FileInfo, err error) {
+	b, doc, fi, err := s.readFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+		return false, false, nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read %s: %w", path, err)
+		return false, false, nil, readErr(s.dir, name, err)
+	}
+	if doc != nil {
+		v.restore(doc)
+		return true, true, fi, nil
 	}
 	if err := decodeVersioned(b, v); err != nil {
 		var ce *CorruptFileError
 		if errors.As(err, &ce) {
-			ce.Path, ce.Loses, ce.Recovers = path, loses, recovers
+			ce.Path, ce.Loses, ce.Recovers = filepath.Join(s.dir, name), loses, recovers
 		}
-		return true, err
+		return true, false, fi, err
 	}
-	return true, nil
+	return true, false, fi, nil
+}
+
+// decodeCurrent decodes b into v in one pass when b is a current file (its
+// version SchemaVersion) with only the keys this gatewalk knows and nothing
+// after the object. Otherwise it reports false and v is to be reset.
+func decodeCurrent(b []byte, v interface{ schemaVersion() int }) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if dec.Decode(v) != nil || v.schemaVersion() != SchemaVersion {
+		return false
+	}
+	// More() is false before a stray ']' or '}' too: only the end will do.
+	_, err := dec.Token()
+	return err == io.EOF
 }
 
 // decodeVersioned parses b, migrates it to SchemaVersion and decodes it into v.
 func decodeVersioned(b []byte, v any) error {
 	// The common case, a current file, is decoded once.
+	if cv, ok := v.(interface{ schemaVersion() int }); ok {
+		if decodeCurrent(b, cv) {
+			return nil
+		}
+		reflect.ValueOf(v).Elem().SetZero()
+	}
 	var head struct {
 		Version json.RawMessage `json:"version"`
 	}
@@ -568,31 +609,38 @@ func replaceKey(obj []byte, key string, val []byte) ([]byte, error) {
 
 // save writes v to name atomically: a temporary file in the same directory,
 // fsync, rename over the old file, fsync of the directory. A reader sees the
-// old file or the new one, never a mix, even if the process dies.
-func (s *Store) save(name string, v any) error {
+// old file or the new one, never a mix, even if the process dies. The store
+// then keeps v's snapshot as the file's document.
+func (s *Store) save(name string, v cachedDoc) error {
 	// Indented: people read these files, and fix them by hand when asked to.
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", name, err)
 	}
-	return writeFileAtomic(s.dir, name, append(b, '\n'))
+	return s.writeFile(name, append(b, '\n'), v.snapshot())
 }
 
 // saveCompact is save without indentation, for the history: larger, read by
 // gatewalk, and holding postback bodies that should keep their bytes.
-func (s *Store) saveCompact(name string, v any) error {
+func (s *Store) saveCompact(name string, v cachedDoc) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", name, err)
 	}
-	return writeFileAtomic(s.dir, name, append(b, '\n'))
+	return s.writeFile(name, append(b, '\n'), v.snapshot())
 }
 
-func writeFileAtomic(dir, name string, data []byte) (err error) {
+func writeFileAtomic(dir, name string, data []byte) error {
+	_, err := writeAtomic(dir, name, data)
+	return err
+}
+
+// writeAtomic is writeFileAtomic returning the identity of the file written.
+func writeAtomic(dir, name string, data []byte) (fi fs.FileInfo, err error) {
 	path := filepath.Join(dir, name)
 	f, err := os.CreateTemp(dir, "."+name+tmpMarker+"*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -602,22 +650,26 @@ func writeFileAtomic(dir, name string, data []byte) (err error) {
 		}
 	}()
 	if err = f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	// The rename keeps the inode, size and modification time.
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	syncDir(dir)
-	return nil
+	return fi, nil
 }
 
 // syncDir makes a rename durable. Best effort: not every platform can fsync
@@ -637,6 +689,7 @@ func syncDir(dir string) {
 // remove deletes name if it exists; with a history file go the profile's
 // postback log and ring.
 func (s *Store) remove(name string) error {
+	s.files.forget(name)
 	err := os.Remove(filepath.Join(s.dir, name))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

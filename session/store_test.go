@@ -212,6 +212,14 @@ func TestCorruptFilesAreLeftUntouched(t *testing.T) {
 			return s.SaveUser("sandbox", User{Label: "a", SmallcaseAuthID: "5f0321b5f3743c31d95abd35"}, false)
 		}},
 		{usersFile, `null`, func(s *Store) error { return s.RemoveUser("sandbox", "a") }},
+		// A stray closing bracket after a current file: nothing may follow the object.
+		{usersFile, `{"version":1,"profiles":{}}]`, func(s *Store) error {
+			return s.SaveUser("sandbox", User{Label: "a", SmallcaseAuthID: "5f0321b5f3743c31d95abd35"}, false)
+		}},
+		{profilesFile, `{"version":1,"profiles":[]}}`, func(s *Store) error { return s.SaveProfile(stagingProfile()) }},
+		{historyFileName("sandbox"), `{"version":1,"profile":"sandbox","entries":[]}]`, func(s *Store) error {
+			return s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_2"})
+		}},
 		{historyFileName("sandbox"), `{"version":1,"entries":[{"transactionId":5}]}`, func(s *Store) error {
 			return s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_2"})
 		}},

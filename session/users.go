@@ -1,12 +1,11 @@
 package session
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -140,38 +139,57 @@ func (s *Store) loadUsers() (usersDoc, error) {
 // the history, and users list reads all of it); any other file goes through
 // decodeVersioned, which migrates it or explains why it does not parse.
 func (s *Store) readUsers() (usersDoc, error) {
-	path := filepath.Join(s.dir, usersFile)
-	b, err := os.ReadFile(path)
+	b, doc, fi, err := s.readFile(usersFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return usersDoc{}, nil
 	}
 	if err != nil {
-		return usersDoc{}, fmt.Errorf("read %s: %w", path, err)
+		return usersDoc{}, readErr(s.dir, usersFile, err)
 	}
 	var d usersDoc
+	if doc != nil {
+		d.restore(doc)
+		return d, nil
+	}
+	if err := decodeUsers(b, &d); err != nil {
+		var ce *CorruptFileError
+		if errors.As(err, &ce) {
+			ce.Path, ce.Loses, ce.Recovers = filepath.Join(s.dir, usersFile), usersLoses, usersRecovers
+		}
+		return usersDoc{}, err
+	}
+	s.keepDoc(usersFile, fi, d.snapshot())
+	return d, nil
+}
+
+// decodeUsers decodes users.json into d.
+func decodeUsers(b []byte, d *usersDoc) error {
 	// The common case: a current file with only the keys this version
 	// knows, decoded once. A file with keys of a newer version is decoded
 	// again, keeping those keys for the next write.
-	strict := json.NewDecoder(bytes.NewReader(b))
-	strict.DisallowUnknownFields()
-	if strict.Decode(&d) == nil && d.Version == SchemaVersion && !strict.More() {
-		return d, nil
+	if decodeCurrent(b, d) {
+		return nil
 	}
-	d = usersDoc{}
-	if json.Unmarshal(b, &d) == nil && d.Version == SchemaVersion {
-		d.rememberUnknown(b)
-		return d, nil
-	}
-	d = usersDoc{}
-	if err := decodeVersioned(b, &d); err != nil {
-		var ce *CorruptFileError
-		if errors.As(err, &ce) {
-			ce.Path, ce.Loses, ce.Recovers = path, usersLoses, usersRecovers
-		}
-		return d, err
-	}
-	return d, nil
+	*d = usersDoc{}
+	return decodeVersioned(b, d)
 }
+
+func (d *usersDoc) schemaVersion() int { return d.Version }
+
+// snapshot is a deep copy of the document.
+func (d usersDoc) snapshot() any {
+	c := d
+	c.Profiles = make(map[string][]User, len(d.Profiles))
+	for name, us := range d.Profiles {
+		c.Profiles[name] = slices.Clone(us)
+	}
+	c.extra = maps.Clone(d.extra)
+	c.userExtra = maps.Clone(d.userExtra)
+	return c
+}
+
+// restore sets the document to a deep copy of a snapshot.
+func (d *usersDoc) restore(doc any) { *d = doc.(usersDoc).snapshot().(usersDoc) }
 
 func (s *Store) saveUsers(d usersDoc) error {
 	d.Version = SchemaVersion
@@ -182,7 +200,7 @@ func (s *Store) saveUsers(d usersDoc) error {
 		}
 		sortUsers(us)
 	}
-	return s.save(usersFile, d)
+	return s.save(usersFile, &d)
 }
 
 // sortUsers orders us by label, case-insensitively, then byte-wise. Users

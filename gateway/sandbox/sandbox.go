@@ -240,6 +240,9 @@ type Server struct {
 	// saved is what the state document said of each account when it was
 	// last read or written (see MergeState).
 	saved map[string]string
+	// lastDoc is the state document as this sandbox last read or wrote
+	// it: a file that still says exactly this has nothing to take over.
+	lastDoc []byte
 
 	post *poster
 

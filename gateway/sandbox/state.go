@@ -210,8 +210,24 @@ func (s *Server) ImportState(data []byte) error {
 	}
 	s.mu.Unlock()
 	s.markSaved(d)
+	s.setLastDoc(data)
 	s.store.purge(s.now())
 	return nil
+}
+
+// setLastDoc remembers doc (not changed after) as the state document last
+// read or written.
+func (s *Server) setLastDoc(doc []byte) {
+	s.mu.Lock()
+	s.lastDoc = bytes.TrimSpace(doc)
+	s.mu.Unlock()
+}
+
+// isLastDoc reports whether doc is the state document last read or written.
+func (s *Server) isLastDoc(doc []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastDoc != nil && bytes.Equal(s.lastDoc, bytes.TrimSpace(doc))
 }
 
 // MergeState is the state to write over prev, the document on disk now
@@ -223,7 +239,9 @@ func (s *Server) ImportState(data []byte) error {
 // them since it last read or wrote the state, else prev's. It returns nil
 // when the result is what prev already says.
 func (s *Server) MergeState(prev []byte) ([]byte, error) {
-	if len(bytes.TrimSpace(prev)) > 0 {
+	// A document this sandbox read or wrote last, unchanged since, is
+	// not parsed again: it holds nothing this sandbox does not know.
+	if len(bytes.TrimSpace(prev)) > 0 && !s.isLastDoc(prev) {
 		d, err := s.parseState(prev)
 		if err != nil {
 			return nil, err
@@ -237,8 +255,10 @@ func (s *Server) MergeState(prev []byte) ([]byte, error) {
 	}
 	s.markSaved(cur)
 	if bytes.Equal(bytes.TrimSpace(prev), out) {
+		s.setLastDoc(prev)
 		return nil, nil
 	}
+	s.setLastDoc(out)
 	return out, nil
 }
 

