@@ -76,7 +76,8 @@ func holdings(ctx context.Context, c *Factory, jf *journeyFlags, pos []string, d
 			return
 		}
 		if csvOut {
-			_ = writeHoldingsCSV(w, h) // stdout: nothing to tell the user if it fails
+			tty := c.stdoutIsTerminal != nil && c.stdoutIsTerminal()
+			_ = writeHoldingsCSV(w, h, tty) // stdout: nothing to tell the user if it fails
 			return
 		}
 		printHoldings(w, h)
@@ -135,11 +136,16 @@ func countOf(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// writeHoldingsCSV writes one row per equity and per mutual fund folio.
-func writeHoldingsCSV(w io.Writer, h *gateway.Holdings) error {
+// writeHoldingsCSV writes one row per equity and per mutual fund folio:
+// the data as received for a pipe or a file, terminal-safe (control
+// characters shown escaped) when tty says stdout is a terminal.
+func writeHoldingsCSV(w io.Writer, h *gateway.Holdings, tty bool) error {
 	data, err := present.HoldingsTable(h).CSV()
 	if err != nil {
 		return err
+	}
+	if tty {
+		data = []byte(present.Safe(string(data)))
 	}
 	_, err = w.Write(data)
 	return err

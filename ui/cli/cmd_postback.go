@@ -201,7 +201,8 @@ func openPayloadFile(name string) (*os.File, error) {
 // describePostbackCheck renders a verdict for people.
 func describePostbackCheck(p gateway.Postback, chk postback.Check, key postbackKey, source string) string {
 	var b strings.Builder
-	// Every field came from the body: shown terminal-safe.
+	// Every field came from the body, the source is a file's name: shown
+	// terminal-safe.
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
@@ -209,7 +210,7 @@ func describePostbackCheck(p gateway.Postback, chk postback.Check, key postbackK
 		return present.SafeLine(s)
 	}
 	fmt.Fprintf(&b, "postback:  %s for transaction %s (intent %s, status %s) from %s\n",
-		dash(p.Kind()), dash(p.TransactionID), dash(string(p.Intent)), dash(string(p.Status)), source)
+		dash(p.Kind()), dash(p.TransactionID), dash(string(p.Intent)), dash(string(p.Status)), present.SafeLine(source))
 	switch chk.TimestampJSON {
 	case postback.TimestampNumber:
 		fmt.Fprintf(&b, "timestamp: %s (a JSON number; its text is used as written)\n", present.SafeLine(chk.Timestamp))

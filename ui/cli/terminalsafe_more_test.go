@@ -18,14 +18,16 @@ import (
 )
 
 // evil carries a bell, a screen clear (CSI 2J), a clipboard write
-// (OSC 52) and a C1 CSI: what a hostile server or file could send.
-const evil = "\x07\x1b[2J\x1b]52;c;aGk=\x07\u009b31m"
+// (OSC 52), a C1 CSI and a C1 OSC (U+009B, U+009D): what a hostile server
+// or file could send. rawC1 (terminalsafe_raw_test.go) adds the 8-bit
+// bytes themselves where a test can put bytes that are not UTF-8.
+const evil = "\x07\x1b[2J\x1b]52;c;aGk=\x07\u009b31m\u009d0;t\u009c"
 
 // assertNoRawControl fails when out holds a control byte a terminal
 // would act on, or when the injected clear is not shown escaped.
 func assertNoRawControl(t *testing.T, what, out string) {
 	t.Helper()
-	if m := rawControl.FindString(out); m != "" {
+	if m := findRawControl(out); m != "" {
 		t.Fatalf("%s printed the raw control %q:\n%q", what, m, out)
 	}
 	if !strings.Contains(out, `\x1b[2J`) {
@@ -57,6 +59,34 @@ func poisonStrings(v any, keys map[string]bool) {
 // profile "evil" that talks to the proxy, with user alice connected.
 func hostileAPI(t *testing.T, h *headlessEnv, failHoldings bool) {
 	t.Helper()
+	proxiedSandbox(t, h, func(path string, status int, body []byte) (int, []byte) {
+		if !strings.HasSuffix(path, "/engine/user/holdings") {
+			return status, body
+		}
+		if failHoldings {
+			body, _ = json.Marshal(gateway.Envelope{Success: false, Errors: []string{"holdings refused" + evil},
+				ErrorType: "InputException" + evil, Data: json.RawMessage("null")})
+			return http.StatusBadRequest, body
+		}
+		if status == http.StatusOK {
+			var doc any
+			if err := json.Unmarshal(body, &doc); err != nil {
+				t.Errorf("holdings: %v", err)
+			}
+			poisonStrings(doc, map[string]bool{"ticker": true, "nseTicker": true, "bseTicker": true, "isin": true,
+				"name": true, "fund": true, "folio": true, "broker": true})
+			body, _ = json.Marshal(doc)
+		}
+		return status, body
+	})
+}
+
+// proxiedSandbox is a sandbox behind a proxy that hands each answer to
+// rewrite (the request's path, the answer's status and body) before the
+// client gets it. It adds the profile "evil" that talks to the proxy,
+// with user alice connected.
+func proxiedSandbox(t *testing.T, h *headlessEnv, rewrite func(path string, status int, body []byte) (int, []byte)) {
+	t.Helper()
 	sb := sandbox.New(sandbox.Config{})
 	base, err := sb.Start("127.0.0.1:0")
 	if err != nil {
@@ -78,22 +108,7 @@ func hostileAPI(t *testing.T, h *headlessEnv, failHoldings bool) {
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		status := resp.StatusCode
-		if strings.HasSuffix(r.URL.Path, "/engine/user/holdings") {
-			if failHoldings {
-				body, _ = json.Marshal(gateway.Envelope{Success: false, Errors: []string{"holdings refused" + evil},
-					ErrorType: "InputException" + evil, Data: json.RawMessage("null")})
-				status = http.StatusBadRequest
-			} else if status == http.StatusOK {
-				var doc any
-				if err := json.Unmarshal(body, &doc); err != nil {
-					t.Errorf("holdings: %v", err)
-				}
-				poisonStrings(doc, map[string]bool{"ticker": true, "nseTicker": true, "bseTicker": true, "isin": true,
-					"name": true, "fund": true, "folio": true, "broker": true})
-				body, _ = json.Marshal(doc)
-			}
-		}
+		status, body := rewrite(r.URL.Path, resp.StatusCode, body)
 		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 		w.WriteHeader(status)
 		w.Write(body)
@@ -122,7 +137,7 @@ func TestHoldingsTablePrintsNoRawControlBytes(t *testing.T) {
 		t.Fatalf("exit %d\nstdout: %q\nstderr: %q", code, out, errb)
 	}
 	assertNoRawControl(t, "holdings (stdout)", out)
-	if m := rawControl.FindString(errb); m != "" {
+	if m := findRawControl(errb); m != "" {
 		t.Fatalf("holdings printed the raw control %q on stderr:\n%q", m, errb)
 	}
 	if !strings.Contains(out, "mutual fund") {
@@ -147,7 +162,7 @@ func TestAPIErrorTextPrintsNoRawControlBytes(t *testing.T) {
 		t.Fatalf("the error is not told:\n%q", errb)
 	}
 	assertNoRawControl(t, "holdings (stderr)", errb)
-	if m := rawControl.FindString(out); m != "" {
+	if m := findRawControl(out); m != "" {
 		t.Fatalf("holdings printed the raw control %q on stdout:\n%q", m, out)
 	}
 }

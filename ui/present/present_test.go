@@ -5,21 +5,24 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"gatewalk/session/bridge"
 )
 
 func TestSafeEscapesControlBytes(t *testing.T) {
 	cases := map[string]string{
-		"plain text ₹ ok":          "plain text ₹ ok",
-		"a\x1b[2Jb":                `a\x1b[2Jb`,
-		"\x1b]52;c;aGk=\x07":       `\x1b]52;c;aGk=\x07`,
-		"bell\x07":                 `bell\x07`,
-		"c1 \u009b31m":             `c1 \u009b31m`,
-		"del\x7f":                  `del\x7f`,
-		"bad \xff byte":            `bad \xff byte`,
-		"keeps\nnewline\tand tab":  "keeps\nnewline\tand tab",
-		"nul\x00and backspace\x08": `nul\x00and backspace\x08`,
+		"plain text ₹ ok":           "plain text ₹ ok",
+		"a\x1b[2Jb":                 `a\x1b[2Jb`,
+		"\x1b]52;c;aGk=\x07":        `\x1b]52;c;aGk=\x07`,
+		"bell\x07":                  `bell\x07`,
+		"c1 \u009b31m":              `c1 \u009b31m`,
+		"c1 osc \u009d0;t\u009c":    `c1 osc \u009d0;t\u009c`,
+		"raw c1 \x9b31m\x9d0;t\x9c": `raw c1 \x9b31m\x9d0;t\x9c`,
+		"del\x7f":                   `del\x7f`,
+		"bad \xff byte":             `bad \xff byte`,
+		"keeps\nnewline\tand tab":   "keeps\nnewline\tand tab",
+		"nul\x00and backspace\x08":  `nul\x00and backspace\x08`,
 	}
 	for in, want := range cases {
 		got := Safe(in)
@@ -30,6 +33,9 @@ func TestSafeEscapesControlBytes(t *testing.T) {
 			if (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r < 0xa0) {
 				t.Errorf("Safe(%q) kept control %U", in, r)
 			}
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("Safe(%q) = %q kept a byte that is not UTF-8", in, got)
 		}
 	}
 	if got := SafeLine("two\nlines\x1b"); got != `two\nlines\x1b` {
@@ -108,6 +114,44 @@ func TestTableExports(t *testing.T) {
 	}
 	if _, err := tb.Encode("out.xlsx"); err == nil || !strings.Contains(err.Error(), ".csv or .json") {
 		t.Fatalf("Encode(.xlsx) = %v", err)
+	}
+}
+
+// TestSafeJSONEscapesRawBytes: json.RawMessage (an SDK result's data) and
+// json.Indent (an API body) keep bytes that are not UTF-8 as they came; a
+// raw 0x9b is an 8-bit CSI, 0x9d an OSC and 0x9c their end to a terminal
+// that reads 8-bit controls. SafeJSON writes them as \ufffd, what
+// encoding/json decodes them to, so the output is valid UTF-8 JSON with
+// no control byte.
+func TestSafeJSONEscapesRawBytes(t *testing.T) {
+	tests := []struct {
+		name, in, want, decoded string
+	}{
+		{"raw CSI", "{\"a\":\"x\x9b31m\"}", `{"a":"x\ufffd31m"}`, "x\ufffd31m"},
+		{"raw OSC and ST", "{\"a\":\"\x9d0;title\x9c\"}", `{"a":"\ufffd0;title\ufffd"}`, "\ufffd0;title\ufffd"},
+		{"cut UTF-8 sequence", "{\"a\":\"\xe2\x82 \xff\"}", `{"a":"\ufffd\ufffd \ufffd"}`, "\ufffd\ufffd \ufffd"},
+		{"raw byte beside a C1 rune and DEL", "{\"k\x9b\":\"\u009d\x7f\x9b\"}", `{"k\ufffd":"\u009d\u007f\ufffd"}`, "\u009d\x7f\ufffd"},
+		{"clean JSON unchanged", `{"a":"₹ ok"}`, `{"a":"₹ ok"}`, "₹ ok"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(SafeJSON([]byte(tt.in)))
+			if got != tt.want {
+				t.Fatalf("SafeJSON(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if !utf8.ValidString(got) {
+				t.Fatalf("SafeJSON(%q) = %q is not UTF-8", tt.in, got)
+			}
+			var v map[string]string
+			if err := json.Unmarshal([]byte(got), &v); err != nil {
+				t.Fatalf("%q does not decode: %v", got, err)
+			}
+			for _, val := range v {
+				if val != tt.decoded {
+					t.Fatalf("%q decodes to %q, want %q", got, val, tt.decoded)
+				}
+			}
+		})
 	}
 }
 

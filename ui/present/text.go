@@ -155,17 +155,23 @@ func twoDigits(n int) string {
 // SafeJSON makes encoded JSON terminal-safe: encoding/json escapes the C0
 // controls but writes DEL and the C1 controls (U+007F to U+009F) as they
 // are; here they become \u00XX escapes, which decode to the same text.
+// Bytes that are not UTF-8 (a raw 0x9b is an 8-bit CSI to some terminals)
+// pass through json.RawMessage and json.Indent untouched: they become
+// \ufffd, the text encoding/json decodes them to.
 func SafeJSON(b []byte) []byte {
-	if !bytes.ContainsRune(b, 0x7f) && !bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x80 && r < 0xa0 }) {
+	if utf8.Valid(b) && !bytes.ContainsRune(b, 0x7f) && !bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x80 && r < 0xa0 }) {
 		return b
 	}
 	out := make([]byte, 0, len(b)+16)
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
-		if r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = append(out, `\ufffd`...)
+		case r == 0x7f || (r >= 0x80 && r < 0xa0):
 			out = append(out, `\u00`...)
 			out = append(out, hex2(byte(r))...)
-		} else {
+		default:
 			out = append(out, b[:size]...)
 		}
 		b = b[size:]

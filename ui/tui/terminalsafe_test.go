@@ -5,15 +5,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"gatewalk/gateway"
 	"gatewalk/session"
+	"gatewalk/session/bridge"
 	"gatewalk/session/flow"
 )
 
 // evil carries a bell, a screen clear (CSI 2J), a clipboard write
-// (OSC 52) and a C1 CSI: what a hostile server, page or file could send.
-const evil = "\x07\x1b[2J\x1b]52;c;aGk=\x07\u009b31m"
+// (OSC 52), a C1 CSI and a C1 OSC (U+009B, U+009D), and a raw 8-bit CSI
+// (the byte 0x9b, not UTF-8): what a hostile server, page or file could send.
+const evil = "\x07\x1b[2J\x1b]52;c;aGk=\x07\u009b31m\u009d0;t\u009c\x9b2J"
 
 var (
 	// rawControl matches a control byte a terminal would act on:
@@ -33,13 +36,16 @@ func assertFrameSafe(t *testing.T, what, frame string) {
 // assertFrameShows is assertFrameSafe with the escaped text to find.
 func assertFrameShows(t *testing.T, what, frame, escaped string) {
 	t.Helper()
-	for _, seq := range []string{"\x1b[2J", "\x1b]52", "\x07", "\u009b"} {
+	for _, seq := range []string{"\x1b[2J", "\x1b]52", "\x07", "\u009b", "\u009d"} {
 		if strings.Contains(frame, seq) {
 			t.Fatalf("the %s frame draws the raw %q:\n%q", what, seq, frame)
 		}
 	}
 	if m := rawControl.FindString(sgr.ReplaceAllString(frame, "")); m != "" {
 		t.Fatalf("the %s frame draws the raw control %q:\n%q", what, m, frame)
+	}
+	if !utf8.ValidString(frame) {
+		t.Fatalf("the %s frame draws a byte that is not UTF-8 (a raw 0x9b is an 8-bit CSI):\n%q", what, frame)
 	}
 	if !strings.Contains(plain(frame), escaped) {
 		t.Fatalf("the %s frame does not show the injected text escaped:\n%s", what, plain(frame))
@@ -118,9 +124,10 @@ func TestHistoryDrawsNoRawControlBytes(t *testing.T) {
 func TestTokenInspectorDrawsNoRawControlBytes(t *testing.T) {
 	km := DefaultKeyMap()
 	exp := testNow.Add(10 * time.Minute).Unix()
-	// JSON carries C1 controls and DEL raw; the rest as \u escapes.
+	// JSON carries C1 controls, DEL and bytes that are not UTF-8 raw; the
+	// rest as \u escapes.
 	tok := signedJWT(testSecret, `{"typ":"JWT","alg":"HS256"}`,
-		`{"smallcaseAuthId":"`+testAuthID+`","exp":`+itoaTest(exp)+`,"note":"\u0007\u001b[2J\u001b]52;c;aGk=\u0007`+"\u009b"+`31m"}`)
+		`{"smallcaseAuthId":"`+testAuthID+`","exp":`+itoaTest(exp)+`,"note":"\u0007\u001b[2J\u001b]52;c;aGk=\u0007`+"\u009b"+`31m`+"\u009d0;t\x9b2J"+`"}`)
 	v := newTokenView(NewStyles(false), &km, testSecret, testNow, false)
 	v.SetSize(200, 30)
 	v.setToken(tok)
@@ -137,4 +144,23 @@ func TestProblemPanelDrawsNoRawControlBytes(t *testing.T) {
 	assertFrameSafe(t, "problem panel", f.failurePanel(s, 120))
 	s = flow.Step{Kind: flow.AwaitSDK, Title: "Wait for the SDK", State: flow.Failed, Err: &gateway.SDKError{Code: 1010, Message: "market_closed" + evil}}
 	assertFrameSafe(t, "problem panel (SDK)", f.failurePanel(s, 120))
+}
+
+// TestBrowserEventsDrawNoRawControlBytes: a page event's detail (a user
+// agent, a blocked URL, the SDK's answer, a kind gatewalk does not know) is
+// the page's text: the details pane and the status lines show it escaped.
+func TestBrowserEventsDrawNoRawControlBytes(t *testing.T) {
+	for _, ev := range []bridge.JourneyEvent{
+		{Kind: bridge.JourneyPageOpened, Detail: "Mozilla/5.0" + evil},
+		{Kind: bridge.JourneySDKLoadFailed, Detail: "script error" + evil},
+		{Kind: bridge.JourneyCSPBlocked, Detail: "https://evil.example/x" + evil},
+		{Kind: bridge.JourneyResult, Detail: "resolved CONNECT, broker kite" + evil},
+		{Kind: bridge.JourneyEventKind("new_kind" + evil), Detail: "detail" + evil},
+	} {
+		hs := newHarness(t, 140, 40)
+		j := liveGuest(hs, "fay")
+		ev.At = testNow
+		hs.pump(hs.update(journeyEventMsg{j: j, ev: ev, ok: true}))
+		assertFrameShows(t, "browser event "+string(ev.Kind), hs.view(), `\x1b[2J`)
+	}
 }
