@@ -50,3 +50,35 @@ func TestBrowserGetsNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestNewFactoryTakesTheSecretsOutOfTheEnvironment: the Factory of the real
+// process takes every secret variable out of the process environment (so
+// that no child process inherits it) and still answers each one through
+// its getenv; a variable that is no secret stays where it was.
+func TestNewFactoryTakesTheSecretsOutOfTheEnvironment(t *testing.T) {
+	secrets := map[string]string{
+		"GATEWALK_SECRET":             "secret-value-a-0123456789",
+		"GATEWALK_API_SECRET":         "secret-value-b-0123456789",
+		"GATEWALK_SANDBOX_SECRET":     "secret-value-c-0123456789",
+		"GATEWALK_SANDBOX_API_SECRET": "secret-value-d-0123456789",
+	}
+	for k, v := range secrets {
+		t.Setenv(k, v)
+	}
+	t.Setenv("GATEWALK_PROFILE", "kept")
+	c := NewFactory("test")
+	for k, v := range secrets {
+		if got, ok := os.LookupEnv(k); ok {
+			t.Errorf("%s is still in the process environment (%q)", k, got)
+		}
+		if got := c.getenv(k); got != v {
+			t.Errorf("the factory's getenv(%s) = %q, want %q", k, got, v)
+		}
+	}
+	if got, ok := os.LookupEnv("GATEWALK_PROFILE"); !ok || got != "kept" {
+		t.Errorf("GATEWALK_PROFILE, no secret, was taken out: %q, %v", got, ok)
+	}
+	if got := c.getenv("GATEWALK_PROFILE"); got != "kept" {
+		t.Errorf("the factory's getenv(GATEWALK_PROFILE) = %q", got)
+	}
+}

@@ -62,7 +62,7 @@ var sandboxEmulators = flow.Emulators{
 // It takes the secrets out of the process environment (see
 // secretsOutOfEnvironment), so no child process inherits them.
 func NewFactory(version string) *Factory {
-	getenv := os.Getenv
+	getenv := secretsOutOfEnvironment()
 	return &Factory{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		getenv: getenv, now: time.Now, version: version, emulators: sandboxEmulators,
