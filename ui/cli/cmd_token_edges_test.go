@@ -3,11 +3,14 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"gatewalk/gateway"
 )
 
 // edgeToken signs payload (JSON text, numbers kept as written) with the
@@ -74,21 +77,54 @@ func TestTokenInspectTimeEdges(t *testing.T) {
 
 func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
-// TestTokenMintExpOverflow: an --exp that overflows, or ends past year
-// 9999, is a usage error, not a token "in the past".
+// TestTokenMintExpOverflow: an --exp that is not positive, not a time, or
+// that overflows or ends past year 9999 is a usage error that says which
+// (never a token "in the past"), and no token is printed; the last second
+// of year 9999 still mints.
 func TestTokenMintExpOverflow(t *testing.T) {
-	for _, exp := range []string{"9223372036854775807", "99999999999999999999", "253402300800", "9999999999h"} {
-		c, out, errb := testCLI("gatewayDemo_secret", nil)
-		code := Main(context.Background(), c, []string{"token", "guest", "--secret-stdin", "--exp", exp, "--json"})
-		if code != exitUsage || out.Len() != 0 {
-			t.Errorf("--exp %s: exit %d, want 2; out %q", exp, code, out)
-		}
-		if strings.Contains(errb.String(), "in the past") || !strings.Contains(errb.String(), "--exp") {
-			t.Errorf("--exp %s: stderr %q", exp, errb)
+	const positive, positiveDuration = "a Unix time must be positive", "a duration must be positive"
+	pastYear := "is past year 9999: a Unix time must be at most " + jsonInt(maxExpUnix)
+	for _, tc := range []struct {
+		exp, want string
+	}{
+		{"0", `"0": ` + positive},
+		{"-5", `"-5": ` + positive},
+		{"-10m", `"-10m": ` + positiveDuration},
+		{"abc", `"abc": want a Unix time such as 2556124199 or a duration such as 10m`},
+		{"9223372036854775807", `"9223372036854775807" ` + pastYear},
+		{"99999999999999999999", `"99999999999999999999" overflows: a Unix time must be at most ` + jsonInt(maxExpUnix) + " (the end of year 9999)"},
+		{"253402300800", `"253402300800" ` + pastYear},
+		{"9999999999h", `"9999999999h" overflows: a duration must be at most ` + time.Duration(math.MaxInt64).String()},
+	} {
+		for _, asJSON := range []bool{false, true} {
+			args := []string{"token", "guest", "--secret-stdin", "--exp", tc.exp}
+			if asJSON {
+				args = append(args, "--json")
+			}
+			c, out, errb := testCLI("gatewayDemo_secret", nil)
+			code := Main(context.Background(), c, args)
+			if code != exitUsage {
+				t.Errorf("--exp %s json=%v: exit %d, want %d", tc.exp, asJSON, code, exitUsage)
+			}
+			if out.Len() != 0 {
+				t.Errorf("--exp %s json=%v: a token was printed: %q", tc.exp, asJSON, out)
+			}
+			if !strings.Contains(errb.String(), "--exp "+tc.want) || strings.Contains(errb.String(), "in the past") {
+				t.Errorf("--exp %s json=%v: stderr %q, want --exp %s", tc.exp, asJSON, errb, tc.want)
+			}
 		}
 	}
-	// The last second of year 9999 still mints, and --json encodes it.
+	// The last second of year 9999 still mints: the token carries it, and
+	// --json encodes it.
 	c, out, errb := testCLI("gatewayDemo_secret", nil)
+	if code := Main(context.Background(), c, []string{"token", "guest", "--secret-stdin", "--exp", "253402300799"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	info, err := gateway.VerifyToken(strings.TrimSpace(out.String()), "gatewayDemo_secret", c.now())
+	if err != nil || info.ExpiresAt == nil || !info.ExpiresAt.Equal(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)) {
+		t.Fatalf("token %q: %+v, %v", out, info, err)
+	}
+	c, out, errb = testCLI("gatewayDemo_secret", nil)
 	if code := Main(context.Background(), c, []string{"token", "guest", "--secret-stdin", "--exp", "253402300799", "--json"}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)
 	}
