@@ -98,7 +98,7 @@ func (f *flowView) statusLines(w int) []string {
 		item(who)
 	}
 	if n := len(f.events); n > 0 {
-		item("browser: " + present.EventText(f.events[n-1]))
+		item("browser: " + f.shown(present.EventText(f.events[n-1])))
 	}
 	return out
 }
@@ -215,7 +215,9 @@ func (f *flowView) failurePanel(s flow.Step, w int) string {
 	inner := w - 4
 	var b []string
 	b = append(b, st.ErrorTitle.Render(pad(title, inner)))
-	b = append(b, wrap(p.Meaning, inner)...)
+	// The meaning quotes the Gateway's or the SDK's message: redacted
+	// before it is wrapped, as the detail pane's outside text is (shown).
+	b = append(b, wrap(f.shown(p.Meaning), inner)...)
 	if line := f.checkLine(); line != "" && s.Kind == flow.AwaitSDK {
 		style := st.Warn
 		if f.chk.safe() {
@@ -287,9 +289,22 @@ func (f *flowView) refreshDetail() {
 	}
 	content := strings.Join(f.detailLines(*s, w), "\n")
 	if f.demo {
+		// The pane's own text; the outside text was redacted before it
+		// was broken into lines (shown).
 		content = demoRedact(content)
 	}
 	f.detail.SetContent(content)
+}
+
+// shown is outside text (what the SDK, the Gateway, the page or the
+// profile sent) as the screen shows it: in demo mode redacted whole, before
+// it is wrapped or cut into lines. The redaction over the finished pane
+// comes too late for it: a token broken over two lines no longer matches.
+func (f *flowView) shown(s string) string {
+	if f.demo {
+		return demoRedact(s)
+	}
+	return s
 }
 
 // detail collects the lines of the detail pane for one step.
@@ -341,10 +356,10 @@ func (d *detail) heading(s flow.Step) {
 		}
 	}
 	if s.Summary != "" {
-		d.add(wrap(present.Safe(s.Summary), w)...)
+		d.add(wrap(d.f.shown(present.Safe(s.Summary)), w)...)
 	}
 	for _, warning := range s.Warnings {
-		for _, l := range wrap("warning: "+present.Safe(warning), w) {
+		for _, l := range wrap("warning: "+d.f.shown(present.Safe(warning)), w) {
 			d.add(st.Warn.Render(l))
 		}
 	}
@@ -384,7 +399,7 @@ func (d *detail) sdkResult(s flow.Step) {
 	if s.Outcome != nil {
 		d.section("SDK result")
 		b, _ := json.Marshal(s.Outcome)
-		d.add(codeLines(d.st, string(b), d.w, 14)...)
+		d.add(d.code(string(b), 14)...)
 	}
 	if s.Orders != nil {
 		d.section("Order details")
@@ -411,7 +426,7 @@ func (d *detail) exchanges(s flow.Step) {
 			continue
 		}
 		d.section(fmt.Sprintf("Request (attempt %d)", x.Attempt))
-		d.add(wrap(x.Method+" "+present.SafeLine(x.URL), w)...)
+		d.add(wrap(x.Method+" "+d.f.shown(present.SafeLine(x.URL)), w)...)
 		for _, h := range []string{gateway.HeaderSecret, gateway.HeaderAuthToken} {
 			if v, ok := x.RequestHeaders[h]; ok {
 				if h == gateway.HeaderAuthToken {
@@ -421,7 +436,7 @@ func (d *detail) exchanges(s flow.Step) {
 			}
 		}
 		if x.RequestBody != "" {
-			d.add(codeLines(st, x.RequestBody, w, 12)...)
+			d.add(d.code(x.RequestBody, 12)...)
 		}
 		resp := "Response"
 		if x.Status != 0 {
@@ -433,7 +448,7 @@ func (d *detail) exchanges(s flow.Step) {
 			d.add(st.InlineErr.Render(present.SafeLine(x.Error)))
 		}
 		if x.ResponseBody != "" {
-			d.add(codeLines(st, x.ResponseBody, w, 16)...)
+			d.add(d.code(x.ResponseBody, 16)...)
 		}
 	}
 }
@@ -446,7 +461,7 @@ func (d *detail) browser(s flow.Step) {
 		d.section(title)
 		d.add(wrap(url, w)...)
 		if note != "" {
-			d.add(wrap(st.Warn.Render(present.Safe(note)), w)...)
+			d.add(wrap(st.Warn.Render(f.shown(present.Safe(note))), w)...)
 		}
 	}
 	if s.BrowserURL != "" {
@@ -454,7 +469,7 @@ func (d *detail) browser(s flow.Step) {
 	}
 	if s.SDKConfig != "" {
 		d.section("SDK config")
-		d.add(wrap("new scDK({config: "+present.SafeLine(s.SDKConfig)+"})", w)...)
+		d.add(wrap("new scDK({config: "+f.shown(present.SafeLine(s.SDKConfig))+"})", w)...)
 	}
 	if ob := f.step(flow.OpenBrowser); s.Kind == flow.AwaitSDK && s.State == flow.Running && ob != nil && ob.BrowserURL != "" {
 		page("Browser page", ob.BrowserURL, ob.BrowserNote)
@@ -464,7 +479,7 @@ func (d *detail) browser(s flow.Step) {
 		for _, ev := range f.events {
 			// An event's text (a user agent, a blocked URL) wraps under its
 			// time rather than being cut.
-			for i, l := range wrap(present.EventText(ev), max(w-9, 16)) {
+			for i, l := range wrap(f.shown(present.EventText(ev)), max(w-9, 16)) {
 				lead := st.Subtle.Render(ev.At.Format("15:04:05")) + " "
 				if i > 0 {
 					lead = "         "
@@ -488,10 +503,10 @@ func (d *detail) postback(s flow.Step) {
 	}
 	d.add(present.SafeLine(pb.Event) + " " + present.SafeLine(pb.Status) + " · " + ok)
 	if pb.Problem != "" {
-		d.add(wrap(st.Warn.Render(present.Safe(pb.Problem)), d.w)...)
+		d.add(wrap(st.Warn.Render(d.f.shown(present.Safe(pb.Problem))), d.w)...)
 	}
 	if len(pb.Body) > 0 {
-		d.add(codeLines(st, string(pb.Body), d.w, 12)...)
+		d.add(d.code(string(pb.Body), 12)...)
 	}
 }
 
@@ -508,7 +523,7 @@ func (d *detail) stepError(s flow.Step) {
 			text = "stopped waiting: the browser tab was closed"
 		}
 	}
-	d.add(wrap(d.st.InlineErr.Render(text), d.w)...)
+	d.add(wrap(d.st.InlineErr.Render(d.f.shown(text)), d.w)...)
 }
 
 func (d *detail) curl() {
@@ -526,13 +541,28 @@ func (d *detail) curl() {
 	d.add(curlLines(present.Safe(shown), d.w)...)
 }
 
+// code is codeLines for a body that came from outside: in demo mode it is
+// redacted after it is indented and before its lines are broken.
+func (d *detail) code(body string, max int) []string {
+	return codeBlock(d.st, d.f.shown(indentJSON(body)), d.w, max)
+}
+
 // codeLines pretty-prints JSON (or shows text) in at most max lines.
 func codeLines(st *Styles, body string, w, max int) []string {
+	return codeBlock(st, indentJSON(body), w, max)
+}
+
+// indentJSON is body indented when it is JSON, else body.
+func indentJSON(body string) string {
 	var buf bytes.Buffer
-	text := body
 	if json.Indent(&buf, []byte(body), "", "  ") == nil {
-		text = buf.String()
+		return buf.String()
 	}
+	return body
+}
+
+// codeBlock shows text in at most max lines of w cells.
+func codeBlock(st *Styles, text string, w, max int) []string {
 	var out []string
 	width := w
 	if width < 8 {
