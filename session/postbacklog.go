@@ -172,6 +172,11 @@ type groupFile struct {
 	// Used by the one flusher at a time only.
 	f    *os.File
 	torn bool // the log may end in a partial line
+	// ringSeq is the ring's last sequence number as this Store last wrote
+	// it, while the file's size and modification time are still ringAt's
+	// (another process writing the ring changes them).
+	ringSeq uint64
+	ringAt  fs.FileInfo
 }
 
 type gcBatch struct {
@@ -295,10 +300,13 @@ func (s *Store) flushRing(g *groupFile, items [][]byte) error {
 		return err
 	}
 	defer l.unlock()
-	seq, err := ringLastSeq(g.f)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", g.path, err)
+	seq := g.ringSeq
+	if fi, err := g.f.Stat(); err != nil || !sameFile(fi, g.ringAt) {
+		if seq, err = ringLastSeq(g.f); err != nil {
+			return fmt.Errorf("read %s: %w", g.path, err)
+		}
 	}
+	g.ringAt = nil
 	slot := make([]byte, ringSlotSize)
 	for _, it := range items {
 		seq++
@@ -318,6 +326,9 @@ func (s *Store) flushRing(g *groupFile, items [][]byte) error {
 	}
 	if err := g.f.Sync(); err != nil {
 		return fmt.Errorf("write %s: %w", g.path, err)
+	}
+	if fi, err := g.f.Stat(); err == nil {
+		g.ringSeq, g.ringAt = seq, fi
 	}
 	return nil
 }

@@ -114,3 +114,35 @@ func TestRemoveProfileRemovesItsPostbacks(t *testing.T) {
 		t.Fatalf("a new profile of the same name sees old postbacks: %+v", h)
 	}
 }
+
+// TestRingSharedByTwoStores: two processes take turns writing one profile's
+// ring; each learns where the other stopped, so no slot is written twice
+// and the unmatched list holds every postback in order.
+func TestRingSharedByTwoStores(t *testing.T) {
+	a := openTestStore(t)
+	b, _, err := OpenStoreWith(a.Dir(), StoreOptions{Now: a.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for round, s := range []*Store{a, b, a, b, a} {
+		for i := range 3 {
+			ev := string(rune('a'+round)) + string(rune('0'+i))
+			if _, err := s.AddPostback("sandbox", "TRX_nobody", PostbackRecord{Event: ev}); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, ev)
+		}
+	}
+	un, err := a.UnmatchedPostbacks("sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := len(un) - 1; i >= 0; i-- { // newest first
+		got = append(got, un[i].Event)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("unmatched %v, want %v", got, want)
+	}
+}

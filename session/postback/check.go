@@ -73,9 +73,17 @@ func Parse(body []byte) (p gateway.Postback, timestampKind string, err error) {
 	if err := json.Unmarshal(body, &all); err != nil {
 		return p, "", &MalformedError{err}
 	}
-	p, err = gateway.PostbackFromFields(all)
-	if err != nil {
+	if p, timestampKind, err = fromMembers(all); err != nil {
 		return p, "", &MalformedError{err}
+	}
+	return p, timestampKind, nil
+}
+
+// fromMembers is the postback of a body's top-level members, and how its
+// timestamp was written.
+func fromMembers(all map[string]json.RawMessage) (p gateway.Postback, timestampKind string, err error) {
+	if p, err = gateway.PostbackFromFields(all); err != nil {
+		return p, "", err
 	}
 	var rawTS json.RawMessage
 	for k, v := range all {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"runtime"
@@ -113,6 +112,7 @@ type Event struct {
 	Forward *ForwardResult `json:"forward,omitempty"`
 
 	body        []byte // as received, for the forward
+	buf         *bytes.Buffer
 	contentType string
 }
 
@@ -156,6 +156,12 @@ type Receiver struct {
 	// largeWaits, when set (tests), hears of each body that has to wait.
 	large      chan struct{}
 	largeWaits chan struct{}
+	// bufs holds the buffers bodies are read into: a flood of large
+	// bodies reuses a few instead of leaving each one to the collector.
+	bufs sync.Pool
+	// waiting, when set (tests), hears of each Wait that has registered
+	// to wait for a postback not yet delivered; it should be buffered.
+	waiting chan waitKey
 
 	mu        sync.Mutex
 	failLeft  int
@@ -344,6 +350,9 @@ func (r *Receiver) Wait(ctx context.Context, transactionID, event string) (sessi
 	ch := make(chan session.PostbackRecord, 1)
 	r.waiters[k] = append(r.waiters[k], ch)
 	r.mu.Unlock()
+	if r.waiting != nil {
+		r.waiting <- k
+	}
 	select {
 	case rec, ok := <-ch:
 		if !ok {
@@ -371,8 +380,8 @@ func (r *Receiver) Wait(ctx context.Context, transactionID, event string) (sessi
 // codes.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	ev := r.handle(w, req)
-	body, ct := ev.body, ev.contentType
-	ev.body = nil
+	body, ct, buf := ev.body, ev.contentType, ev.buf
+	ev.body, ev.buf = nil, nil
 	if r.cfg.Forward != nil && ev.forwardable() {
 		// Queued, never waited on: the answer goes out as this returns.
 		r.cfg.Forward.enqueue(body, ct, func(res ForwardResult) {
@@ -381,7 +390,32 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		})
 		return
 	}
+	// Records and events hold copies of what they keep of the body.
+	r.putBuf(buf)
 	r.emit(ev)
+}
+
+// readBody reads the request's body, at most MaxBody bytes, into a buffer
+// of the pool (sized once from the Content-Length when there is one).
+func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) (*bytes.Buffer, error) {
+	buf, _ := r.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	if n := req.ContentLength; n > 0 && n <= r.cfg.MaxBody {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, req.Body, r.cfg.MaxBody))
+	return buf, err
+}
+
+// putBuf gives a body's buffer back to the pool, unless it grew past what
+// a body may be.
+func (r *Receiver) putBuf(buf *bytes.Buffer) {
+	if buf != nil && int64(buf.Cap()) <= 2*r.cfg.MaxBody {
+		r.bufs.Put(buf)
+	}
 }
 
 // emit hands ev to Events, or counts it as dropped when nobody keeps up.
@@ -425,7 +459,9 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		return answer(http.StatusMethodNotAllowed, OutcomeNotPost,
 			"this is a gatewalk postback listener: POST a postback's JSON body here")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.cfg.MaxBody))
+	buf, err := r.readBody(w, req)
+	ev.buf = buf
+	body := buf.Bytes()
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -437,21 +473,8 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		ev.Stored = r.store(profile, "", r.record(now, "", "", false, msg, body, false), &ev)
 		return answer(http.StatusBadRequest, OutcomeMalformed, msg)
 	}
-	if len(body) > largeBody {
-		// Large bodies are parsed one at a time, so a flood of them leaves
-		// the other cores to the postbacks of ordinary size.
-		select {
-		case r.large <- struct{}{}:
-		default:
-			if r.largeWaits != nil {
-				r.largeWaits <- struct{}{}
-			}
-			r.large <- struct{}{}
-		}
-		defer func() { <-r.large }()
-	}
 	ev.body, ev.contentType = body, req.Header.Get("Content-Type")
-	p, tsKind, err := Parse(body)
+	p, tsKind, err := r.parse(body, apiSecret)
 	if err != nil {
 		ev.Stored = r.store(profile, "", r.record(now, "", "", false, err.Error(), body, false), &ev)
 		return answer(http.StatusBadRequest, OutcomeMalformed, err.Error())
@@ -533,6 +556,30 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		return answer(http.StatusAccepted, OutcomeUnknown, "")
 	}
 	return answer(http.StatusOK, OutcomeAccepted, "")
+}
+
+// parse is Parse for the receiver. A large body whose checksum does not
+// hold is refused from a skim of its members (see skim), without a pass of
+// the JSON parser over all of it: a flood of large bad bodies then costs
+// little more than reading them. Other large bodies are parsed one at a
+// time, leaving the other cores to the postbacks of ordinary size.
+func (r *Receiver) parse(body []byte, apiSecret string) (gateway.Postback, string, error) {
+	if len(body) <= largeBody {
+		return Parse(body)
+	}
+	if p, tsKind, ok := skim(body); ok && !Verify(p, tsKind, apiSecret).Valid {
+		return p, tsKind, nil
+	}
+	select {
+	case r.large <- struct{}{}:
+	default:
+		if r.largeWaits != nil {
+			r.largeWaits <- struct{}{}
+		}
+		r.large <- struct{}{}
+	}
+	defer func() { <-r.large }()
+	return Parse(body)
 }
 
 // pendingFields reads a pending action's iscid and action.
