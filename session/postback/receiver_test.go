@@ -315,6 +315,20 @@ func TestWait(t *testing.T) {
 	r, url := startReceiver(t, Config{Store: st})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Each Wait that has to wait says so on waiting, in the order they
+	// register: registered takes the next one, which must be the one named.
+	r.waiting = make(chan waitKey, 8)
+	registered := func(txn, event string) error {
+		select {
+		case k := <-r.waiting:
+			if k != (waitKey{txn, event}) {
+				return fmt.Errorf("%+v registered to wait, want %s %s", k, txn, event)
+			}
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("no Wait registered for %s %s: %w", txn, event, ctx.Err())
+		}
+	}
 
 	got := make(chan session.PostbackRecord, 1)
 	go func() {
@@ -324,6 +338,9 @@ func TestWait(t *testing.T) {
 		}
 		got <- rec
 	}()
+	if err := registered("TRX_known", gateway.EventOrderCompleted); err != nil {
+		t.Fatal(err)
+	}
 	// Another event does not satisfy the waiter.
 	post(t, url, mustJSON(t, signed("TRX_known", gateway.EventOrderPlaced, vecSecret)))
 	select {
@@ -340,7 +357,9 @@ func TestWait(t *testing.T) {
 	// A bad checksum wakes a waiter at once, marked invalid with the reason;
 	// a later valid one replaces it for later waiters.
 	go func() { got <- must(r.Wait(ctx, "TRX_known", gateway.EventHoldingsImport)) }()
-	time.Sleep(20 * time.Millisecond)
+	if err := registered("TRX_known", gateway.EventHoldingsImport); err != nil {
+		t.Fatal(err)
+	}
 	post(t, url, mustJSON(t, signed("TRX_known", gateway.EventHoldingsImport, "wrong")))
 	if rec := <-got; rec.ChecksumValid || !strings.Contains(rec.Problem, "does not match") {
 		t.Fatalf("bad postback handed over as %+v", rec)
@@ -357,7 +376,10 @@ func TestWait(t *testing.T) {
 	// A waited-for transaction unknown to the history is accepted.
 	elsewhere := mustJSON(t, signed("TRX_elsewhere", gateway.EventOrderCompleted, vecSecret))
 	go func() {
-		time.Sleep(20 * time.Millisecond)
+		if err := registered("TRX_elsewhere", gateway.EventOrderCompleted); err != nil {
+			t.Error(err)
+			return
+		}
 		if resp, err := http.Post(url, "application/json", bytes.NewReader(elsewhere)); err == nil {
 			resp.Body.Close()
 		}
@@ -371,12 +393,17 @@ func TestWait(t *testing.T) {
 	if _, err := r.Wait(short, "TRX_never", gateway.EventOrderCompleted); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v, want deadline exceeded", err)
 	}
+	if err := registered("TRX_never", gateway.EventOrderCompleted); err != nil { // the short one
+		t.Fatal(err)
+	}
 	closed := make(chan error, 1)
 	go func() {
 		_, err := r.Wait(ctx, "TRX_never", gateway.EventOrderCompleted)
 		closed <- err
 	}()
-	time.Sleep(20 * time.Millisecond)
+	if err := registered("TRX_never", gateway.EventOrderCompleted); err != nil {
+		t.Fatal(err)
+	}
 	r.Close()
 	if err := <-closed; !errors.Is(err, ErrClosed) {
 		t.Fatalf("after Close: %v", err)

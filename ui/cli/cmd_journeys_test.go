@@ -390,12 +390,8 @@ func TestResultLineEveryTime(t *testing.T) {
 // a headless command gives), failing after a generous deadline.
 func waitForOutput(t *testing.T, buf *syncBuffer, want string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(buf.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("never printed %q:\n%s", want, buf.String())
-		}
-		time.Sleep(5 * time.Millisecond)
+	if text, ok := buf.waitForText(20*time.Second, want); !ok {
+		t.Fatalf("never printed %q:\n%s", want, text)
 	}
 }
 

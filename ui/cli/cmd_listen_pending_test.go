@@ -32,9 +32,8 @@ func TestListenPendingActionLine(t *testing.T) {
 			t.Fatalf("%v: exit %d\n%s%s", tc.args, code, sout, serr)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(out.String(), gateway.EventPendingAction) < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if text, ok := out.waitFor(10*time.Second, func(s string) bool { return strings.Count(s, gateway.EventPendingAction) >= 2 }); !ok {
+		t.Fatalf("want 2 PENDING_ACTION lines:\n%s", text)
 	}
 	if code := stop(); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)

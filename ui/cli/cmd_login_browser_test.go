@@ -65,9 +65,40 @@ func playSandboxPage(ctx context.Context, t *testing.T, pageURL, account string)
 	playSandboxScreens(ctx, t, account, "")
 }
 
+// nextSandboxStep is the predicate playSandboxScreens polls on each change
+// of the page: it returns "" while there is nothing to do, "end" once the
+// page is done, failed or expired or shows the screen stopAt, else the
+// selector of the control to press, once that control is shown, enabled
+// and was not pressed yet. A control counts as pressed once a click has
+// reached it (a capturing listener marks it): a click that missed it is
+// repeated, while one that landed is not, even if the control is enabled
+// again for a moment before its step's answer replaces the screen.
+const nextSandboxStep = `function (clicks, stopAt) {
+	if (!window.gatewalkPressed) {
+		window.gatewalkPressed = new WeakSet();
+		document.addEventListener("click", function (e) {
+			var path = [];
+			for (var n = e.target; n; n = n.parentElement) {
+				if (n.disabled) return; // a disabled control ignores the click
+				path.push(n);
+			}
+			path.forEach(function (n) { window.gatewalkPressed.add(n); });
+		}, true);
+	}
+	var page = (document.body && document.body.dataset.state) || "";
+	var shown = document.querySelector('[data-sc^="screen:"]');
+	var screen = (shown && shown.dataset.sc) || "";
+	if (page === "done" || page === "failed" || page === "expired" || (stopAt !== "" && screen === stopAt)) return "end";
+	var sel = clicks[page === "ready" ? "start" : screen]; // on ready the operator presses Start
+	var control = sel && document.querySelector(sel);
+	if (!control || control.disabled || control.getClientRects().length === 0 || window.gatewalkPressed.has(control)) return "";
+	return sel;
+}`
+
 // playSandboxScreens clicks through the overlay already open in ctx's tab
 // until the page is done, failed or expired, or (when stopAt is not "")
-// until it shows the screen stopAt, which it leaves unclicked.
+// until it shows the screen stopAt, which it leaves unclicked. It waits for
+// each step with a poll the page runs on each of its DOM mutations.
 func playSandboxScreens(ctx context.Context, t *testing.T, account, stopAt string) {
 	t.Helper()
 	clicks := map[string]string{
@@ -77,26 +108,23 @@ func playSandboxScreens(ctx context.Context, t *testing.T, account, stopAt strin
 		"screen:review":  `[data-sc="confirm"]`,
 		"start":          `[data-sc="start"]`,
 	}
-	for ctx.Err() == nil {
-		state, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-			`(document.body.dataset.state || "") + "|" + ((document.querySelector('[data-sc^="screen:"]') || {dataset: {}}).dataset.sc || "")`))
+	for {
+		sel, err := chromedp.Run(ctx, chromedp.PollFunction[string](nextSandboxStep,
+			chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(0), chromedp.WithPollingArgs(clicks, stopAt)))
+		if ctx.Err() != nil {
+			return // as before: the caller's deadline ends the play, and its checks say where it stood
+		}
 		if err != nil {
 			t.Fatalf("reading the page: %v", err)
 		}
-		page, screen, _ := strings.Cut(state, "|")
-		if page == "done" || page == "failed" || page == "expired" || (stopAt != "" && screen == stopAt) {
+		if sel == "end" {
 			return
 		}
-		if page == "ready" {
-			screen = "start" // the operator presses Start
-		}
-		if sel, ok := clicks[screen]; ok {
-			// A click may race with the next screen replacing this one.
-			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			_ = chromedp.Do(cctx, chromedp.Click(chromedp.CSS(sel)))
-			cancel()
-		}
-		time.Sleep(20 * time.Millisecond)
+		// A click may still race with the next screen replacing this one:
+		// the poll then finds the next step, or this control unpressed.
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_ = chromedp.Do(cctx, chromedp.Click(chromedp.CSS(sel)))
+		cancel()
 	}
 }
 

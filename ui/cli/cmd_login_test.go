@@ -17,16 +17,60 @@ import (
 	"gatewalk/session"
 )
 
-// syncBuffer is a bytes.Buffer safe for a command writing while a test reads.
+// syncBuffer is a bytes.Buffer safe for a command writing while a test
+// reads. A test waits for what it expects with waitFor, or with next, which
+// tells of the next Write: never by polling.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed by the next Write; nil until someone waits
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	if s.written != nil {
+		close(s.written)
+		s.written = nil
+	}
+	return n, err
+}
+
+// next returns what was written so far and a channel closed by the next
+// Write.
+func (s *syncBuffer) next() (string, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.written == nil {
+		s.written = make(chan struct{})
+	}
+	return s.b.String(), s.written
+}
+
+// waitFor waits until what was written satisfies ok, checking after each
+// Write, for at most within. It returns what was written and whether ok
+// holds: false means the deadline passed first.
+func (s *syncBuffer) waitFor(within time.Duration, ok func(string) bool) (string, bool) {
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for {
+		text, written := s.next()
+		if ok(text) {
+			return text, true
+		}
+		select {
+		case <-written:
+		case <-deadline.C:
+			text = s.String()
+			return text, ok(text)
+		}
+	}
+}
+
+// waitForText waits, as waitFor, until want was written.
+func (s *syncBuffer) waitForText(within time.Duration, want string) (string, bool) {
+	return s.waitFor(within, func(text string) bool { return strings.Contains(text, want) })
 }
 
 func (s *syncBuffer) String() string {
@@ -150,18 +194,14 @@ func TestLoginBrowserPath(t *testing.T) {
 
 	urlRe := regexp.MustCompile(`http://localhost:\d+/j/[A-Za-z0-9_-]+/`)
 	txnRe := regexp.MustCompile(`CONNECT (\S+), expires`)
-	var pageURL, txnID string
-	for pageURL == "" && ctx.Err() == nil {
-		s := errb.String()
-		if m := txnRe.FindStringSubmatch(s); m != nil && urlRe.MatchString(s) && strings.Contains(s, "waiting for the SDK result") {
-			pageURL, txnID = urlRe.FindString(s), m[1]
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	deadline, _ := ctx.Deadline()
+	s, ok := errb.waitFor(time.Until(deadline), func(s string) bool {
+		return txnRe.MatchString(s) && urlRe.MatchString(s) && strings.Contains(s, "waiting for the SDK result")
+	})
+	if !ok {
+		t.Fatalf("no page URL printed:\n%s", s)
 	}
-	if pageURL == "" {
-		t.Fatalf("no page URL printed:\n%s", errb.String())
-	}
+	pageURL, txnID := urlRe.FindString(s), txnRe.FindStringSubmatch(s)[1]
 	o, err := sb.Complete(ctx, txnID, sandbox.CompleteRequest{Account: "LEP003"})
 	if err != nil {
 		t.Fatal(err)

@@ -108,22 +108,24 @@ func startListen(t *testing.T, env map[string]string, args ...string) (string, *
 	codec := make(chan int, 1)
 	go func() { codec <- Main(ctx, c, append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)) }()
 	re := regexp.MustCompile(`POST postbacks to (http://\S+)`)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := re.FindStringSubmatch(errb.String()); m != nil {
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		text, written := errb.next()
+		if m := re.FindStringSubmatch(text); m != nil {
 			stop := func() int { cancel(); return <-codec }
 			t.Cleanup(func() { cancel() })
 			return m[1], &out, &errb, stop
 		}
 		select {
+		case <-written:
 		case code := <-codec:
 			t.Fatalf("listen exited %d: %s", code, errb.String())
-		case <-time.After(10 * time.Millisecond):
+		case <-deadline.C:
+			cancel()
+			t.Fatalf("listen did not start: %s", errb.String())
 		}
 	}
-	cancel()
-	t.Fatalf("listen did not start: %s", errb.String())
-	return "", nil, nil, nil
 }
 
 func postTo(t *testing.T, url, body string) int {
@@ -172,9 +174,8 @@ func TestListenPrintsOneLinePerPostback(t *testing.T) {
 		}
 	}
 	// Lines are printed asynchronously: wait for the last one.
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "(malformed)") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if text, ok := out.waitForText(10*time.Second, "(malformed)"); !ok {
+		t.Fatalf("no line for the malformed postback:\n%s", text)
 	}
 	if code := stop(); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)
@@ -219,9 +220,8 @@ func TestListenJSONLines(t *testing.T) {
 	listenStore(t, dir)
 	url, out, _, stop := startListen(t, map[string]string{"GATEWALK_CONFIG_DIR": dir}, "--json", "--accept-unknown")
 	postTo(t, url, pbJSON(t, signedPostback(t, "TRX_other", gateway.EventOrderPlaced, session.DemoSecret)))
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "\n") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if text, ok := out.waitForText(10*time.Second, "\n"); !ok {
+		t.Fatalf("no JSON line: %q", text)
 	}
 	if code := stop(); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -295,8 +295,8 @@ func TestListenTableIsAligned(t *testing.T) {
 	if got := postTo(t, url, pbJSON(t, pb)); got != 200 {
 		t.Fatalf("status %d", got)
 	}
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), txn) && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
+	if text, ok := out.waitForText(10*time.Second, txn); !ok {
+		t.Fatalf("no line for %s:\n%s", txn, text)
 	}
 	stop()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")

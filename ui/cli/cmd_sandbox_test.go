@@ -13,12 +13,13 @@ import (
 )
 
 func TestSandboxCommandServesUntilCancelled(t *testing.T) {
-	c, _, errb := testCLI("", map[string]string{
+	c, _, _ := testCLI("", map[string]string{
 		"GATEWALK_SANDBOX_API_SECRET": "partner-api-secret-xyz",
 		"GATEWALK_SANDBOX_GATEWAY":    "acmegw",
 	})
-	out := &syncBuffer{}
-	c.stdout = out
+	// Both are read while the sandbox runs: syncBuffers, not testCLI's.
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	c.stdout, c.stderr = out, errb
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
@@ -26,17 +27,12 @@ func TestSandboxCommandServesUntilCancelled(t *testing.T) {
 	}()
 
 	re := regexp.MustCompile(`API base URL\s+(http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	if base == "" {
+	banner, ok := out.waitFor(10*time.Second, re.MatchString)
+	if !ok {
 		cancel()
-		t.Fatalf("no banner: %s %s", out, errb)
+		t.Fatalf("no banner: %s %s", banner, errb)
 	}
+	base := re.FindStringSubmatch(banner)[1]
 	if !strings.Contains(out.String(), "market          closed,kite=open") {
 		t.Errorf("the banner does not show the markets per broker:\n%s", out)
 	}
@@ -51,9 +47,9 @@ func TestSandboxCommandServesUntilCancelled(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("create with the env keys: HTTP %d", resp.StatusCode)
 	}
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !strings.Contains(out.String(), "POST /gateway/acmegw/transaction 200"); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	// The request line is printed asynchronously; when it is not within
+	// 5s, the checks below say it is missing.
+	out.waitForText(5*time.Second, "POST /gateway/acmegw/transaction 200")
 	cancel()
 	select {
 	case code := <-done:
@@ -143,24 +139,22 @@ func TestSandboxTryLineWorksAsPrinted(t *testing.T) {
 		nil,
 		{"GATEWALK_SANDBOX_SECRET": "own-jwt-secret-123", "GATEWALK_SANDBOX_API_SECRET": "own-api-secret-456", "GATEWALK_SANDBOX_GATEWAY": "acmegw"},
 	} {
-		c, _, errb := testCLI("", env)
-		out := &syncBuffer{}
-		c.stdout = out
+		c, _, _ := testCLI("", env)
+		out, errb := &syncBuffer{}, &syncBuffer{}
+		c.stdout, c.stderr = out, errb
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int, 1)
 		go func() { done <- Main(ctx, c, []string{"sandbox", "--addr", "127.0.0.1:0", "--quiet"}) }()
-		var try string
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && try == ""; time.Sleep(10 * time.Millisecond) {
-			text := out.String()
-			if i := strings.Index(text, "Try"); i >= 0 && strings.Contains(text[i:], "Ctrl-C stops") {
-				block := text[i:strings.Index(text, "Ctrl-C stops")]
-				try = block[strings.Index(block, "\n")+1:]
-			}
-		}
-		if try == "" {
+		text, ok := out.waitFor(10*time.Second, func(text string) bool {
+			i := strings.Index(text, "Try")
+			return i >= 0 && strings.Contains(text[i:], "Ctrl-C stops")
+		})
+		if !ok {
 			cancel()
-			t.Fatalf("no Try line: %s %s", out, errb)
+			t.Fatalf("no Try line: %s %s", text, errb)
 		}
+		block := text[strings.Index(text, "Try"):strings.Index(text, "Ctrl-C stops")]
+		try := block[strings.Index(block, "\n")+1:]
 		for _, secret := range []string{"own-jwt-secret-123", "own-api-secret-456"} {
 			if strings.Contains(out.String(), secret) {
 				t.Errorf("the banner prints a secret:\n%s", out)

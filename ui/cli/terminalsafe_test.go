@@ -50,9 +50,8 @@ func TestListenPrintsNoRawControlBytes(t *testing.T) {
 	if got := postTo(t, url, hostile(t)); got != 401 {
 		t.Fatalf("a bad checksum answered %d", got)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "TRX_") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if text, ok := out.waitForText(10*time.Second, "TRX_"); !ok {
+		t.Fatalf("no line for the postback:\n%q", text)
 	}
 	stop()
 	all := out.String() + errb.String()
