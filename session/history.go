@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -108,6 +107,11 @@ type HistoryEntry struct {
 	// Summary is a one-line account of the result ("connected kite as alice").
 	Summary   string           `json:"summary,omitempty"`
 	Postbacks []PostbackRecord `json:"postbacks,omitempty"`
+
+	// extra is the keys of the entry in the file that this gatewalk does
+	// not know, written back with it (historyjson.go). It is never changed
+	// in place, so copies of the entry may share it.
+	extra map[string]json.RawMessage
 }
 
 // PostbackRecord is one postback received for a transaction.
@@ -123,6 +127,11 @@ type PostbackRecord struct {
 	// Body is the postback as received. A body that is not JSON is kept as a
 	// JSON string.
 	Body json.RawMessage `json:"body,omitempty"`
+
+	// extra is the keys of the record, as read, that this gatewalk does not
+	// know, written back with it (historyjson.go). It is never changed in
+	// place, so copies of the record may share it.
+	extra map[string]json.RawMessage
 }
 
 // historyDoc is history-PROFILE.json.
@@ -137,21 +146,6 @@ type historyDoc struct {
 	extra map[string]json.RawMessage
 }
 
-// rememberUnknown keeps the unknown top-level keys of the file b.
-func (d *historyDoc) rememberUnknown(b []byte) {
-	d.extra = unknownKeys(b, reflect.TypeFor[historyDoc]())
-}
-
-// MarshalJSON writes the document with the unknown keys it was read with.
-func (d historyDoc) MarshalJSON() ([]byte, error) {
-	type plain historyDoc // without this method
-	b, err := json.Marshal(plain(d))
-	if err != nil {
-		return nil, err
-	}
-	return withUnknown(b, d.extra)
-}
-
 func historyFileName(profile string) string { return historyPrefix + profile + ".json" }
 
 func (s *Store) loadHistory(profile string) (historyDoc, error) {
@@ -160,9 +154,11 @@ func (s *Store) loadHistory(profile string) (historyDoc, error) {
 		return d, notFoundProfile(profile) // never a path outside the directory
 	}
 	name := historyFileName(profile)
+	f := plainHistoryDoc{Profile: profile} // see historyjson.go
 	exists, cached, fi, err := s.load(name,
 		fmt.Sprintf("the transaction history of profile %q and the postbacks recorded with it (profiles, keys and local users are in other files and stay)", profile),
-		fmt.Sprintf("the history of profile %q, `gatewalk listen` and the journeys that record transactions work again", profile), &d)
+		fmt.Sprintf("the history of profile %q, `gatewalk listen` and the journeys that record transactions work again", profile), &f)
+	d = f.document()
 	if err == nil && exists && !cached {
 		s.keepDoc(name, fi, d.snapshot())
 	}
@@ -180,8 +176,6 @@ func (d historyDoc) snapshot() any {
 	c.extra = maps.Clone(d.extra)
 	return c
 }
-
-func (d *historyDoc) schemaVersion() int { return d.Version }
 
 // restore sets the document to a deep copy of a snapshot.
 func (d *historyDoc) restore(doc any) { *d = doc.(historyDoc).snapshot().(historyDoc) }
@@ -251,6 +245,9 @@ func (s *Store) AddHistory(profile string, e HistoryEntry) error {
 		d.Unmatched = kept
 		if i := slices.IndexFunc(d.Entries, func(o HistoryEntry) bool { return o.TransactionID == e.TransactionID }); i >= 0 {
 			e.Postbacks = append(d.Entries[i].Postbacks, e.Postbacks...)
+			if e.extra == nil {
+				e.extra = d.Entries[i].extra // the keys a newer gatewalk added stay
+			}
 			d.Entries[i] = e
 		} else {
 			d.Entries = append(d.Entries, e)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +195,66 @@ func TestHistoryOfAStrangeProfileName(t *testing.T) {
 		if err := s.UpdateHistory(name, "TRX", func(*HistoryEntry) {}); !errors.Is(err, ErrProfileNotFound) {
 			t.Errorf("UpdateHistory(%q): %v", name, err)
 		}
+	}
+}
+
+// BenchmarkHistoryLarge reads a history file of 10,000 entries (a third
+// with a postback), as History does the first time (the store does not
+// keep what it read); "unknownKeys" has a key this gatewalk does not know
+// in every 100th entry and postback; "log" has 5,000 postbacks in the
+// profile's log.
+func BenchmarkHistoryLarge(b *testing.B) {
+	for _, name := range []string{"plain", "unknownKeys", "log"} {
+		unknown := name == "unknownKeys"
+		b.Run(name, func(b *testing.B) {
+			s, _, err := OpenStore(b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			var buf strings.Builder
+			buf.WriteString(`{"version":1,"profile":"sandbox","entries":[`)
+			for i := range 10000 {
+				if i > 0 {
+					buf.WriteByte(',')
+				}
+				extra := ""
+				if unknown && i%100 == 0 {
+					extra = `,"futureEntry":{"n":` + fmt.Sprint(i) + `}`
+				}
+				fmt.Fprintf(&buf, `{"transactionId":"TRX_%d","intent":"CONNECT","user":"alice","createdAt":%q,"status":"COMPLETED","summary":"connected kite as alice"%s`,
+					i, base.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano), extra)
+				if i%3 == 0 {
+					fmt.Fprintf(&buf, `,"postbacks":[{"transactionId":"TRX_%d","receivedAt":%q,"event":"CONNECT","checksumValid":true,"body":{"a":1}%s}]`,
+						i, base.Add(time.Duration(i)*time.Second+time.Millisecond).Format(time.RFC3339Nano), extra)
+				}
+				buf.WriteByte('}')
+			}
+			buf.WriteString(`]}`)
+			size := buf.Len()
+			if err := os.WriteFile(filepath.Join(s.Dir(), historyFileName("sandbox")), []byte(buf.String()), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			if name == "log" {
+				var log strings.Builder
+				for i := range 5000 {
+					fmt.Fprintf(&log, `{"transactionId":"TRX_%d","receivedAt":%q,"event":"ORDER_UPDATED","status":"COMPLETED","checksumValid":true,"body":{"data":{"transactionId":"TRX_%d","status":"COMPLETED"},"checksum":"ab"}}`+"\n",
+						i*2, base.Add(time.Duration(i)*time.Second+time.Minute).Format(time.RFC3339Nano), i*2)
+				}
+				size += log.Len()
+				if err := os.WriteFile(filepath.Join(s.Dir(), postbackLogName("sandbox")), []byte(log.String()), 0o600); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				s.files.forget(historyFileName("sandbox"))
+				es, err := s.History("sandbox")
+				if err != nil || len(es) != 10000 {
+					b.Fatal(len(es), err)
+				}
+			}
+		})
 	}
 }

@@ -442,7 +442,7 @@ func (s *Store) readPostbackLog(profile string) ([]PostbackRecord, error) {
 		line, err := r.ReadBytes('\n')
 		if len(bytes.TrimSpace(line)) > 0 {
 			var rec PostbackRecord
-			if json.Unmarshal(line, &rec) == nil {
+			if decodeRecord(line, &rec) == nil {
 				out = append(out, rec)
 			}
 		}

@@ -103,61 +103,256 @@ func TestProfilesFileKeepsUnknownKeys(t *testing.T) {
 
 // TestUsersFileKeepsUnknownKeys: the same for users.json and its users.
 func TestUsersFileKeepsUnknownKeys(t *testing.T) {
-	s := openTestStore(t)
-	path := filepath.Join(s.Dir(), usersFile)
-	body := `{"version":1,"futureTop":42,"profiles":{"sandbox":[
-		{"label":"alice","smallcaseAuthId":"` + authID(1) + `","futureUser":["x"]},
-		{"label":"bob","smallcaseAuthId":"` + authID(2) + `"}]}}`
-	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SaveUser("sandbox", User{Label: "carol", SmallcaseAuthID: authID(3)}, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.TouchUser("sandbox", "alice", time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)); err != nil {
-		t.Fatal(err)
-	}
-	top := readJSONObject(t, path)
-	if string(top["futureTop"]) != "42" {
-		t.Errorf("futureTop = %s, want 42", top["futureTop"])
-	}
-	var profiles map[string][]map[string]json.RawMessage
-	if err := json.Unmarshal(top["profiles"], &profiles); err != nil {
-		t.Fatal(err)
-	}
-	us := profiles["sandbox"]
-	if len(us) != 3 {
-		t.Fatalf("users: %s", top["profiles"])
-	}
-	for _, u := range us {
-		_, has := u["futureUser"]
-		if want := string(u["label"]) == `"alice"`; has != want {
-			t.Errorf("user %s: futureUser present %v, want %v", u["label"], has, want)
-		}
-		if string(u["label"]) == `"alice"` && (!sameJSON(t, u["futureUser"], json.RawMessage(`["x"]`)) || u["lastUsedAt"] == nil) {
-			t.Errorf("alice: %v", u)
-		}
+	for _, version := range []string{`"version":1,`, ``} { // current, and migrated from version 0
+		t.Run("version="+version, func(t *testing.T) {
+			s := openTestStore(t)
+			path := filepath.Join(s.Dir(), usersFile)
+			body := `{` + version + `"futureTop":42,"profiles":{"sandbox":[
+				{"label":"alice","smallcaseAuthId":"` + authID(1) + `","futureUser":["x"]},
+				{"label":"bob","smallcaseAuthId":"` + authID(2) + `"}]}}`
+			if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveUser("sandbox", User{Label: "carol", SmallcaseAuthID: authID(3)}, false); err != nil {
+				t.Fatal(err)
+			}
+			if version == "" {
+				// The first write migrated the file: what it wrote is read
+				// back as a current file by the next change.
+				if v := readJSONObject(t, path)["version"]; string(v) != "1" {
+					t.Fatalf("version after the migrating write = %s", v)
+				}
+			}
+			if err := s.TouchUser("sandbox", "alice", time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)); err != nil {
+				t.Fatal(err)
+			}
+			top := readJSONObject(t, path)
+			if string(top["futureTop"]) != "42" {
+				t.Errorf("futureTop = %s, want 42", top["futureTop"])
+			}
+			if string(top["version"]) != "1" {
+				t.Errorf("version = %s", top["version"])
+			}
+			var profiles map[string][]map[string]json.RawMessage
+			if err := json.Unmarshal(top["profiles"], &profiles); err != nil {
+				t.Fatal(err)
+			}
+			us := profiles["sandbox"]
+			if len(us) != 3 {
+				t.Fatalf("users: %s", top["profiles"])
+			}
+			for _, u := range us {
+				_, has := u["futureUser"]
+				if want := string(u["label"]) == `"alice"`; has != want {
+					t.Errorf("user %s: futureUser present %v, want %v", u["label"], has, want)
+				}
+				if string(u["label"]) == `"alice"` && (has && !sameJSON(t, u["futureUser"], json.RawMessage(`["x"]`)) || u["lastUsedAt"] == nil) {
+					t.Errorf("alice: %v", u)
+				}
+			}
+			// And the file still reads.
+			if u, err := s.User("sandbox", "alice"); err != nil || u.LastUsedAt.IsZero() {
+				t.Fatalf("reading back: %+v %v", u, err)
+			}
+		})
 	}
 }
 
-// TestHistoryFileKeepsUnknownKeys: the same for the top level of a history file.
+// historyFileObjects reads a history file: its top level, its entries by
+// transaction id and its unmatched records, as JSON objects.
+func historyFileObjects(t *testing.T, path string) (top map[string]json.RawMessage, entries map[string]map[string]json.RawMessage, unmatched []map[string]json.RawMessage) {
+	t.Helper()
+	top = readJSONObject(t, path)
+	var es []map[string]json.RawMessage
+	if err := json.Unmarshal(top["entries"], &es); err != nil {
+		t.Fatalf("entries: %v", err)
+	}
+	entries = map[string]map[string]json.RawMessage{}
+	for _, e := range es {
+		var id string
+		if err := json.Unmarshal(e["transactionId"], &id); err != nil {
+			t.Fatalf("entry %v: %v", e, err)
+		}
+		entries[id] = e
+	}
+	if top["unmatched"] != nil {
+		if err := json.Unmarshal(top["unmatched"], &unmatched); err != nil {
+			t.Fatalf("unmatched: %v", err)
+		}
+	}
+	return top, entries, unmatched
+}
+
+// postbacksOf is the postback records of a history file's entry.
+func postbacksOf(t *testing.T, e map[string]json.RawMessage) []map[string]json.RawMessage {
+	t.Helper()
+	var pbs []map[string]json.RawMessage
+	if e["postbacks"] != nil {
+		if err := json.Unmarshal(e["postbacks"], &pbs); err != nil {
+			t.Fatalf("postbacks: %v", err)
+		}
+	}
+	return pbs
+}
+
+// TestHistoryFileKeepsUnknownKeys: the same for a history file: at its top
+// level, in an entry, in an entry's postback record and in an unmatched
+// record, through every change that writes the file.
 func TestHistoryFileKeepsUnknownKeys(t *testing.T) {
 	s := openTestStore(t)
 	path := filepath.Join(s.Dir(), historyFileName("sandbox"))
-	body := `{"version":1,"profile":"sandbox","futureTop":"kept","entries":[{"transactionId":"TRX_1"}]}`
+	body := `{"version":1,"profile":"sandbox","futureTop":"kept","entries":[
+		{"transactionId":"TRX_1","createdAt":"2026-01-01T00:00:00Z","futureEntry":{"n":1},
+		 "postbacks":[{"transactionId":"TRX_1","event":"a","checksumValid":true,"futurePostback":[1,"<"]}]},
+		{"transactionId":"TRX_C","createdAt":"2026-01-01T00:00:01Z","status":"INITIALIZED","futureEntry":"claim me"},
+		{"transactionId":"TRX_P","createdAt":"2026-01-01T00:00:02Z"}],
+		"unmatched":[{"transactionId":"TRX_9","event":"u","futureUnmatched":"stays"},
+		             {"transactionId":"TRX_2","event":"m","futureMoved":true}]}`
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_2", CreatedAt: time.Now()}); err != nil {
+	is := func(raw json.RawMessage, want string) bool {
+		return raw != nil && sameJSON(t, raw, json.RawMessage(want))
+	}
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	check := func(after string) (map[string]map[string]json.RawMessage, []map[string]json.RawMessage) {
+		t.Helper()
+		top, entries, unmatched := historyFileObjects(t, path)
+		if string(top["futureTop"]) != `"kept"` {
+			t.Errorf("after %s: futureTop = %s, want kept", after, top["futureTop"])
+		}
+		if e := entries["TRX_1"]; !is(e["futureEntry"], `{"n":1}`) {
+			t.Errorf("after %s: entry TRX_1 lost its unknown key: %s", after, js(e))
+		} else if pbs := postbacksOf(t, e); len(pbs) == 0 || !is(pbs[0]["futurePostback"], `[1,"<"]`) {
+			t.Errorf("after %s: the postback of TRX_1 lost its unknown key: %s", after, js(pbs))
+		}
+		if e := entries["TRX_C"]; string(e["futureEntry"]) != `"claim me"` {
+			t.Errorf("after %s: entry TRX_C lost its unknown key: %s", after, js(e))
+		}
+		for id, e := range entries {
+			if _, ok := e["futureEntry"]; ok && id != "TRX_1" && id != "TRX_C" {
+				t.Errorf("after %s: entry %s got another's unknown key: %s", after, id, js(e))
+			}
+		}
+		found := false
+		for _, u := range unmatched {
+			if string(u["transactionId"]) == `"TRX_9"` {
+				found = string(u["futureUnmatched"]) == `"stays"`
+			}
+		}
+		if !found {
+			t.Errorf("after %s: the unmatched record TRX_9 lost its unknown key: %s", after, js(unmatched))
+		}
+		return entries, unmatched
+	}
+
+	// A new entry takes the unmatched postback of its transaction, unknown key and all.
+	if err := s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_2", CreatedAt: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
-	top := readJSONObject(t, path)
-	if string(top["futureTop"]) != `"kept"` {
-		t.Errorf("futureTop = %s, want kept", top["futureTop"])
+	entries, unmatched := check("AddHistory")
+	if pbs := postbacksOf(t, entries["TRX_2"]); len(pbs) != 1 || string(pbs[0]["futureMoved"]) != "true" {
+		t.Errorf("the postback that moved to TRX_2 lost its unknown key: %s", js(pbs))
+	}
+	if len(unmatched) != 1 {
+		t.Errorf("unmatched: %s", js(unmatched))
+	}
+
+	// Claiming, releasing, abandoning and replacing an entry keep its keys.
+	if _, err := s.ClaimHistory("sandbox", HistoryEntry{TransactionID: "TRX_C", Summary: "claimed"}); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ = check("ClaimHistory"); string(entries["TRX_C"]["status"]) != `"CLAIMED"` {
+		t.Errorf("the claim was not saved: %s", js(entries["TRX_C"]))
+	}
+	if err := s.ReleaseClaim("sandbox", "TRX_C"); err != nil {
+		t.Fatal(err)
+	}
+	check("ReleaseClaim")
+	if err := s.UpdateHistory("sandbox", "TRX_1", func(e *HistoryEntry) { e.Status = StatusAbandoned }); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ = check("UpdateHistory"); string(entries["TRX_1"]["status"]) != `"ABANDONED"` {
+		t.Errorf("the update was not saved: %s", js(entries["TRX_1"]))
+	}
+	if err := s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_1", Summary: "again", CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ = check("AddHistory of a known transaction"); string(entries["TRX_1"]["summary"]) != `"again"` {
+		t.Errorf("the replacement was not saved: %s", js(entries["TRX_1"]))
+	}
+
+	// A record of the postback log keeps its unknown keys as History reads it.
+	line := `{"transactionId":"TRX_P","receivedAt":"2026-01-03T00:00:00Z","event":"logged","checksumValid":true,"futureLogged":7}` + "\n"
+	if err := os.WriteFile(filepath.Join(s.Dir(), postbackLogName("sandbox")), []byte(line), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	es, err := s.History("sandbox")
-	if err != nil || len(es) != 2 {
+	if err != nil || len(es) != 4 {
 		t.Fatalf("history: %v %v", es, err)
+	}
+	for _, e := range es {
+		if e.TransactionID != "TRX_P" {
+			continue
+		}
+		b, err := json.Marshal(e)
+		if err != nil || len(e.Postbacks) != 1 || !strings.Contains(string(b), `"futureLogged":7`) {
+			t.Errorf("the logged postback lost its unknown key: %s %v", b, err)
+		}
+	}
+	check("History")
+}
+
+// TestHistoryRecordsWithoutUnknownKeysAreWrittenAsBefore: an entry or a
+// postback record without unknown keys encodes as its fields alone, in
+// the history file and in the postback log, byte for byte as before.
+func TestHistoryRecordsWithoutUnknownKeysAreWrittenAsBefore(t *testing.T) {
+	type plainRecord PostbackRecord // without the methods
+	type plainEntry struct {
+		TransactionID string        `json:"transactionId"`
+		Intent        string        `json:"intent,omitempty"`
+		User          string        `json:"user,omitempty"`
+		CreatedAt     time.Time     `json:"createdAt,omitzero"`
+		ExpiresAt     time.Time     `json:"expiresAt,omitzero"`
+		Status        string        `json:"status,omitempty"`
+		ErrorCode     int           `json:"errorCode,omitempty"`
+		ErrorMessage  string        `json:"errorMessage,omitempty"`
+		Summary       string        `json:"summary,omitempty"`
+		Postbacks     []plainRecord `json:"postbacks,omitempty"`
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC)
+	rec := PostbackRecord{TransactionID: "TRX_1", ReceivedAt: at, Event: "a<b", Status: "ok&", ChecksumValid: true,
+		Problem: "\u2028", Body: json.RawMessage(`{"html":"<b>&</b>","n":1}`)}
+	for _, r := range []PostbackRecord{rec, {}} {
+		got, err := json.Marshal(r)
+		want, _ := json.Marshal(plainRecord(r))
+		if err != nil || string(got) != string(want) {
+			t.Errorf("record:\n got %s %v\nwant %s", got, err, want)
+		}
+	}
+	e := HistoryEntry{TransactionID: "TRX_1", Intent: "CONNECT", User: "alice", CreatedAt: at, Status: "COMPLETED",
+		ErrorCode: 7, ErrorMessage: "x<y", Summary: "s", Postbacks: []PostbackRecord{rec, {}}}
+	got, err := json.Marshal(e)
+	want, _ := json.Marshal(plainEntry{TransactionID: e.TransactionID, Intent: string(e.Intent), User: e.User, CreatedAt: e.CreatedAt,
+		Status: string(e.Status), ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, Summary: e.Summary,
+		Postbacks: []plainRecord{plainRecord(rec), {}}})
+	if err != nil || string(got) != string(want) {
+		t.Errorf("entry:\n got %s %v\nwant %s", got, err, want)
+	}
+
+	// The postback log's line, as gatewalk has always written it.
+	s := openTestStore(t)
+	if err := s.AddHistory("sandbox", HistoryEntry{TransactionID: "TRX_1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddPostback("sandbox", "TRX_1", rec); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(s.Dir(), postbackLogName("sandbox")))
+	const line = `{"transactionId":"TRX_1","receivedAt":"2026-01-02T03:04:05.0000006Z","event":"a\u003cb","status":"ok\u0026",` +
+		`"checksumValid":true,"problem":"\u2028","body":{"html":"\u003cb\u003e\u0026\u003c/b\u003e","n":1}}` + "\n"
+	if err != nil || string(b) != line {
+		t.Errorf("log:\n got %s %v\nwant %s", b, err, line)
 	}
 }
 
