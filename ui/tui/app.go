@@ -148,7 +148,7 @@ func New(cfg Config) *Model {
 	m.home.demo = cfg.Demo
 	m.stack = []screen{m.home}
 	if cfg.Runbook != nil {
-		m.stack = append(m.stack, newPresenter(m.st, &m.km, cfg.Runbook, cfg.RunbookSource, m.auto.On()))
+		m.stack = append(m.stack, newPresenter(m.st, &m.km, cfg.Runbook, cfg.RunbookSource, m.auto.On(), m.demo))
 	}
 	m.connOpt = ConnectOptions{Profile: cfg.Profile}
 	m.layout()

@@ -113,6 +113,12 @@ func (m *Model) setDemo(on bool) {
 			v.demo = on
 		case *homeView:
 			v.demo = on
+		case *presenterView:
+			v.demo = on
+		case *doctorView:
+			v.demo = on
+		case *profileView:
+			v.demo = on
 		}
 	}
 }

@@ -85,7 +85,7 @@ func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		return tea.Batch(m.restartRunner(), m.setStatus("the sandbox starts over: its transactions, orders and holdings are forgotten", statusOK)), true
 	case openDoctorMsg:
-		v := newDoctorView(m.st, &m.km, m.profile.Name, m.cfg.Doctor)
+		v := newDoctorView(m.st, &m.km, m.profile.Name, m.cfg.Doctor, m.demo)
 		m.push(v)
 		return v.start(), true
 	case doctorFinishedMsg:
@@ -111,7 +111,7 @@ func (m *Model) routeNavigation(msg tea.Msg) (tea.Cmd, bool) {
 	case refetchAskedMsg:
 		return m.refetchAsked(msg), true
 	case openProfilesMsg:
-		m.push(newProfileView(m.st, &m.km, m.cfg.Store, m.home.profile))
+		m.push(newProfileView(m.st, &m.km, m.cfg.Store, m.home.profile, m.demo))
 		return loadProfilesCmd(m.cfg.Store), true
 	}
 	return nil, false

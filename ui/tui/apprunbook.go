@@ -32,7 +32,7 @@ func (m *Model) routeRunbook(msg tea.Msg) (tea.Cmd, bool) {
 		m.push(newRunbookList(m.st, &m.km, m.cfg.RunbookDir))
 		return loadRunbooksCmd(m.cfg.Runbooks, m.cfg.RunbookDir), true
 	case runbookChosenMsg:
-		m.push(newPresenter(m.st, &m.km, msg.rb, msg.source, m.auto.On()))
+		m.push(newPresenter(m.st, &m.km, msg.rb, msg.source, m.auto.On(), m.demo))
 		return nil, true
 	case runbookStepAskedMsg:
 		return m.runbookStepAsked(msg.idx), true

@@ -62,6 +62,9 @@ func (m *Model) statusLines() []string {
 	if m.asked != nil {
 		text = m.leavePrompt()
 	}
+	// The root's redaction covers the body only: the status line redacts
+	// its own text, whole, before it is wrapped and cut to two lines.
+	text = shownText(m.demo, text)
 	if text == "" {
 		return []string{""}
 	}
@@ -75,13 +78,17 @@ func (m *Model) statusLines() []string {
 
 func (m *Model) header() string {
 	st := m.st
+	// The profile's values and the user's label, redacted in demo mode
+	// before a narrow terminal cuts the line: the root's redaction covers
+	// the body only.
+	shown := func(s string) string { return shownText(m.demo, present.SafeLine(s)) }
 	left := st.Header.Render("gatewalk") + " "
-	name := present.SafeLine(m.home.profile)
+	name := shown(m.home.profile)
 	if m.runner != nil {
 		left += envBadge(st, m.profile) + " "
-		name = present.SafeLine(m.profile.Name)
+		name = shown(m.profile.Name)
 		if m.profile.Gateway != "" {
-			name += " · gateway " + present.SafeLine(m.profile.Gateway)
+			name += " · gateway " + shown(m.profile.Gateway)
 		}
 	} else if m.home.connErr != nil {
 		left += st.BadgeProduction.Render("NOT STARTED") + " "
@@ -101,12 +108,12 @@ func (m *Model) header() string {
 	r := strings.Join(right, " ")
 	user := ""
 	if m.selUser != "" {
-		user = st.Subtle.Render(" · user ") + st.Strong.Render(present.SafeLine(m.selUser))
+		user = st.Subtle.Render(" · user ") + st.Strong.Render(shown(m.selUser))
 	}
 	full := left + st.Subtle.Render("profile ") + name + user
 	if lipgloss.Width(full)+lipgloss.Width(r)+1 > m.w && m.runner != nil {
 		// Narrow terminals: the gateway name gives way to the user.
-		full = left + st.Subtle.Render("profile ") + present.SafeLine(m.profile.Name) + user
+		full = left + st.Subtle.Render("profile ") + shown(m.profile.Name) + user
 	}
 	left = full
 	gap := m.w - lipgloss.Width(left) - lipgloss.Width(r)
@@ -151,6 +158,19 @@ var (
 	// pass over redacted, styled text changes nothing.
 	demoMaskRe = regexp.MustCompile(`(^|[\s"'(\[:=,]|\x1b\[[0-9;]*m)([^\s•/\x1b"'(\[:=,]{4})••••`)
 )
+
+// shownText is text from outside gatewalk (what the Gateway, the SDK or
+// the page sent, an error's message, a profile's value) as a screen shows
+// it: in demo mode redacted whole, before the screen wraps, cuts or pads
+// it. The root's redaction of the finished body comes too late for such
+// text: a token broken over two lines, or cut short by its column, no
+// longer matches. Every screen redacts its outside text with it.
+func shownText(demo bool, s string) string {
+	if demo {
+		return demoRedact(s)
+	}
+	return s
+}
 
 // demoRedact hides ids, tokens and masked secrets in rendered text, so a
 // demo on a shared screen shows none of them. It is idempotent. The

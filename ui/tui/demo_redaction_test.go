@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"gatewalk/session"
 	"gatewalk/session/bridge"
 	"gatewalk/session/flow"
+	"gatewalk/session/runbook"
 	"gatewalk/ui/present"
 )
 
@@ -156,6 +158,21 @@ func paneText(frame string, col int) string {
 	return b.String()
 }
 
+// demoLeaks is what frame shows of tok: the JWTs on its lines and read
+// across them (each line from column col, joined without blanks, as
+// paneText reads them), and how many 20-character pieces of tok they hold.
+func demoLeaks(frame string, col int, tok string) (jwts []string, pieces int) {
+	for _, l := range append(strings.Split(plain(frame), "\n"), paneText(frame, col)) {
+		jwts = append(jwts, demoJWTPattern.FindAllString(l, -1)...)
+		for k := 0; k+20 <= len(tok); k++ {
+			if strings.Contains(l, tok[k:k+20]) {
+				pieces++
+			}
+		}
+	}
+	return jwts, pieces
+}
+
 // pageFrames selects step i of the flow and pages its detail pane down to
 // the end: one frame per position.
 func (hs *harness) pageFrames(i int) []string {
@@ -242,6 +259,14 @@ func TestDemoModeRedactsOutsideTextBeforeWrapping(t *testing.T) {
 			s.Postback = &session.PostbackRecord{Event: "connect", Status: "COMPLETED", ChecksumValid: true,
 				Body: json.RawMessage(`{"smallcaseAuthToken":"` + tok + `"}`)}
 		}, want: `"smallcaseAuthToken":"` + redacted + `"`},
+		// The failure panel's title names the SDK's error by its message,
+		// and is cut to the panel's width.
+		{name: "sdk error name", step: flow.AwaitSDK, set: sdkError(1012, "token "+tok+" rejected"),
+			want: "·token" + redacted + "rejected(1012)"},
+		// A batch's line is the Gateway's words, wrapped to the pane.
+		{name: "order details", step: flow.VerifyResult, set: func(s *flow.Step) {
+			s.Orders = &gateway.OrderDetails{Status: "ERRORED", Batches: []gateway.OrderBatch{{BatchID: "b1", Status: "token " + tok + " expired", Quantity: 1}}}
+		}, want: "batchb1·token" + redacted + "expired·filled0/1"},
 	}
 	sizes := []struct{ w, h int }{{160, 50}, {80, 24}}
 	for _, c := range cases {
@@ -268,20 +293,8 @@ func TestDemoModeRedactsOutsideTextBeforeWrapping(t *testing.T) {
 				}
 				var pane strings.Builder
 				for _, frame := range frames {
-					text := paneText(frame, col)
-					pane.WriteString(text + "\n")
-					// Per line, and across the pane's lines.
-					var jwts []string
-					pieces := 0
-					for _, l := range append(strings.Split(plain(frame), "\n"), text) {
-						jwts = append(jwts, demoJWTPattern.FindAllString(l, -1)...)
-						for k := 0; k+20 <= len(tok); k++ {
-							if strings.Contains(l, tok[k:k+20]) {
-								pieces++
-							}
-						}
-					}
-					if len(jwts) > 0 || pieces > 0 {
+					pane.WriteString(paneText(frame, col) + "\n")
+					if jwts, pieces := demoLeaks(frame, col, tok); len(jwts) > 0 || pieces > 0 {
 						t.Errorf("demo mode draws the token: JWTs %q, %d pieces of 20 characters:\n%s", jwts, pieces, plain(frame))
 					}
 				}
@@ -290,5 +303,255 @@ func TestDemoModeRedactsOutsideTextBeforeWrapping(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// demoToken is a connected token minted for testAuthID: longer than any
+// line of the frames the demo tests draw.
+func demoToken(t *testing.T) string {
+	t.Helper()
+	tok, err := gateway.MintConnectedToken(testSecret, testAuthID, testNow.Add(15*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// demoRedacted is demoRedact's form of a token, blanks dropped as
+// paneText drops them.
+const demoRedacted = "eyJ…(tokenredacted)"
+
+// demoSizes are the sizes the demo tests draw at: wide, where a column or
+// a line leaves a long piece of a token, and the smallest usual terminal,
+// where a token breaks over lines.
+var demoSizes = []struct{ w, h int }{{160, 50}, {80, 24}}
+
+// mustNotShowToken fails when frame shows tok (on a line, read across the
+// lines, or a 20-character piece of it), or does not show want (blanks
+// dropped, as paneText reads the frame) where the token was.
+func mustNotShowToken(t *testing.T, frame, tok, want string) {
+	t.Helper()
+	if jwts, pieces := demoLeaks(frame, 0, tok); len(jwts) > 0 || pieces > 0 {
+		t.Errorf("demo mode draws the token: JWTs %q, %d pieces of 20 characters:\n%s", jwts, pieces, plain(frame))
+	}
+	if text := paneText(frame, 0); !strings.Contains(text, want) {
+		t.Errorf("the frame does not show %s; it reads:\n%s\n%s", want, text, plain(frame))
+	}
+}
+
+// TestDemoModeRedactsTheStatusLine: the root's status line quotes errors
+// (here the sandbox's refusal of a reset) and is wrapped and cut to two
+// lines; in demo mode it is redacted before.
+func TestDemoModeRedactsTheStatusLine(t *testing.T) {
+	tok := demoToken(t)
+	for _, size := range demoSizes {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			hs := newHarness(t, size.w, size.h)
+			hs.key("D")
+			hs.runner.resetErr = errors.New("the sandbox refused token " + tok + " for the reset")
+			hs.key("R", "R")
+			frame := hs.view()
+			mustContain(t, plain(frame), "not reset")
+			mustNotShowToken(t, frame, tok, "refusedtoken"+demoRedacted+"forthereset")
+		})
+	}
+}
+
+// TestDemoModeRedactsTheStartupError: the home screen's panel on a profile
+// that did not start wraps the error, which may quote the Gateway's answer
+// or a profile's value; in demo mode it is redacted before.
+func TestDemoModeRedactsTheStartupError(t *testing.T) {
+	tok := demoToken(t)
+	for _, size := range demoSizes {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			hs := harnessFor(t, newFakeStore(), newFakeRunner())
+			hs.start(Config{Demo: true, Connect: func(context.Context, ConnectOptions) (Runner, error) {
+				return nil, errors.New("profile prod: the Gateway refused token " + tok + " at startup")
+			}}, size.w, size.h)
+			frame := hs.view()
+			mustContain(t, plain(frame), "could not start")
+			mustNotShowToken(t, frame, tok, "refusedtoken"+demoRedacted+"atstartup")
+		})
+	}
+}
+
+// TestDemoModeRedactsTheHistory: the history's list cuts an entry's status
+// (with the SDK's error message) to its column and a postback's line to
+// the width, and wraps the error and a failed re-fetch of the order
+// details; the order details wrap a batch's line. In demo mode each is
+// redacted before.
+func TestDemoModeRedactsTheHistory(t *testing.T) {
+	tok := demoToken(t)
+	const id = "TRX_0123456789abcdef0123456789abcdef"
+	order := session.HistoryEntry{TransactionID: id, Intent: gateway.IntentTransaction, User: "alice", CreatedAt: testNow.Add(-time.Hour), Status: gateway.StatusCompleted}
+	cases := []struct {
+		name  string
+		entry session.HistoryEntry
+		// fetchErr and od answer r (the re-fetch) when set.
+		fetchErr error
+		od       *gateway.OrderDetails
+		want     string
+	}{
+		{name: "sdk error", entry: session.HistoryEntry{TransactionID: id, Intent: gateway.IntentConnect, User: "alice", CreatedAt: testNow.Add(-time.Hour),
+			Status: gateway.StatusErrored, ErrorCode: 1012, ErrorMessage: "token " + tok + " rejected"}, want: "errortoken" + demoRedacted + "rejected(1012)"},
+		{name: "postback problem", entry: session.HistoryEntry{TransactionID: id, Intent: gateway.IntentConnect, User: "alice", CreatedAt: testNow.Add(-time.Hour),
+			Status: gateway.StatusCompleted, Postbacks: []session.PostbackRecord{{ReceivedAt: testNow.Add(-time.Minute), Event: "connect", Status: "COMPLETED",
+				ChecksumValid: true, Problem: "unexpected token " + tok + " in the body"}}}, want: "unexpectedtokeneyJ…(token"}, // the line is cut to the width
+		{name: "fetch error", entry: order, fetchErr: errors.New("the Gateway refused token " + tok + " for alice"), want: "refusedtoken" + demoRedacted + "foralice"},
+		{name: "order details", entry: order, od: &gateway.OrderDetails{TransactionID: id, Status: "COMPLETED",
+			Batches: []gateway.OrderBatch{{BatchID: "b1", Status: "token " + tok + " expired", Quantity: 1}}}, want: "batchb1·token" + demoRedacted + "expired·filled0/1"},
+	}
+	for _, c := range cases {
+		for _, size := range demoSizes {
+			t.Run(fmt.Sprintf("%s/%dx%d", c.name, size.w, size.h), func(t *testing.T) {
+				hs := newHarness(t, size.w, size.h)
+				hs.key("D")
+				hs.store.history["sandbox"] = []session.HistoryEntry{c.entry}
+				hs.key("y")
+				if c.fetchErr != nil || c.od != nil {
+					hs.runner.fetchErr, hs.runner.od = c.fetchErr, c.od
+					hs.key("r")
+				}
+				frame := hs.view()
+				mustContain(t, plain(frame), "Transaction history")
+				mustNotShowToken(t, frame, tok, c.want)
+			})
+		}
+	}
+}
+
+// TestDemoModeRedactsRunbookResults: the presenter cuts a step's line,
+// whose outcome may be the SDK's error message, to the width, and wraps
+// the failures, which quote the SDK's and the Gateway's errors. In demo
+// mode they are redacted before.
+func TestDemoModeRedactsRunbookResults(t *testing.T) {
+	tok := demoToken(t)
+	cases := []struct {
+		name, runbook string
+		// j is the SDK step of a login step; call answers an api step.
+		j    script
+		call func(method, path, label string) flow.CallResult
+		want []string
+	}{
+		{name: "sdk outcome", runbook: `{"name":"Demo","profile":"any","steps":[{"name":"connect","journey":"login","user":"alice"}]}`,
+			j:    sdkError(1012, "token "+tok+" rejected"),
+			want: []string{"✗1connecttoken" + demoRedacted + "rejected", "↳outcometoken" + demoRedacted + "rejected,expectedsuccess"}},
+		{name: "api failure", runbook: `{"name":"Demo","profile":"any","steps":[{"name":"funds","journey":"api","method":"POST","path":"/gateway/{gateway}/transaction","body":{"intent":"FETCH_FUNDS"},"user":"alice"}]}`,
+			call: func(method, path, label string) flow.CallResult {
+				return flow.CallResult{Err: errors.New("the Gateway refused token " + tok + " for alice")}
+			},
+			want: []string{"refusedtoken" + demoRedacted + "foralice"}},
+	}
+	for _, c := range cases {
+		for _, size := range demoSizes {
+			// Demo mode from the start (--demo), or D pressed on the
+			// presenter once the results are in.
+			for _, atStart := range []bool{true, false} {
+				t.Run(fmt.Sprintf("%s/%dx%d/demo at start %v", c.name, size.w, size.h, atStart), func(t *testing.T) {
+					rb, err := runbook.Parse([]byte(c.runbook))
+					if err != nil {
+						t.Fatal(err)
+					}
+					hs := runbookHarness(t, size.w, size.h, Config{Runbook: rb, RunbookSource: "demo.json", Demo: atStart})
+					hs.runner.call = c.call
+					if c.j != nil {
+						hs.runner.journeys = append(hs.runner.journeys, newFakeJourney(guestSteps...).on(flow.CreateTransaction, created).on(flow.AwaitSDK, c.j))
+					}
+					hs.key("enter")
+					if c.j != nil {
+						hs.key("esc")
+					}
+					if _, ok := hs.m.active().(*presenterView); !ok {
+						t.Fatalf("not back on the presenter: %T", hs.m.active())
+					}
+					if !atStart {
+						hs.key("D")
+					}
+					frame := hs.view()
+					mustContain(t, plain(frame), "Done: 0 of 1 steps passed")
+					for _, want := range c.want {
+						mustNotShowToken(t, frame, tok, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestDemoModeRedactsDoctorChecks: the doctor wraps a check's detail,
+// which quotes the Gateway's answer; in demo mode it is redacted before.
+func TestDemoModeRedactsDoctorChecks(t *testing.T) {
+	tok := demoToken(t)
+	for _, size := range demoSizes {
+		// D before the doctor opens, or on it.
+		for _, keys := range [][]string{{"D", "d"}, {"d", "D"}} {
+			t.Run(fmt.Sprintf("%dx%d/%s", size.w, size.h, strings.Join(keys, "")), func(t *testing.T) {
+				hs := newHarness(t, size.w, size.h)
+				hs.m.cfg.Doctor = func(ctx context.Context, profile string) flow.DoctorReport {
+					return flow.DoctorReport{Profile: profile, Env: "sandbox", Checks: []flow.Check{
+						{Group: "keys", Name: "secret", Level: flow.CheckFail, Detail: "the Gateway refused token " + tok + " (Invalid JWT)", Fix: "store the right key"}}}
+				}
+				hs.key(keys...)
+				frame := hs.view()
+				mustContain(t, plain(frame), "✗ keys")
+				mustNotShowToken(t, frame, tok, "refusedtoken"+demoRedacted+"(InvalidJWT)")
+			})
+		}
+	}
+}
+
+// TestDemoModeRedactsProfileFieldErrors: the profile form wraps a field's
+// problem under it, and a problem quotes the value given (a URL); in demo
+// mode it is redacted before.
+func TestDemoModeRedactsProfileFieldErrors(t *testing.T) {
+	tok := demoToken(t)
+	for _, size := range demoSizes {
+		// D before the profiles open, or on their list (the form takes
+		// the keys typed).
+		for _, keys := range [][]string{{"D", "p"}, {"p", "D"}} {
+			t.Run(fmt.Sprintf("%dx%d/%s", size.w, size.h, strings.Join(keys, "")), func(t *testing.T) {
+				hs := newHarness(t, size.w, size.h)
+				hs.store.saveErr = &gateway.ValidationError{Field: "apiUrl", Problem: `"https://gw.example/?token=` + tok + `" is not an API URL`}
+				hs.key(keys...)
+				hs.key("down", "e", "enter")
+				frame := hs.view()
+				mustContain(t, plain(frame), "Edit profile staging")
+				mustNotShowToken(t, frame, tok, "?token="+demoRedacted+`"isnotanAPIURL`)
+			})
+		}
+	}
+}
+
+// TestDemoModeRedactsALabelThatIsAnID: a user may be labelled by its
+// smallcaseAuthId. The header names the selected user, the home screen's
+// actions and its label column and the history's user column cut the
+// label to their width; in demo mode it is redacted before, as ids are.
+// 60x16 is the smallest terminal gatewalk draws in, where the label
+// column is narrowest.
+func TestDemoModeRedactsALabelThatIsAnID(t *testing.T) {
+	for _, size := range append(demoSizes, struct{ w, h int }{60, 16}) {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			hs := newHarness(t, size.w, size.h)
+			hs.store.users["sandbox"] = []session.User{{Label: testAuthID, SmallcaseAuthID: testAuthID, Broker: "kite-leprechaun", LastUsedAt: testNow}}
+			hs.store.history["sandbox"] = []session.HistoryEntry{{TransactionID: "TRX_0123456789abcdef0123456789abcdef", Intent: gateway.IntentConnect,
+				User: testAuthID, CreatedAt: testNow.Add(-time.Hour), Status: gateway.StatusCompleted}}
+			hs.pump(loadUsersCmd(hs.store, "sandbox"))
+			hs.key("D")
+			home := plain(hs.view())
+			mustContain(t, strings.Split(home, "\n")[0], "user ••••"+testAuthID[20:])
+			mustContain(t, home, "› ••••"+testAuthID[20:]+" ")
+			hs.key("y")
+			history := plain(hs.view())
+			mustContain(t, history, "CONNECT ••••"+testAuthID[20:]+" ")
+			for _, frame := range []string{home, history} {
+				// Any 8 characters of the id but its last four, which
+				// demo mode keeps.
+				for k := 0; k+8 <= 20; k++ {
+					if strings.Contains(frame, testAuthID[k:k+8]) {
+						t.Fatalf("demo mode shows %q of the smallcaseAuthId:\n%s", testAuthID[k:k+8], frame)
+					}
+				}
+			}
+		})
 	}
 }

@@ -39,10 +39,12 @@ type doctorView struct {
 	profile string
 	run     Doctor
 	rep     *flow.DoctorReport
+	// demo: the checks quote the Gateway's answers, redacted.
+	demo bool
 }
 
-func newDoctorView(st *Styles, km *KeyMap, profile string, run Doctor) *doctorView {
-	return &doctorView{st: st, km: km, profile: profile, run: run}
+func newDoctorView(st *Styles, km *KeyMap, profile string, run Doctor, demo bool) *doctorView {
+	return &doctorView{st: st, km: km, profile: profile, run: run, demo: demo}
 }
 
 // start runs the checks.
@@ -121,7 +123,9 @@ func (v *doctorView) View() string {
 			case strings.HasPrefix(l, "✗"):
 				style = st.InlineErr
 			}
-			for _, w := range v.wrapCheck(l) {
+			// A check's detail quotes the Gateway or an error: redacted
+			// before it is wrapped.
+			for _, w := range v.wrapCheck(shownText(v.demo, l)) {
 				b.WriteString(style.Render(w) + "\n")
 			}
 		}

@@ -111,11 +111,7 @@ func (f *flowView) shownID() string {
 // said is the Gateway's answer in one terminal-safe line, redacted in demo
 // mode as shownID is.
 func (f *flowView) said() string {
-	s := present.SafeLine(f.chk.res.Summary())
-	if f.demo {
-		s = demoRedact(s)
-	}
-	return s
+	return f.shown(present.SafeLine(f.chk.res.Summary()))
 }
 
 // startCheck asks the Gateway what became of the failed attempt's
@@ -296,6 +292,6 @@ func (d *detail) checkDetail(s flow.Step) {
 		d.add(style.Render(l))
 	}
 	if r := f.chk.res; f.chk.state == checkDone && len(r.Batches) > 0 {
-		d.add(orderLines(d.st, &gateway.OrderDetails{TransactionID: r.TransactionID, Status: r.Status, Batches: r.Batches}, d.w)...)
+		d.add(orderLines(d.st, &gateway.OrderDetails{TransactionID: r.TransactionID, Status: r.Status, Batches: r.Batches}, d.w, f.demo)...)
 	}
 }

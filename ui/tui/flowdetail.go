@@ -214,7 +214,9 @@ func (f *flowView) failurePanel(s flow.Step, w int) string {
 	}
 	inner := w - 4
 	var b []string
-	b = append(b, st.ErrorTitle.Render(pad(title, inner)))
+	// The name may be the SDK's own message: redacted before the title
+	// is cut to the panel.
+	b = append(b, st.ErrorTitle.Render(pad(f.shown(title), inner)))
 	// The meaning quotes the Gateway's or the SDK's message: redacted
 	// before it is wrapped, as the detail pane's outside text is (shown).
 	b = append(b, wrap(f.shown(p.Meaning), inner)...)
@@ -298,14 +300,10 @@ func (f *flowView) refreshDetail() {
 
 // shown is outside text (what the SDK, the Gateway, the page or the
 // profile sent) as the screen shows it: in demo mode redacted whole, before
-// it is wrapped or cut into lines. The redaction over the finished pane
-// comes too late for it: a token broken over two lines no longer matches.
-func (f *flowView) shown(s string) string {
-	if f.demo {
-		return demoRedact(s)
-	}
-	return s
-}
+// it is wrapped or cut into lines (shownText). The redaction over the
+// finished pane comes too late for it: a token broken over two lines no
+// longer matches.
+func (f *flowView) shown(s string) string { return shownText(f.demo, s) }
 
 // detail collects the lines of the detail pane for one step.
 type detail struct {
@@ -403,7 +401,7 @@ func (d *detail) sdkResult(s flow.Step) {
 	}
 	if s.Orders != nil {
 		d.section("Order details")
-		d.add(orderLines(d.st, s.Orders, d.w)...)
+		d.add(orderLines(d.st, s.Orders, d.w, d.f.demo)...)
 	}
 }
 
@@ -534,11 +532,7 @@ func (d *detail) curl() {
 	d.section("curl (sent to the clipboard; pastes as shown)")
 	// Demo redaction before the lines are broken: a token split over
 	// lines would no longer match. The clipboard keeps the real command.
-	shown := f.curl
-	if f.demo {
-		shown = demoRedact(shown)
-	}
-	d.add(curlLines(present.Safe(shown), d.w)...)
+	d.add(curlLines(present.Safe(f.shown(f.curl)), d.w)...)
 }
 
 // code is codeLines for a body that came from outside: in demo mode it is
@@ -581,13 +575,17 @@ func codeBlock(st *Styles, text string, w, max int) []string {
 	return out
 }
 
-func orderLines(st *Styles, od *gateway.OrderDetails, w int) []string {
+// orderLines shows order details in lines of w cells; in demo mode the
+// Gateway's words (a batch's id and status) are redacted before they are
+// wrapped.
+func orderLines(st *Styles, od *gateway.OrderDetails, w int, demo bool) []string {
 	var out []string
 	if od.Status != "" {
 		out = append(out, st.Label.Render("status ")+present.SafeLine(string(od.Status)))
 	}
 	for _, b := range od.Batches {
-		for _, l := range wrap(fmt.Sprintf("batch %s · %s · filled %d/%d · buy %s sell %s", present.SafeLine(b.BatchID), present.SafeLine(b.Status), b.Filled, b.Quantity, money(b.BuyAmount), money(b.SellAmount)), w) {
+		batch := shownText(demo, fmt.Sprintf("batch %s · %s", present.SafeLine(b.BatchID), present.SafeLine(b.Status)))
+		for _, l := range wrap(fmt.Sprintf("%s · filled %d/%d · buy %s sell %s", batch, b.Filled, b.Quantity, money(b.BuyAmount), money(b.SellAmount)), w) {
 			out = append(out, st.Strong.Render(pad(l, w)))
 		}
 		out = append(out, st.TableHead.Render(pad("TICKER", 12)+" "+pad("SIDE", 5)+" "+padLeft("QTY", 6)+" "+padLeft("FILLED", 7)+" "+padLeft("AVG", 10)+" "+pad("STATUS", 12)))

@@ -115,6 +115,19 @@ func statusText(e session.HistoryEntry, now time.Time) string {
 	return present.SafeLine(status)
 }
 
+// status is an entry's status as the list shows it: its error message is
+// the SDK's or the Gateway's, redacted in demo mode before the column cuts
+// it.
+func (v *historyView) status(e session.HistoryEntry) string {
+	return shownText(v.demo, statusText(e, v.now))
+}
+
+// user is an entry's user as the list shows it: in demo mode redacted (a
+// label may be the user's smallcaseAuthId) before the column cuts it.
+func (v *historyView) user(e session.HistoryEntry) string {
+	return shownText(v.demo, present.SafeLine(e.User))
+}
+
 // historyWidths sizes the list's columns to the entries: every column as
 // wide as its widest cell when the width allows; otherwise the status
 // gives way to the transaction id.
@@ -122,8 +135,8 @@ func (v *historyView) historyWidths() (intentW, userW, statusW, idW int) {
 	intentW, userW, statusW, idW = len("INTENT"), len("USER"), len("STATUS"), len("TRANSACTION")
 	for _, e := range v.entries {
 		intentW = max(intentW, ansi.StringWidth(present.SafeLine(string(e.Intent))))
-		userW = max(userW, ansi.StringWidth(present.SafeLine(e.User)))
-		statusW = max(statusW, ansi.StringWidth(statusText(e, v.now)))
+		userW = max(userW, ansi.StringWidth(v.user(e)))
+		statusW = max(statusW, ansi.StringWidth(v.status(e)))
 		idW = max(idW, ansi.StringWidth(present.RedactID(present.SafeLine(e.TransactionID), v.demo)))
 	}
 	userW = min(userW, 16)
@@ -227,8 +240,8 @@ func (v *historyView) View() string {
 		if n := len(e.Postbacks); n > 0 {
 			pb = " ✉" + strconv.Itoa(n)
 		}
-		line := pad(e.CreatedAt.Local().Format("01-02 15:04:05"), 14) + " " + pad(present.SafeLine(string(e.Intent)), intentW) + " " + pad(present.SafeLine(e.User), userW) + " " +
-			pad(statusText(e, v.now), statusW) + " " + pad(present.RedactID(present.SafeLine(e.TransactionID), v.demo), idW) + pb
+		line := pad(e.CreatedAt.Local().Format("01-02 15:04:05"), 14) + " " + pad(present.SafeLine(string(e.Intent)), intentW) + " " + pad(v.user(e), userW) + " " +
+			pad(v.status(e), statusW) + " " + pad(present.RedactID(present.SafeLine(e.TransactionID), v.demo), idW) + pb
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + st.Selected.Render(pad(line, v.w-2)) + "\n")
 		} else {
@@ -261,7 +274,8 @@ func (v *historyView) View() string {
 	}
 	if e.ErrorCode != 0 {
 		info := gateway.ExplainSDKError(e.ErrorCode, e.ErrorMessage)
-		for _, l := range wrap("error "+present.SafeLine(e.ErrorMessage)+" ("+strconv.Itoa(e.ErrorCode)+"): "+present.SafeLine(info.Meaning), v.w) {
+		// The SDK's message, redacted before it is wrapped.
+		for _, l := range wrap(shownText(v.demo, "error "+present.SafeLine(e.ErrorMessage)+" ("+strconv.Itoa(e.ErrorCode)+"): "+present.SafeLine(info.Meaning)), v.w) {
 			b.WriteString(st.InlineErr.Render(l) + "\n")
 		}
 	}
@@ -274,18 +288,19 @@ func (v *historyView) View() string {
 		if p.Problem != "" {
 			line += " · " + st.Warn.Render(present.SafeLine(p.Problem))
 		}
-		b.WriteString(pad(line, v.w) + "\n")
+		// The postback's words, redacted before the line is cut.
+		b.WriteString(pad(shownText(v.demo, line), v.w) + "\n")
 	}
 	if e.Intent == gateway.IntentTransaction {
 		switch {
 		case v.fetching == e.TransactionID:
 			b.WriteString(st.Subtle.Render("fetching order details…") + "\n")
 		case v.fetchErr[e.TransactionID] != nil:
-			for _, l := range wrap("could not fetch the order details: "+present.Safe(v.fetchErr[e.TransactionID].Error()), v.w) {
+			for _, l := range wrap(shownText(v.demo, "could not fetch the order details: "+present.Safe(v.fetchErr[e.TransactionID].Error())), v.w) {
 				b.WriteString(st.InlineErr.Render(l) + "\n")
 			}
 		case v.details[e.TransactionID] != nil:
-			for _, l := range orderLines(st, v.details[e.TransactionID], v.w) {
+			for _, l := range orderLines(st, v.details[e.TransactionID], v.w, v.demo) {
 				b.WriteString(l + "\n")
 			}
 		default:

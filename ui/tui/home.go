@@ -252,13 +252,19 @@ func relTime(t, now time.Time) string {
 	return strconv.Itoa(int(d/(24*time.Hour))) + "d ago"
 }
 
+// label is a user's label as the screen shows it: in demo mode redacted
+// (a label may be the user's smallcaseAuthId) before a column cuts it.
+func (v *homeView) label(l string) string { return shownText(v.demo, present.SafeLine(l)) }
+
 func (v *homeView) View() string {
 	st := v.st
 	var b strings.Builder
 	switch {
 	case v.connErr != nil:
 		msg := []string{st.ErrorTitle.Render("Profile " + present.SafeLine(v.profile) + " could not start")}
-		msg = append(msg, wrap(present.Safe(v.connErr.Error()), v.w-6)...)
+		// The error may quote a profile's value or the Gateway's answer:
+		// redacted before it is wrapped.
+		msg = append(msg, wrap(shownText(v.demo, present.Safe(v.connErr.Error())), v.w-6)...)
 		msg = append(msg, "", st.Strong.Render("What to do: ")+"fix the profile (p), set GATEWALK_SECRET / GATEWALK_API_SECRET, or free the port; then r retries.")
 		b.WriteString(st.ErrorPanel.Width(v.w-2).Render(strings.Join(msg, "\n")) + "\n")
 	case v.connecting:
@@ -273,7 +279,7 @@ func (v *homeView) View() string {
 	// whole width left over.
 	nameW := len("LABEL") + 1
 	for _, u := range v.users {
-		nameW = max(nameW, ansi.StringWidth(present.SafeLine(u.Label))+1)
+		nameW = max(nameW, ansi.StringWidth(v.label(u.Label))+1)
 	}
 	nameW = max(min(nameW, v.w-idW-20-12-6), 10)
 	b.WriteString("  " + st.TableHead.Render(pad("LABEL", nameW)+" "+pad("SMALLCASEAUTHID", idW)+" "+pad("BROKER", 20)+" "+pad("LAST USED", 12)) + "\n")
@@ -294,7 +300,7 @@ func (v *homeView) View() string {
 		if v.showIDs {
 			id = present.RedactID(present.SafeLine(u.SmallcaseAuthID), v.demo)
 		}
-		line := pad(present.SafeLine(u.Label), nameW) + " " + pad(id, idW) + " " + pad(present.SafeLine(u.Broker), 20) + " " + pad(relTime(u.LastUsedAt, v.now), 12)
+		line := pad(v.label(u.Label), nameW) + " " + pad(id, idW) + " " + pad(present.SafeLine(u.Broker), 20) + " " + pad(relTime(u.LastUsedAt, v.now), 12)
 		if i == v.cursor {
 			b.WriteString(st.Cursor.Render("› ") + st.Selected.Render(line) + "\n")
 		} else {
@@ -314,7 +320,7 @@ func (v *homeView) View() string {
 	sel := v.selected()
 	forUser := ""
 	if sel != "" {
-		forUser = " for " + present.SafeLine(sel)
+		forUser = " for " + v.label(sel)
 	}
 	b.WriteString("\n" + st.Title.Render("Actions") + "\n")
 	acts := [][2]string{

@@ -52,10 +52,12 @@ type presenterView struct {
 	// lastTxn is the transaction the last api step created, which an sdk
 	// step without a transactionId runs.
 	lastTxn string
+	// demo: the results quote the SDK and the Gateway, redacted.
+	demo bool
 }
 
-func newPresenter(st *Styles, km *KeyMap, rb *runbook.Runbook, source string, auto bool) *presenterView {
-	return &presenterView{st: st, km: km, rb: rb, source: source, running: -1, results: make([]stepResult, len(rb.Steps)), auto: auto}
+func newPresenter(st *Styles, km *KeyMap, rb *runbook.Runbook, source string, auto, demo bool) *presenterView {
+	return &presenterView{st: st, km: km, rb: rb, source: source, running: -1, results: make([]stepResult, len(rb.Steps)), auto: auto, demo: demo}
 }
 
 func (p *presenterView) SetSize(w, h int) { p.w, p.h = w, h }
@@ -157,9 +159,11 @@ func (p *presenterView) stepLines(room int) []string {
 		if r.ran {
 			line += "  " + present.SafeLine(r.outcome)
 		}
-		lines = append(lines, style.Render(pad(line, max(p.w-2, 10))))
+		// The outcome and the failures quote the SDK and the Gateway:
+		// redacted before they are cut or wrapped.
+		lines = append(lines, style.Render(pad(shownText(p.demo, line), max(p.w-2, 10))))
 		for _, f := range r.failures {
-			for _, l := range wrap("↳ "+present.Safe(f), max(p.w-6, 10)) {
+			for _, l := range wrap("↳ "+shownText(p.demo, present.Safe(f)), max(p.w-6, 10)) {
 				lines = append(lines, "     "+st.InlineErr.Render(l))
 			}
 		}

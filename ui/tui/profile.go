@@ -91,10 +91,13 @@ type profileView struct {
 	field    int
 	fieldErr map[string]string
 	formErr  string
+	// demo: a field's error quotes the value typed (a URL, a config),
+	// redacted.
+	demo bool
 }
 
-func newProfileView(st *Styles, km *KeyMap, store Store, current string) *profileView {
-	return &profileView{st: st, km: km, store: store, current: current}
+func newProfileView(st *Styles, km *KeyMap, store Store, current string, demo bool) *profileView {
+	return &profileView{st: st, km: km, store: store, current: current, demo: demo}
 }
 
 func (v *profileView) SetSize(w, h int) { v.w, v.h = w, h }

@@ -117,7 +117,8 @@ func (v *profileView) formView() string {
 		}
 		b.WriteString(mark + st.Label.Render(pad(labels[i], 14)) + val + "\n")
 		if e := v.fieldErr[profileFieldNames[i]]; e != "" {
-			for _, l := range wrap("↳ "+present.Safe(e), v.w-18) {
+			// The problem quotes the value: redacted before it is wrapped.
+			for _, l := range wrap("↳ "+shownText(v.demo, present.Safe(e)), v.w-18) {
 				b.WriteString("                " + st.InlineErr.Render(l) + "\n")
 			}
 		}

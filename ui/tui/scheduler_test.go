@@ -232,7 +232,7 @@ func TestFormKeysInTheirHelp(t *testing.T) {
 // profileFormAt is the profile view editing a new profile, field i
 // focused.
 func profileFormAt(st *Styles, km *KeyMap, i int) *profileView {
-	v := newProfileView(st, km, newFakeStore(), "sandbox")
+	v := newProfileView(st, km, newFakeStore(), "sandbox", false)
 	v.SetSize(100, 30)
 	v.openForm(newFakeStore().profiles[1], false)
 	v.field = i
