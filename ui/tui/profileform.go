@@ -38,7 +38,8 @@ func (v *profileView) View() string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Profiles") + st.Subtle.Render("  enter switches; the active one opens next time") + "\n")
 	if v.err != nil {
-		b.WriteString(st.InlineErr.Render(v.err.Error()) + "\n")
+		// A corrupt profiles.json is quoted in the error: outside text.
+		b.WriteString(st.InlineErr.Render(shownText(v.demo, present.Safe(v.err.Error()))) + "\n")
 	}
 	// The marker of the profile in use has a column of its own, left of
 	// NAME; ENV is indented by one like the text inside the badges.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -163,4 +164,13 @@ func TestBrowserEventsDrawNoRawControlBytes(t *testing.T) {
 		hs.pump(hs.update(journeyEventMsg{j: j, ev: ev, ok: true}))
 		assertFrameShows(t, "browser event "+string(ev.Kind), hs.view(), `\x1b[2J`)
 	}
+}
+
+// TestProfileListErrorDrawsNoRawControlBytes: a profiles.json that cannot
+// be read is quoted in the error the profile list shows: escaped.
+func TestProfileListErrorDrawsNoRawControlBytes(t *testing.T) {
+	v := newProfileView(NewStyles(false), nil, nil, "sandbox", false)
+	v.SetSize(120, 40)
+	v.err = errors.New("profiles.json does not parse near \"" + evil + "\"")
+	assertFrameSafe(t, "profile list", v.View())
 }
