@@ -177,6 +177,11 @@ type groupFile struct {
 	// (another process writing the ring changes them).
 	ringSeq uint64
 	ringAt  fs.FileInfo
+	// after, when set, runs after each batch is durable and answered,
+	// before the next batch (the log's compaction).
+	after func(g *groupFile)
+	// compacted is the log's size after its last compaction here.
+	compacted int64
 }
 
 type gcBatch struct {
@@ -185,7 +190,7 @@ type gcBatch struct {
 	err   error
 }
 
-func (s *Store) groupFile(name string, flush func(g *groupFile, items [][]byte) error) *groupFile {
+func (s *Store) groupFile(name string, flush func(g *groupFile, items [][]byte) error, after func(g *groupFile)) *groupFile {
 	s.pb.mu.Lock()
 	defer s.pb.mu.Unlock()
 	if s.pb.files == nil {
@@ -193,7 +198,7 @@ func (s *Store) groupFile(name string, flush func(g *groupFile, items [][]byte) 
 	}
 	g := s.pb.files[name]
 	if g == nil {
-		g = &groupFile{path: filepath.Join(s.dir, name), flush: flush}
+		g = &groupFile{path: filepath.Join(s.dir, name), flush: flush, after: after}
 		s.pb.files[name] = g
 	}
 	return g
@@ -226,6 +231,9 @@ func (g *groupFile) drain() {
 	g.mu.Unlock()
 	b.err = g.flush(g, b.items)
 	close(b.done)
+	if g.after != nil && b.err == nil {
+		g.after(g)
+	}
 	g.mu.Lock()
 	more := g.next != nil
 	g.busy = more
@@ -262,8 +270,18 @@ func (g *groupFile) open(flag int) error {
 	return nil
 }
 
-// flushLog appends the batch's lines in one write and fsyncs.
-func flushLog(g *groupFile, items [][]byte) error {
+// flushLog appends the batch's lines in one write and fsyncs, under the
+// directory's lock: a compaction (in this process or another) replaces the
+// log, and a log replaced since it was opened is opened again.
+func (s *Store) flushLog(g *groupFile, items [][]byte) error {
+	l, err := lockDir(s.dir, s.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	if err := g.reopenIfReplaced(); err != nil {
+		return err
+	}
 	if err := g.open(os.O_APPEND); err != nil {
 		return err
 	}
@@ -287,6 +305,133 @@ func flushLog(g *groupFile, items [][]byte) error {
 		return fmt.Errorf("write %s: %w", g.path, err)
 	}
 	return nil
+}
+
+// reopenIfReplaced closes the file when its path now names another file
+// (or none), so that the next open takes the one there now.
+func (g *groupFile) reopenIfReplaced() error {
+	if g.f == nil {
+		return nil
+	}
+	open, err := g.f.Stat()
+	if err != nil {
+		return fmt.Errorf("write %s: %w", g.path, err)
+	}
+	if now, err := os.Stat(g.path); err == nil && os.SameFile(open, now) {
+		return nil
+	}
+	g.f.Close()
+	g.f, g.torn = nil, false
+	return nil
+}
+
+// Compaction of the log. The views show the newest
+// MaxPostbacksPerTransaction postbacks of each transaction of the history,
+// and only those seed the listener's replays: the log keeps those and drops
+// the rest once it has doubled since it was last compacted, so a log takes
+// at most about twice what the views read, and each postback is rewritten
+// a bounded number of times (amortised, once).
+const compactLogFloor = 1 << 20
+
+// compactLogIfDue compacts the profile's log when it has grown past twice
+// its size after the last compaction (and past compactLogFloor). It runs
+// between batches of the log's writer.
+func (s *Store) compactLogIfDue(profile string, g *groupFile) {
+	fi, err := os.Stat(g.path)
+	if err != nil || fi.Size() <= max(compactLogFloor, 2*g.compacted) {
+		return
+	}
+	if err := s.compactLog(profile, g); err != nil {
+		// The log stays as it is; the next batch tries again.
+		g.compacted = fi.Size()
+	}
+}
+
+// compactLog rewrites the log with the postbacks the views can show: the
+// newest MaxPostbacksPerTransaction of each transaction in the history, in
+// arrival order, under the directory's lock, replacing the file atomically.
+func (s *Store) compactLog(profile string, g *groupFile) error {
+	l, err := lockDir(s.dir, s.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	d, err := s.loadHistory(profile)
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(d.Entries))
+	for _, e := range d.Entries {
+		known[e.TransactionID] = true
+	}
+	lines, err := s.readLogLines(profile)
+	if err != nil {
+		return err
+	}
+	// Newest first: keep a line while its transaction has room.
+	left := map[string]int{}
+	keep := make([]bool, len(lines))
+	for i := len(lines) - 1; i >= 0; i-- {
+		id := lines[i].txn
+		if !known[id] {
+			continue
+		}
+		if _, ok := left[id]; !ok {
+			left[id] = MaxPostbacksPerTransaction
+		}
+		if left[id] > 0 {
+			left[id]--
+			keep[i] = true
+		}
+	}
+	var buf bytes.Buffer
+	for i, ln := range lines {
+		if keep[i] {
+			buf.Write(ln.raw)
+			buf.WriteByte('\n')
+		}
+	}
+	fi, err := writeAtomic(s.dir, postbackLogName(profile), buf.Bytes())
+	if err != nil {
+		return err
+	}
+	if g.f != nil {
+		g.f.Close()
+		g.f, g.torn = nil, false
+	}
+	g.compacted = fi.Size()
+	return nil
+}
+
+// logLine is one record of the log: its bytes and its transaction.
+type logLine struct {
+	raw []byte
+	txn string
+}
+
+// readLogLines reads the profile's log as lines; lines that do not parse
+// (a write cut short) are left out.
+func (s *Store) readLogLines(profile string) ([]logLine, error) {
+	path := filepath.Join(s.dir, postbackLogName(profile))
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var out []logLine
+	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
+		line = bytes.TrimSpace(line)
+		var head struct {
+			TransactionID string `json:"transactionId"`
+		}
+		if len(line) == 0 || json.Unmarshal(line, &head) != nil {
+			continue
+		}
+		out = append(out, logLine{raw: line, txn: head.TransactionID})
+	}
+	return out, nil
 }
 
 // flushRing writes each item into the next slot of the ring and fsyncs. The
@@ -367,7 +512,8 @@ func (s *Store) appendPostbackLog(profile string, rec PostbackRecord) error {
 	if err != nil {
 		return fmt.Errorf("encode postback: %w", err)
 	}
-	return s.groupFile(postbackLogName(profile), flushLog).commit(append(line, '\n'))
+	g := s.groupFile(postbackLogName(profile), s.flushLog, func(g *groupFile) { s.compactLogIfDue(profile, g) })
+	return g.commit(append(line, '\n'))
 }
 
 // addToRing records a rejected or unmatched postback, bounded.
@@ -376,7 +522,7 @@ func (s *Store) addToRing(profile string, rec PostbackRecord) error {
 	if err != nil {
 		return err
 	}
-	return s.groupFile(postbackRingName(profile), s.flushRing).commit(item)
+	return s.groupFile(postbackRingName(profile), s.flushRing, nil).commit(item)
 }
 
 // ringItem encodes rec to fit one slot: short fields clipped, the body cut
