@@ -163,7 +163,7 @@ func (s *Store) dropPostbackFiles(profile string) error {
 // returns once its own batch is durable.
 type groupFile struct {
 	path  string
-	flush func(g *groupFile, items [][]byte) error
+	flush func(g *groupFile, items [][]byte, sync bool) error
 
 	mu   sync.Mutex
 	next *gcBatch
@@ -182,15 +182,18 @@ type groupFile struct {
 	after func(g *groupFile)
 	// compacted is the log's size after its last compaction here.
 	compacted int64
+	// syncs counts the fsyncs of the ring (tests).
+	syncs int
 }
 
 type gcBatch struct {
 	items [][]byte
+	sync  bool // an item must be fsynced before its caller returns
 	done  chan struct{}
 	err   error
 }
 
-func (s *Store) groupFile(name string, flush func(g *groupFile, items [][]byte) error, after func(g *groupFile)) *groupFile {
+func (s *Store) groupFile(name string, flush func(g *groupFile, items [][]byte, sync bool) error, after func(g *groupFile)) *groupFile {
 	s.pb.mu.Lock()
 	defer s.pb.mu.Unlock()
 	if s.pb.files == nil {
@@ -204,14 +207,16 @@ func (s *Store) groupFile(name string, flush func(g *groupFile, items [][]byte) 
 	return g
 }
 
-// commit writes item with the next batch and returns once it is durable.
-func (g *groupFile) commit(item []byte) error {
+// commit writes item with the next batch and returns once it is written,
+// and fsynced when durable.
+func (g *groupFile) commit(item []byte, durable bool) error {
 	g.mu.Lock()
 	if g.next == nil {
 		g.next = &gcBatch{done: make(chan struct{})}
 	}
 	b := g.next
 	b.items = append(b.items, item)
+	b.sync = b.sync || durable
 	lead := !g.busy
 	g.busy = true
 	g.mu.Unlock()
@@ -229,7 +234,7 @@ func (g *groupFile) drain() {
 	b := g.next
 	g.next = nil
 	g.mu.Unlock()
-	b.err = g.flush(g, b.items)
+	b.err = g.flush(g, b.items, b.sync)
 	close(b.done)
 	if g.after != nil && b.err == nil {
 		g.after(g)
@@ -273,7 +278,7 @@ func (g *groupFile) open(flag int) error {
 // flushLog appends the batch's lines in one write and fsyncs, under the
 // directory's lock: a compaction (in this process or another) replaces the
 // log, and a log replaced since it was opened is opened again.
-func (s *Store) flushLog(g *groupFile, items [][]byte) error {
+func (s *Store) flushLog(g *groupFile, items [][]byte, _ bool) error {
 	l, err := lockDir(s.dir, s.lockTimeout)
 	if err != nil {
 		return err
@@ -434,9 +439,10 @@ func (s *Store) readLogLines(profile string) ([]logLine, error) {
 	return out, nil
 }
 
-// flushRing writes each item into the next slot of the ring and fsyncs. The
-// directory lock keeps two processes from taking the same slot.
-func (s *Store) flushRing(g *groupFile, items [][]byte) error {
+// flushRing writes each item into the next slot of the ring, and fsyncs
+// when sync. The directory lock keeps two processes from taking the same
+// slot.
+func (s *Store) flushRing(g *groupFile, items [][]byte, sync bool) error {
 	if err := g.open(0); err != nil {
 		return err
 	}
@@ -461,22 +467,26 @@ func (s *Store) flushRing(g *groupFile, items [][]byte) error {
 		slot = append(slot, `,"rec":`...)
 		slot = append(slot, it...)
 		slot = append(slot, '}')
-		for len(slot) < ringSlotSize-1 {
-			slot = append(slot, ' ')
-		}
+		slot = append(slot, padding[:ringSlotSize-1-len(slot)]...)
 		slot = append(slot, '\n')
 		if _, err := g.f.WriteAt(slot, int64(seq%RingSlots)*ringSlotSize); err != nil {
 			return fmt.Errorf("write %s: %w", g.path, err)
 		}
 	}
-	if err := g.f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", g.path, err)
+	if sync {
+		if err := g.f.Sync(); err != nil {
+			return fmt.Errorf("write %s: %w", g.path, err)
+		}
+		g.syncs++
 	}
 	if fi, err := g.f.Stat(); err == nil {
 		g.ringSeq, g.ringAt = seq, fi
 	}
 	return nil
 }
+
+// padding fills a ring slot after its record.
+var padding = bytes.Repeat([]byte{' '}, ringSlotSize)
 
 // ringLastSeq is the highest sequence number in the ring's slots (0 when empty).
 func ringLastSeq(f *os.File) (uint64, error) {
@@ -513,16 +523,22 @@ func (s *Store) appendPostbackLog(profile string, rec PostbackRecord) error {
 		return fmt.Errorf("encode postback: %w", err)
 	}
 	g := s.groupFile(postbackLogName(profile), s.flushLog, func(g *groupFile) { s.compactLogIfDue(profile, g) })
-	return g.commit(append(line, '\n'))
+	return g.commit(append(line, '\n'), true)
 }
 
-// addToRing records a rejected or unmatched postback, bounded.
+// addToRing records a rejected or unmatched postback, bounded. A postback
+// whose checksum holds (a pending action, an unknown transaction) is
+// fsynced before this returns, as it is answered 2xx; a refused one is
+// written but not waited on: its sender was told no and tries again, and
+// only a crash of the machine, not of gatewalk, can lose that write. So a
+// flood of refused requests does not queue for the disk ahead of the
+// postbacks that are answered after their fsync.
 func (s *Store) addToRing(profile string, rec PostbackRecord) error {
 	item, err := ringItem(rec)
 	if err != nil {
 		return err
 	}
-	return s.groupFile(postbackRingName(profile), s.flushRing, nil).commit(item)
+	return s.groupFile(postbackRingName(profile), s.flushRing, nil).commit(item, rec.ChecksumValid)
 }
 
 // ringItem encodes rec to fit one slot: short fields clipped, the body cut

@@ -146,3 +146,27 @@ func TestRingSharedByTwoStores(t *testing.T) {
 		t.Fatalf("unmatched %v, want %v", got, want)
 	}
 }
+
+// TestRingSyncsWhatWasAnswered2xx: a postback whose checksum holds and that
+// goes to the ring (an unknown transaction, a pending action) is fsynced
+// before AddPostback returns; a refused one is written, readable at once,
+// and not waited on.
+func TestRingSyncsWhatWasAnswered2xx(t *testing.T) {
+	s := openTestStore(t)
+	ring := func() *groupFile { return s.pb.files[postbackRingName("sandbox")] }
+	if _, err := s.AddPostback("sandbox", "TRX_nobody", PostbackRecord{Event: "forged"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := ring().syncs; n != 0 {
+		t.Fatalf("a refused postback was fsynced (%d)", n)
+	}
+	if un, err := s.UnmatchedPostbacks("sandbox"); err != nil || len(un) != 1 || un[0].Event != "forged" {
+		t.Fatalf("the refused postback is not readable: %+v %v", un, err)
+	}
+	if _, err := s.AddPostback("sandbox", "TRX_nobody", PostbackRecord{Event: "valid", ChecksumValid: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := ring().syncs; n != 1 {
+		t.Fatalf("a valid unmatched postback was fsynced %d times, want 1", n)
+	}
+}

@@ -363,14 +363,14 @@ func BenchmarkValidPostbackDuringFlood(b *testing.B) {
 }
 
 // TestLargeBodiesWaitTheirTurn: while every slot for large bodies is taken,
-// a large body with a valid checksum waits for a full parse, a postback of
-// ordinary size is answered at once, and so is a large body whose checksum
-// does not hold: it is refused from a skim, without waiting for a slot.
+// a large body, valid or not, waits before it is read, and a postback of
+// ordinary size is answered at once; once a slot is free the large ones are
+// answered (a bad checksum refused from a skim, a valid one accepted).
 func TestLargeBodiesWaitTheirTurn(t *testing.T) {
 	st, ids := prefilled(t, 10)
 	url, r := listening(t, st)
 	c := loadClient()
-	r.largeWaits = make(chan struct{}, 1)
+	r.largeWaits = make(chan struct{}, 2)
 	for range cap(r.large) {
 		r.large <- struct{}{}
 	}
@@ -382,28 +382,45 @@ func TestLargeBodiesWaitTheirTurn(t *testing.T) {
 		}
 		return mustJSON(t, p)
 	}
-	if got := postOne(c, url, large("bad", false)); got != http.StatusUnauthorized {
-		t.Fatalf("a large body with a bad checksum while no slot was free: status %d, want 401 at once", got)
-	}
-	select {
-	case <-r.largeWaits:
-		t.Fatal("a large body with a bad checksum waited for a slot")
-	default:
-	}
-	answered := make(chan int, 1)
-	go func() { answered <- postOne(c, url, large("big", true)) }()
-	select {
-	case <-r.largeWaits:
-	case got := <-answered:
-		t.Fatalf("a large valid body was parsed while no slot was free (status %d)", got)
+	bad, good := make(chan int, 1), make(chan int, 1)
+	go func() { bad <- postOne(c, url, large("bad", false)) }()
+	go func() { good <- postOne(c, url, large("big", true)) }()
+	for range 2 {
+		select {
+		case <-r.largeWaits:
+		case got := <-bad:
+			t.Fatalf("a large bad body was answered while no slot was free (status %d)", got)
+		case got := <-good:
+			t.Fatalf("a large valid body was answered while no slot was free (status %d)", got)
+		}
 	}
 	if got := postOne(c, url, mustJSON(t, signedAt(ids[0], "small", vecSecret))); got != http.StatusOK {
-		t.Fatalf("a small postback while the large one waits: status %d", got)
+		t.Fatalf("a small postback while the large ones wait: status %d", got)
 	}
 	for range cap(r.large) {
 		<-r.large
 	}
-	if got := <-answered; got != http.StatusOK {
-		t.Fatalf("the large body: status %d, want 200", got)
+	if got := <-bad; got != http.StatusUnauthorized {
+		t.Fatalf("the large bad body: status %d, want 401", got)
+	}
+	if got := <-good; got != http.StatusOK {
+		t.Fatalf("the large valid body: status %d, want 200", got)
+	}
+}
+
+// TestLargeBadBodyIsSkimmed: a large body whose checksum does not hold is
+// refused without a full parse: even one that is not JSON past its
+// members is answered 401, not 400.
+func TestLargeBadBodyIsSkimmed(t *testing.T) {
+	st, _ := prefilled(t, 10)
+	url, _ := listening(t, st)
+	p := signedAt("TRX_nobody", "skim", vecSecret)
+	p.Checksum = strings.Repeat("0", 64)
+	p.Data = json.RawMessage(`{"pad":"` + strings.Repeat("x", 2*largeBody) + `"}`)
+	body := mustJSON(t, p)
+	// Broken inside data, where only a full parse looks.
+	body = bytes.Replace(body, []byte(`"pad":"xx`), []byte(`"pad":"\q`), 1)
+	if got := postOne(loadClient(), url, body); got != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401 from the skim (a full parse answers 400)", got)
 	}
 }

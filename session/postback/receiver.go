@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"runtime"
@@ -186,7 +187,8 @@ type Receiver struct {
 // maxRemembered bounds the replay and delivery memory.
 const maxRemembered = 10000
 
-// largeBody is the size above which a body waits its turn to be parsed:
+// largeBody is the size above which a body waits its turn to be read and
+// parsed:
 // real postbacks are a few KiB (a holdings import with hundreds of
 // securities stays well under it).
 const largeBody = 64 << 10
@@ -396,18 +398,60 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // readBody reads the request's body, at most MaxBody bytes, into a buffer
-// of the pool (sized once from the Content-Length when there is one).
-func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) (*bytes.Buffer, error) {
-	buf, _ := r.bufs.Get().(*bytes.Buffer)
+// of the pool (sized once from the Content-Length when there is one). A
+// body over largeBody bytes is read, and parsed, only while it holds one of
+// the few slots for large bodies (release gives it back): a flood of large
+// bodies is then held back by the senders' own connections, leaving the
+// other cores to the postbacks of ordinary size, whose bodies are read at
+// once.
+func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) (buf *bytes.Buffer, release func(), err error) {
+	buf, _ = r.bufs.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
 	}
 	buf.Reset()
-	if n := req.ContentLength; n > 0 && n <= r.cfg.MaxBody {
-		buf.Grow(int(n) + bytes.MinRead)
+	release = func() {}
+	body := http.MaxBytesReader(w, req.Body, r.cfg.MaxBody)
+	n := req.ContentLength
+	if n <= largeBody {
+		// Small, or of unknown length: the first largeBody bytes at once.
+		if n > 0 {
+			buf.Grow(int(n) + bytes.MinRead)
+		}
+		got, err := io.CopyN(buf, body, largeBody+1)
+		if got <= largeBody {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			return buf, release, err
+		}
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, req.Body, r.cfg.MaxBody))
-	return buf, err
+	if release, err = r.takeLargeSlot(req.Context()); err != nil {
+		return buf, func() {}, err
+	}
+	if n > 0 && n <= r.cfg.MaxBody {
+		buf.Grow(int(n) - buf.Len() + bytes.MinRead)
+	}
+	_, err = buf.ReadFrom(body)
+	return buf, release, err
+}
+
+// takeLargeSlot waits for a slot for a large body; ctx ends the wait (the
+// sender went away).
+func (r *Receiver) takeLargeSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case r.large <- struct{}{}:
+	default:
+		if r.largeWaits != nil {
+			r.largeWaits <- struct{}{}
+		}
+		select {
+		case r.large <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return func() { <-r.large }, nil
 }
 
 // putBuf gives a body's buffer back to the pool, unless it grew past what
@@ -459,7 +503,8 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 		return answer(http.StatusMethodNotAllowed, OutcomeNotPost,
 			"this is a gatewalk postback listener: POST a postback's JSON body here")
 	}
-	buf, err := r.readBody(w, req)
+	buf, release, err := r.readBody(w, req)
+	defer release()
 	ev.buf = buf
 	body := buf.Bytes()
 	var tooBig *http.MaxBytesError
@@ -558,27 +603,16 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) Event {
 	return answer(http.StatusOK, OutcomeAccepted, "")
 }
 
-// parse is Parse for the receiver. A large body whose checksum does not
-// hold is refused from a skim of its members (see skim), without a pass of
-// the JSON parser over all of it: a flood of large bad bodies then costs
-// little more than reading them. Other large bodies are parsed one at a
-// time, leaving the other cores to the postbacks of ordinary size.
+// parse is Parse for the receiver. A large body (read while it holds a
+// slot, see readBody) whose checksum does not hold is refused from a skim of
+// its members (see skim), without a pass of the JSON parser over all of it:
+// a flood of large bad bodies then costs little more than reading them.
 func (r *Receiver) parse(body []byte, apiSecret string) (gateway.Postback, string, error) {
-	if len(body) <= largeBody {
-		return Parse(body)
-	}
-	if p, tsKind, ok := skim(body); ok && !Verify(p, tsKind, apiSecret).Valid {
-		return p, tsKind, nil
-	}
-	select {
-	case r.large <- struct{}{}:
-	default:
-		if r.largeWaits != nil {
-			r.largeWaits <- struct{}{}
+	if len(body) > largeBody {
+		if p, tsKind, ok := skim(body); ok && !Verify(p, tsKind, apiSecret).Valid {
+			return p, tsKind, nil
 		}
-		r.large <- struct{}{}
 	}
-	defer func() { <-r.large }()
 	return Parse(body)
 }
 
