@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"gatewalk/gateway"
@@ -151,11 +152,34 @@ func (s *Server) state() stateDoc {
 // parseState reads a state document and checks it belongs to this
 // sandbox's gateway.
 func (s *Server) parseState(data []byte) (stateDoc, error) {
-	var d stateDoc
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&d); err != nil {
-		return d, fmt.Errorf("it does not parse: %w", err)
+	d, _, err := s.parseStateKeys(data)
+	return d, err
+}
+
+// parseStateKeys is parseState, also naming a key of the document this
+// sandbox does not know ("" when there is none).
+func (s *Server) parseStateKeys(data []byte) (d stateDoc, unknown string, err error) {
+	strict := json.NewDecoder(bytes.NewReader(data))
+	strict.DisallowUnknownFields()
+	if serr := strict.Decode(&d); serr != nil {
+		// A key this version does not know is read past (and named);
+		// anything else does not parse.
+		d = stateDoc{}
+		if err := json.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
+			return d, "", fmt.Errorf("it does not parse: %w", err)
+		}
+		if k, ok := strings.CutPrefix(serr.Error(), "json: unknown field "); ok {
+			unknown = k
+		} else {
+			return d, "", fmt.Errorf("it does not parse: %w", serr)
+		}
 	}
+	d, err = s.checkState(d)
+	return d, unknown, err
+}
+
+// checkState checks a parsed state document.
+func (s *Server) checkState(d stateDoc) (stateDoc, error) {
 	switch {
 	case d.Version == 0:
 		return d, errors.New("it has no version: not a sandbox state")
@@ -242,9 +266,14 @@ func (s *Server) MergeState(prev []byte) ([]byte, error) {
 	// A document this sandbox read or wrote last, unchanged since, is
 	// not parsed again: it holds nothing this sandbox does not know.
 	if len(bytes.TrimSpace(prev)) > 0 && !s.isLastDoc(prev) {
-		d, err := s.parseState(prev)
+		d, unknown, err := s.parseStateKeys(prev)
 		if err != nil {
 			return nil, err
+		}
+		if unknown != "" {
+			// Writing would drop it: a newer gatewalk keeps something there.
+			return nil, fmt.Errorf("it has the key %s, which this gatewalk does not know (a newer one wrote it): "+
+				"it is left as it is and this sandbox's changes are not saved", unknown)
 		}
 		s.takeOver(d)
 	}

@@ -118,3 +118,26 @@ func TestMergeKeepsAnotherProcessOrder(t *testing.T) {
 		t.Fatal("the merged state lacks the order")
 	}
 }
+
+// TestStateWithAnUnknownKeyIsNotOverwritten: a state a newer gatewalk wrote
+// with a key this one does not know (at the top or in a transaction) is
+// imported for what this one knows, but a merge refuses to write over it,
+// naming the key, rather than drop it.
+func TestStateWithAnUnknownKeyIsNotOverwritten(t *testing.T) {
+	for name, data := range map[string]string{
+		"top":         `{"version":1,"gateway":"gatewaydemo","futureTop":{"a":1}}`,
+		"transaction": `{"version":1,"gateway":"gatewaydemo","transactions":[{"id":"TRX_0123456789abcdef0123456789abcdef","status":"INITIALIZED","futureTxn":true}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			if err := e.s.ImportState([]byte(data)); err != nil {
+				t.Fatalf("import: %v", err)
+			}
+			other := newEnv(t, nil)
+			out, err := other.s.MergeState([]byte(data))
+			if err == nil || out != nil || !strings.Contains(err.Error(), "future") {
+				t.Fatalf("merge over an unknown key: %d bytes, %v; want a refusal naming it", len(out), err)
+			}
+		})
+	}
+}
