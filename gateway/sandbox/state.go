@@ -211,7 +211,7 @@ func (s *Server) checkState(d stateDoc) (stateDoc, error) {
 // portfolios, imports and clock offset. A document that does not parse
 // or is another gateway's is refused, and nothing changes.
 func (s *Server) ImportState(data []byte) error {
-	d, err := s.parseState(data)
+	d, unknown, err := s.parseStateKeys(data)
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,11 @@ func (s *Server) ImportState(data []byte) error {
 	}
 	s.mu.Unlock()
 	s.markSaved(d)
-	s.setLastDoc(data)
+	if unknown == "" {
+		// A document with a key this gatewalk does not know is parsed
+		// again by the next merge, which refuses to write over it.
+		s.setLastDoc(data)
+	}
 	s.store.purge(s.now())
 	return nil
 }
@@ -273,7 +277,8 @@ func (s *Server) MergeState(prev []byte) ([]byte, error) {
 		if unknown != "" {
 			// Writing would drop it: a newer gatewalk keeps something there.
 			return nil, fmt.Errorf("it has the key %s, which this gatewalk does not know (a newer one wrote it): "+
-				"it is left as it is and this sandbox's changes are not saved", unknown)
+				"it is left as it is and this sandbox's changes are not saved; use the gatewalk that wrote it, "+
+				"or `gatewalk sandbox reset` to start the sandbox over", unknown)
 		}
 		s.takeOver(d)
 	}
