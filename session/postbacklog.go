@@ -145,6 +145,8 @@ func (s *Store) forgetHistoryCache(profile string) {
 // dropPostbackFiles removes a profile's postback log and ring, with its history.
 func (s *Store) dropPostbackFiles(profile string) error {
 	s.pb.mu.Lock()
+	// Their files stay open until a writer in flight is done with them:
+	// it finds them replaced or gone at its next batch and reopens.
 	delete(s.pb.files, postbackLogName(profile))
 	delete(s.pb.files, postbackRingName(profile))
 	delete(s.pb.txns, profile)
@@ -173,10 +175,9 @@ type groupFile struct {
 	f    *os.File
 	torn bool // the log may end in a partial line
 	// ringSeq is the ring's last sequence number as this Store last wrote
-	// it, while the file's size and modification time are still ringAt's
-	// (another process writing the ring changes them).
+	// it (0: not known); flushRing checks that no other process wrote
+	// after it before using it.
 	ringSeq uint64
-	ringAt  fs.FileInfo
 	// after, when set, runs after each batch is durable and answered,
 	// before the next batch (the log's compaction).
 	after func(g *groupFile)
@@ -237,8 +238,18 @@ func (g *groupFile) drain() {
 	b.err = g.flush(g, b.items, b.sync)
 	close(b.done)
 	if g.after != nil && b.err == nil {
-		g.after(g)
+		// Off this caller's answer: the next batch waits for it instead.
+		go func() {
+			g.after(g)
+			g.handOn()
+		}()
+		return
 	}
+	g.handOn()
+}
+
+// handOn gives the next batch, if any, to a new flusher.
+func (g *groupFile) handOn() {
 	g.mu.Lock()
 	more := g.next != nil
 	g.busy = more
@@ -326,7 +337,7 @@ func (g *groupFile) reopenIfReplaced() error {
 		return nil
 	}
 	g.f.Close()
-	g.f, g.torn = nil, false
+	g.f, g.torn, g.ringSeq = nil, false, 0
 	return nil
 }
 
@@ -347,7 +358,7 @@ func (s *Store) compactLogIfDue(profile string, g *groupFile) {
 		return
 	}
 	if err := s.compactLog(profile, g); err != nil {
-		// The log stays as it is; the next batch tries again.
+		// The log stays as it is; it is tried again once it has doubled.
 		g.compacted = fi.Size()
 	}
 }
@@ -441,23 +452,25 @@ func (s *Store) readLogLines(profile string) ([]logLine, error) {
 
 // flushRing writes each item into the next slot of the ring, and fsyncs
 // when sync. The directory lock keeps two processes from taking the same
-// slot.
+// slot; a ring removed (with its profile) since it was opened is opened
+// again.
 func (s *Store) flushRing(g *groupFile, items [][]byte, sync bool) error {
-	if err := g.open(0); err != nil {
-		return err
-	}
 	l, err := lockDir(s.dir, s.lockTimeout)
 	if err != nil {
 		return err
 	}
 	defer l.unlock()
-	seq := g.ringSeq
-	if fi, err := g.f.Stat(); err != nil || !sameFile(fi, g.ringAt) {
-		if seq, err = ringLastSeq(g.f); err != nil {
-			return fmt.Errorf("read %s: %w", g.path, err)
-		}
+	if err := g.reopenIfReplaced(); err != nil {
+		return err
 	}
-	g.ringAt = nil
+	if err := g.open(0); err != nil {
+		return err
+	}
+	seq, err := g.lastRingSeq()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", g.path, err)
+	}
+	g.ringSeq = 0
 	slot := make([]byte, ringSlotSize)
 	for _, it := range items {
 		seq++
@@ -479,14 +492,30 @@ func (s *Store) flushRing(g *groupFile, items [][]byte, sync bool) error {
 		}
 		g.syncs++
 	}
-	if fi, err := g.f.Stat(); err == nil {
-		g.ringSeq, g.ringAt = seq, fi
-	}
+	g.ringSeq = seq
 	return nil
 }
 
 // padding fills a ring slot after its record.
 var padding = bytes.Repeat([]byte{' '}, ringSlotSize)
+
+// lastRingSeq is the ring's last sequence number: the one this Store
+// wrote last when the slot after it shows that nobody wrote since (one
+// read of a slot's head, exact whatever the file's timestamps), else from
+// every slot.
+func (g *groupFile) lastRingSeq() (uint64, error) {
+	if g.ringSeq > 0 {
+		head := make([]byte, ringPrefixLen)
+		n, err := g.f.ReadAt(head, int64((g.ringSeq+1)%RingSlots)*ringSlotSize)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		if next, ok := ringSeq(head[:n]); !ok || next <= g.ringSeq {
+			return g.ringSeq, nil
+		}
+	}
+	return ringLastSeq(g.f)
+}
 
 // ringLastSeq is the highest sequence number in the ring's slots (0 when empty).
 func ringLastSeq(f *os.File) (uint64, error) {

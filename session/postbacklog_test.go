@@ -2,11 +2,13 @@ package session
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // A log that ends in a partial line (a writer died mid-write) loses only
@@ -168,5 +170,124 @@ func TestRingSyncsWhatWasAnswered2xx(t *testing.T) {
 	}
 	if n := ring().syncs; n != 1 {
 		t.Fatalf("a valid unmatched postback was fsynced %d times, want 1", n)
+	}
+}
+
+// TestRingWithoutTimestamps: the ring's writers learn where another one
+// stopped from the slots themselves, not from the file's modification
+// time, which a coarse clock leaves unchanged between two writes (a full
+// ring keeps its size).
+func TestRingWithoutTimestamps(t *testing.T) {
+	a := openTestStore(t)
+	b, _, err := OpenStoreWith(a.Dir(), StoreOptions{Now: a.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(a.Dir(), postbackRingName("sandbox"))
+	frozen := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var want []string
+	for round, s := range []*Store{a, a, b, a, b, b, a} {
+		n := 1
+		if round == 0 {
+			n = RingSlots // full: the size no longer changes
+		}
+		for i := range n {
+			ev := fmt.Sprintf("r%d-%d", round, i)
+			if _, err := s.AddPostback("sandbox", "TRX_nobody", PostbackRecord{Event: ev}); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, ev)
+			if err := os.Chtimes(path, frozen, frozen); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	un, err := a.UnmatchedPostbacks("sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := len(un) - 1; i >= 0; i-- {
+		got = append(got, un[i].Event)
+	}
+	want = want[len(want)-RingSlots:]
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("unmatched (oldest first):\n%v\nwant\n%v", got, want)
+	}
+}
+
+// TestRingReopenedAfterItsProfileWasRemoved: a listener's store writes to a
+// profile's ring; another process removes the profile and adds it again:
+// the next postback goes to the new ring, where the views read it.
+func TestRingReopenedAfterItsProfileWasRemoved(t *testing.T) {
+	a := openTestStore(t)
+	if err := a.SaveProfile(stagingProfile()); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := OpenStoreWith(a.Dir(), StoreOptions{Now: a.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AddPostback("staging", "TRX_nobody", PostbackRecord{Event: "before", ChecksumValid: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RemoveProfile("staging"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SaveProfile(stagingProfile()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AddPostback("staging", "TRX_nobody", PostbackRecord{Event: "after", ChecksumValid: true}); err != nil {
+		t.Fatal(err)
+	}
+	un, err := b.UnmatchedPostbacks("staging")
+	if err != nil || len(un) != 1 || un[0].Event != "after" {
+		t.Fatalf("unmatched after the profile came back: %+v %v; want the one postback since", un, err)
+	}
+}
+
+// TestGroupFileAnswersBeforeItsAfterHook: the batch's callers return once
+// their batch is written, while the after hook (the log's compaction)
+// runs; the next batch waits for the hook.
+func TestGroupFileAnswersBeforeItsAfterHook(t *testing.T) {
+	hook, release := make(chan struct{}), make(chan struct{})
+	var flushed []string
+	var mu sync.Mutex
+	g := &groupFile{
+		flush: func(_ *groupFile, items [][]byte, _ bool) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, it := range items {
+				flushed = append(flushed, string(it))
+			}
+			return nil
+		},
+		after: func(*groupFile) {
+			hook <- struct{}{}
+			<-release
+		},
+	}
+	first := make(chan error, 1)
+	go func() { first <- g.commit([]byte("first"), true) }()
+	<-hook // the hook runs: the first caller must have its answer
+	select {
+	case err := <-first:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first caller waits for the after hook")
+	}
+	second := make(chan error, 1)
+	go func() { second <- g.commit([]byte("second"), true) }()
+	close(release)
+	<-hook // the second batch's own hook
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(flushed, " ") != "first second" {
+		t.Fatalf("flushed %v", flushed)
 	}
 }
