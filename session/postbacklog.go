@@ -74,7 +74,7 @@ func (c *statCache) validFor(fi fs.FileInfo) bool {
 	if fi == nil || c.fi == nil {
 		return fi == nil && c.fi == nil
 	}
-	return os.SameFile(c.fi, fi) && c.fi.Size() == fi.Size() && c.fi.ModTime().Equal(fi.ModTime())
+	return sameFile(c.fi, fi)
 }
 
 // statOf is the file's stat, nil when it does not exist (or cannot be

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -134,44 +132,21 @@ func (s *Store) loadUsers() (usersDoc, error) {
 	return d, err
 }
 
-// readUsers reads users.json once. A current file is decoded in one pass
-// straight into the document (users.json is the store's largest file after
-// the history, and users list reads all of it); any other file goes through
-// decodeVersioned, which migrates it or explains why it does not parse.
+// readUsers reads users.json: a current file in one pass straight into
+// the document (users.json is the store's largest file after the history,
+// and users list reads all of it), any other through decodeVersioned, which
+// migrates it or explains why it does not parse; an unchanged file not
+// again (see load).
 func (s *Store) readUsers() (usersDoc, error) {
-	b, doc, fi, err := s.readFile(usersFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return usersDoc{}, nil
-	}
-	if err != nil {
-		return usersDoc{}, readErr(s.dir, usersFile, err)
-	}
 	var d usersDoc
-	if doc != nil {
-		d.restore(doc)
-		return d, nil
-	}
-	if err := decodeUsers(b, &d); err != nil {
-		var ce *CorruptFileError
-		if errors.As(err, &ce) {
-			ce.Path, ce.Loses, ce.Recovers = filepath.Join(s.dir, usersFile), usersLoses, usersRecovers
-		}
+	exists, cached, fi, err := s.load(usersFile, usersLoses, usersRecovers, &d)
+	if err != nil {
 		return usersDoc{}, err
 	}
-	s.keepDoc(usersFile, fi, d.snapshot())
-	return d, nil
-}
-
-// decodeUsers decodes users.json into d.
-func decodeUsers(b []byte, d *usersDoc) error {
-	// The common case: a current file with only the keys this version
-	// knows, decoded once. A file with keys of a newer version is decoded
-	// again, keeping those keys for the next write.
-	if decodeCurrent(b, d) {
-		return nil
+	if exists && !cached {
+		s.keepDoc(usersFile, fi, d.snapshot())
 	}
-	*d = usersDoc{}
-	return decodeVersioned(b, d)
+	return d, nil
 }
 
 func (d *usersDoc) schemaVersion() int { return d.Version }

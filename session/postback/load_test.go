@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -422,5 +423,44 @@ func TestLargeBadBodyIsSkimmed(t *testing.T) {
 	body = bytes.Replace(body, []byte(`"pad":"xx`), []byte(`"pad":"\q`), 1)
 	if got := postOne(loadClient(), url, body); got != http.StatusUnauthorized {
 		t.Fatalf("status %d, want 401 from the skim (a full parse answers 400)", got)
+	}
+}
+
+// TestSlowLargeBodyGivesUpItsSlot: a sender that takes its time over a
+// large body holds its slot only for largeRead, then the large body
+// waiting behind it is read and answered.
+func TestSlowLargeBodyGivesUpItsSlot(t *testing.T) {
+	st, ids := prefilled(t, 10)
+	url, r := listening(t, st)
+	r.largeRead = 300 * time.Millisecond
+	r.largeWaits = make(chan struct{}, 2)
+	for range cap(r.large) {
+		r.large <- struct{}{}
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(url, "/"), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Half a large body, and then nothing.
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"pad\":\"%s",
+		2*largeBody, strings.Repeat("x", largeBody))
+	<-r.largeWaits
+	<-r.large // the slot goes to the slow sender, which was waiting for it
+	p := signedAt(ids[1], "after-slow", vecSecret)
+	p.Data = json.RawMessage(strconv.Quote(strings.Repeat("x", 2*largeBody)))
+	answered := make(chan int, 1)
+	go func() { answered <- postOne(loadClient(), url, mustJSON(t, p)) }()
+	<-r.largeWaits // behind the slow one
+	select {
+	case got := <-answered:
+		if got != http.StatusOK {
+			t.Fatalf("the large body behind the slow one: status %d", got)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the large body behind a slow one was not answered: the slow one kept the slot")
+	}
+	for range cap(r.large) - 1 {
+		<-r.large
 	}
 }

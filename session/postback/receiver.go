@@ -157,6 +157,9 @@ type Receiver struct {
 	// largeWaits, when set (tests), hears of each body that has to wait.
 	large      chan struct{}
 	largeWaits chan struct{}
+	// largeRead is how long a large body may take to arrive once it holds
+	// a slot (largeReadTimeout; tests shorten it).
+	largeRead time.Duration
 	// bufs holds the buffers bodies are read into: a flood of large
 	// bodies reuses a few instead of leaving each one to the collector.
 	bufs sync.Pool
@@ -193,6 +196,10 @@ const maxRemembered = 10000
 // securities stays well under it).
 const largeBody = 64 << 10
 
+// largeReadTimeout bounds the time a large body takes to arrive once it
+// holds its slot: 256 KiB in 10 seconds is 26 KiB/s.
+const largeReadTimeout = 10 * time.Second
+
 // NewReceiver builds a Receiver; Start serves it on loopback, or mount it
 // as an http.Handler.
 func NewReceiver(cfg Config) *Receiver {
@@ -208,6 +215,7 @@ func NewReceiver(cfg Config) *Receiver {
 	return &Receiver{
 		cfg:       cfg,
 		large:     make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
+		largeRead: largeReadTimeout,
 		profile:   cfg.Profile,
 		apiSecret: cfg.APISecret,
 		seeded:    map[string]bool{},
@@ -429,6 +437,10 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) (buf *byte
 	if release, err = r.takeLargeSlot(req.Context()); err != nil {
 		return buf, func() {}, err
 	}
+	// The slot's holder has largeRead to send the rest: a slow sender
+	// cannot keep the others waiting for long, and they, having waited,
+	// get the time to send theirs.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(r.largeRead))
 	if n > 0 && n <= r.cfg.MaxBody {
 		buf.Grow(int(n) - buf.Len() + bytes.MinRead)
 	}
