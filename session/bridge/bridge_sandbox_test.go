@@ -14,10 +14,38 @@ import (
 )
 
 // clickSC clicks the sandbox overlay control with the given data-sc value,
-// as a user would.
+// as a user would: a mouse click on it once it is shown and enabled. The
+// control tells whether the click reached it (a click that lands while the
+// page lays the screen out again misses); a missed click is made again, a
+// click that reached it never is.
 func clickSC(ctx context.Context, t *testing.T, sc string) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-sc="`+sc+`"]`))); err != nil {
+	sel := `[data-sc="` + sc + `"]`
+	mark := `(() => { const el = document.querySelector('` + sel + `');
+		if (!el || el.disabled) return false;
+		window.__scTarget = el; el.__scClicked = false;
+		el.addEventListener('click', () => { el.__scClicked = true; }, { once: true });
+		return true; })()`
+	var err error
+	for range 5 {
+		if err = chromedp.Do(ctx, chromedp.WaitEnabled(chromedp.CSS(sel))); err != nil {
+			break
+		}
+		var marked, reached bool
+		if marked, err = chromedp.Run(ctx, chromedp.Evaluate[bool](mark)); err != nil {
+			break
+		}
+		if !marked {
+			continue // replaced or disabled again since it was enabled
+		}
+		if err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+			break
+		}
+		if reached, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__scTarget.__scClicked === true`)); err != nil || reached {
+			break
+		}
+	}
+	if err != nil {
 		text, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.body.innerText`))
 		t.Fatalf("clicking %s: %v\npage: %s", sc, err, text)
 	}
