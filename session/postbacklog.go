@@ -290,17 +290,11 @@ func (g *groupFile) open(flag int) error {
 // directory's lock: a compaction (in this process or another) replaces the
 // log, and a log replaced since it was opened is opened again.
 func (s *Store) flushLog(g *groupFile, items [][]byte, _ bool) error {
-	l, err := lockDir(s.dir, s.lockTimeout)
+	l, err := s.lockAndOpen(g, os.O_APPEND)
 	if err != nil {
 		return err
 	}
 	defer l.unlock()
-	if err := g.reopenIfReplaced(); err != nil {
-		return err
-	}
-	if err := g.open(os.O_APPEND); err != nil {
-		return err
-	}
 	n := 1
 	for _, it := range items {
 		n += len(it)
@@ -321,6 +315,24 @@ func (s *Store) flushLog(g *groupFile, items [][]byte, _ bool) error {
 		return fmt.Errorf("write %s: %w", g.path, err)
 	}
 	return nil
+}
+
+// lockAndOpen takes the directory's lock and opens g's file (with flag),
+// again when its path now names another file or none.
+func (s *Store) lockAndOpen(g *groupFile, flag int) (*dirLock, error) {
+	l, err := lockDir(s.dir, s.lockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.reopenIfReplaced(); err != nil {
+		l.unlock()
+		return nil, err
+	}
+	if err := g.open(flag); err != nil {
+		l.unlock()
+		return nil, err
+	}
+	return l, nil
 }
 
 // reopenIfReplaced closes the file when its path now names another file
@@ -455,17 +467,11 @@ func (s *Store) readLogLines(profile string) ([]logLine, error) {
 // slot; a ring removed (with its profile) since it was opened is opened
 // again.
 func (s *Store) flushRing(g *groupFile, items [][]byte, sync bool) error {
-	l, err := lockDir(s.dir, s.lockTimeout)
+	l, err := s.lockAndOpen(g, 0)
 	if err != nil {
 		return err
 	}
 	defer l.unlock()
-	if err := g.reopenIfReplaced(); err != nil {
-		return err
-	}
-	if err := g.open(0); err != nil {
-		return err
-	}
 	seq, err := g.lastRingSeq()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", g.path, err)
