@@ -98,10 +98,7 @@ func TestPostbackLogCompacted(t *testing.T) {
 // again and again; every postback each was told is durable is in the log.
 func TestPostbackLogCompactionLosesNothingToAnotherWriter(t *testing.T) {
 	a := openTestStore(t)
-	b, _, err := OpenStoreWith(a.Dir(), StoreOptions{Now: a.now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := secondStore(t, a)
 	const txns, each = 60, 20 // under MaxPostbacksPerTransaction: a compaction keeps them all
 	for i := range txns {
 		if err := a.AddHistory("sandbox", HistoryEntry{TransactionID: fmt.Sprintf("TRX_%d", i)}); err != nil {

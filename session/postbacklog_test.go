@@ -122,10 +122,7 @@ func TestRemoveProfileRemovesItsPostbacks(t *testing.T) {
 // and the unmatched list holds every postback in order.
 func TestRingSharedByTwoStores(t *testing.T) {
 	a := openTestStore(t)
-	b, _, err := OpenStoreWith(a.Dir(), StoreOptions{Now: a.now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := secondStore(t, a)
 	var want []string
 	for round, s := range []*Store{a, b, a, b, a} {
 		for i := range 3 {
@@ -136,14 +133,7 @@ func TestRingSharedByTwoStores(t *testing.T) {
 			want = append(want, ev)
 		}
 	}
-	un, err := a.UnmatchedPostbacks("sandbox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for i := len(un) - 1; i >= 0; i-- { // newest first
-		got = append(got, un[i].Event)
-	}
+	got := unmatchedEvents(t, a)
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("unmatched %v, want %v", got, want)
 	}
@@ -179,10 +169,7 @@ func TestRingSyncsWhatWasAnswered2xx(t *testing.T) {
 // ring keeps its size).
 func TestRingWithoutTimestamps(t *testing.T) {
 	a := openTestStore(t)
-	b, _, err := OpenStoreWith(a.Dir(), StoreOptions{Now: a.now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := secondStore(t, a)
 	path := filepath.Join(a.Dir(), postbackRingName("sandbox"))
 	frozen := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var want []string
@@ -202,14 +189,7 @@ func TestRingWithoutTimestamps(t *testing.T) {
 			}
 		}
 	}
-	un, err := a.UnmatchedPostbacks("sandbox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for i := len(un) - 1; i >= 0; i-- {
-		got = append(got, un[i].Event)
-	}
+	got := unmatchedEvents(t, a)
 	want = want[len(want)-RingSlots:]
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("unmatched (oldest first):\n%v\nwant\n%v", got, want)
@@ -224,10 +204,7 @@ func TestRingReopenedAfterItsProfileWasRemoved(t *testing.T) {
 	if err := a.SaveProfile(stagingProfile()); err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := OpenStoreWith(a.Dir(), StoreOptions{Now: a.now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := secondStore(t, a)
 	if _, err := a.AddPostback("staging", "TRX_nobody", PostbackRecord{Event: "before", ChecksumValid: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -290,4 +267,29 @@ func TestGroupFileAnswersBeforeItsAfterHook(t *testing.T) {
 	if strings.Join(flushed, " ") != "first second" {
 		t.Fatalf("flushed %v", flushed)
 	}
+}
+
+// secondStore opens another Store on s's directory, as a second process would.
+func secondStore(t *testing.T, s *Store) *Store {
+	t.Helper()
+	o, _, err := OpenStoreWith(s.Dir(), StoreOptions{Now: s.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// unmatchedEvents is the events of the sandbox profile's unmatched
+// postbacks, oldest first.
+func unmatchedEvents(t *testing.T, s *Store) []string {
+	t.Helper()
+	un, err := s.UnmatchedPostbacks("sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := len(un) - 1; i >= 0; i-- { // UnmatchedPostbacks lists the newest first
+		got = append(got, un[i].Event)
+	}
+	return got
 }
